@@ -1,0 +1,1 @@
+//! Criterion benches for memsim; see benches/README.md.

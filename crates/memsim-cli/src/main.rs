@@ -1,0 +1,2 @@
+//! The memsim binary.
+fn main() {}

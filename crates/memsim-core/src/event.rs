@@ -1,0 +1,70 @@
+//! Things that happen in a run, in simulated time, for the event log and the chart's markers.
+
+use crate::time::SimTime;
+
+/// What kind of thing happened. `as_str` gives the stable snake_case name used in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// A workload phase began.
+    PhaseStarted,
+    /// A workload phase ended.
+    PhaseEnded,
+    /// The heap's committed size grew.
+    HeapExpanded,
+    /// The heap's committed size shrank.
+    HeapShrunk,
+    /// A full (stop-the-world, whole-heap) collection ran.
+    FullGc,
+    /// `java.lang.OutOfMemoryError` of any flavour (heap, metaspace, direct buffer memory, …).
+    OutOfMemoryError,
+    /// Netty's `io.netty.util.internal.OutOfDirectMemoryError`.
+    OutOfDirectMemoryError,
+    /// The code cache filled and the JIT stopped compiling.
+    CodeCacheFull,
+    /// The page cache reached its configured size.
+    PageCacheFull,
+    /// The kernel (or the container's cgroup) killed the process.
+    OomKilled,
+}
+
+impl EventKind {
+    /// The stable snake_case name used in `report.json`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::PhaseStarted => "phase_started",
+            EventKind::PhaseEnded => "phase_ended",
+            EventKind::HeapExpanded => "heap_expanded",
+            EventKind::HeapShrunk => "heap_shrunk",
+            EventKind::FullGc => "full_gc",
+            EventKind::OutOfMemoryError => "out_of_memory_error",
+            EventKind::OutOfDirectMemoryError => "out_of_direct_memory_error",
+            EventKind::CodeCacheFull => "code_cache_full",
+            EventKind::PageCacheFull => "page_cache_full",
+            EventKind::OomKilled => "oom_killed",
+        }
+    }
+
+    /// Whether this kind is an error a person should see in the summary.
+    pub const fn is_error(self) -> bool {
+        matches!(
+            self,
+            EventKind::OutOfMemoryError
+                | EventKind::OutOfDirectMemoryError
+                | EventKind::CodeCacheFull
+                | EventKind::OomKilled
+        )
+    }
+}
+
+/// One logged occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When it happened.
+    pub at: SimTime,
+    /// What kind of thing it was.
+    pub kind: EventKind,
+    /// The message, in the wording the real system uses where there is one.
+    pub message: String,
+    /// How many further identical (kind, message) occurrences were folded into this one.
+    pub repeats: u64,
+}

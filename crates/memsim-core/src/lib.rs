@@ -1,0 +1,20 @@
+//! Vocabulary shared by every memsim crate.
+//!
+//! Nothing here knows about HotSpot, Netty or Neo4j; it names bytes, simulated time,
+//! the [`Ledger`] every model reports into, [`Event`]s, the seeded [`SimRng`] with its
+//! distributions, and the [`RunSummary`] that renderers turn into reports.
+#![deny(missing_docs)]
+
+pub mod event;
+pub mod ledger;
+pub mod rng;
+pub mod size;
+pub mod summary;
+pub mod time;
+
+pub use event::{Event, EventKind};
+pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
+pub use rng::{Dist, SimRng};
+pub use size::{ByteSize, ParseSizeError};
+pub use summary::{RunSummary, Sample, Verdict};
+pub use time::{ParseDurationError, SimDuration, SimTime};

@@ -1,0 +1,189 @@
+//! Byte sizes as users write them: JVM style (`4g`, `512m`, `16777216`) and unit style (`1.5GiB`, `8 KiB`).
+//!
+//! Every suffix is binary (k = 1024), as in HotSpot's `-Xmx4g` and Neo4j's `6g`/`6GB`
+//! settings; memsim never uses decimal kilobytes. Fractions are allowed when the result is a whole
+//! number of bytes after rounding down (`1.5g`), and sizes that do not fit in 64 bits are errors.
+
+use std::fmt;
+
+/// A number of bytes. Simulated sizes are always `u64`, never `usize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ByteSize(pub u64);
+
+/// Why a size string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseSizeError {
+    /// The string was empty or only white space.
+    #[error("empty size")]
+    Empty,
+    /// The numeric part was not a number.
+    #[error("`{0}` is not a number")]
+    BadNumber(String),
+    /// The suffix is not one memsim knows.
+    #[error("unknown size unit `{0}` (use b, k, m, g, t, or KiB, MiB, GiB, TiB)")]
+    BadUnit(String),
+    /// The value does not fit in 64 bits.
+    #[error("size `{0}` overflows 64 bits")]
+    Overflow(String),
+    /// A negative size.
+    #[error("size `{0}` is negative")]
+    Negative(String),
+}
+
+const KIB: u64 = 1024;
+
+impl ByteSize {
+    /// One kibibyte.
+    pub const KIB: ByteSize = ByteSize(KIB);
+    /// One mebibyte.
+    pub const MIB: ByteSize = ByteSize(KIB * KIB);
+    /// One gibibyte.
+    pub const GIB: ByteSize = ByteSize(KIB * KIB * KIB);
+
+    /// The number of bytes.
+    pub const fn bytes(self) -> u64 {
+        self.0
+    }
+
+    /// Parses `4g`, `512m`, `16777216`, `1.5GiB`, `8 KiB`, `64kb`.
+    ///
+    /// # Errors
+    /// [`ParseSizeError`] for empty strings, bad numbers, unknown units, negative values and overflow.
+    pub fn parse(text: &str) -> Result<ByteSize, ParseSizeError> {
+        let s = text.trim();
+        if s.is_empty() {
+            return Err(ParseSizeError::Empty);
+        }
+        if s.starts_with('-') {
+            return Err(ParseSizeError::Negative(s.to_string()));
+        }
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+            .unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let num: String = num.chars().filter(|c| *c != '_').collect();
+        let unit = unit.trim();
+        let shift = match unit.to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "k" | "kb" | "kib" => 10,
+            "m" | "mb" | "mib" => 20,
+            "g" | "gb" | "gib" => 30,
+            "t" | "tb" | "tib" => 40,
+            _ => return Err(ParseSizeError::BadUnit(unit.to_string())),
+        };
+        if num.is_empty() || num.starts_with('.') && num.len() == 1 {
+            return Err(ParseSizeError::BadNumber(s.to_string()));
+        }
+        let (whole, frac) = match num.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (num.as_str(), ""),
+        };
+        if frac.contains('.') {
+            return Err(ParseSizeError::BadNumber(s.to_string()));
+        }
+        let overflow = || ParseSizeError::Overflow(s.to_string());
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| {
+                if whole.len() > 19 {
+                    overflow()
+                } else {
+                    ParseSizeError::BadNumber(s.to_string())
+                }
+            })?
+        };
+        let mut bytes = whole.checked_mul(1u64 << shift).ok_or_else(overflow)?;
+        if !frac.is_empty() {
+            // Exact decimal fraction of the unit, rounded down to whole bytes, in integers.
+            let digits = &frac[..frac.len().min(18)];
+            let numer: u128 = digits
+                .parse()
+                .map_err(|_| ParseSizeError::BadNumber(s.to_string()))?;
+            let denom: u128 = 10u128.pow(digits.len() as u32);
+            let extra = (numer << shift) / denom;
+            bytes = bytes
+                .checked_add(u64::try_from(extra).map_err(|_| overflow())?)
+                .ok_or_else(overflow)?;
+        }
+        Ok(ByteSize(bytes))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    /// Human form with binary units and at most two decimals: `4.00 GiB`, `512 B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        const UNITS: [(&str, u64); 4] = [
+            ("TiB", 1 << 40),
+            ("GiB", 1 << 30),
+            ("MiB", 1 << 20),
+            ("KiB", 1 << 10),
+        ];
+        for (name, unit) in UNITS {
+            if b >= unit {
+                return write!(f, "{:.2} {name}", b as f64 / unit as f64);
+            }
+        }
+        write!(f, "{b} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_jvm_and_unit_styles() {
+        assert_eq!(ByteSize::parse("4g").unwrap().0, 4 << 30);
+        assert_eq!(ByteSize::parse("512m").unwrap().0, 512 << 20);
+        assert_eq!(ByteSize::parse("16777216").unwrap().0, 16_777_216);
+        assert_eq!(ByteSize::parse("1.5GiB").unwrap().0, 3 << 29);
+        assert_eq!(ByteSize::parse("8 KiB").unwrap().0, 8192);
+        assert_eq!(ByteSize::parse("64kb").unwrap().0, 65536);
+        assert_eq!(ByteSize::parse("1_000").unwrap().0, 1000);
+        assert_eq!(ByteSize::parse("0").unwrap().0, 0);
+        assert_eq!(ByteSize::parse("0.5k").unwrap().0, 512);
+    }
+
+    #[test]
+    fn rejects_bad_sizes() {
+        assert!(matches!(ByteSize::parse(""), Err(ParseSizeError::Empty)));
+        assert!(matches!(
+            ByteSize::parse("4x"),
+            Err(ParseSizeError::BadUnit(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("-1g"),
+            Err(ParseSizeError::Negative(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("g"),
+            Err(ParseSizeError::BadNumber(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("1.2.3m"),
+            Err(ParseSizeError::BadNumber(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("17179869184g"),
+            Err(ParseSizeError::Overflow(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("99999999999999999999999"),
+            Err(ParseSizeError::Overflow(_))
+        ));
+        assert_eq!(ByteSize::parse("16777215t"), Ok(ByteSize(16_777_215 << 40)));
+        assert!(matches!(
+            ByteSize::parse("16777216t"),
+            Err(ParseSizeError::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn displays_binary_units() {
+        assert_eq!(ByteSize(4 << 30).to_string(), "4.00 GiB");
+        assert_eq!(ByteSize(1536).to_string(), "1.50 KiB");
+        assert_eq!(ByteSize(12).to_string(), "12 B");
+    }
+}

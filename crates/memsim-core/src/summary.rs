@@ -1,0 +1,101 @@
+//! What a finished run hands to the renderers: the verdict, the peak, samples over time and events.
+//!
+//! Renderers see only this, never a model's internals (an architecture invariant).
+
+use crate::event::Event;
+use crate::ledger::{Account, Ledger, Usage};
+use crate::time::{SimDuration, SimTime};
+
+/// How the run ended, judged against the budget the user configured and the memory limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Peak resident memory stayed within the explicitly configured budget.
+    Fits,
+    /// Peak resident memory exceeded the configured budget but stayed under the limit.
+    OverBudget,
+    /// Resident memory exceeded the machine's or container's limit and the process was killed.
+    OomKilled,
+}
+
+impl Verdict {
+    /// The name used in `report.json`: `fits`, `over_budget` or `oom_killed`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Fits => "fits",
+            Verdict::OverBudget => "over_budget",
+            Verdict::OomKilled => "oom_killed",
+        }
+    }
+}
+
+/// The ledger at one sampling instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// When the sample was taken.
+    pub at: SimTime,
+    /// Every account's usage, indexed like [`Account::ALL`].
+    pub accounts: [Usage; Account::COUNT],
+}
+
+impl Sample {
+    /// Total resident bytes at this sample.
+    pub fn resident_total(&self) -> u64 {
+        self.accounts.iter().map(|u| u.resident).sum()
+    }
+}
+
+/// Everything a report needs about one finished run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed the run used (the file's, or `--seed`).
+    pub seed: u64,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// The memory limit the process ran under (container limit, else machine RAM less the OS's share).
+    pub limit_bytes: u64,
+    /// Where the limit came from, for people (`container limit`, `machine RAM 12.00 GiB − OS 0 B`).
+    pub limit_source: String,
+    /// The budget the user explicitly configured: max heap + page cache + max direct memory, where set.
+    pub configured_bytes: u64,
+    /// The terms of `configured_bytes`, each with its name (`-Xmx`, `page cache`, …).
+    pub configured_terms: Vec<(String, u64)>,
+    /// Accounts whose size the configured budget covers; every other account is "beyond configuration".
+    pub configured_accounts: Vec<Account>,
+    /// The highest total resident bytes seen after any event.
+    pub peak_resident_bytes: u64,
+    /// When that peak was first reached.
+    pub peak_at: SimTime,
+    /// The ledger at the peak.
+    pub at_peak: Ledger,
+    /// The scenario's planned duration.
+    pub duration: SimDuration,
+    /// When the simulation stopped (the planned end, or the OOM kill).
+    pub ended_at: SimTime,
+    /// The events, in order (repeats of an identical event folded into its first occurrence).
+    pub events: Vec<Event>,
+    /// Samples at the scenario's `sample_every` interval, plus one at the end.
+    pub samples: Vec<Sample>,
+    /// Simulated events the engine processed.
+    pub n_events: u64,
+    /// Resolved parameters (ergonomics and defaults), as `(name, value)` pairs, for report headers.
+    pub parameters: Vec<(String, String)>,
+    /// Counters from the models (`requests_completed`, `gc_cycles`, …), as `(name, value)` pairs.
+    pub counters: Vec<(String, u64)>,
+}
+
+impl RunSummary {
+    /// Accounts outside the configured budget, with their resident bytes at the peak, largest first
+    /// (ties by report order), leaving out empty ones.
+    pub fn beyond_configuration(&self) -> Vec<(Account, u64)> {
+        let mut rows: Vec<(Account, u64)> = Account::ALL
+            .iter()
+            .filter(|a| !self.configured_accounts.contains(a))
+            .map(|a| (*a, self.at_peak.get(*a).resident))
+            .filter(|(_, r)| *r > 0)
+            .collect();
+        rows.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        rows
+    }
+}

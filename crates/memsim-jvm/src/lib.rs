@@ -1,0 +1,1 @@
+//! memsim-jvm (being written).

@@ -1,0 +1,1 @@
+//! memsim-report (being written).

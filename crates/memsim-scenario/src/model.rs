@@ -1,0 +1,173 @@
+//! The validated scenario: what the engine runs. Every field has passed validation, so the engine
+//! never re-checks user input. `None` means "not set in the file": the engine then applies the real
+//! system's default (HotSpot ergonomics, Netty's and Neo4j's defaults), so reports can tell what the
+//! user configured from what the defaults chose.
+
+use memsim_core::{Dist, SimDuration, SimTime};
+
+/// A whole scenario file, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `[scenario] name`: shown in reports; defaults to the file's stem.
+    pub name: String,
+    /// `[scenario] description`: free text for reports; empty by default.
+    pub description: String,
+    /// `[scenario] seed` (default 1); `memsim run --seed N` overrides it.
+    pub seed: u64,
+    /// `[scenario] duration`: simulated length of the run (required, > 0).
+    pub duration: SimDuration,
+    /// `[scenario] sample_every`: time-series interval (default `1s`, > 0, at most 1,000,000 samples per run).
+    pub sample_every: SimDuration,
+    /// `[scenario] max_events`: the engine stops with an error event after this many simulated events (default 50,000,000).
+    pub max_events: u64,
+    /// `[machine]`.
+    pub machine: Machine,
+    /// `[jvm]`.
+    pub jvm: JvmSettings,
+    /// `[netty]`.
+    pub netty: NettySettings,
+    /// `[page_cache]`; `None` when the table is absent (a process without a database page cache).
+    pub page_cache: Option<PageCacheSettings>,
+    /// `[[phase]]` tables, in file order.
+    pub phases: Vec<Phase>,
+}
+
+/// `[machine]`: where the process runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Machine {
+    /// `ram`: physical memory (required, > 0).
+    pub ram: u64,
+    /// `container_limit`: a cgroup memory limit (e.g. Kubernetes `limits.memory`); `None` = no container.
+    pub container_limit: Option<u64>,
+    /// `cores`: CPUs the JVM sees (default 4, 1..=1024); drives ergonomics and Netty's arena count.
+    pub cores: u32,
+    /// `os_reserved`: memory used by the kernel and other processes, unavailable to this one (default 0).
+    pub os_reserved: u64,
+}
+
+/// The JVM's garbage collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collector {
+    /// `g1` (`-XX:+UseG1GC`).
+    G1,
+    /// `parallel` (`-XX:+UseParallelGC`).
+    Parallel,
+    /// `serial` (`-XX:+UseSerialGC`).
+    Serial,
+}
+
+/// `[jvm]`: HotSpot flags. `None` = the flag was not given; ergonomics decide.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JvmSettings {
+    /// `heap.initial` (`-Xms`).
+    pub heap_initial: Option<u64>,
+    /// `heap.max` (`-Xmx`).
+    pub heap_max: Option<u64>,
+    /// `thread_stack` (`-Xss`), at least 64 KiB.
+    pub thread_stack: Option<u64>,
+    /// `gc`: `"g1"`, `"parallel"` or `"serial"`.
+    pub gc: Option<Collector>,
+    /// `max_direct_memory` (`-XX:MaxDirectMemorySize`).
+    pub max_direct_memory: Option<u64>,
+    /// `max_metaspace` (`-XX:MaxMetaspaceSize`).
+    pub max_metaspace: Option<u64>,
+    /// `reserved_code_cache` (`-XX:ReservedCodeCacheSize`).
+    pub reserved_code_cache: Option<u64>,
+    /// `compressed_class_space` (`-XX:CompressedClassSpaceSize`).
+    pub compressed_class_space: Option<u64>,
+    /// `always_pre_touch` (`-XX:+AlwaysPreTouch`), default false.
+    pub always_pre_touch: bool,
+}
+
+/// `[netty]`: Netty's `io.netty.*` system properties for the pooled allocator (4.1.48 defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NettySettings {
+    /// `max_direct_memory` (`io.netty.maxDirectMemory`): negative (default -1) = Netty's own counter
+    /// capped at the JVM's max direct memory; 0 = no Netty counter, JDK `ByteBuffer.allocateDirect`
+    /// accounting; positive = Netty's counter capped at this many bytes. Accepts sizes (`"6g"`) or integers.
+    pub max_direct_memory: i64,
+    /// `page_size` (`io.netty.allocator.pageSize`, default 8192): a power of two ≥ 4096.
+    pub page_size: u64,
+    /// `max_order` (`io.netty.allocator.maxOrder`, default 11, at most 14); chunk = page_size << max_order ≤ 1 GiB.
+    pub max_order: u32,
+    /// `direct_arenas` (`io.netty.allocator.numDirectArenas`); `None` = Netty's formula.
+    pub direct_arenas: Option<u32>,
+}
+
+impl Default for NettySettings {
+    fn default() -> Self {
+        NettySettings {
+            max_direct_memory: -1,
+            page_size: 8192,
+            max_order: 11,
+            direct_arenas: None,
+        }
+    }
+}
+
+/// `[page_cache]`: the database's own off-heap page cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageCacheSettings {
+    /// `size` (`server.memory.pagecache.size`); `None` = Neo4j's heuristic.
+    pub size: Option<u64>,
+}
+
+/// Which path a request's direct buffer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectPath {
+    /// `"netty"` (default): Netty's pooled allocator.
+    Netty,
+    /// `"jdk"`: `ByteBuffer.allocateDirect`, one buffer per request, capped by `MaxDirectMemorySize`.
+    Jdk,
+}
+
+/// `[phase.requests]`: a Poisson stream of requests served by the phase's threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requests {
+    /// `rate`: mean requests per second (`"3000/s"`, `"50/ms"`, `"90/m"`), > 0 and ≤ 10,000,000/s.
+    pub rate_per_sec: f64,
+    /// `buffer`: direct-buffer bytes each request allocates (a size distribution; default `0` = none).
+    pub buffer: Dist,
+    /// `hold`: how long the request keeps its buffer and heap (a duration distribution; default `0`).
+    pub hold: Dist,
+    /// `heap`: heap bytes live while the request is held, garbage afterwards (a size distribution; default `0`).
+    pub heap: Dist,
+    /// `direct`: `"netty"` or `"jdk"`.
+    pub direct: DirectPath,
+}
+
+/// `[[phase]]`: one stretch of workload on the timeline. Phases may overlap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    /// `name` (required, non-empty).
+    pub name: String,
+    /// `start`: when the phase begins (default: when the previous phase ends; 0 for the first).
+    pub start: SimTime,
+    /// `duration` (required, > 0; `start + duration` ≤ the scenario's duration).
+    pub duration: SimDuration,
+    /// `threads`: application threads alive during the phase (default 0, at most 100,000).
+    pub threads: u32,
+    /// `stack_touched`: stack bytes each of those threads touches (default 88 KiB, at most its `thread_stack`).
+    pub stack_touched: u64,
+    /// `heap_live`: bytes added to the live heap over the phase, kept afterwards (default 0).
+    pub heap_live: u64,
+    /// `heap_churn`: short-lived heap allocation rate in bytes per second (`"200m/s"`; default 0).
+    pub heap_churn_per_sec: u64,
+    /// `classes`: classes loaded over the phase (default 0, at most 10,000,000).
+    pub classes: u64,
+    /// `methods_per_class` (default 8, 1..=65535).
+    pub methods_per_class: u32,
+    /// `compiled_methods`: methods the JIT compiles over the phase (default 0).
+    pub compiled_methods: u64,
+    /// `page_cache_touch`: distinct store bytes read into the page cache over the phase (default 0).
+    pub page_cache_touch: u64,
+    /// `[phase.requests]`; requires `threads` ≥ 1.
+    pub requests: Option<Requests>,
+}
+
+impl Phase {
+    /// When the phase ends.
+    pub fn end(&self) -> SimTime {
+        self.start.after(self.duration)
+    }
+}
