@@ -1,2 +1,178 @@
-//! The memsim binary.
-fn main() {}
+//! `memsim`: simulate a JVM process's memory from a scenario file.
+//!
+//! The binary is thin: it reads files, calls the scenario parser, the engine and the renderers, and
+//! owns exit codes. Exit 0: the simulation ran (whatever its verdict); 2: the scenario or the command
+//! line is wrong (nothing is written); 1: an I/O failure (nothing half-written is left behind).
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "memsim",
+    version,
+    about = "Simulate a JVM process's memory: heap, GC, threads, metaspace, code, Netty direct memory and a database page cache, against a machine's limit."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and print a short summary; with --out, write the reports too.
+    Run {
+        /// The scenario file (TOML), e.g. sims/neo4j-12g-oom.toml.
+        file: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write report.json, timeseries.csv, nmt-summary.txt and chart.svg into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing on success (errors still go to stderr).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Check every invariant after every simulated event (slower; for debugging memsim).
+        #[arg(long)]
+        check_invariants: bool,
+    },
+    /// Validate a scenario file without running it.
+    Check {
+        /// The scenario file (TOML).
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            file,
+            seed,
+            out,
+            quiet,
+            check_invariants,
+        } => {
+            install_rerun_hint(&file, seed);
+            run(&file, seed, out.as_deref(), quiet, check_invariants)
+        }
+        Command::Check { file } => match load(&file) {
+            Ok(Ok(s)) => {
+                println!(
+                    "{}: ok ({} phases, {})",
+                    file.display(),
+                    s.phases.len(),
+                    s.duration
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(Err(code)) => code,
+            Err(e) => io_failure(e),
+        },
+    }
+}
+
+/// On a panic (a bug in memsim, never bad input), say how to reproduce it.
+fn install_rerun_hint(file: &Path, seed: Option<u64>) {
+    let file = file.display().to_string();
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        let seed = seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
+        eprintln!("memsim bug: rerun: memsim run {file}{seed} --check-invariants");
+    }));
+}
+
+fn io_failure(e: anyhow::Error) -> ExitCode {
+    eprintln!("memsim: {e:#}");
+    ExitCode::from(1)
+}
+
+/// Reads and validates a scenario. `Ok(Err(code))` = the scenario is wrong and has been reported.
+fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCode>> {
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    match memsim_scenario::parse(&source, &file.display().to_string()) {
+        Ok(s) => Ok(Ok(s)),
+        Err(errors) => {
+            if std::io::stderr().is_terminal() {
+                eprintln!("{:?}", miette::Report::new(errors));
+            } else {
+                // One line per problem: file:line:column: message naming the key — hint.
+                eprint!("{}", errors.render_plain());
+            }
+            Ok(Err(ExitCode::from(2)))
+        }
+    }
+}
+
+fn run(
+    file: &Path,
+    seed: Option<u64>,
+    out: Option<&Path>,
+    quiet: bool,
+    check_invariants: bool,
+) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(Ok(s)) => s,
+        Ok(Err(code)) => return code,
+        Err(e) => return io_failure(e),
+    };
+    let summary = memsim_engine::run(
+        &scenario,
+        memsim_engine::RunOptions {
+            seed,
+            check_invariants,
+        },
+    );
+    if let Some(dir) = out
+        && let Err(e) = write_reports(dir, &memsim_report::write_all_reports(&summary))
+    {
+        return io_failure(e);
+    }
+    if !quiet {
+        let mut text = Vec::new();
+        memsim_report::render_text_summary(&summary, &mut text)
+            .expect("rendering into memory cannot fail");
+        if let Some(dir) = out {
+            writeln!(text, "reports written to {}", dir.display()).expect("in memory");
+        }
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(&text)
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes every report next to its final name first, then renames: a reader never sees a half file,
+/// and a failure removes what this call wrote.
+fn write_reports(dir: &Path, files: &[(&'static str, Vec<u8>)]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = |name: &str| dir.join(format!(".{name}.tmp"));
+    let result = (|| {
+        for (name, bytes) in files {
+            std::fs::write(tmp(name), bytes)
+                .with_context(|| format!("cannot write {}", tmp(name).display()))?;
+        }
+        for (name, _) in files {
+            std::fs::rename(tmp(name), dir.join(name))
+                .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for (name, _) in files {
+            let _ = std::fs::remove_file(tmp(name));
+        }
+    }
+    result
+}

@@ -25,6 +25,8 @@ pub enum EventKind {
     PageCacheFull,
     /// The kernel (or the container's cgroup) killed the process.
     OomKilled,
+    /// The engine stopped the run early (its `max_events` budget ran out).
+    SimulationStopped,
 }
 
 impl EventKind {
@@ -41,6 +43,7 @@ impl EventKind {
             EventKind::CodeCacheFull => "code_cache_full",
             EventKind::PageCacheFull => "page_cache_full",
             EventKind::OomKilled => "oom_killed",
+            EventKind::SimulationStopped => "simulation_stopped",
         }
     }
 
@@ -52,6 +55,7 @@ impl EventKind {
                 | EventKind::OutOfDirectMemoryError
                 | EventKind::CodeCacheFull
                 | EventKind::OomKilled
+                | EventKind::SimulationStopped
         )
     }
 }

@@ -1,1 +1,90 @@
-//! memsim-direct (being written).
+//! Direct (off-heap) memory: Netty's and the JDK's accounting, and pooled allocators behind one seam.
+//!
+//! - [`accounting`]: `io.netty.maxDirectMemory` semantics, Netty's counter with its exact
+//!   `OutOfDirectMemoryError`, and JDK 17's `java.nio.Bits` reservation with its exact message.
+//! - [`DirectPool`]: the seam between the engine and a pooled allocator. [`SimplePool`] is the first,
+//!   approximate model of Netty 4.1.48's `PooledByteBufAllocator`; a Netty-exact pool (buddy tree,
+//!   chunk lists, thread caches) replaces it behind the same trait.
+#![deny(missing_docs)]
+
+pub mod accounting;
+pub mod simple;
+
+pub use accounting::{DirectAccounting, DirectAllocError, NettyCap};
+pub use simple::{PoolConfig, SimplePool};
+
+use memsim_core::Usage;
+
+/// A simulated thread, as the pool sees it (arena binding, thread caches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadKey(pub u32);
+
+/// A live buffer handed out by a pool; valid until passed to [`DirectPool::free`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BufHandle(pub u32);
+
+/// Netty's size kinds (4.1.48): by normalized capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeKind {
+    /// Below 512 bytes.
+    Tiny,
+    /// 512 bytes up to below the page size.
+    Small,
+    /// A page up to a whole chunk.
+    Normal,
+    /// Larger than a chunk: allocated alone, never pooled.
+    Huge,
+}
+
+/// Counters a pool keeps, with Netty's metric names where they exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolCounters {
+    /// `numAllocations`.
+    pub allocations: u64,
+    /// `numDeallocations`.
+    pub deallocations: u64,
+    /// Chunks created (pooled chunks plus huge allocations).
+    pub chunks_created: u64,
+    /// Chunks destroyed.
+    pub chunks_destroyed: u64,
+    /// Allocations refused by the direct-memory cap.
+    pub failures: u64,
+}
+
+/// The seam between the engine and a pooled direct-buffer allocator.
+pub trait DirectPool: std::fmt::Debug {
+    /// Allocates a buffer of `size` bytes for `thread`.
+    ///
+    /// # Errors
+    /// [`DirectAllocError`] when the cap refuses a new chunk or huge buffer; nothing changes then.
+    fn allocate(
+        &mut self,
+        acct: &mut DirectAccounting,
+        thread: ThreadKey,
+        size: u64,
+    ) -> Result<BufHandle, DirectAllocError>;
+
+    /// Releases a buffer (from any thread).
+    fn free(&mut self, acct: &mut DirectAccounting, thread: ThreadKey, buf: BufHandle);
+
+    /// The thread ended: whatever it cached goes back, and its arena binding is dropped.
+    fn thread_exit(&mut self, acct: &mut DirectAccounting, thread: ThreadKey);
+
+    /// Memory the pool holds from the OS (reserved = committed = chunks + huge; resident = touched).
+    fn usage(&self) -> Usage;
+
+    /// `PooledByteBufAllocatorMetric.usedDirectMemory()`: chunk and huge bytes.
+    fn used_memory(&self) -> u64;
+
+    /// Buffer bytes in use by the application (normalized sizes).
+    fn active_bytes(&self) -> u64;
+
+    /// The pool's counters.
+    fn counters(&self) -> PoolCounters;
+
+    /// Checks the pool's internal invariants.
+    ///
+    /// # Errors
+    /// A description of the first broken invariant (a bug).
+    fn check_invariants(&self) -> Result<(), String>;
+}

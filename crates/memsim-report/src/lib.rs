@@ -1,1 +1,131 @@
-//! memsim-report (being written).
+//! Pure renderers from a finished run to report bytes.
+//!
+//! Every renderer takes a [`RunSummary`] (never a model's internals) and writes into an
+//! [`std::io::Write`]. Output is byte-for-byte deterministic for the same input: no hash-map
+//! iteration, no clocks, no randomness, and every float is printed with a fixed precision
+//! (or, in JSON, rounded to whole milliseconds before serde_json prints its shortest form).
+//!
+//! | renderer | file | for |
+//! |---|---|---|
+//! | [`render_json`] | `report.json` | machines: every number of the run's verdict and peak |
+//! | [`render_csv`] | `timeseries.csv` | spreadsheets and memlog-style plotting |
+//! | [`render_nmt_summary`] | `nmt-summary.txt` | people and tools that know `jcmd VM.native_memory summary` |
+//! | [`render_chart_svg`] | `chart.svg` | people: resident memory over time, stacked by account, with events |
+//! | [`render_text_summary`] | (terminal) | the few lines printed after `memsim run` |
+//!
+//! [`write_all_reports`] renders the four files into memory so a caller can write them only once
+//! every one has rendered.
+#![deny(missing_docs)]
+
+mod chart;
+mod json;
+mod nmt;
+mod text;
+mod timeseries;
+
+#[cfg(test)]
+mod fixture;
+
+use memsim_core::{Account, RunSummary, SimTime};
+
+pub use chart::render_chart_svg;
+pub use json::render_json;
+pub use nmt::render_nmt_summary;
+pub use text::render_text_summary;
+pub use timeseries::render_csv;
+
+/// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt` and `chart.svg` into memory, in that order.
+///
+/// Each entry is `(file name, contents)`. Rendering into a `Vec<u8>` cannot fail, so neither can this.
+pub fn write_all_reports(s: &RunSummary) -> Vec<(&'static str, Vec<u8>)> {
+    fn render(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Vec<u8> {
+        let mut out = Vec::new();
+        f(&mut out).expect("writing into a Vec<u8> cannot fail");
+        out
+    }
+    vec![
+        ("report.json", render(|w| render_json(s, w))),
+        ("timeseries.csv", render(|w| render_csv(s, w))),
+        ("nmt-summary.txt", render(|w| render_nmt_summary(s, w))),
+        ("chart.svg", render(|w| render_chart_svg(s, w))),
+    ]
+}
+
+/// The account's name in lower snake case, as used in CSV column names.
+///
+/// Runs of characters other than ASCII letters and digits become one `_`, with none at either
+/// end: `Java Heap` → `java_heap`, `Libraries (file-backed)` → `libraries_file_backed`.
+pub fn account_slug(account: Account) -> String {
+    let mut slug = String::new();
+    let mut pending_underscore = false;
+    for c in account.name().chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_underscore && !slug.is_empty() {
+                slug.push('_');
+            }
+            pending_underscore = false;
+            slug.push(c.to_ascii_lowercase());
+        } else {
+            pending_underscore = true;
+        }
+    }
+    slug
+}
+
+/// Seconds since the start, rounded to whole milliseconds (so JSON prints at most 3 decimals).
+fn seconds_ms(t: SimTime) -> f64 {
+    // Round half up on integer nanoseconds, then divide once: the same input always gives the same f64.
+    let ms = (t.0 + 500_000) / 1_000_000;
+    ms as f64 / 1000.0
+}
+
+/// Seconds with exactly three decimals, computed in integers (`723.250`).
+fn seconds_fixed(t: SimTime) -> String {
+    let ms = (t.0 + 500_000) / 1_000_000;
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lower_snake_case_and_unique() {
+        assert_eq!(account_slug(Account::JavaHeap), "java_heap");
+        assert_eq!(account_slug(Account::PageCache), "page_cache");
+        assert_eq!(account_slug(Account::NettyDirect), "netty_direct");
+        assert_eq!(account_slug(Account::Libraries), "libraries_file_backed");
+        assert_eq!(account_slug(Account::Gc), "gc");
+        let mut slugs: Vec<String> = Account::ALL.iter().map(|a| account_slug(*a)).collect();
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), Account::COUNT);
+    }
+
+    #[test]
+    fn seconds_round_to_milliseconds() {
+        assert_eq!(seconds_fixed(SimTime(723_250_000_000)), "723.250");
+        assert_eq!(seconds_fixed(SimTime(1_999_600_000)), "2.000");
+        assert_eq!(seconds_fixed(SimTime(0)), "0.000");
+        assert_eq!(seconds_ms(SimTime(723_250_400_000)), 723.25);
+    }
+
+    #[test]
+    fn all_reports_render_and_are_deterministic() {
+        let s = fixture::oom_run();
+        let a = write_all_reports(&s);
+        let b = write_all_reports(&s.clone());
+        let names: Vec<&str> = a.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "report.json",
+                "timeseries.csv",
+                "nmt-summary.txt",
+                "chart.svg"
+            ]
+        );
+        assert_eq!(a, b);
+        assert!(a.iter().all(|(_, bytes)| !bytes.is_empty()));
+    }
+}

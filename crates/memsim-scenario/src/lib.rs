@@ -1,6 +1,29 @@
 //! Scenario files: TOML → validated [`Scenario`], with errors that name file, line, column and key.
+//!
+//! [`parse`] reads a scenario file's text, checks every key, type and limit, and returns either the
+//! [`Scenario`] the engine runs or [`ScenarioErrors`]: every problem found, each a [`ScenarioError`]
+//! with the file, line, column, key path (`jvm.heap.initial`, `phase[2].requests.rate`), a message
+//! and a hint. The format is documented in `docs/scenario-format.md`.
 #![deny(missing_docs)]
 
+mod build;
+mod error;
 mod model;
+mod reader;
+mod suggest;
+mod syntax;
 
+pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
+
+/// Parses and validates a scenario file.
+///
+/// `source` is the file's text; `file_name` is the path as the user gave it, used in messages and,
+/// through its stem, as the scenario's default name.
+///
+/// # Errors
+/// [`ScenarioErrors`] with at least one [`ScenarioError`]: all TOML syntax errors the parser could
+/// recover from, or else every unknown key, wrong type, malformed value and broken limit found.
+pub fn parse(source: &str, file_name: &str) -> Result<Scenario, ScenarioErrors> {
+    build::parse(source, file_name)
+}

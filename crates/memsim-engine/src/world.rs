@@ -1,0 +1,795 @@
+//! The simulated process and its event loop.
+
+use crate::{RunOptions, WORK_TICK};
+use memsim_core::{
+    Account, ByteSize, Event, EventKind, Ledger, RunSummary, Sample, SimDuration, SimRng, SimTime,
+    Usage, Verdict,
+};
+use memsim_direct::{
+    BufHandle, DirectAccounting, DirectAllocError, DirectPool, NettyCap, PoolConfig, SimplePool,
+    ThreadKey,
+};
+use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
+use memsim_pagecache::PageCache;
+use memsim_scenario::{DirectPath, Phase, Scenario};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// The memory limit the process runs under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// Bytes of resident memory above which the process is killed.
+    pub bytes: u64,
+    /// Where it comes from, for people.
+    pub source: String,
+    /// Whether a container (cgroup) limit or the machine's RAM decides.
+    pub cgroup: bool,
+}
+
+impl Limit {
+    /// The limit of a scenario's machine: the container limit if it is below what the machine has
+    /// for this process (RAM less `os_reserved`), else that.
+    pub fn of(s: &Scenario) -> Limit {
+        let m = &s.machine;
+        let machine = m.ram.saturating_sub(m.os_reserved);
+        let machine_source = if m.os_reserved > 0 {
+            format!(
+                "machine RAM {} − {} for the OS",
+                ByteSize(m.ram),
+                ByteSize(m.os_reserved)
+            )
+        } else {
+            format!("machine RAM {}", ByteSize(m.ram))
+        };
+        match m.container_limit {
+            Some(c) if c <= machine => Limit {
+                bytes: c,
+                source: format!("container limit {}", ByteSize(c)),
+                cgroup: true,
+            },
+            _ => Limit {
+                bytes: machine,
+                source: machine_source,
+                cgroup: false,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    PhaseStart(u32),
+    PhaseEnd(u32),
+    Arrival(u32),
+    Release(u32),
+    Work(u32),
+    Sample,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    phase: u32,
+    thread: ThreadKey,
+    direct: Option<(DirectPath, BufHandle, u64)>,
+    heap: u64,
+}
+
+#[derive(Debug)]
+struct PhaseState {
+    first_thread: u32,
+    // Cumulative amounts of continuous work applied so far.
+    done_live: u64,
+    done_churn: u64,
+    done_classes: u64,
+    done_compiled: u64,
+    done_touch: u64,
+    classes_blocked: bool,
+    active: bool,
+}
+
+pub(crate) struct World<'s> {
+    s: &'s Scenario,
+    options: RunOptions,
+    seed: u64,
+    now: SimTime,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(SimTime, u64, Ev)>>,
+    rngs: Vec<SimRng>,
+    phases: Vec<PhaseState>,
+    limit: Limit,
+    jvm: Jvm,
+    acct: DirectAccounting,
+    pool: SimplePool,
+    jdk_direct: Usage,
+    page_cache: Option<PageCache>,
+    ledger: Ledger,
+    // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
+    requests: Vec<Option<Request>>,
+    free_requests: Vec<u32>,
+    next_thread: u32,
+    events: Vec<Event>,
+    event_index: BTreeMap<(EventKind, String), usize>,
+    samples: Vec<Sample>,
+    peak: u64,
+    peak_at: SimTime,
+    at_peak: Ledger,
+    killed: bool,
+    n_events: u64,
+    counters: Counters,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests_started: u64,
+    requests_completed: u64,
+    requests_failed: u64,
+    heap_oom_errors: u64,
+    direct_oom_errors: u64,
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+impl<'s> World<'s> {
+    pub(crate) fn new(s: &'s Scenario, options: RunOptions) -> World<'s> {
+        let seed = options.seed.unwrap_or(s.seed);
+        let machine = MachineView {
+            ram_bytes: s.machine.ram,
+            container_limit_bytes: s.machine.container_limit,
+            cores: s.machine.cores,
+        };
+        let flags = JvmFlags {
+            heap_initial: s.jvm.heap_initial,
+            heap_max: s.jvm.heap_max,
+            thread_stack: s.jvm.thread_stack,
+            collector: s.jvm.gc.map(|c| match c {
+                memsim_scenario::Collector::G1 => Collector::G1,
+                memsim_scenario::Collector::Parallel => Collector::Parallel,
+                memsim_scenario::Collector::Serial => Collector::Serial,
+            }),
+            max_direct_memory: s.jvm.max_direct_memory,
+            max_metaspace: s.jvm.max_metaspace,
+            reserved_code_cache: s.jvm.reserved_code_cache,
+            compressed_class_space: s.jvm.compressed_class_space,
+            always_pre_touch: s.jvm.always_pre_touch,
+        };
+        let ergo = Ergonomics::resolve(machine, flags);
+        let cap = NettyCap::from_property(s.netty.max_direct_memory, ergo.max_direct_memory);
+        let chunk = s.netty.page_size << s.netty.max_order;
+        let n_arenas = s.netty.direct_arenas.unwrap_or_else(|| {
+            PoolConfig::default_arenas(
+                s.machine.cores,
+                cap.max_direct_memory(ergo.max_direct_memory),
+                chunk,
+            )
+        });
+        let pool = SimplePool::new(PoolConfig {
+            page_size: s.netty.page_size,
+            max_order: s.netty.max_order,
+            n_arenas,
+        });
+        let page_cache =
+            s.page_cache.as_ref().map(|pc| {
+                PageCache::new(pc.size.unwrap_or_else(|| {
+                    memsim_pagecache::default_size(s.machine.ram, ergo.heap_max)
+                }))
+            });
+        let mut w = World {
+            s,
+            options,
+            seed,
+            now: SimTime::ZERO,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rngs: (0..s.phases.len() as u64)
+                .map(|i| SimRng::new(seed, i + 1))
+                .collect(),
+            phases: Vec::new(),
+            limit: Limit::of(s),
+            jvm: Jvm::new(ergo),
+            acct: DirectAccounting::new(cap, ergo.max_direct_memory),
+            pool,
+            jdk_direct: Usage::default(),
+            page_cache,
+            ledger: Ledger::new(),
+            requests: Vec::new(),
+            free_requests: Vec::new(),
+            next_thread: 0,
+            events: Vec::new(),
+            event_index: BTreeMap::new(),
+            samples: Vec::new(),
+            peak: 0,
+            peak_at: SimTime::ZERO,
+            at_peak: Ledger::new(),
+            killed: false,
+            n_events: 0,
+            counters: Counters::default(),
+        };
+        for (i, p) in s.phases.iter().enumerate() {
+            w.phases.push(PhaseState {
+                first_thread: 0,
+                done_live: 0,
+                done_churn: 0,
+                done_classes: 0,
+                done_compiled: 0,
+                done_touch: 0,
+                classes_blocked: false,
+                active: false,
+            });
+            w.schedule(p.start, Ev::PhaseStart(i as u32));
+        }
+        w.schedule(SimTime::ZERO, Ev::Sample);
+        w
+    }
+
+    fn schedule(&mut self, at: SimTime, ev: Ev) {
+        self.queue.push(Reverse((at, self.seq, ev)));
+        self.seq += 1;
+    }
+
+    fn log(&mut self, kind: EventKind, message: String) {
+        match self.event_index.get(&(kind, message.clone())) {
+            Some(i) => self.events[*i].repeats += 1,
+            None => {
+                self.event_index
+                    .insert((kind, message.clone()), self.events.len());
+                self.events.push(Event {
+                    at: self.now,
+                    kind,
+                    message,
+                    repeats: 0,
+                });
+            }
+        }
+    }
+
+    pub(crate) fn run(mut self) -> RunSummary {
+        let end = SimTime::ZERO.after(self.s.duration);
+        self.account();
+        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+            if at > end {
+                break;
+            }
+            if self.n_events >= self.s.max_events {
+                self.log(
+                    EventKind::SimulationStopped,
+                    format!(
+                        "simulation stopped after max_events = {} simulated events",
+                        self.s.max_events
+                    ),
+                );
+                break;
+            }
+            self.now = at;
+            self.n_events += 1;
+            self.handle(ev);
+            self.account();
+            if self.killed {
+                break;
+            }
+        }
+        if self.samples.last().is_none_or(|s| s.at != self.now) {
+            self.take_sample();
+        }
+        self.finish()
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::PhaseStart(p) => self.start_phase(p),
+            Ev::PhaseEnd(p) => self.end_phase(p),
+            Ev::Arrival(p) => self.arrival(p),
+            Ev::Release(r) => self.release(r),
+            Ev::Work(p) => self.work(p),
+            Ev::Sample => {
+                self.take_sample();
+                let next = self.now.after(self.s.sample_every);
+                if next <= SimTime::ZERO.after(self.s.duration) {
+                    self.schedule(next, Ev::Sample);
+                }
+            }
+        }
+    }
+
+    fn phase(&self, p: u32) -> &'s Phase {
+        &self.s.phases[p as usize]
+    }
+
+    fn start_phase(&mut self, p: u32) {
+        let phase = self.phase(p);
+        self.log(
+            EventKind::PhaseStarted,
+            format!("phase \"{}\" started", phase.name),
+        );
+        let st = &mut self.phases[p as usize];
+        st.active = true;
+        st.first_thread = self.next_thread;
+        self.next_thread += phase.threads;
+        self.jvm
+            .start_threads(u64::from(phase.threads), phase.stack_touched);
+        if phase.classes > 0 {
+            self.jvm.set_loading(true);
+        }
+        if phase.compiled_methods > 0 {
+            self.jvm.set_compiling(true);
+        }
+        self.schedule(phase.end(), Ev::PhaseEnd(p));
+        if phase.requests.is_some() {
+            self.schedule_arrival(p);
+        }
+        if phase.heap_live
+            + phase.heap_churn_per_sec
+            + phase.classes
+            + phase.compiled_methods
+            + phase.page_cache_touch
+            > 0
+        {
+            self.schedule(self.now.after(WORK_TICK.min(phase.duration)), Ev::Work(p));
+        }
+    }
+
+    fn end_phase(&mut self, p: u32) {
+        let phase = self.phase(p);
+        // Finish continuous work exactly, then retire the threads.
+        self.work(p);
+        let st = &mut self.phases[p as usize];
+        st.active = false;
+        let first = st.first_thread;
+        self.jvm
+            .end_threads(u64::from(phase.threads), phase.stack_touched);
+        for t in first..first + phase.threads {
+            self.pool.thread_exit(&mut self.acct, ThreadKey(t));
+        }
+        if phase.classes > 0 {
+            self.jvm.set_loading(false);
+        }
+        if phase.compiled_methods > 0 {
+            self.jvm.set_compiling(false);
+        }
+        self.log(
+            EventKind::PhaseEnded,
+            format!("phase \"{}\" ended", phase.name),
+        );
+    }
+
+    fn schedule_arrival(&mut self, p: u32) {
+        let phase = self.phase(p);
+        let rate = phase.requests.as_ref().expect("requests").rate_per_sec;
+        let gap_nanos = self.rngs[p as usize].exponential(1e9 / rate);
+        let gap = SimDuration(gap_nanos.min(u64::MAX as f64 / 2.0) as u64);
+        let at = self.now.after(gap);
+        if at < phase.end() {
+            self.schedule(at, Ev::Arrival(p));
+        }
+    }
+
+    fn arrival(&mut self, p: u32) {
+        self.schedule_arrival(p);
+        let phase = self.phase(p);
+        let req = phase.requests.as_ref().expect("requests");
+        let rng = &mut self.rngs[p as usize];
+        let thread = ThreadKey(
+            self.phases[p as usize].first_thread + rng.below(u64::from(phase.threads)) as u32,
+        );
+        let buffer = req.buffer.sample(rng, u64::from(u32::MAX) * 2);
+        let heap = req.heap.sample(rng, u64::MAX / 4);
+        let hold = SimDuration(req.hold.sample(rng, u64::MAX / 4));
+        self.counters.requests_started += 1;
+
+        let direct = if buffer == 0 {
+            None
+        } else {
+            let r = match req.direct {
+                DirectPath::Netty => self
+                    .pool
+                    .allocate(&mut self.acct, thread, buffer)
+                    .map(|h| (DirectPath::Netty, h, buffer)),
+                DirectPath::Jdk => self.acct.reserve_jdk(buffer).map(|()| {
+                    self.jdk_direct = Usage::all(self.jdk_direct.committed + buffer);
+                    (DirectPath::Jdk, BufHandle(u32::MAX), buffer)
+                }),
+            };
+            match r {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.counters.requests_failed += 1;
+                    self.counters.direct_oom_errors += 1;
+                    let kind = match e {
+                        DirectAllocError::OutOfDirectMemory { .. } => {
+                            EventKind::OutOfDirectMemoryError
+                        }
+                        DirectAllocError::CannotReserve { .. } => EventKind::OutOfMemoryError,
+                    };
+                    self.log(kind, e.to_string());
+                    return;
+                }
+            }
+        };
+        if heap > 0
+            && let Err(e) = self.heap_alloc(heap, true)
+        {
+            self.counters.requests_failed += 1;
+            self.counters.heap_oom_errors += 1;
+            self.log(EventKind::OutOfMemoryError, e.to_string());
+            if let Some(d) = direct {
+                self.free_direct(thread, d);
+            }
+            return;
+        }
+        let request = Request {
+            phase: p,
+            thread,
+            direct,
+            heap,
+        };
+        let id = match self.free_requests.pop() {
+            Some(i) => {
+                self.requests[i as usize] = Some(request);
+                i
+            }
+            None => {
+                self.requests.push(Some(request));
+                self.requests.len() as u32 - 1
+            }
+        };
+        self.schedule(self.now.after(hold), Ev::Release(id));
+    }
+
+    fn free_direct(
+        &mut self,
+        thread: ThreadKey,
+        (path, handle, bytes): (DirectPath, BufHandle, u64),
+    ) {
+        match path {
+            DirectPath::Netty => self.pool.free(&mut self.acct, thread, handle),
+            DirectPath::Jdk => {
+                self.acct.release_jdk(bytes);
+                self.jdk_direct = Usage::all(self.jdk_direct.committed - bytes);
+            }
+        }
+    }
+
+    fn release(&mut self, id: u32) {
+        let r = self.requests[id as usize]
+            .take()
+            .expect("request released twice");
+        self.free_requests.push(id);
+        if let Some(d) = r.direct {
+            self.free_direct(r.thread, d);
+        }
+        self.jvm.release(r.heap);
+        self.counters.requests_completed += 1;
+        debug_assert!((r.phase as usize) < self.phases.len());
+    }
+
+    fn heap_alloc(&mut self, bytes: u64, live: bool) -> Result<(), JvmError> {
+        let before = self.jvm.heap().committed();
+        let out = self.jvm.allocate(bytes, live)?;
+        if let Some(from) = out.resized_from {
+            let to = self.jvm.heap().committed();
+            let (kind, verb) = if to > from {
+                (EventKind::HeapExpanded, "expanded")
+            } else {
+                (EventKind::HeapShrunk, "shrunk")
+            };
+            self.log(
+                kind,
+                format!(
+                    "heap {verb} from {} to {} committed",
+                    ByteSize(from),
+                    ByteSize(to)
+                ),
+            );
+        }
+        debug_assert!(out.resized_from.is_none() || out.resized_from == Some(before));
+        Ok(())
+    }
+
+    /// Applies a phase's continuous work up to now: cumulative targets are exact integers of
+    /// `total × elapsed / duration`, so the totals are reached exactly at the phase's end.
+    fn work(&mut self, p: u32) {
+        let phase = self.phase(p);
+        if !self.phases[p as usize].active {
+            return;
+        }
+        let elapsed = self
+            .now
+            .since(phase.start)
+            .nanos()
+            .min(phase.duration.nanos());
+        let frac =
+            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
+        let churn_total = (phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128
+            / 1_000_000_000) as u64;
+        let st = &self.phases[p as usize];
+        let (live, churn) = (
+            frac(phase.heap_live) - st.done_live,
+            frac(churn_total) - st.done_churn,
+        );
+        let (classes, compiled) = (
+            frac(phase.classes) - st.done_classes,
+            frac(phase.compiled_methods) - st.done_compiled,
+        );
+        let touch = frac(phase.page_cache_touch) - st.done_touch;
+        let blocked = st.classes_blocked;
+
+        if live > 0 {
+            match self.heap_alloc(live, true) {
+                Ok(()) => self.phases[p as usize].done_live += live,
+                Err(e) => {
+                    self.counters.heap_oom_errors += 1;
+                    self.log(EventKind::OutOfMemoryError, e.to_string());
+                    // The data that did not fit is dropped; try again with the next tick's share.
+                    self.phases[p as usize].done_live += live;
+                }
+            }
+        }
+        if churn > 0 {
+            if let Err(e) = self.heap_alloc(churn, false) {
+                self.counters.heap_oom_errors += 1;
+                self.log(EventKind::OutOfMemoryError, e.to_string());
+            }
+            self.phases[p as usize].done_churn += churn;
+        }
+        if classes > 0 && !blocked {
+            for _ in 0..classes {
+                if let Err(e) = self.jvm.load_class(phase.methods_per_class) {
+                    self.log(EventKind::OutOfMemoryError, e.to_string());
+                    self.phases[p as usize].classes_blocked = true;
+                    break;
+                }
+            }
+        }
+        self.phases[p as usize].done_classes += classes;
+        for _ in 0..compiled {
+            if !self.jvm.compile() {
+                self.log(
+                    EventKind::CodeCacheFull,
+                    "OpenJDK 64-Bit Server VM warning: CodeCache is full. Compiler has been disabled.".to_string(),
+                );
+                break;
+            }
+        }
+        self.phases[p as usize].done_compiled += compiled;
+        if touch > 0 {
+            if let Some(pc) = self.page_cache.as_mut()
+                && pc.fault(touch)
+            {
+                let size = pc.max_bytes();
+                self.log(
+                    EventKind::PageCacheFull,
+                    format!("page cache warm: all {} allocated", ByteSize(size)),
+                );
+            }
+            self.phases[p as usize].done_touch += touch;
+        }
+        let next = self.now.after(WORK_TICK);
+        if self.now < phase.end() {
+            self.schedule(next.min(phase.end()), Ev::Work(p));
+        }
+    }
+
+    fn account(&mut self) {
+        self.jvm.account(&mut self.ledger);
+        self.ledger.set(Account::NettyDirect, self.pool.usage());
+        self.ledger.set(Account::JdkDirect, self.jdk_direct);
+        self.ledger.set(
+            Account::PageCache,
+            self.page_cache
+                .as_ref()
+                .map_or(Usage::default(), PageCache::usage),
+        );
+        self.ledger.set(Account::Other, Usage::default());
+        if self.options.check_invariants {
+            if let Err(e) = self.ledger.check_invariants() {
+                panic!("ledger invariant broken at {}: {e}", self.now);
+            }
+            if let Err(e) = self.pool.check_invariants() {
+                panic!("pool invariant broken at {}: {e}", self.now);
+            }
+        }
+        let resident = self.ledger.total().resident;
+        if resident > self.peak {
+            self.peak = resident;
+            self.peak_at = self.now;
+            self.at_peak = self.ledger.clone();
+        }
+        if resident > self.limit.bytes && !self.killed {
+            self.kill();
+        }
+    }
+
+    fn kill(&mut self) {
+        self.killed = true;
+        let total = self.ledger.total();
+        let kb = |b: u64| b / 1024;
+        let mut shares: Vec<(Account, u64)> = Account::ALL
+            .iter()
+            .map(|a| (*a, self.ledger.get(*a).resident))
+            .filter(|(_, r)| *r * 100 >= total.resident)
+            .collect();
+        shares.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let shares: Vec<String> = shares
+            .iter()
+            .map(|(a, r)| {
+                format!(
+                    "{} {} ({:.0}%)",
+                    a.name(),
+                    ByteSize(*r),
+                    pct(*r, total.resident)
+                )
+            })
+            .collect();
+        let who = if self.limit.cgroup {
+            "Memory cgroup out of memory"
+        } else {
+            "Out of memory"
+        };
+        let message = format!(
+            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — resident {} > limit {}: {}",
+            kb(total.reserved),
+            kb(self.ledger.resident_anon()),
+            kb(self.ledger.resident_file()),
+            ByteSize(total.resident),
+            ByteSize(self.limit.bytes),
+            shares.join(", ")
+        );
+        self.log(EventKind::OomKilled, message);
+    }
+
+    fn take_sample(&mut self) {
+        self.samples.push(Sample {
+            at: self.now,
+            accounts: *self.ledger.accounts(),
+        });
+    }
+
+    fn finish(self) -> RunSummary {
+        let s = self.s;
+        let e = *self.jvm.ergonomics();
+        let mut configured_terms = vec![(
+            if s.jvm.heap_max.is_some() {
+                "-Xmx".to_string()
+            } else {
+                "-Xmx (default)".to_string()
+            },
+            e.heap_max,
+        )];
+        let mut configured_accounts = vec![Account::JavaHeap];
+        if let Some(pc) = &self.page_cache {
+            let explicit = s.page_cache.as_ref().is_some_and(|c| c.size.is_some());
+            configured_terms.push((
+                if explicit {
+                    "page cache"
+                } else {
+                    "page cache (default)"
+                }
+                .to_string(),
+                pc.max_bytes(),
+            ));
+            configured_accounts.push(Account::PageCache);
+        }
+        let direct_cap = match self.acct.cap() {
+            NettyCap::Counter { limit } if s.netty.max_direct_memory > 0 => {
+                Some(("io.netty.maxDirectMemory", limit))
+            }
+            _ => s
+                .jvm
+                .max_direct_memory
+                .map(|m| ("-XX:MaxDirectMemorySize", m)),
+        };
+        if let Some((name, bytes)) = direct_cap {
+            configured_terms.push((name.to_string(), bytes));
+            configured_accounts.extend([Account::NettyDirect, Account::JdkDirect]);
+        }
+        let configured_bytes = configured_terms.iter().map(|(_, b)| *b).sum();
+        let verdict = if self.killed {
+            Verdict::OomKilled
+        } else if self.peak > configured_bytes {
+            Verdict::OverBudget
+        } else {
+            Verdict::Fits
+        };
+        let pool_cfg = self.pool.config();
+        let netty_cap = match self.acct.cap() {
+            NettyCap::Counter { limit } => format!("Netty counter, max {limit} bytes"),
+            NettyCap::Jdk => "JDK accounting (io.netty.maxDirectMemory=0)".to_string(),
+        };
+        let parameters = vec![
+            ("seed".to_string(), self.seed.to_string()),
+            ("collector".to_string(), e.collector.flag().to_string()),
+            ("Xms".to_string(), e.heap_initial.to_string()),
+            ("Xmx".to_string(), e.heap_max.to_string()),
+            ("Xss".to_string(), e.thread_stack.to_string()),
+            (
+                "MaxDirectMemorySize".to_string(),
+                e.max_direct_memory.to_string(),
+            ),
+            (
+                "ReservedCodeCacheSize".to_string(),
+                e.reserved_code_cache.to_string(),
+            ),
+            ("AlwaysPreTouch".to_string(), e.always_pre_touch.to_string()),
+            ("jvm_threads".to_string(), e.jvm_threads.to_string()),
+            ("netty_direct_accounting".to_string(), netty_cap),
+            (
+                "netty_chunk_size".to_string(),
+                pool_cfg.chunk_size().to_string(),
+            ),
+            (
+                "netty_direct_arenas".to_string(),
+                pool_cfg.n_arenas.to_string(),
+            ),
+            (
+                "page_cache_size".to_string(),
+                self.page_cache
+                    .as_ref()
+                    .map_or(0, PageCache::max_bytes)
+                    .to_string(),
+            ),
+            ("limit".to_string(), self.limit.bytes.to_string()),
+        ];
+        let pc = self.pool.counters();
+        let counters = vec![
+            (
+                "requests_started".to_string(),
+                self.counters.requests_started,
+            ),
+            (
+                "requests_completed".to_string(),
+                self.counters.requests_completed,
+            ),
+            ("requests_failed".to_string(), self.counters.requests_failed),
+            (
+                "heap_out_of_memory_errors".to_string(),
+                self.counters.heap_oom_errors,
+            ),
+            (
+                "direct_out_of_memory_errors".to_string(),
+                self.counters.direct_oom_errors,
+            ),
+            ("gc_collections".to_string(), self.jvm.heap().collections()),
+            ("threads_alive".to_string(), self.jvm.threads()),
+            ("classes_loaded".to_string(), self.jvm.classes()),
+            ("methods_compiled".to_string(), self.jvm.compiled()),
+            ("netty_allocations".to_string(), pc.allocations),
+            ("netty_deallocations".to_string(), pc.deallocations),
+            ("netty_chunks_created".to_string(), pc.chunks_created),
+            ("netty_chunks_destroyed".to_string(), pc.chunks_destroyed),
+            (
+                "netty_used_direct_memory".to_string(),
+                self.pool.used_memory(),
+            ),
+            ("netty_active_bytes".to_string(), self.pool.active_bytes()),
+            (
+                "page_cache_faults".to_string(),
+                self.page_cache.as_ref().map_or(0, PageCache::faults),
+            ),
+        ];
+        RunSummary {
+            scenario: s.name.clone(),
+            seed: self.seed,
+            verdict,
+            limit_bytes: self.limit.bytes,
+            limit_source: self.limit.source,
+            configured_bytes,
+            configured_terms,
+            configured_accounts,
+            peak_resident_bytes: self.peak,
+            peak_at: self.peak_at,
+            at_peak: self.at_peak,
+            duration: s.duration,
+            ended_at: self.now,
+            events: self.events,
+            samples: self.samples,
+            n_events: self.n_events,
+            parameters,
+            counters,
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! HotSpot (JDK 17) ergonomics: the defaults a JVM picks from the machine when flags are absent.
+//!
+//! Sources (jdk17u): `Arguments::set_heap_size` (MaxRAMPercentage=25, MinRAMPercentage=50,
+//! InitialRAMPercentage=1.5625, default MaxHeapSize 96 MiB, compressed-oops cap),
+//! `GCConfig::select_gc` + `os::is_server_class_machine` (G1 on ≥ 2 CPUs and ≥ 1792 MiB, else Serial),
+//! `WorkerPolicy::calc_parallel_worker_threads` (cores ≤ 8 → cores, else 8 + (cores − 8)·5/8),
+//! `G1HeapRegion::setup_heap_region_size` (max heap / 2048, a power of two in 1..=32 MiB),
+//! `CompilerConfig` (ReservedCodeCacheSize 240 MiB with tiered compilation),
+//! `-Xss` default 1 MiB on Linux x86_64, `CompressedClassSpaceSize` 1 GiB,
+//! `MaxDirectMemorySize` default = `Runtime.maxMemory()` (approximated as the max heap; Parallel and
+//! Serial report one survivor space less), JDK 17 being container-aware (a cgroup limit is its RAM).
+
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+/// The collector, as `-XX:+UseG1GC` / `-XX:+UseParallelGC` / `-XX:+UseSerialGC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collector {
+    /// G1 (the JDK 17 default on server-class machines).
+    G1,
+    /// Parallel (throughput collector).
+    Parallel,
+    /// Serial.
+    Serial,
+}
+
+impl Collector {
+    /// The HotSpot flag that selects it.
+    pub const fn flag(self) -> &'static str {
+        match self {
+            Collector::G1 => "-XX:+UseG1GC",
+            Collector::Parallel => "-XX:+UseParallelGC",
+            Collector::Serial => "-XX:+UseSerialGC",
+        }
+    }
+}
+
+/// What the JVM sees of the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineView {
+    /// Physical RAM in bytes.
+    pub ram_bytes: u64,
+    /// The container's memory limit, if any (JDK 17 uses it instead of RAM).
+    pub container_limit_bytes: Option<u64>,
+    /// Active processors.
+    pub cores: u32,
+}
+
+/// Flags as given on the command line; `None` = not given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JvmFlags {
+    /// `-Xms`.
+    pub heap_initial: Option<u64>,
+    /// `-Xmx`.
+    pub heap_max: Option<u64>,
+    /// `-Xss`.
+    pub thread_stack: Option<u64>,
+    /// The collector.
+    pub collector: Option<Collector>,
+    /// `-XX:MaxDirectMemorySize`.
+    pub max_direct_memory: Option<u64>,
+    /// `-XX:MaxMetaspaceSize`.
+    pub max_metaspace: Option<u64>,
+    /// `-XX:ReservedCodeCacheSize`.
+    pub reserved_code_cache: Option<u64>,
+    /// `-XX:CompressedClassSpaceSize`.
+    pub compressed_class_space: Option<u64>,
+    /// `-XX:+AlwaysPreTouch`.
+    pub always_pre_touch: bool,
+}
+
+/// The JVM's resolved configuration: every flag with a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ergonomics {
+    /// The memory the JVM believes it has (container limit, else RAM).
+    pub physical_bytes: u64,
+    /// `InitialHeapSize`.
+    pub heap_initial: u64,
+    /// `MaxHeapSize`.
+    pub heap_max: u64,
+    /// The heap's sizing granule (G1 region size; 2 MiB for the others, approximating the generations' alignment).
+    pub heap_alignment: u64,
+    /// `ThreadStackSize`.
+    pub thread_stack: u64,
+    /// The collector.
+    pub collector: Collector,
+    /// `MaxDirectMemorySize`.
+    pub max_direct_memory: u64,
+    /// `MaxMetaspaceSize` (`u64::MAX` = unlimited, the default).
+    pub max_metaspace: u64,
+    /// `ReservedCodeCacheSize`.
+    pub reserved_code_cache: u64,
+    /// `CompressedClassSpaceSize`.
+    pub compressed_class_space: u64,
+    /// `AlwaysPreTouch`.
+    pub always_pre_touch: bool,
+    /// `ParallelGCThreads`.
+    pub parallel_gc_threads: u32,
+    /// Threads the JVM itself runs at idle (VM thread, GC, compiler, signal, reference handler, …).
+    pub jvm_threads: u32,
+}
+
+fn align_up(x: u64, a: u64) -> u64 {
+    x.div_ceil(a).saturating_mul(a)
+}
+
+fn align_down(x: u64, a: u64) -> u64 {
+    x / a * a
+}
+
+/// G1's region size for a maximum heap: max/2048 as a power of two, clamped to 1..=32 MiB.
+pub fn g1_region_size(heap_max: u64) -> u64 {
+    let target = (heap_max / 2048).clamp(MIB, 32 * MIB);
+    1u64 << (63 - target.leading_zeros())
+}
+
+impl Ergonomics {
+    /// Resolves the flags against the machine as HotSpot does.
+    pub fn resolve(machine: MachineView, flags: JvmFlags) -> Ergonomics {
+        let physical = machine
+            .container_limit_bytes
+            .map_or(machine.ram_bytes, |l| l.min(machine.ram_bytes));
+        let collector =
+            flags
+                .collector
+                .unwrap_or(if machine.cores >= 2 && physical >= 1792 * MIB {
+                    Collector::G1
+                } else {
+                    Collector::Serial
+                });
+        // Default max heap: 25% of RAM; on tiny machines 50%, never below... the 96 MiB default unless RAM is smaller.
+        let default_max = {
+            let quarter = physical / 4;
+            let half = physical / 2;
+            let v = if half < 96 * MIB {
+                half
+            } else {
+                quarter.max((96 * MIB).min(half))
+            };
+            // Compressed oops cap the ergonomic heap just below 32 GiB.
+            v.min(32 * GIB - 32 * MIB)
+        };
+        let heap_max_raw = match (flags.heap_max, flags.heap_initial) {
+            (Some(m), _) => m,
+            // -Xms alone above the default max raises the max (Arguments::set_heap_size).
+            (None, Some(i)) => default_max.max(i),
+            (None, None) => default_max,
+        };
+        let alignment = match collector {
+            Collector::G1 => g1_region_size(heap_max_raw),
+            Collector::Parallel | Collector::Serial => 2 * MIB,
+        };
+        let heap_max = align_up(heap_max_raw.max(alignment), alignment);
+        let default_initial = align_down(physical / 64, alignment).clamp(alignment, heap_max);
+        let heap_initial =
+            align_up(flags.heap_initial.unwrap_or(default_initial), alignment).min(heap_max);
+        let cores = machine.cores.max(1);
+        let parallel_gc_threads = if cores <= 8 {
+            cores
+        } else {
+            8 + (cores - 8) * 5 / 8
+        };
+        // Measured at idle on 2 CPUs (hotspot-memory.md): G1 19, Parallel 15, Serial 14 threads.
+        let jvm_threads = match collector {
+            Collector::G1 => 19,
+            Collector::Parallel => 15,
+            Collector::Serial => 14,
+        };
+        Ergonomics {
+            physical_bytes: physical,
+            heap_initial,
+            heap_max,
+            heap_alignment: alignment,
+            thread_stack: flags.thread_stack.unwrap_or(MIB),
+            collector,
+            max_direct_memory: flags.max_direct_memory.unwrap_or(heap_max),
+            max_metaspace: flags.max_metaspace.unwrap_or(u64::MAX),
+            reserved_code_cache: flags.reserved_code_cache.unwrap_or(240 * MIB),
+            compressed_class_space: flags.compressed_class_space.unwrap_or(GIB),
+            always_pre_touch: flags.always_pre_touch,
+            parallel_gc_threads,
+            jvm_threads,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(ram: u64, cores: u32) -> MachineView {
+        MachineView {
+            ram_bytes: ram,
+            container_limit_bytes: None,
+            cores,
+        }
+    }
+
+    #[test]
+    fn defaults_follow_ram() {
+        let e = Ergonomics::resolve(machine(24 * GIB, 2), JvmFlags::default());
+        assert_eq!(e.collector, Collector::G1);
+        assert_eq!(e.heap_max, 6 * GIB);
+        assert_eq!(e.heap_initial, 384 * MIB);
+        assert_eq!(e.max_direct_memory, e.heap_max);
+        assert_eq!(e.thread_stack, MIB);
+        assert_eq!(e.reserved_code_cache, 240 * MIB);
+    }
+
+    #[test]
+    fn single_cpu_or_small_ram_is_serial() {
+        assert_eq!(
+            Ergonomics::resolve(machine(8 * GIB, 1), JvmFlags::default()).collector,
+            Collector::Serial
+        );
+        assert_eq!(
+            Ergonomics::resolve(machine(1 * GIB, 4), JvmFlags::default()).collector,
+            Collector::Serial
+        );
+    }
+
+    #[test]
+    fn container_limit_is_the_ram_jdk17_sees() {
+        let m = MachineView {
+            ram_bytes: 64 * GIB,
+            container_limit_bytes: Some(4 * GIB),
+            cores: 4,
+        };
+        assert_eq!(Ergonomics::resolve(m, JvmFlags::default()).heap_max, GIB);
+    }
+
+    #[test]
+    fn explicit_flags_win_and_xms_alone_raises_max() {
+        let f = JvmFlags {
+            heap_initial: Some(8 * GIB),
+            ..JvmFlags::default()
+        };
+        let e = Ergonomics::resolve(machine(12 * GIB, 8), f);
+        assert_eq!(e.heap_max, 8 * GIB);
+        assert_eq!(e.heap_initial, 8 * GIB);
+        assert_eq!(e.parallel_gc_threads, 8);
+        let e = Ergonomics::resolve(machine(12 * GIB, 32), JvmFlags::default());
+        assert_eq!(e.parallel_gc_threads, 23);
+    }
+
+    #[test]
+    fn g1_regions() {
+        assert_eq!(g1_region_size(GIB), MIB);
+        assert_eq!(g1_region_size(2 * GIB), MIB);
+        assert_eq!(g1_region_size(4 * GIB), 2 * MIB);
+        assert_eq!(g1_region_size(31 * GIB), 8 * MIB);
+        assert_eq!(g1_region_size(1 << 40), 32 * MIB);
+    }
+}

@@ -1,0 +1,261 @@
+//! The whole JVM: its parts, the small fixed NMT categories, and the errors HotSpot throws.
+
+use crate::code::CodeCache;
+use crate::ergonomics::Ergonomics;
+use crate::gc::{HeapView, gc_usage};
+use crate::heap::{AllocOutcome, Heap};
+use crate::metaspace::{Metaspace, MetaspaceError};
+use crate::threads::{
+    INTERNAL_PER_THREAD_BYTES, NMT_PER_THREAD_BYTES, SYNC_PER_THREAD_BYTES, ThreadStacks,
+};
+use memsim_core::{Account, Ledger, Usage};
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1 << 20;
+
+// Fixed categories at rest, JDK 17 on 2 CPUs (shared/reference/hotspot-memory.md).
+/// CDS archive: 16 MiB reserved, 11.8 MiB committed and resident.
+const CDS: Usage = Usage {
+    reserved: 16 * MIB,
+    committed: 12_083 * KIB,
+    resident: 12_083 * KIB,
+};
+const INTERNAL_BASE: u64 = 195 * KIB;
+const NMT_BASE: u64 = 174 * KIB;
+/// NMT's own overhead grows with live malloc blocks; 50k classes measured 6.2 MiB.
+const NMT_PER_CLASS: u64 = 120;
+const MODULE: u64 = 154 * KIB;
+const COMPILER_IDLE: u64 = 174 * KIB;
+/// C2 arenas during a compile storm: measured peaks 31–35 MiB.
+const COMPILER_STORM: u64 = 32 * MIB;
+const ARENA_CHUNK_IDLE: u64 = 205 * KIB;
+/// The chunk pool after loading thousands of classes: measured up to 29 MiB, freed by a periodic cleaner.
+const ARENA_CHUNK_LOADING: u64 = 8 * MIB;
+/// libjvm.so, libc, libstdc++ and the jimage: 18.7–21.8 MiB RssFile in every measured run.
+const LIBRARIES_FILE: u64 = 20 * MIB;
+
+/// An error HotSpot throws to the application; `Display` is the exact text of the JVM's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JvmError {
+    /// The live set plus an allocation exceeds `-Xmx`.
+    #[error("java.lang.OutOfMemoryError: Java heap space")]
+    HeapSpace,
+    /// `MaxMetaspaceSize` reached.
+    #[error("java.lang.OutOfMemoryError: Metaspace")]
+    Metaspace,
+    /// `CompressedClassSpaceSize` reached.
+    #[error("java.lang.OutOfMemoryError: Compressed class space")]
+    CompressedClassSpace,
+}
+
+/// A simulated HotSpot JVM's memory.
+#[derive(Debug, Clone)]
+pub struct Jvm {
+    ergo: Ergonomics,
+    heap: Heap,
+    stacks: ThreadStacks,
+    metaspace: Metaspace,
+    code: CodeCache,
+    // Phases currently loading classes / compiling: they raise Arena Chunk / Compiler.
+    n_loading: u32,
+    n_compiling: u32,
+}
+
+impl Jvm {
+    /// A JVM just started with the JVM's own threads.
+    pub fn new(ergo: Ergonomics) -> Jvm {
+        let mut stacks = ThreadStacks::new();
+        stacks.start(u64::from(ergo.jvm_threads), ergo.thread_stack, 0);
+        Jvm {
+            heap: Heap::new(&ergo),
+            stacks,
+            metaspace: Metaspace::new(ergo.max_metaspace, ergo.compressed_class_space),
+            code: CodeCache::new(ergo.reserved_code_cache),
+            ergo,
+            n_loading: 0,
+            n_compiling: 0,
+        }
+    }
+
+    /// The resolved configuration.
+    pub fn ergonomics(&self) -> &Ergonomics {
+        &self.ergo
+    }
+
+    /// The heap.
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    /// Allocates on the heap (see [`Heap::allocate`]).
+    ///
+    /// # Errors
+    /// [`JvmError::HeapSpace`] when the live set cannot fit.
+    pub fn allocate(&mut self, bytes: u64, live: bool) -> Result<AllocOutcome, JvmError> {
+        self.heap
+            .allocate(bytes, live)
+            .map_err(|_| JvmError::HeapSpace)
+    }
+
+    /// Live heap bytes become garbage.
+    pub fn release(&mut self, bytes: u64) {
+        self.heap.release(bytes);
+    }
+
+    /// Starts `n` application threads touching `touched` bytes of stack each.
+    pub fn start_threads(&mut self, n: u64, touched: u64) {
+        self.stacks.start(n, self.ergo.thread_stack, touched);
+    }
+
+    /// Ends `n` application threads started with the same `touched`.
+    pub fn end_threads(&mut self, n: u64, touched: u64) {
+        self.stacks.end(n, self.ergo.thread_stack, touched);
+    }
+
+    /// Live threads, the JVM's own included.
+    pub fn threads(&self) -> u64 {
+        self.stacks.count()
+    }
+
+    /// Loads a class.
+    ///
+    /// # Errors
+    /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
+    pub fn load_class(&mut self, methods: u32) -> Result<(), JvmError> {
+        self.metaspace.load_class(methods).map_err(|e| match e {
+            MetaspaceError::Metaspace => JvmError::Metaspace,
+            MetaspaceError::CompressedClassSpace => JvmError::CompressedClassSpace,
+        })
+    }
+
+    /// Classes loaded by the workload (JDK classes from CDS are not counted).
+    pub fn classes(&self) -> u64 {
+        self.metaspace.classes()
+    }
+
+    /// JIT-compiles one method; `false` when the code cache is full.
+    pub fn compile(&mut self) -> bool {
+        self.code.compile()
+    }
+
+    /// Methods compiled.
+    pub fn compiled(&self) -> u64 {
+        self.code.compiled()
+    }
+
+    /// A phase starts (`+1`) or stops (`-1`) loading classes.
+    pub fn set_loading(&mut self, on: bool) {
+        self.n_loading = if on {
+            self.n_loading + 1
+        } else {
+            self.n_loading - 1
+        };
+    }
+
+    /// A phase starts or stops compiling.
+    pub fn set_compiling(&mut self, on: bool) {
+        self.n_compiling = if on {
+            self.n_compiling + 1
+        } else {
+            self.n_compiling - 1
+        };
+    }
+
+    /// Writes every JVM account into the ledger.
+    pub fn account(&self, ledger: &mut Ledger) {
+        let n_threads = self.stacks.count();
+        let n_classes = self.metaspace.classes();
+        ledger.set(Account::JavaHeap, self.heap.usage());
+        let view = HeapView {
+            max: self.heap.max(),
+            committed: self.heap.committed(),
+            resident: self.heap.resident(),
+            marking_ran: self.heap.marking_ran(),
+        };
+        ledger.set(Account::Gc, gc_usage(self.ergo.collector, view));
+        ledger.set(Account::Thread, self.stacks.usage());
+        ledger.set(Account::Class, self.metaspace.class_usage());
+        ledger.set(Account::Metaspace, self.metaspace.metaspace_usage());
+        ledger.set(Account::Symbol, self.metaspace.symbol_usage());
+        ledger.set(Account::Code, self.code.usage());
+        ledger.set(
+            Account::Compiler,
+            Usage::all(if self.n_compiling > 0 {
+                COMPILER_STORM
+            } else {
+                COMPILER_IDLE
+            }),
+        );
+        ledger.set(
+            Account::Internal,
+            Usage::all(INTERNAL_BASE + n_threads * INTERNAL_PER_THREAD_BYTES),
+        );
+        ledger.set(
+            Account::NativeMemoryTracking,
+            Usage::all(NMT_BASE + n_threads * NMT_PER_THREAD_BYTES + n_classes * NMT_PER_CLASS),
+        );
+        ledger.set(Account::SharedClassSpace, CDS);
+        ledger.set(
+            Account::ArenaChunk,
+            Usage::all(if self.n_loading > 0 {
+                ARENA_CHUNK_LOADING
+            } else {
+                ARENA_CHUNK_IDLE
+            }),
+        );
+        ledger.set(Account::Module, Usage::all(MODULE));
+        ledger.set(
+            Account::Synchronization,
+            Usage::all(n_threads * SYNC_PER_THREAD_BYTES),
+        );
+        ledger.set(Account::Libraries, Usage::all(LIBRARIES_FILE));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ergonomics::{JvmFlags, MachineView};
+
+    #[test]
+    fn idle_jvm_is_about_the_measured_size() {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        let f = JvmFlags {
+            heap_initial: Some(1 << 30),
+            heap_max: Some(1 << 30),
+            ..JvmFlags::default()
+        };
+        let jvm = Jvm::new(Ergonomics::resolve(m, f));
+        let mut l = Ledger::new();
+        jvm.account(&mut l);
+        l.check_invariants().unwrap();
+        let non_heap = l.total().committed
+            - l.get(Account::JavaHeap).committed
+            - l.get(Account::Libraries).committed;
+        // G1, 1 GiB heap, idle: GC ≈ 78 MiB, code ≈ 9, CDS 12, threads ≈ 2, metaspace+class+symbol ≈ 3.
+        let mib = non_heap as f64 / MIB as f64;
+        assert!((95.0..130.0).contains(&mib), "non-heap committed {mib} MiB");
+        assert_eq!(l.get(Account::Libraries).resident, LIBRARIES_FILE);
+        assert!(l.get(Account::JavaHeap).resident == 0);
+    }
+
+    #[test]
+    fn error_messages_are_hotspots() {
+        assert_eq!(
+            JvmError::HeapSpace.to_string(),
+            "java.lang.OutOfMemoryError: Java heap space"
+        );
+        assert_eq!(
+            JvmError::Metaspace.to_string(),
+            "java.lang.OutOfMemoryError: Metaspace"
+        );
+        assert_eq!(
+            JvmError::CompressedClassSpace.to_string(),
+            "java.lang.OutOfMemoryError: Compressed class space"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Classes: non-class metaspace (NMT `Metaspace`), class space (NMT `Class`) and symbols (NMT `Symbol`).
+//!
+//! Per loaded class, from `shared/reference/hotspot-memory.md` (generated classes with 4 int fields,
+//! 1 string constant; JDK classes come from CDS and cost ~0):
+//! - Metaspace = 1.06 MiB + 1989 B per class with 2 methods, + ≈ 255 B per further method
+//!   (8 methods → 3.5 KiB, 32 → 9.4 KiB; measured 3604 B at 8);
+//! - Class = 0.35 MiB + 706 B per class (656 B class space + 50 B malloc); class space reserved
+//!   = `CompressedClassSpaceSize`;
+//! - Symbol = 1.2 MiB + 163 B per class.
+//!
+//! Committed metaspace grows in 64 KiB commit granules (JDK 16+ elastic metaspace,
+//! `Settings::commit_granule_bytes`); reserved non-class metaspace is approximated as committed
+//! rounded up to 64 MiB virtual-space nodes (to be calibrated). `MaxMetaspaceSize` bounds class +
+//! non-class committed; exceeding it throws `OutOfMemoryError: Metaspace`, exceeding the class space
+//! `OutOfMemoryError: Compressed class space`. Real application classes are fatter than these
+//! (cloudfoundry's calculator assumes 5800 B per class); per-loader chunk waste and hidden classes
+//! are for the calibration issue.
+
+use memsim_core::Usage;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1 << 20;
+const GRANULE: u64 = 64 * KIB;
+const NODE: u64 = 64 * MIB;
+
+/// Which metaspace limit an allocation hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaspaceError {
+    /// `-XX:MaxMetaspaceSize` reached.
+    Metaspace,
+    /// `-XX:CompressedClassSpaceSize` reached.
+    CompressedClassSpace,
+}
+
+/// Loaded classes and what they cost.
+#[derive(Debug, Clone)]
+pub struct Metaspace {
+    max_metaspace: u64,
+    class_space_max: u64,
+    n_classes: u64,
+    // Bytes of non-class metadata used (methods, constant pools, …), excluding the base.
+    nonclass_used: u64,
+}
+
+fn granules(x: u64) -> u64 {
+    x.div_ceil(GRANULE) * GRANULE
+}
+
+impl Metaspace {
+    /// Metaspace bounded by `MaxMetaspaceSize` and `CompressedClassSpaceSize`.
+    pub fn new(max_metaspace: u64, class_space_max: u64) -> Metaspace {
+        Metaspace {
+            max_metaspace,
+            class_space_max,
+            n_classes: 0,
+            nonclass_used: 0,
+        }
+    }
+
+    /// Non-class metadata bytes for one class with `methods` methods.
+    pub fn class_metadata_bytes(methods: u32) -> u64 {
+        1989 + 255 * u64::from(methods.saturating_sub(2)) - if methods < 2 { 255 } else { 0 }
+    }
+
+    fn class_space_committed(n: u64) -> u64 {
+        granules(MIB / 3 + n * 656)
+    }
+
+    fn nonclass_committed(used: u64) -> u64 {
+        granules(MIB + MIB / 16 + used)
+    }
+
+    /// Loads one class with `methods` methods.
+    ///
+    /// # Errors
+    /// [`MetaspaceError`] when a limit would be exceeded; nothing is loaded then.
+    pub fn load_class(&mut self, methods: u32) -> Result<(), MetaspaceError> {
+        let used = self.nonclass_used + Self::class_metadata_bytes(methods);
+        let class_committed = Self::class_space_committed(self.n_classes + 1);
+        if class_committed > self.class_space_max {
+            return Err(MetaspaceError::CompressedClassSpace);
+        }
+        if Self::nonclass_committed(used) + class_committed > self.max_metaspace {
+            return Err(MetaspaceError::Metaspace);
+        }
+        self.n_classes += 1;
+        self.nonclass_used = used;
+        Ok(())
+    }
+
+    /// Classes loaded.
+    pub fn classes(&self) -> u64 {
+        self.n_classes
+    }
+
+    /// NMT `Metaspace` (non-class), fully resident once committed.
+    pub fn metaspace_usage(&self) -> Usage {
+        let committed = Self::nonclass_committed(self.nonclass_used);
+        Usage {
+            reserved: committed.div_ceil(NODE) * NODE,
+            committed,
+            resident: committed,
+        }
+    }
+
+    /// NMT `Class`: class space plus per-class malloc.
+    pub fn class_usage(&self) -> Usage {
+        let malloc = self.n_classes * 50;
+        let committed = Self::class_space_committed(self.n_classes);
+        Usage {
+            reserved: self.class_space_max.max(committed) + malloc,
+            committed: committed + malloc,
+            resident: committed + malloc,
+        }
+    }
+
+    /// NMT `Symbol`.
+    pub fn symbol_usage(&self) -> Usage {
+        Usage::all(MIB + MIB / 5 + self.n_classes * 163)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_class_costs_match_reference() {
+        let mut m = Metaspace::new(u64::MAX, 1 << 30);
+        let base = m.metaspace_usage().committed;
+        for _ in 0..10_000 {
+            m.load_class(8).unwrap();
+        }
+        let per_class = (m.metaspace_usage().committed - base) as f64 / 10_000.0;
+        assert!((per_class - 3604.0).abs() / 3604.0 < 0.05, "{per_class}");
+        assert_eq!(Metaspace::class_metadata_bytes(32), 1989 + 30 * 255);
+        assert_eq!(Metaspace::class_metadata_bytes(1), 1989 - 255);
+    }
+
+    #[test]
+    fn max_metaspace_stops_loading() {
+        let mut m = Metaspace::new(8 * MIB, 1 << 30);
+        let err = (0..100_000).find_map(|_| m.load_class(8).err());
+        assert_eq!(err, Some(MetaspaceError::Metaspace));
+        assert!(
+            m.metaspace_usage().committed + m.class_usage().committed <= 8 * MIB + m.classes() * 50
+        );
+    }
+
+    #[test]
+    fn class_space_limit() {
+        let mut m = Metaspace::new(u64::MAX, 2 * MIB);
+        assert_eq!(
+            (0..100_000).find_map(|_| m.load_class(2).err()),
+            Some(MetaspaceError::CompressedClassSpace)
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! `report.json`: the run's verdict, peak and ledger at the peak, events, counters and parameters.
+//!
+//! Key order is fixed by the field order of private `Serialize` structs, and the maps whose keys
+//! come from the run (categories, counters, parameters) are serialized entry by entry in the
+//! summary's own order, so serde_json's `preserve_order` feature is not needed (and not enabled:
+//! it would change `serde_json::Map` for every crate in the workspace).
+
+use std::io::{self, Write};
+
+use memsim_core::{Account, Backing, RunSummary};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::seconds_ms;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    scenario: &'a str,
+    seed: u64,
+    verdict: &'static str,
+    limit_bytes: u64,
+    limit_source: &'a str,
+    configured_bytes: u64,
+    configured_terms: Vec<Term<'a>>,
+    peak_resident_bytes: u64,
+    peak_at_seconds: f64,
+    ended_at_seconds: f64,
+    duration_seconds: f64,
+    categories_at_peak: Categories<'a>,
+    resident_anon_bytes_at_peak: u64,
+    resident_file_bytes_at_peak: u64,
+    beyond_configuration: Vec<Beyond>,
+    events: Vec<EventJson<'a>>,
+    counters: Pairs<'a, u64>,
+    parameters: Pairs<'a, String>,
+    n_events: u64,
+}
+
+#[derive(Serialize)]
+struct Term<'a> {
+    name: &'a str,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Category {
+    reserved_bytes: u64,
+    committed_bytes: u64,
+    resident_bytes: u64,
+    nmt_category: Option<&'static str>,
+    backing: &'static str,
+    configured: bool,
+}
+
+#[derive(Serialize)]
+struct Beyond {
+    category: &'static str,
+    resident_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    at_seconds: f64,
+    kind: &'static str,
+    message: &'a str,
+    repeats: u64,
+}
+
+/// Every account at the peak, as a JSON object in [`Account::ALL`] order.
+struct Categories<'a>(&'a RunSummary);
+
+impl Serialize for Categories<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        let mut map = serializer.serialize_map(Some(Account::COUNT))?;
+        for account in Account::ALL {
+            let usage = s.at_peak.get(*account);
+            map.serialize_entry(
+                account.name(),
+                &Category {
+                    reserved_bytes: usage.reserved,
+                    committed_bytes: usage.committed,
+                    resident_bytes: usage.resident,
+                    nmt_category: account.nmt().map(|c| c.name()),
+                    backing: match account.backing() {
+                        Backing::Anon => "anon",
+                        Backing::File => "file",
+                    },
+                    configured: s.configured_accounts.contains(account),
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// `(name, value)` pairs as a JSON object in their given order.
+struct Pairs<'a, V>(&'a [(String, V)]);
+
+impl<V: Serialize> Serialize for Pairs<'_, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Writes `report.json`: pretty-printed with a 2-space indent and a trailing newline.
+///
+/// Keys, in order: `scenario`, `seed`, `verdict`, `limit_bytes`, `limit_source`,
+/// `configured_bytes`, `configured_terms` (`[{name, bytes}]`), `peak_resident_bytes`,
+/// `peak_at_seconds`, `ended_at_seconds`, `duration_seconds`, `categories_at_peak` (every account
+/// by name in report order: `{reserved_bytes, committed_bytes, resident_bytes, nmt_category,
+/// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`,
+/// `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
+/// (`[{at_seconds, kind, message, repeats}]`), `counters`, `parameters` (objects in the run's
+/// order) and `n_events`. Times are seconds rounded to whole milliseconds.
+///
+/// Should two counters or parameters share a name, both entries are written (JSON parsers
+/// usually keep the last).
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
+    let report = Report {
+        scenario: &s.scenario,
+        seed: s.seed,
+        verdict: s.verdict.as_str(),
+        limit_bytes: s.limit_bytes,
+        limit_source: &s.limit_source,
+        configured_bytes: s.configured_bytes,
+        configured_terms: s
+            .configured_terms
+            .iter()
+            .map(|(name, bytes)| Term {
+                name,
+                bytes: *bytes,
+            })
+            .collect(),
+        peak_resident_bytes: s.peak_resident_bytes,
+        peak_at_seconds: seconds_ms(s.peak_at),
+        ended_at_seconds: seconds_ms(s.ended_at),
+        duration_seconds: seconds_ms(memsim_core::SimTime(s.duration.nanos())),
+        categories_at_peak: Categories(s),
+        resident_anon_bytes_at_peak: s.at_peak.resident_anon(),
+        resident_file_bytes_at_peak: s.at_peak.resident_file(),
+        beyond_configuration: s
+            .beyond_configuration()
+            .into_iter()
+            .map(|(a, resident_bytes)| Beyond {
+                category: a.name(),
+                resident_bytes,
+            })
+            .collect(),
+        events: s
+            .events
+            .iter()
+            .map(|e| EventJson {
+                at_seconds: seconds_ms(e.at),
+                kind: e.kind.as_str(),
+                message: &e.message,
+                repeats: e.repeats,
+            })
+            .collect(),
+        counters: Pairs(&s.counters),
+        parameters: Pairs(&s.parameters),
+        n_events: s.n_events,
+    };
+    let mut buf = Vec::new();
+    serde_json::to_writer_pretty(&mut buf, &report).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    w.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+    use serde_json::Value;
+
+    fn render(s: &RunSummary) -> String {
+        let mut out = Vec::new();
+        render_json(s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The top-level keys in document order, read from the pretty text (serde_json's `Value` sorts them).
+    fn top_level_keys(text: &str) -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("  \"") && !l.starts_with("   "))
+            .map(|l| l[3..].split('"').next().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn keys_are_in_the_documented_order() {
+        let text = render(&fixture::oom_run());
+        assert_eq!(
+            top_level_keys(&text),
+            [
+                "scenario",
+                "seed",
+                "verdict",
+                "limit_bytes",
+                "limit_source",
+                "configured_bytes",
+                "configured_terms",
+                "peak_resident_bytes",
+                "peak_at_seconds",
+                "ended_at_seconds",
+                "duration_seconds",
+                "categories_at_peak",
+                "resident_anon_bytes_at_peak",
+                "resident_file_bytes_at_peak",
+                "beyond_configuration",
+                "events",
+                "counters",
+                "parameters",
+                "n_events",
+            ]
+        );
+        assert!(text.starts_with("{\n  \"scenario\": "));
+        assert!(text.ends_with("}\n"));
+        // Categories appear in report order.
+        let positions: Vec<usize> = Account::ALL
+            .iter()
+            .map(|a| text.find(&format!("    \"{}\": {{", a.name())).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|p| p[0] < p[1]));
+        // Counters and parameters keep the run's order (not sorted).
+        assert!(text.find("\"requests_completed\"").unwrap() < text.find("\"gc_cycles\"").unwrap());
+        assert!(text.find("\"gc\": \"G1\"").unwrap() < text.find("\"-Xmx\": \"4g\"").unwrap());
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let s = fixture::oom_run();
+        let v: Value = serde_json::from_str(&render(&s)).unwrap();
+        assert_eq!(v["scenario"], "neo4j-import-oom");
+        assert_eq!(v["seed"], 42);
+        assert_eq!(v["verdict"], "oom_killed");
+        assert_eq!(v["limit_bytes"], 12u64 << 30);
+        assert_eq!(v["limit_source"], "container limit");
+        assert_eq!(v["configured_bytes"], 10u64 << 30);
+        assert_eq!(v["configured_terms"][0]["name"], "-Xmx");
+        assert_eq!(v["configured_terms"][1]["bytes"], 6u64 << 30);
+        assert_eq!(v["peak_resident_bytes"], s.peak_resident_bytes);
+        assert_eq!(v["peak_at_seconds"], 723.25);
+        assert_eq!(v["ended_at_seconds"], 723.25);
+        assert_eq!(v["duration_seconds"], 1200.0);
+        let cats = v["categories_at_peak"].as_object().unwrap();
+        assert_eq!(cats.len(), Account::COUNT);
+        let mut resident_sum = 0;
+        for a in Account::ALL {
+            let c = &cats[a.name()];
+            let u = s.at_peak.get(*a);
+            assert_eq!(c["reserved_bytes"], u.reserved);
+            assert_eq!(c["committed_bytes"], u.committed);
+            assert_eq!(c["resident_bytes"], u.resident);
+            resident_sum += c["resident_bytes"].as_u64().unwrap();
+        }
+        assert_eq!(resident_sum, s.peak_resident_bytes);
+        assert_eq!(cats["Page Cache"]["nmt_category"], "Other");
+        assert_eq!(cats["Page Cache"]["configured"], true);
+        assert_eq!(cats["Netty Direct"]["configured"], false);
+        assert_eq!(cats["Libraries (file-backed)"]["nmt_category"], Value::Null);
+        assert_eq!(cats["Libraries (file-backed)"]["backing"], "file");
+        assert_eq!(cats["Java Heap"]["backing"], "anon");
+        assert_eq!(
+            v["resident_anon_bytes_at_peak"].as_u64().unwrap()
+                + v["resident_file_bytes_at_peak"].as_u64().unwrap(),
+            s.peak_resident_bytes
+        );
+        let beyond = v["beyond_configuration"].as_array().unwrap();
+        assert_eq!(beyond.len(), s.beyond_configuration().len());
+        assert_eq!(beyond[0]["category"], "Netty Direct");
+        let events = v["events"].as_array().unwrap();
+        assert_eq!(events.len(), s.events.len());
+        let last = events.last().unwrap();
+        assert_eq!(last["kind"], "oom_killed");
+        assert_eq!(last["at_seconds"], 723.25);
+        let ood = events
+            .iter()
+            .find(|e| e["kind"] == "out_of_direct_memory_error")
+            .unwrap();
+        assert_eq!(ood["repeats"], 37);
+        assert_eq!(v["counters"]["gc_cycles"], 412);
+        assert_eq!(v["parameters"]["-Xss"], "1m");
+        assert_eq!(v["n_events"], 1_234_567);
+    }
+
+    #[test]
+    fn renders_identically_twice_and_escapes() {
+        let s = fixture::fitting_run();
+        let a = render(&s);
+        assert_eq!(a, render(&s));
+        let v: Value = serde_json::from_str(&a).unwrap();
+        assert_eq!(v["scenario"], s.scenario.as_str());
+        assert_eq!(v["verdict"], "fits");
+    }
+}

@@ -1,0 +1,355 @@
+//! `nmt-summary.txt`: the ledger at the peak as JDK 17's `jcmd <pid> VM.native_memory summary`
+//! prints it, followed by a `#`-prefixed section with what NMT cannot see.
+//!
+//! Layout facts imitated from JDK 17 (`MemSummaryReporter`): sizes in KB rounded to nearest,
+//! `(bytes + 512) / 1024` (`NMTUtil::amount_in_scale`); a category is printed only when its
+//! rounded reserved or committed size is non-zero; each category line is `-`, the name
+//! right-aligned in 26 columns, then ` (reserved=…KB, committed=…KB)`; sub-lines are indented
+//! 28 columns; a blank line closes each category. The `Total` is rounded once from the byte sum,
+//! so it can differ from the sum of the rounded category lines by a few KB, as in real output.
+//!
+//! memsim only knows three sizes per account, not NMT's malloc/mmap/arena split, so sub-lines are
+//! printed only where the split is known: `Java Heap` is all mmap, and `Other` is all malloc
+//! (`Unsafe.allocateMemory`), broken down into memsim's accounts.
+
+use std::io::{self, BufWriter, Write};
+
+use memsim_core::{Account, NmtCategory, RunSummary, Usage};
+
+/// Width of the right-aligned category name column after the leading `-`.
+const NAME_WIDTH: usize = 26;
+
+/// Bytes in KB as NMT rounds them.
+fn kb(bytes: u64) -> u64 {
+    bytes.saturating_add(512) / 1024
+}
+
+/// The indentation of NMT's sub-lines: under the opening parenthesis of the category line.
+fn sub_indent() -> String {
+    " ".repeat(NAME_WIDTH + 2)
+}
+
+/// What memsim calls each part of NMT's `Other` in the breakdown sub-lines.
+fn other_part_label(account: Account) -> String {
+    match account {
+        Account::Other => "other unsafe".to_string(),
+        a => a.name().to_ascii_lowercase(),
+    }
+}
+
+/// Writes `nmt-summary.txt`: the ledger at the peak in the layout of JDK 17's
+/// `jcmd <pid> VM.native_memory summary` (first line `memsim:` instead of a pid).
+///
+/// Categories follow [`NmtCategory::ALL`] with the sizes of `s.at_peak.nmt(cat)` (memsim's Page
+/// Cache, Netty Direct and JDK Direct fold into `Other`), omitting those that round to 0 KB. The
+/// `Total` counts only NMT-visible accounts. Every category line matches
+/// `-\s+<Name> \(reserved=(\d+)KB, committed=(\d+)KB\)`. After a blank line, a section whose every
+/// line starts with `#` lists the accounts NMT cannot see and every account's resident (RSS) size.
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_nmt_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
+    let mut w = BufWriter::new(w);
+    let ledger = &s.at_peak;
+    let indent = sub_indent();
+
+    let visible = Account::ALL
+        .iter()
+        .filter(|a| a.nmt().is_some())
+        .fold(Usage::default(), |sum, a| sum.plus(ledger.get(*a)));
+
+    writeln!(w, "memsim:")?;
+    writeln!(w)?;
+    writeln!(w, "Native Memory Tracking:")?;
+    writeln!(w)?;
+    writeln!(w, "(Omitting categories weighting less than 1KB)")?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Total: reserved={}KB, committed={}KB",
+        kb(visible.reserved),
+        kb(visible.committed)
+    )?;
+    for cat in NmtCategory::ALL {
+        let u = ledger.nmt(cat);
+        if kb(u.reserved) == 0 && kb(u.committed) == 0 {
+            continue;
+        }
+        writeln!(
+            w,
+            "-{:>NAME_WIDTH$} (reserved={}KB, committed={}KB)",
+            cat.name(),
+            kb(u.reserved),
+            kb(u.committed)
+        )?;
+        match cat {
+            NmtCategory::JavaHeap => writeln!(
+                w,
+                "{indent}(mmap: reserved={}KB, committed={}KB)",
+                kb(u.reserved),
+                kb(u.committed)
+            )?,
+            NmtCategory::Other => {
+                if u.reserved == u.committed {
+                    writeln!(w, "{indent}(malloc={}KB)", kb(u.committed))?;
+                }
+                for account in Account::ALL.iter().filter(|a| a.nmt() == Some(cat)) {
+                    let part = ledger.get(*account);
+                    if part.reserved == 0 && part.committed == 0 {
+                        continue;
+                    }
+                    let label = other_part_label(*account);
+                    if part.reserved == part.committed {
+                        writeln!(w, "{indent}({label}={}KB)", kb(part.committed))?;
+                    } else {
+                        writeln!(
+                            w,
+                            "{indent}({label}: reserved={}KB, committed={}KB)",
+                            kb(part.reserved),
+                            kb(part.committed)
+                        )?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        writeln!(w)?;
+    }
+
+    // memsim's own section: every line starts with `#`, and none ends in `committed=…KB)`, so
+    // an NMT parser skips it.
+    writeln!(w)?;
+    writeln!(w, "# memsim: memory NMT does not see")?;
+    let mut any_invisible = false;
+    for account in Account::ALL.iter().filter(|a| a.nmt().is_none()) {
+        let u = ledger.get(*account);
+        any_invisible = true;
+        writeln!(
+            w,
+            "#{:>NAME_WIDTH$} (reserved={}KB, committed={}KB, resident={}KB)",
+            account.name(),
+            kb(u.reserved),
+            kb(u.committed),
+            kb(u.resident)
+        )?;
+    }
+    if !any_invisible {
+        writeln!(w, "# (none)")?;
+    }
+    writeln!(w, "#")?;
+    writeln!(
+        w,
+        "# memsim: resident (RSS) at the peak, {} (accounts under 1KB omitted)",
+        s.peak_at
+    )?;
+    for account in Account::ALL {
+        let u = ledger.get(*account);
+        if kb(u.resident) == 0 {
+            continue;
+        }
+        writeln!(
+            w,
+            "#{:>NAME_WIDTH$} (resident={}KB)",
+            account.name(),
+            kb(u.resident)
+        )?;
+    }
+    writeln!(
+        w,
+        "#{:>NAME_WIDTH$} (resident={}KB: anon={}KB, file={}KB)",
+        "Total",
+        kb(ledger.total().resident),
+        kb(ledger.resident_anon()),
+        kb(ledger.resident_file())
+    )?;
+    writeln!(
+        w,
+        "#{:>NAME_WIDTH$} (committed={}KB, resident={}KB)",
+        "NMT-visible",
+        kb(visible.committed),
+        kb(visible.resident)
+    )?;
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+    use regex::Regex;
+
+    fn render(s: &RunSummary) -> String {
+        let mut out = Vec::new();
+        render_nmt_summary(s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    struct Parsed {
+        total: (u64, u64),
+        categories: Vec<(String, u64, u64)>,
+    }
+
+    /// A deliberately simple NMT parser of the kind users write for real `jcmd` output.
+    fn parse(text: &str) -> Parsed {
+        let total_re = Regex::new(r"^Total: reserved=(\d+)KB, committed=(\d+)KB$").unwrap();
+        let cat_re = Regex::new(r"^-\s+(.+?) \(reserved=(\d+)KB, committed=(\d+)KB\)$").unwrap();
+        let mut total = None;
+        let mut categories = Vec::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some(c) = total_re.captures(line) {
+                total = Some((c[1].parse().unwrap(), c[2].parse().unwrap()));
+            } else if let Some(c) = cat_re.captures(line) {
+                categories.push((
+                    c[1].to_string(),
+                    c[2].parse().unwrap(),
+                    c[3].parse().unwrap(),
+                ));
+            }
+        }
+        Parsed {
+            total: total.unwrap(),
+            categories,
+        }
+    }
+
+    #[test]
+    fn regex_parse_gives_back_the_ledger() {
+        let s = fixture::oom_run();
+        let text = render(&s);
+        let parsed = parse(&text);
+        let expected: Vec<(String, u64, u64)> = NmtCategory::ALL
+            .iter()
+            .map(|c| (c, s.at_peak.nmt(*c)))
+            .filter(|(_, u)| kb(u.reserved) > 0)
+            .map(|(c, u)| (c.name().to_string(), kb(u.reserved), kb(u.committed)))
+            .collect();
+        assert_eq!(parsed.categories, expected);
+        // The fixture's Synchronization (300 bytes) is below 1KB and omitted; everything else is there.
+        assert!(!text.contains("Synchronization ("));
+        assert_eq!(parsed.categories.len(), NmtCategory::ALL.len() - 1);
+        // Other folds Page Cache, Netty Direct and JDK Direct.
+        let other = parsed.categories.iter().find(|c| c.0 == "Other").unwrap();
+        let folded: u64 = [
+            Account::Other,
+            Account::PageCache,
+            Account::NettyDirect,
+            Account::JdkDirect,
+        ]
+        .iter()
+        .map(|a| s.at_peak.get(*a).committed)
+        .sum();
+        assert_eq!(other.2, kb(folded));
+
+        // Total counts NMT-visible accounts only and equals the category sum within rounding.
+        let libs = s.at_peak.get(Account::Libraries);
+        let total = s.at_peak.total();
+        assert_eq!(
+            parsed.total,
+            (
+                kb(total.reserved - libs.reserved),
+                kb(total.committed - libs.committed)
+            )
+        );
+        let sum_reserved: u64 = parsed.categories.iter().map(|c| c.1).sum();
+        let sum_committed: u64 = parsed.categories.iter().map(|c| c.2).sum();
+        let slack = NmtCategory::ALL.len() as u64 / 2 + 1;
+        assert!(
+            parsed.total.0.abs_diff(sum_reserved) <= slack,
+            "{:?} vs {sum_reserved}",
+            parsed.total
+        );
+        assert!(
+            parsed.total.1.abs_diff(sum_committed) <= slack,
+            "{:?} vs {sum_committed}",
+            parsed.total
+        );
+    }
+
+    #[test]
+    fn kb_aligned_ledger_totals_exactly() {
+        let mut s = fixture::oom_run();
+        let mut l = memsim_core::Ledger::new();
+        l.set(
+            Account::JavaHeap,
+            Usage {
+                reserved: 4 << 30,
+                committed: 1 << 30,
+                resident: 1 << 29,
+            },
+        );
+        l.set(Account::PageCache, Usage::all(6 << 30));
+        l.set(Account::NettyDirect, Usage::all(64 << 20));
+        l.set(
+            Account::Thread,
+            Usage {
+                reserved: 200 << 20,
+                committed: 20 << 20,
+                resident: 18 << 20,
+            },
+        );
+        l.set(Account::Libraries, Usage::all(21 << 20));
+        s.at_peak = l;
+        let parsed = parse(&render(&s));
+        assert_eq!(parsed.categories.len(), 3);
+        assert_eq!(
+            parsed.total.0,
+            parsed.categories.iter().map(|c| c.1).sum::<u64>()
+        );
+        assert_eq!(
+            parsed.total.1,
+            parsed.categories.iter().map(|c| c.2).sum::<u64>()
+        );
+        assert_eq!(
+            parsed.total.1,
+            (1 << 20) + (20 << 10) + (6 << 20) + (64 << 10)
+        );
+    }
+
+    #[test]
+    fn layout_matches_jdk17() {
+        let text = render(&fixture::oom_run());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..6],
+            [
+                "memsim:",
+                "",
+                "Native Memory Tracking:",
+                "",
+                "(Omitting categories weighting less than 1KB)",
+                ""
+            ]
+        );
+        assert!(lines[6].starts_with("Total: reserved="));
+        assert!(
+            lines[7].starts_with("-                 Java Heap (reserved=4194304KB, committed=")
+        );
+        assert!(
+            lines[8]
+                .starts_with("                            (mmap: reserved=4194304KB, committed=")
+        );
+        assert_eq!(lines[9], "");
+        assert!(text.contains("\n-    Native Memory Tracking (reserved="));
+        assert!(text.contains("\n-                     Other (reserved="));
+        assert!(text.contains("\n                            (page cache=6291456KB)\n"));
+        assert!(text.contains("\n                            (netty direct="));
+        // The memsim section comes last, after a blank line, and every line of it starts with `#`.
+        let start = text
+            .find("\n\n# memsim: memory NMT does not see\n")
+            .unwrap();
+        let tail = &text[start + 2..];
+        assert!(tail.lines().all(|l| l.starts_with('#')));
+        assert!(tail.contains(
+            "#   Libraries (file-backed) (reserved=40960KB, committed=40960KB, resident=21504KB)"
+        ));
+        assert!(tail.contains("# memsim: resident (RSS) at the peak, 12m03.250s"));
+        assert!(tail.contains("#                     Total (resident="));
+        assert!(text.ends_with(")\n"));
+    }
+
+    #[test]
+    fn renders_identically_twice() {
+        let s = fixture::oom_run();
+        assert_eq!(render(&s), render(&s));
+    }
+}

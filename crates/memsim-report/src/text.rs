@@ -1,0 +1,218 @@
+//! The short summary printed on the terminal after `memsim run`: verdict, peak against limit and
+//! budget, what lies beyond the configuration, and the errors.
+
+use std::io::{self, BufWriter, Write};
+
+use memsim_core::{ByteSize, EventKind, RunSummary, Verdict};
+
+/// At most this many error lines; the rest are counted in one `… and N more` line.
+const ERROR_LINES_MAX: usize = 10;
+
+/// `part` as a percentage of `whole`, with one decimal (`0.0%` when `whole` is zero).
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0.0%".to_string();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// Writes the terminal summary: plain text, no colours, lines ending in `\n`.
+///
+/// In order: `scenario <name>  seed=<seed>`; a `VERDICT:` line in words (`OOM-KILLED`,
+/// `OVER BUDGET` or `FITS`, with the numbers that decide it); the peak, the limit and the
+/// configured budget with its terms (`configured 10.00 GiB = -Xmx 4.00 GiB + page cache 6.00 GiB`);
+/// `Beyond configuration (resident at peak, largest first):` with each account's size and share
+/// of the peak; `Errors:` with each error event's time and message, followed by `(×N)` where the
+/// event stands for N > 1 identical occurrences (N = `repeats + 1`), at most ten lines then
+/// `… and N more`; and the number of simulated events processed.
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
+    let mut w = BufWriter::new(w);
+    let peak = ByteSize(s.peak_resident_bytes);
+    let limit = ByteSize(s.limit_bytes);
+    let configured = ByteSize(s.configured_bytes);
+
+    writeln!(w, "scenario {}  seed={}", s.scenario, s.seed)?;
+    match s.verdict {
+        Verdict::OomKilled => {
+            let at = s
+                .events
+                .iter()
+                .find(|e| e.kind == EventKind::OomKilled)
+                .map_or(s.ended_at, |e| e.at);
+            writeln!(
+                w,
+                "VERDICT: OOM-KILLED at {at} — resident {peak} exceeded the limit {limit}"
+            )?;
+        }
+        Verdict::OverBudget => writeln!(
+            w,
+            "VERDICT: OVER BUDGET — peak resident {peak} at {} is {} above the configured {configured}, {} under the limit {limit}",
+            s.peak_at,
+            ByteSize(s.peak_resident_bytes.saturating_sub(s.configured_bytes)),
+            ByteSize(s.limit_bytes.saturating_sub(s.peak_resident_bytes)),
+        )?,
+        Verdict::Fits => writeln!(
+            w,
+            "VERDICT: FITS — peak resident {peak} at {} is within the configured {configured} ({} to spare), limit {limit}",
+            s.peak_at,
+            ByteSize(s.configured_bytes.saturating_sub(s.peak_resident_bytes)),
+        )?,
+    }
+
+    writeln!(
+        w,
+        "  peak resident  {peak} at {} (anon {}, file {})",
+        s.peak_at,
+        ByteSize(s.at_peak.resident_anon()),
+        ByteSize(s.at_peak.resident_file())
+    )?;
+    writeln!(w, "  limit          {limit} ({})", s.limit_source)?;
+    if s.configured_terms.is_empty() {
+        writeln!(w, "  configured     {configured} (nothing set explicitly)")?;
+    } else {
+        let terms: Vec<String> = s
+            .configured_terms
+            .iter()
+            .map(|(name, bytes)| format!("{name} {}", ByteSize(*bytes)))
+            .collect();
+        writeln!(w, "  configured     {configured} = {}", terms.join(" + "))?;
+    }
+
+    writeln!(w)?;
+    let beyond = s.beyond_configuration();
+    if beyond.is_empty() {
+        writeln!(w, "Beyond configuration: nothing resident")?;
+    } else {
+        writeln!(w, "Beyond configuration (resident at peak, largest first):")?;
+        for (account, resident) in &beyond {
+            writeln!(
+                w,
+                "  {:<24} {:>10}  {:>6} of peak",
+                account.name(),
+                ByteSize(*resident).to_string(),
+                share(*resident, s.peak_resident_bytes)
+            )?;
+        }
+        let sum: u64 = beyond.iter().map(|(_, r)| r).sum();
+        writeln!(
+            w,
+            "  {:<24} {:>10}  {:>6} of peak",
+            "total",
+            ByteSize(sum).to_string(),
+            share(sum, s.peak_resident_bytes)
+        )?;
+    }
+
+    writeln!(w)?;
+    let errors: Vec<_> = s.events.iter().filter(|e| e.kind.is_error()).collect();
+    if errors.is_empty() {
+        writeln!(w, "Errors: none")?;
+    } else {
+        writeln!(w, "Errors:")?;
+        for e in errors.iter().take(ERROR_LINES_MAX) {
+            write!(w, "  {:>10}  {}", e.at.to_string(), e.message)?;
+            if e.repeats > 0 {
+                write!(w, " (×{})", e.repeats + 1)?;
+            }
+            writeln!(w)?;
+        }
+        if errors.len() > ERROR_LINES_MAX {
+            writeln!(w, "  … and {} more", errors.len() - ERROR_LINES_MAX)?;
+        }
+    }
+
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{} simulated events processed; stopped at {} of a planned {}.",
+        s.n_events, s.ended_at, s.duration
+    )?;
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+    use memsim_core::{Event, SimTime};
+
+    fn render(s: &RunSummary) -> String {
+        let mut out = Vec::new();
+        render_text_summary(s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn oom_run_summary() {
+        let s = fixture::oom_run();
+        let text = render(&s);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "scenario neo4j-import-oom  seed=42");
+        assert!(
+            lines[1].starts_with("VERDICT: OOM-KILLED at 12m03.250s — resident ")
+                && lines[1].ends_with(" exceeded the limit 12.00 GiB"),
+            "{}",
+            lines[1]
+        );
+        assert!(text.contains("  limit          12.00 GiB (container limit)\n"));
+        assert!(
+            text.contains("  configured     10.00 GiB = -Xmx 4.00 GiB + page cache 6.00 GiB\n")
+        );
+        let beyond_at = lines
+            .iter()
+            .position(|l| *l == "Beyond configuration (resident at peak, largest first):")
+            .unwrap();
+        assert!(lines[beyond_at + 1].starts_with("  Netty Direct "));
+        assert!(lines[beyond_at + 1].ends_with("% of peak"));
+        assert!(!text.contains("  Java Heap "));
+        assert!(text.contains("(×38)"));
+        assert!(text.contains("  11m41.000s  java.lang.OutOfMemoryError: Java heap space (×4)\n"));
+        assert!(
+            text.contains("  12m03.250s  Memory cgroup out of memory: Killed process 1 (java)")
+        );
+        assert!(!text.contains("phase `load`"));
+        assert!(text.ends_with(
+            "1234567 simulated events processed; stopped at 12m03.250s of a planned 20m00.000s.\n"
+        ));
+        assert_eq!(text, render(&s));
+    }
+
+    #[test]
+    fn other_verdicts_and_error_cap() {
+        let mut s = fixture::fitting_run();
+        let text = render(&s);
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("VERDICT: FITS — peak resident ")
+        );
+        assert!(text.contains("Errors: none\n"));
+
+        s.verdict = Verdict::OverBudget;
+        s.configured_bytes = 1 << 30;
+        s.events = (0..13)
+            .map(|i| Event {
+                at: SimTime(i * 1_000_000_000),
+                kind: EventKind::CodeCacheFull,
+                message: format!("CodeCache is full #{i}"),
+                repeats: 0,
+            })
+            .collect();
+        let text = render(&s);
+        assert!(text.contains("VERDICT: OVER BUDGET — peak resident "));
+        assert!(text.contains(" above the configured 1.00 GiB, "));
+        assert!(text.contains("CodeCache is full #9\n"));
+        assert!(!text.contains("CodeCache is full #10"));
+        assert!(text.contains("  … and 3 more\n"));
+    }
+
+    #[test]
+    fn shares_are_fixed_precision() {
+        assert_eq!(share(1, 3), "33.3%");
+        assert_eq!(share(5, 0), "0.0%");
+    }
+}

@@ -1,0 +1,106 @@
+//! `timeseries.csv`: one row per sample with every account's committed and resident bytes.
+//!
+//! Written directly rather than with the `csv` crate: every field is a number or a slug of
+//! letters, digits and `_`, so nothing ever needs quoting.
+
+use std::io::{self, BufWriter, Write};
+
+use memsim_core::{Account, Backing, RunSummary};
+
+use crate::{account_slug, seconds_fixed};
+
+/// Writes `timeseries.csv`.
+///
+/// Header: `time_s`, then `<slug>_committed_bytes,<slug>_resident_bytes` for each account in
+/// [`Account::ALL`] order (slugs from [`crate::account_slug`]), then
+/// `resident_anon_bytes,resident_file_bytes,resident_total_bytes`. One row per sample in
+/// `s.samples`, time in seconds with three decimals, sizes in bytes. Lines end with `\n`.
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
+    let mut w = BufWriter::new(w);
+    write!(w, "time_s")?;
+    for account in Account::ALL {
+        let slug = account_slug(*account);
+        write!(w, ",{slug}_committed_bytes,{slug}_resident_bytes")?;
+    }
+    writeln!(
+        w,
+        ",resident_anon_bytes,resident_file_bytes,resident_total_bytes"
+    )?;
+    for sample in &s.samples {
+        write!(w, "{}", seconds_fixed(sample.at))?;
+        let (mut anon, mut file) = (0u64, 0u64);
+        for (account, usage) in Account::ALL.iter().zip(&sample.accounts) {
+            write!(w, ",{},{}", usage.committed, usage.resident)?;
+            match account.backing() {
+                Backing::Anon => anon += usage.resident,
+                Backing::File => file += usage.resident,
+            }
+        }
+        writeln!(w, ",{anon},{file},{}", anon + file)?;
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+
+    #[test]
+    fn header_rows_and_totals() {
+        let s = fixture::oom_run();
+        let mut out = Vec::new();
+        render_csv(&s, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), 1 + 2 * Account::COUNT + 3);
+        assert_eq!(header[0], "time_s");
+        assert_eq!(header[1], "java_heap_committed_bytes");
+        assert_eq!(header[2], "java_heap_resident_bytes");
+        assert!(header.contains(&"page_cache_resident_bytes"));
+        assert!(header.contains(&"netty_direct_committed_bytes"));
+        assert_eq!(
+            header[2 * Account::COUNT],
+            "libraries_file_backed_resident_bytes"
+        );
+        assert_eq!(
+            header[header.len() - 3..],
+            [
+                "resident_anon_bytes",
+                "resident_file_bytes",
+                "resident_total_bytes"
+            ]
+        );
+        let rows: Vec<Vec<u64>> = lines
+            .map(|l| {
+                let fields: Vec<&str> = l.split(',').collect();
+                assert_eq!(fields.len(), header.len());
+                assert!(fields[0].split_once('.').unwrap().1.len() == 3);
+                fields[1..].iter().map(|f| f.parse().unwrap()).collect()
+            })
+            .collect();
+        assert_eq!(rows.len(), s.samples.len());
+        for (row, sample) in rows.iter().zip(&s.samples) {
+            let residents: u64 = (0..Account::COUNT).map(|i| row[2 * i + 1]).sum();
+            let n = row.len();
+            assert_eq!(row[n - 3] + row[n - 2], row[n - 1]);
+            assert_eq!(residents, row[n - 1]);
+            assert_eq!(row[n - 1], sample.resident_total());
+        }
+        assert!(text.lines().last().unwrap().starts_with("723.250,"));
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn empty_run_has_only_the_header() {
+        let mut s = fixture::oom_run();
+        s.samples.clear();
+        let mut a = Vec::new();
+        render_csv(&s, &mut a).unwrap();
+        assert_eq!(String::from_utf8(a).unwrap().lines().count(), 1);
+    }
+}

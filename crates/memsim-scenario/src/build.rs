@@ -1,0 +1,1066 @@
+//! From the spanned TOML tree to a validated [`Scenario`]: every key, default and limit.
+
+use std::ops::Range;
+use std::path::Path;
+
+use memsim_core::{Dist, SimDuration, SimTime};
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{ScenarioErrors, excerpt};
+use crate::model::{
+    Collector, DirectPath, JvmSettings, Machine, NettySettings, PageCacheSettings, Phase, Requests,
+    Scenario,
+};
+use crate::reader::{Ctx, Tab, as_table};
+use crate::syntax::Unit;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+const TOP_KEYS: &[&str] = &["scenario", "machine", "jvm", "netty", "page_cache", "phase"];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "sample_every",
+    "max_events",
+];
+const MACHINE_KEYS: &[&str] = &["ram", "container_limit", "cores", "os_reserved"];
+const JVM_KEYS: &[&str] = &[
+    "heap",
+    "thread_stack",
+    "gc",
+    "max_direct_memory",
+    "max_metaspace",
+    "reserved_code_cache",
+    "compressed_class_space",
+    "always_pre_touch",
+];
+const HEAP_KEYS: &[&str] = &["initial", "max"];
+const NETTY_KEYS: &[&str] = &[
+    "max_direct_memory",
+    "page_size",
+    "max_order",
+    "direct_arenas",
+];
+const PAGE_CACHE_KEYS: &[&str] = &["size"];
+const PHASE_KEYS: &[&str] = &[
+    "name",
+    "start",
+    "duration",
+    "threads",
+    "stack_touched",
+    "heap_live",
+    "heap_churn",
+    "classes",
+    "methods_per_class",
+    "compiled_methods",
+    "page_cache_touch",
+    "requests",
+];
+const REQUEST_KEYS: &[&str] = &["rate", "buffer", "hold", "heap", "direct"];
+
+/// Default `[scenario] seed`.
+const DEFAULT_SEED: u64 = 1;
+/// Default `[scenario] sample_every`.
+const DEFAULT_SAMPLE_EVERY: SimDuration = SimDuration::from_secs(1);
+/// Default `[scenario] max_events`.
+const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+/// Most samples a run may take.
+const MAX_SAMPLES: u64 = 1_000_000;
+/// Default `[machine] cores`.
+const DEFAULT_CORES: u32 = 4;
+/// Most cores.
+const MAX_CORES: u64 = 1024;
+/// Smallest `-Xss` HotSpot accepts on 64-bit Linux (rounded up to a page).
+const MIN_THREAD_STACK: u64 = 64 * KIB;
+/// Largest `-Xss` HotSpot accepts (`ThreadStackSize` ≤ 1 GiB).
+const MAX_THREAD_STACK: u64 = GIB;
+/// Largest `-XX:ReservedCodeCacheSize` HotSpot accepts.
+const MAX_CODE_CACHE: u64 = 2 * GIB;
+/// Netty: smallest page.
+const MIN_PAGE_SIZE: u64 = 4096;
+/// Netty: largest `maxOrder`.
+const MAX_ORDER: u64 = 14;
+/// Netty: largest chunk.
+const MAX_CHUNK: u64 = GIB;
+/// Most Netty direct arenas.
+const MAX_ARENAS: u64 = 1024;
+/// Default `stack_touched` (capped at `thread_stack` when that is smaller).
+const DEFAULT_STACK_TOUCHED: u64 = 88 * KIB;
+/// `stack_touched` limit when `thread_stack` is not set.
+const MAX_STACK_TOUCHED: u64 = GIB;
+/// Most threads in one phase.
+const MAX_THREADS: u64 = 100_000;
+/// Most classes in one phase.
+const MAX_CLASSES: u64 = 10_000_000;
+/// Default `methods_per_class`.
+const DEFAULT_METHODS_PER_CLASS: u32 = 8;
+/// Most methods per class (the class file's `methods_count` is a u2).
+const MAX_METHODS_PER_CLASS: u64 = 65_535;
+/// Highest request rate, per second.
+const MAX_RATE: f64 = 10_000_000.0;
+
+/// A duration as the user could write it: the largest unit that divides it exactly.
+pub(crate) fn human_duration(d: SimDuration) -> String {
+    let n = d.nanos();
+    if n == 0 {
+        return "0s".into();
+    }
+    const UNITS: [(u64, &str); 7] = [
+        (86_400_000_000_000, "d"),
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
+    for (unit, name) in UNITS {
+        if n % unit == 0 {
+            return format!("{}{name}", n / unit);
+        }
+    }
+    format!("{n}ns")
+}
+
+/// A size as the user could write it: the largest binary unit that divides it exactly.
+pub(crate) fn human_size(b: u64) -> String {
+    for (shift, name) in [(40, "t"), (30, "g"), (20, "m"), (10, "k")] {
+        if b != 0 && b % (1u64 << shift) == 0 {
+            return format!("{}{name}", b >> shift);
+        }
+    }
+    format!("{b}")
+}
+
+/// The scenario's default name: the file's stem.
+fn default_name(file: &str) -> String {
+    Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "scenario".to_string())
+}
+
+/// Parses and validates `source`, read from `file`.
+pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    let mut cx = Ctx::new(source, file);
+    let (root, syntax_errors) = DeTable::parse_recoverable(source);
+    if !syntax_errors.is_empty() {
+        for e in syntax_errors {
+            let span = e.span().unwrap_or(0..0);
+            cx.err(
+                "",
+                span,
+                format!("TOML syntax error: {}", e.message()),
+                Some("see https://toml.io for the syntax; memsim's keys are in docs/scenario-format.md".into()),
+            );
+        }
+        return Err(ScenarioErrors::new(source, file, cx.errors));
+    }
+    let root = Tab {
+        path: String::new(),
+        span: 0..0,
+        table: root.get_ref(),
+    };
+    root.check_keys(&mut cx, TOP_KEYS);
+
+    let head = read_scenario(&mut cx, &root);
+    let machine = read_machine(&mut cx, &root);
+    let jvm = read_jvm(&mut cx, &root);
+    let netty = read_netty(&mut cx, &root);
+    let page_cache = read_page_cache(&mut cx, &root);
+    let phases = read_phases(&mut cx, &root, &head, &jvm, page_cache.is_some());
+
+    if !cx.errors.is_empty() {
+        return Err(ScenarioErrors::new(source, file, cx.errors));
+    }
+    Ok(Scenario {
+        name: head.name.unwrap_or_else(|| default_name(file)),
+        description: head.description,
+        seed: head.seed,
+        duration: head.duration.unwrap_or(SimDuration::ZERO),
+        sample_every: head.sample_every,
+        max_events: head.max_events,
+        machine,
+        jvm,
+        netty,
+        page_cache,
+        phases,
+    })
+}
+
+/// `[scenario]`, with `duration` left `None` when missing or invalid.
+#[derive(Debug)]
+struct Head {
+    name: Option<String>,
+    description: String,
+    seed: u64,
+    duration: Option<SimDuration>,
+    sample_every: SimDuration,
+    max_events: u64,
+}
+
+/// A required top-level table.
+fn required_table<'a, 'i>(
+    cx: &mut Ctx<'_>,
+    root: &Tab<'a, 'i>,
+    key: &str,
+    hint: &str,
+) -> Option<Tab<'a, 'i>> {
+    if root.get(key).is_none() {
+        cx.err(
+            key,
+            0..0,
+            format!("missing table `[{key}]`: every scenario needs one"),
+            Some(hint.to_string()),
+        );
+        return None;
+    }
+    root.sub_table(cx, key, &format!("a table: `[{key}]` on a line of its own"))
+}
+
+fn read_scenario(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Head {
+    let mut head = Head {
+        name: None,
+        description: String::new(),
+        seed: DEFAULT_SEED,
+        duration: None,
+        sample_every: DEFAULT_SAMPLE_EVERY,
+        max_events: DEFAULT_MAX_EVENTS,
+    };
+    let Some(t) = required_table(
+        cx,
+        root,
+        "scenario",
+        "add a `[scenario]` table with at least `duration = \"10m\"`",
+    ) else {
+        return head;
+    };
+    t.check_keys(cx, SCENARIO_KEYS);
+    if let Some((name, span)) = t.read(cx, "name", Ctx::string) {
+        if name.trim().is_empty() {
+            cx.err(
+                &t.key_path("name"),
+                span,
+                "`scenario.name` is empty",
+                Some("give the scenario a name, or remove the key to use the file's name".into()),
+            );
+        } else {
+            head.name = Some(name);
+        }
+    }
+    if let Some((d, _)) = t.read(cx, "description", Ctx::string) {
+        head.description = d;
+    }
+    if let Some((s, _)) = t.read(cx, "seed", Ctx::uint) {
+        head.seed = s;
+    }
+    if let Some((d, span)) = t.require(
+        cx,
+        "duration",
+        "set the simulated length of the run, e.g. `duration = \"20m\"`",
+        Ctx::duration,
+    ) {
+        if d == SimDuration::ZERO {
+            cx.err(
+                "scenario.duration",
+                span,
+                "`scenario.duration` is zero",
+                Some("the run must last some time, e.g. `duration = \"20m\"`".into()),
+            );
+        } else {
+            head.duration = Some(d);
+        }
+    }
+    let sample = t.read(cx, "sample_every", Ctx::duration);
+    if let Some((s, span)) = &sample {
+        if *s == SimDuration::ZERO {
+            cx.err(
+                "scenario.sample_every",
+                span.clone(),
+                "`scenario.sample_every` is zero",
+                Some("sample at an interval such as \"1s\" (the default)".into()),
+            );
+        } else {
+            head.sample_every = *s;
+        }
+    }
+    if let Some(d) = head.duration {
+        let samples = d.nanos() / head.sample_every.nanos();
+        if samples > MAX_SAMPLES {
+            let min = SimDuration(d.nanos().div_ceil(MAX_SAMPLES));
+            let (path, span, what) = match &sample {
+                Some((_, span)) => ("scenario.sample_every", span.clone(), "is"),
+                None => (
+                    "scenario.duration",
+                    t.get("duration")
+                        .map(|v| v.span())
+                        .unwrap_or(t.span.clone()),
+                    "with the default `scenario.sample_every` of 1s is",
+                ),
+            };
+            cx.err(
+                path,
+                span,
+                format!(
+                    "too many samples: `scenario.duration` ({}) / `scenario.sample_every` ({}) {what} {samples} samples, more than {MAX_SAMPLES}",
+                    human_duration(d),
+                    human_duration(head.sample_every)
+                ),
+                Some(format!(
+                    "set `scenario.sample_every` to at least \"{}\"",
+                    human_duration(round_up_duration(min))
+                )),
+            );
+        }
+    }
+    if let Some((m, span)) = t.read(cx, "max_events", Ctx::uint) {
+        if m == 0 {
+            cx.err(
+                "scenario.max_events",
+                span,
+                "`scenario.max_events` is zero",
+                Some(format!(
+                    "the engine stops after this many events; the default is {DEFAULT_MAX_EVENTS}"
+                )),
+            );
+        } else {
+            head.max_events = m;
+        }
+    }
+    head
+}
+
+/// `d` rounded up to a whole number of its largest unit below it, so the hint is short.
+fn round_up_duration(d: SimDuration) -> SimDuration {
+    let n = d.nanos();
+    for unit in [1_000_000_000u64, 1_000_000, 1_000] {
+        if n >= unit {
+            return SimDuration(n.div_ceil(unit).saturating_mul(unit));
+        }
+    }
+    d
+}
+
+/// A size key that must not be zero.
+fn nonzero_size(
+    cx: &mut Ctx<'_>,
+    t: &Tab<'_, '_>,
+    key: &str,
+    hint: &str,
+) -> Option<(u64, Range<usize>)> {
+    let (v, span) = t.read(cx, key, Ctx::size)?;
+    if v == 0 {
+        let path = t.key_path(key);
+        cx.err(
+            &path,
+            span,
+            format!("`{path}` is zero"),
+            Some(hint.to_string()),
+        );
+        return None;
+    }
+    Some((v, span))
+}
+
+fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
+    let mut m = Machine {
+        ram: 0,
+        container_limit: None,
+        cores: DEFAULT_CORES,
+        os_reserved: 0,
+    };
+    let Some(t) = required_table(
+        cx,
+        root,
+        "machine",
+        "add a `[machine]` table with at least `ram = \"16g\"`",
+    ) else {
+        return m;
+    };
+    t.check_keys(cx, MACHINE_KEYS);
+    let ram = t.require(
+        cx,
+        "ram",
+        "set the machine's physical memory, e.g. `ram = \"16g\"`",
+        Ctx::size,
+    );
+    if let Some((r, span)) = &ram {
+        if *r == 0 {
+            cx.err(
+                "machine.ram",
+                span.clone(),
+                "`machine.ram` is zero",
+                Some("set the machine's physical memory, e.g. `ram = \"16g\"`".into()),
+            );
+        } else {
+            m.ram = *r;
+        }
+    }
+    m.container_limit = nonzero_size(
+        cx,
+        &t,
+        "container_limit",
+        "a container limit of 0 leaves nothing to run in; remove the key for no container",
+    )
+    .map(|(v, _)| v);
+    if let Some((c, span)) = t.read(cx, "cores", Ctx::uint) {
+        if c == 0 || c > MAX_CORES {
+            cx.err(
+                "machine.cores",
+                span,
+                format!("`machine.cores` is {c}; it must be between 1 and {MAX_CORES}"),
+                Some("the number of CPUs the JVM sees (`-XX:ActiveProcessorCount`)".into()),
+            );
+        } else {
+            m.cores = c as u32;
+        }
+    }
+    if let Some((r, span)) = t.read(cx, "os_reserved", Ctx::size) {
+        if m.ram > 0 && r >= m.ram {
+            cx.err(
+                "machine.os_reserved",
+                span,
+                format!(
+                    "`machine.os_reserved` ({}) leaves no memory for the process: `machine.ram` is {}",
+                    human_size(r),
+                    human_size(m.ram)
+                ),
+                Some("os_reserved is memory used by the kernel and other processes; it must be less than ram".into()),
+            );
+        } else {
+            m.os_reserved = r;
+        }
+    }
+    m
+}
+
+fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
+    let mut j = JvmSettings::default();
+    let Some(t) = root.sub_table(cx, "jvm", "a table: `[jvm]` on a line of its own") else {
+        return j;
+    };
+    t.check_keys(cx, JVM_KEYS);
+    if let Some(h) = t.sub_table(
+        cx,
+        "heap",
+        "a table such as `heap = { initial = \"4g\", max = \"4g\" }`",
+    ) {
+        h.check_keys(cx, HEAP_KEYS);
+        let initial = nonzero_size(
+            cx,
+            &h,
+            "initial",
+            "set -Xms to a positive size, or remove it for ergonomics",
+        );
+        let max = nonzero_size(
+            cx,
+            &h,
+            "max",
+            "set -Xmx to a positive size, or remove it for ergonomics",
+        );
+        if let (Some((ini, span)), Some((mx, _))) = (&initial, &max) {
+            if ini > mx {
+                cx.err(
+                    "jvm.heap.initial",
+                    span.clone(),
+                    format!(
+                        "`jvm.heap.initial` ({}) is larger than `jvm.heap.max` ({})",
+                        human_size(*ini),
+                        human_size(*mx)
+                    ),
+                    Some("the initial heap (-Xms) must not exceed the maximum heap (-Xmx); HotSpot refuses to start otherwise".into()),
+                );
+            }
+        }
+        j.heap_initial = initial.map(|(v, _)| v);
+        j.heap_max = max.map(|(v, _)| v);
+    }
+    if let Some((s, span)) = t.read(cx, "thread_stack", Ctx::size) {
+        if !(MIN_THREAD_STACK..=MAX_THREAD_STACK).contains(&s) {
+            cx.err(
+                "jvm.thread_stack",
+                span,
+                format!(
+                    "`jvm.thread_stack` ({}) is out of range: -Xss must be between 64k and 1g",
+                    human_size(s)
+                ),
+                Some("typical values are \"512k\" or \"1m\" (the Linux x64 default)".into()),
+            );
+        } else {
+            j.thread_stack = Some(s);
+        }
+    }
+    if let Some((g, span)) = t.read(cx, "gc", Ctx::string) {
+        match g.trim().to_ascii_lowercase().as_str() {
+            "g1" => j.gc = Some(Collector::G1),
+            "parallel" => j.gc = Some(Collector::Parallel),
+            "serial" => j.gc = Some(Collector::Serial),
+            _ => cx.err(
+                "jvm.gc",
+                span,
+                format!("`jvm.gc` has an unknown collector `{}`", excerpt(&g)),
+                Some("expected one of: \"g1\", \"parallel\", \"serial\"".into()),
+            ),
+        }
+    }
+    j.max_direct_memory = t.read(cx, "max_direct_memory", Ctx::size).map(|(v, _)| v);
+    j.max_metaspace = nonzero_size(
+        cx,
+        &t,
+        "max_metaspace",
+        "the JVM cannot start without metaspace; remove the key for no limit",
+    )
+    .map(|(v, _)| v);
+    if let Some((c, span)) = nonzero_size(
+        cx,
+        &t,
+        "reserved_code_cache",
+        "the JVM cannot start without a code cache; remove the key for the default (240m with tiered compilation)",
+    ) {
+        if c > MAX_CODE_CACHE {
+            cx.err(
+                "jvm.reserved_code_cache",
+                span,
+                format!(
+                    "`jvm.reserved_code_cache` ({}) is larger than HotSpot's limit of 2g",
+                    human_size(c)
+                ),
+                Some("-XX:ReservedCodeCacheSize must be at most 2048m".into()),
+            );
+        } else {
+            j.reserved_code_cache = Some(c);
+        }
+    }
+    j.compressed_class_space = nonzero_size(
+        cx,
+        &t,
+        "compressed_class_space",
+        "remove the key for the default (1g)",
+    )
+    .map(|(v, _)| v);
+    if let Some((b, _)) = t.read(cx, "always_pre_touch", Ctx::boolean) {
+        j.always_pre_touch = b;
+    }
+    j
+}
+
+/// `netty.max_direct_memory`: any integer, or a size string (positive).
+fn netty_max_direct(cx: &mut Ctx<'_>, path: &str, v: &crate::reader::Val<'_>) -> Option<i64> {
+    match v.get_ref() {
+        DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => match i64::try_from(n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    cx.err(
+                        path,
+                        v.span(),
+                        format!("`{path}` does not fit in a signed 64-bit integer"),
+                        None,
+                    );
+                    None
+                }
+            },
+            Err(_) => {
+                cx.err(
+                    path,
+                    v.span(),
+                    format!("`{path}` does not fit in a signed 64-bit integer"),
+                    None,
+                );
+                None
+            }
+        },
+        DeValue::String(_) => {
+            let n = cx.size(path, v)?;
+            match i64::try_from(n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    cx.err(
+                        path,
+                        v.span(),
+                        format!("`{path}` does not fit in a signed 64-bit integer"),
+                        None,
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            cx.type_error(
+                path,
+                v,
+                "a size or an integer",
+                Some("-1 (default) = Netty's own counter capped at the JVM's max direct memory, 0 = JDK accounting, or a size such as \"6g\"".into()),
+            );
+            None
+        }
+    }
+}
+
+fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings {
+    let mut n = NettySettings::default();
+    let Some(t) = root.sub_table(cx, "netty", "a table: `[netty]` on a line of its own") else {
+        return n;
+    };
+    t.check_keys(cx, NETTY_KEYS);
+    if let Some((m, _)) = t.read(cx, "max_direct_memory", netty_max_direct) {
+        n.max_direct_memory = m;
+    }
+    let page = t.read(cx, "page_size", Ctx::size);
+    let mut page_ok = true;
+    if let Some((p, span)) = &page {
+        if *p < MIN_PAGE_SIZE || !p.is_power_of_two() {
+            page_ok = false;
+            cx.err(
+                "netty.page_size",
+                span.clone(),
+                format!("`netty.page_size` ({p} bytes) must be a power of two and at least 4096"),
+                Some(
+                    "Netty's default is \"8k\"; other valid values are \"4k\", \"16k\", \"32k\", …"
+                        .into(),
+                ),
+            );
+        } else {
+            n.page_size = *p;
+        }
+    }
+    let order = t.read(cx, "max_order", Ctx::uint);
+    let mut order_ok = true;
+    if let Some((o, span)) = &order {
+        if *o > MAX_ORDER {
+            order_ok = false;
+            cx.err(
+                "netty.max_order",
+                span.clone(),
+                format!("`netty.max_order` is {o}; it must be at most {MAX_ORDER}"),
+                Some("Netty's default is 11 (16 MiB chunks with 8 KiB pages)".into()),
+            );
+        } else {
+            n.max_order = *o as u32;
+        }
+    }
+    if page_ok && order_ok {
+        let chunk = u128::from(n.page_size) << n.max_order;
+        if chunk > u128::from(MAX_CHUNK) {
+            let (path, span) = match (&order, &page) {
+                (Some((_, s)), _) => ("netty.max_order", s.clone()),
+                (None, Some((_, s))) => ("netty.page_size", s.clone()),
+                (None, None) => ("netty", t.span.clone()),
+            };
+            cx.err(
+                path,
+                span,
+                format!(
+                    "`{path}`: the chunk size `netty.page_size` << `netty.max_order` ({} << {} = {} bytes) is larger than 1 GiB",
+                    n.page_size, n.max_order, chunk
+                ),
+                Some("lower max_order or page_size; Netty refuses chunks larger than 1 GiB".into()),
+            );
+        }
+    }
+    if let Some((a, span)) = t.read(cx, "direct_arenas", Ctx::uint) {
+        if a > MAX_ARENAS {
+            cx.err(
+                "netty.direct_arenas",
+                span,
+                format!("`netty.direct_arenas` is {a}; it must be at most {MAX_ARENAS}"),
+                Some("remove the key for Netty's formula (2 × cores, bounded by memory)".into()),
+            );
+        } else {
+            n.direct_arenas = Some(a as u32);
+        }
+    }
+    n
+}
+
+fn read_page_cache(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<PageCacheSettings> {
+    let t = root.sub_table(
+        cx,
+        "page_cache",
+        "a table: `[page_cache]` on a line of its own",
+    )?;
+    t.check_keys(cx, PAGE_CACHE_KEYS);
+    let size = nonzero_size(
+        cx,
+        &t,
+        "size",
+        "remove the key to let the page cache size follow Neo4j's heuristic",
+    )
+    .map(|(v, _)| v);
+    Some(PageCacheSettings { size })
+}
+
+fn read_phases(
+    cx: &mut Ctx<'_>,
+    root: &Tab<'_, '_>,
+    head: &Head,
+    jvm: &JvmSettings,
+    has_page_cache: bool,
+) -> Vec<Phase> {
+    let Some(v) = root.get("phase") else {
+        return Vec::new();
+    };
+    let items = match v.get_ref() {
+        DeValue::Array(a) => a,
+        _ => {
+            cx.type_error(
+                "phase",
+                v,
+                "an array of tables",
+                Some("write `[[phase]]` (two brackets) above each phase".into()),
+            );
+            return Vec::new();
+        }
+    };
+    let mut phases = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut prev_end = SimTime::ZERO;
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("phase[{i}]");
+        let Some(t) = as_table(cx, path, item, "`[[phase]]` followed by its keys") else {
+            continue;
+        };
+        let p = read_phase(cx, &t, head, jvm, has_page_cache, prev_end);
+        prev_end = p.end();
+        if !p.name.is_empty() {
+            if names.contains(&p.name) {
+                let span = t.get("name").map(|v| v.span()).unwrap_or(t.span.clone());
+                cx.err(
+                    &t.key_path("name"),
+                    span,
+                    format!(
+                        "`{}` repeats the phase name `{}`",
+                        t.key_path("name"),
+                        excerpt(&p.name)
+                    ),
+                    Some(
+                        "give every phase its own name; reports and events refer to phases by name"
+                            .into(),
+                    ),
+                );
+            }
+            names.push(p.name.clone());
+        }
+        phases.push(p);
+    }
+    phases
+}
+
+fn read_phase(
+    cx: &mut Ctx<'_>,
+    t: &Tab<'_, '_>,
+    head: &Head,
+    jvm: &JvmSettings,
+    has_page_cache: bool,
+    prev_end: SimTime,
+) -> Phase {
+    t.check_keys(cx, PHASE_KEYS);
+    let mut p = Phase {
+        name: String::new(),
+        start: prev_end,
+        duration: SimDuration::ZERO,
+        threads: 0,
+        stack_touched: DEFAULT_STACK_TOUCHED.min(jvm.thread_stack.unwrap_or(u64::MAX)),
+        heap_live: 0,
+        heap_churn_per_sec: 0,
+        classes: 0,
+        methods_per_class: DEFAULT_METHODS_PER_CLASS,
+        compiled_methods: 0,
+        page_cache_touch: 0,
+        requests: None,
+    };
+    if let Some((name, span)) = t.require(
+        cx,
+        "name",
+        "name the phase, e.g. `name = \"warm-up\"`",
+        Ctx::string,
+    ) {
+        if name.trim().is_empty() {
+            let path = t.key_path("name");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is empty"),
+                Some("name the phase, e.g. `name = \"warm-up\"`".into()),
+            );
+        } else {
+            p.name = name;
+        }
+    }
+    let start = t.read(cx, "start", Ctx::duration);
+    if let Some((s, _)) = start {
+        p.start = SimTime(s.nanos());
+    }
+    let duration = t.require(
+        cx,
+        "duration",
+        "set how long the phase lasts, e.g. `duration = \"5m\"`",
+        Ctx::duration,
+    );
+    if let Some((d, span)) = duration {
+        let path = t.key_path("duration");
+        if d == SimDuration::ZERO {
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is zero"),
+                Some("a phase must last some time, e.g. `duration = \"5m\"`".into()),
+            );
+        } else {
+            p.duration = d;
+            if let Some(total) = head.duration {
+                let end = u128::from(p.start.0) + u128::from(d.nanos());
+                if end > u128::from(total.nanos()) {
+                    let end_text = u64::try_from(end)
+                        .map(|e| human_duration(SimDuration(e)))
+                        .unwrap_or_else(|_| "beyond representable time".into());
+                    let start_how = if start.is_some() {
+                        "starts at"
+                    } else {
+                        "starts (after the previous phase) at"
+                    };
+                    cx.err(
+                        &path,
+                        span,
+                        format!(
+                            "phase beyond the end: `{path}`: the phase {start_how} {} and ends at {end_text}, after the scenario's end (`scenario.duration` = {})",
+                            human_duration(SimDuration(p.start.0)),
+                            human_duration(total)
+                        ),
+                        Some("shorten the phase, start it earlier, or lengthen `scenario.duration`".into()),
+                    );
+                }
+            }
+        }
+    }
+    let threads = t.read(cx, "threads", Ctx::uint);
+    if let Some((n, span)) = threads.clone() {
+        if n > MAX_THREADS {
+            let path = t.key_path("threads");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is {n}; it must be at most {MAX_THREADS}"),
+                None,
+            );
+        } else {
+            p.threads = n as u32;
+        }
+    }
+    if let Some((s, span)) = t.read(cx, "stack_touched", Ctx::size) {
+        let path = t.key_path("stack_touched");
+        let (limit, why) = match jvm.thread_stack {
+            Some(ts) => (ts, "`jvm.thread_stack`"),
+            None => (MAX_STACK_TOUCHED, "1g when `jvm.thread_stack` is not set"),
+        };
+        if s > limit {
+            cx.err(
+                &path,
+                span,
+                format!(
+                    "`{path}` ({}) is larger than the thread stack: at most {} ({why})",
+                    human_size(s),
+                    human_size(limit)
+                ),
+                Some("a thread cannot touch more stack than it has; raise `jvm.thread_stack` or lower `stack_touched`".into()),
+            );
+        } else {
+            p.stack_touched = s;
+        }
+    }
+    if let Some((v, _)) = t.read(cx, "heap_live", Ctx::size) {
+        p.heap_live = v;
+    }
+    if let Some((v, _)) = t.read(cx, "heap_churn", Ctx::byte_rate) {
+        p.heap_churn_per_sec = v;
+    }
+    if let Some((n, span)) = t.read(cx, "classes", Ctx::uint) {
+        if n > MAX_CLASSES {
+            let path = t.key_path("classes");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is {n}; it must be at most {MAX_CLASSES}"),
+                None,
+            );
+        } else {
+            p.classes = n;
+        }
+    }
+    if let Some((n, span)) = t.read(cx, "methods_per_class", Ctx::uint) {
+        if n == 0 || n > MAX_METHODS_PER_CLASS {
+            let path = t.key_path("methods_per_class");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is {n}; it must be between 1 and {MAX_METHODS_PER_CLASS}"),
+                Some(format!(
+                    "the default is {DEFAULT_METHODS_PER_CLASS}; a class file holds at most 65535 methods"
+                )),
+            );
+        } else {
+            p.methods_per_class = n as u32;
+        }
+    }
+    if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {
+        p.compiled_methods = n;
+    }
+    if let Some((v, span)) = t.read(cx, "page_cache_touch", Ctx::size) {
+        if v > 0 && !has_page_cache {
+            let path = t.key_path("page_cache_touch");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` reads into a page cache, but the scenario has no `[page_cache]` table"),
+                Some("add `[page_cache]` (its `size` defaults to Neo4j's heuristic), or remove `page_cache_touch`".into()),
+            );
+        } else {
+            p.page_cache_touch = v;
+        }
+    }
+    if let Some(rt) = t.sub_table(
+        cx,
+        "requests",
+        "a table such as `requests = { rate = \"3000/s\", buffer = \"16k\", hold = \"40ms\" }`",
+    ) {
+        let key_span = t
+            .table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == "requests")
+            .map(|(k, _)| k.span())
+            .unwrap_or(rt.span.clone());
+        // An invalid `threads` was reported already; only a missing or zero one is a problem here.
+        let zero_threads = match &threads {
+            Some((n, _)) => *n == 0,
+            None => t.get("threads").is_none(),
+        };
+        if zero_threads {
+            let path = rt.path.clone();
+            cx.err(
+                &path,
+                key_span,
+                format!(
+                    "`{path}` needs threads to serve them, but `{}` is 0",
+                    t.key_path("threads")
+                ),
+                Some("set phase.threads to the number of threads serving requests, e.g. `threads = 200`".into()),
+            );
+        }
+        p.requests = read_requests(cx, &rt);
+    }
+    p
+}
+
+fn read_requests(cx: &mut Ctx<'_>, t: &Tab<'_, '_>) -> Option<Requests> {
+    t.check_keys(cx, REQUEST_KEYS);
+    let mut r = Requests {
+        rate_per_sec: 0.0,
+        buffer: Dist::Constant(0),
+        hold: Dist::Constant(0),
+        heap: Dist::Constant(0),
+        direct: DirectPath::Netty,
+    };
+    let mut ok = true;
+    match t.require(
+        cx,
+        "rate",
+        "set the mean request rate, e.g. `rate = \"3000/s\"`",
+        Ctx::rate,
+    ) {
+        Some((rate, span)) => {
+            let path = t.key_path("rate");
+            if rate <= 0.0 {
+                ok = false;
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` is zero"),
+                    Some(
+                        "the rate must be positive; remove `requests` for a phase without requests"
+                            .into(),
+                    ),
+                );
+            } else if rate > MAX_RATE {
+                ok = false;
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` is {rate} per second; it must be at most 10,000,000/s"),
+                    None,
+                );
+            } else {
+                r.rate_per_sec = rate;
+            }
+        }
+        None => ok = false,
+    }
+    if let Some((d, _)) = t.read(cx, "buffer", |cx, p, v| cx.dist(p, v, Unit::Bytes)) {
+        r.buffer = d;
+    }
+    if let Some((d, _)) = t.read(cx, "hold", |cx, p, v| cx.dist(p, v, Unit::Nanos)) {
+        r.hold = d;
+    }
+    if let Some((d, _)) = t.read(cx, "heap", |cx, p, v| cx.dist(p, v, Unit::Bytes)) {
+        r.heap = d;
+    }
+    if let Some((d, span)) = t.read(cx, "direct", Ctx::string) {
+        match d.trim().to_ascii_lowercase().as_str() {
+            "netty" => r.direct = DirectPath::Netty,
+            "jdk" => r.direct = DirectPath::Jdk,
+            _ => {
+                let path = t.key_path("direct");
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` has an unknown path `{}`", excerpt(&d)),
+                    Some("expected one of: \"netty\" (pooled allocator, the default), \"jdk\" (ByteBuffer.allocateDirect)".into()),
+                );
+            }
+        }
+    }
+    ok.then_some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_forms() {
+        assert_eq!(human_duration(SimDuration::from_secs(1200)), "20m");
+        assert_eq!(human_duration(SimDuration::from_secs(90)), "90s");
+        assert_eq!(human_duration(SimDuration::from_millis(1500)), "1500ms");
+        assert_eq!(human_duration(SimDuration::ZERO), "0s");
+        assert_eq!(human_duration(SimDuration(7)), "7ns");
+        assert_eq!(human_size(4 << 30), "4g");
+        assert_eq!(human_size(1536), "1536");
+        assert_eq!(human_size(0), "0");
+        assert_eq!(human_size(64 << 10), "64k");
+    }
+
+    #[test]
+    fn default_names() {
+        assert_eq!(default_name("sims/neo4j-12g.toml"), "neo4j-12g");
+        assert_eq!(default_name("x"), "x");
+        assert_eq!(default_name(""), "scenario");
+        assert_eq!(default_name("/"), "scenario");
+    }
+
+    #[test]
+    fn rounding_hints() {
+        assert_eq!(
+            round_up_duration(SimDuration(2_592_000)),
+            SimDuration(3_000_000)
+        );
+        assert_eq!(
+            round_up_duration(SimDuration(1_000_000_001)),
+            SimDuration::from_secs(2)
+        );
+        assert_eq!(round_up_duration(SimDuration(999)), SimDuration(999));
+    }
+}
