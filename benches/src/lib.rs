@@ -1,1 +1,46 @@
-//! Criterion benches for memsim; see benches/README.md.
+//! Shared inputs for memsim's criterion benches (see `benches/README.md`).
+#![deny(missing_docs)]
+
+use memsim_core::SimRng;
+
+/// A request-only scenario: `n_requests` arrivals at 10,000/s on 64 threads, lognormal buffers.
+pub fn request_scenario(seconds: u64) -> memsim_scenario::Scenario {
+    let text = format!(
+        r#"
+[scenario]
+name = "bench"
+duration = "{seconds}s"
+sample_every = "1s"
+[machine]
+ram = "64g"
+cores = 8
+[jvm]
+heap = {{ initial = "4g", max = "4g" }}
+[[phase]]
+name = "requests"
+duration = "{seconds}s"
+threads = 64
+[phase.requests]
+rate = "10000/s"
+buffer = "lognormal(median=16k, sigma=1.0)"
+hold = "exp(50ms)"
+heap = "64k"
+"#
+    );
+    memsim_scenario::parse(&text, "bench.toml").expect("the bench scenario is valid")
+}
+
+/// A deterministic program of buffer sizes (mostly 256 B–64 KiB, some to 1 MiB) and hold lengths.
+pub fn alloc_program(n: usize, seed: u64) -> Vec<(u64, usize)> {
+    let mut rng = SimRng::new(seed, 0);
+    (0..n)
+        .map(|_| {
+            let size = if rng.below(20) == 0 {
+                1 + rng.below(1 << 20)
+            } else {
+                256 + rng.below(64 << 10)
+            };
+            (size, rng.below(64) as usize)
+        })
+        .collect()
+}

@@ -631,12 +631,13 @@ impl<'s> World<'s> {
             "Out of memory"
         };
         let message = format!(
-            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — resident {} > limit {}: {}",
+            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — resident {} > limit {} (by {}): {}",
             kb(total.reserved),
             kb(self.ledger.resident_anon()),
             kb(self.ledger.resident_file()),
             ByteSize(total.resident),
             ByteSize(self.limit.bytes),
+            ByteSize(total.resident - self.limit.bytes),
             shares.join(", ")
         );
         self.log(EventKind::OomKilled, message);

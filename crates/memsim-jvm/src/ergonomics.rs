@@ -214,7 +214,7 @@ mod tests {
             Collector::Serial
         );
         assert_eq!(
-            Ergonomics::resolve(machine(1 * GIB, 4), JvmFlags::default()).collector,
+            Ergonomics::resolve(machine(GIB, 4), JvmFlags::default()).collector,
             Collector::Serial
         );
     }

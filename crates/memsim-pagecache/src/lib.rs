@@ -23,7 +23,7 @@ pub const GRAB_BYTES: u64 = 512 * KIB;
 
 /// Neo4j's default page-cache size when none is configured.
 pub fn default_size(ram: u64, heap_max: u64) -> u64 {
-    let upper = heap_max.saturating_mul(70).min(20 * GIB).max(32 * MIB);
+    let upper = heap_max.saturating_mul(70).clamp(32 * MIB, 20 * GIB);
     (ram.saturating_sub(heap_max) / 2).clamp(32 * MIB, upper)
 }
 
@@ -100,6 +100,6 @@ mod tests {
         assert_eq!(default_size(12 * GIB, 4 * GIB), 4 * GIB);
         assert_eq!(default_size(64 * GIB, 31 * GIB), 33 * GIB / 2);
         assert_eq!(default_size(512 * GIB, 31 * GIB), 20 * GIB);
-        assert_eq!(default_size(1 * GIB, 1 * GIB), 32 * MIB);
+        assert_eq!(default_size(GIB, GIB), 32 * MIB);
     }
 }

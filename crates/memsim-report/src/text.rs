@@ -44,7 +44,8 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
                 .map_or(s.ended_at, |e| e.at);
             writeln!(
                 w,
-                "VERDICT: OOM-KILLED at {at} — resident {peak} exceeded the limit {limit}"
+                "VERDICT: OOM-KILLED at {at} — resident {peak} exceeded the limit {limit} by {}",
+                ByteSize(s.peak_resident_bytes.saturating_sub(s.limit_bytes))
             )?;
         }
         Verdict::OverBudget => writeln!(
@@ -153,7 +154,7 @@ mod tests {
         assert_eq!(lines[0], "scenario neo4j-import-oom  seed=42");
         assert!(
             lines[1].starts_with("VERDICT: OOM-KILLED at 12m03.250s — resident ")
-                && lines[1].ends_with(" exceeded the limit 12.00 GiB"),
+                && lines[1].contains(" exceeded the limit 12.00 GiB by "),
             "{}",
             lines[1]
         );

@@ -152,12 +152,18 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
     if !syntax_errors.is_empty() {
         for e in syntax_errors {
             let span = e.span().unwrap_or(0..0);
-            cx.err(
-                "",
-                span,
-                format!("TOML syntax error: {}", e.message()),
-                Some("see https://toml.io for the syntax; memsim's keys are in docs/scenario-format.md".into()),
-            );
+            let mut message = format!("TOML syntax error: {}", e.message());
+            let hint = if e.message().starts_with("duplicate key") {
+                if let Some(key) = source.get(span.clone()).filter(|k| !k.is_empty()) {
+                    message = format!("TOML syntax error: duplicate key `{}`", excerpt(key));
+                }
+                "each key and each `[table]` may appear only once; use `[[phase]]` for repeated phases"
+            } else if e.message().contains("must be quoted") {
+                "sizes, durations, rates and names are strings in double quotes, e.g. `duration = \"20m\"`"
+            } else {
+                "see https://toml.io for the syntax; memsim's keys are in docs/scenario-format.md"
+            };
+            cx.err("", span, message, Some(hint.into()));
         }
         return Err(ScenarioErrors::new(source, file, cx.errors));
     }
@@ -173,7 +179,9 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
     let jvm = read_jvm(&mut cx, &root);
     let netty = read_netty(&mut cx, &root);
     let page_cache = read_page_cache(&mut cx, &root);
-    let phases = read_phases(&mut cx, &root, &head, &jvm, page_cache.is_some());
+    // A `[page_cache]` that is present but malformed was reported already: don't blame the phases too.
+    let has_page_cache = root.get("page_cache").is_some();
+    let phases = read_phases(&mut cx, &root, &head, &jvm, has_page_cache);
 
     if !cx.errors.is_empty() {
         return Err(ScenarioErrors::new(source, file, cx.errors));
@@ -575,6 +583,18 @@ fn netty_max_direct(cx: &mut Ctx<'_>, path: &str, v: &crate::reader::Val<'_>) ->
                 None
             }
         },
+        DeValue::String(s) if s.trim().starts_with('-') => {
+            cx.err(
+                path,
+                v.span(),
+                format!("`{path}`: a size string cannot be negative"),
+                Some(format!(
+                    "write the integer without quotes: max_direct_memory = {}",
+                    excerpt(s.trim())
+                )),
+            );
+            None
+        }
         DeValue::String(_) => {
             let n = cx.size(path, v)?;
             match i64::try_from(n) {
@@ -819,20 +839,25 @@ fn read_phase(
                     let end_text = u64::try_from(end)
                         .map(|e| human_duration(SimDuration(e)))
                         .unwrap_or_else(|_| "beyond representable time".into());
-                    let start_how = if start.is_some() {
-                        "starts at"
+                    let hint = if start.is_some() {
+                        "shorten the phase, start it earlier, or lengthen `scenario.duration`"
                     } else {
-                        "starts (after the previous phase) at"
+                        "shorten the phase, lengthen `scenario.duration`, or set `start`: without it a phase starts when the previous one ends"
+                    };
+                    let name = if p.name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" `{}`", excerpt(&p.name))
                     };
                     cx.err(
                         &path,
                         span,
                         format!(
-                            "phase beyond the end: `{path}`: the phase {start_how} {} and ends at {end_text}, after the scenario's end (`scenario.duration` = {})",
+                            "phase beyond the end: `{path}`: phase{name} runs from {} to {end_text}, past the scenario's end at {} (`scenario.duration`)",
                             human_duration(SimDuration(p.start.0)),
                             human_duration(total)
                         ),
-                        Some("shorten the phase, start it earlier, or lengthen `scenario.duration`".into()),
+                        Some(hint.into()),
                     );
                 }
             }

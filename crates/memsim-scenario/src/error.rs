@@ -1,6 +1,7 @@
 //! Errors that name the file, line, column and key path of every problem in a scenario file.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource};
 
@@ -9,11 +10,10 @@ use miette::{Diagnostic, NamedSource};
 ///
 /// `Display` is a single line, `file:line:column: message — hint: …`, and the message always names
 /// the key path, so plain-text output is complete. As a [`miette::Diagnostic`] the span is labelled
-/// and the hint is the help text; the source code comes from the enclosing [`ScenarioErrors`] (or a
-/// `NamedSource` the caller attaches).
+/// and the hint is the help text; it has no source code of its own: attach a `NamedSource` to
+/// render it alone, or render the enclosing [`ScenarioErrors`], which carries the source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Diagnostic)]
 #[error("{}", self.one_line())]
-#[diagnostic(code(memsim::scenario))]
 pub struct ScenarioError {
     /// The file name as the user gave it.
     pub file: String,
@@ -126,16 +126,30 @@ impl ScenarioError {
 
 /// Every problem found in one scenario file (at least one), in source order.
 ///
-/// Carries the source text as a [`NamedSource`] so that miette can render the snippets on its own.
+/// As a [`miette::Diagnostic`] it carries the source text as a [`NamedSource`], and its related
+/// diagnostics are the errors, each headed by its message alone (the snippet shows where it is and
+/// the help shows the hint), so a graphical report does not repeat them.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{}", self.summary())]
-#[diagnostic(code(memsim::scenario))]
 pub struct ScenarioErrors {
     file: String,
     #[source_code]
-    source_code: NamedSource<String>,
-    #[related]
+    source_code: Arc<NamedSource<String>>,
     errors: Vec<ScenarioError>,
+    #[related]
+    shown: Vec<Shown>,
+}
+
+/// How one [`ScenarioError`] is shown inside a graphical [`ScenarioErrors`] report.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+struct Shown {
+    message: String,
+    #[help]
+    hint: Option<String>,
+    #[label("{label}")]
+    span: Range<usize>,
+    label: &'static str,
 }
 
 impl ScenarioErrors {
@@ -145,10 +159,20 @@ impl ScenarioErrors {
             (a.span.start, &a.key_path, &a.message).cmp(&(b.span.start, &b.key_path, &b.message))
         });
         errors.dedup();
+        let shown = errors
+            .iter()
+            .map(|e| Shown {
+                message: e.message.clone(),
+                hint: e.hint.clone(),
+                span: e.span.clone(),
+                label: e.label(),
+            })
+            .collect();
         ScenarioErrors {
             file: file.to_string(),
-            source_code: NamedSource::new(file, source.to_string()),
+            source_code: Arc::new(NamedSource::new(file, source.to_string())),
             errors,
+            shown,
         }
     }
 
@@ -267,7 +291,8 @@ mod tests {
     fn spans_are_clamped_to_the_source() {
         let src = "é";
         assert_eq!(clamp_span(src, 1..9), 0..2);
-        assert_eq!(clamp_span(src, 5..3), 2..2);
+        let reversed = std::ops::Range { start: 5, end: 3 };
+        assert_eq!(clamp_span(src, reversed), 2..2);
     }
 
     #[test]

@@ -21,6 +21,19 @@ pub use model::*;
 /// `source` is the file's text; `file_name` is the path as the user gave it, used in messages and,
 /// through its stem, as the scenario's default name.
 ///
+/// ```
+/// let src = "[scenario]\nduration = \"20m\"\n\n[machine]\nram = \"16g\"\n";
+/// let scenario = memsim_scenario::parse(src, "sims/small.toml").unwrap();
+/// assert_eq!(scenario.name, "small");
+/// assert_eq!(scenario.machine.ram, 16 << 30);
+///
+/// let bad = format!("{src}\n[jvm]\nhep = \"4g\"\n");
+/// let errors = memsim_scenario::parse(&bad, "sims/small.toml").unwrap_err();
+/// let e = &errors.errors()[0];
+/// assert_eq!((e.key_path(), e.line(), e.column()), ("jvm.hep", 8, 1));
+/// assert!(e.to_string().starts_with("sims/small.toml:8:1: unknown key `jvm.hep` — hint: did you mean `heap`?"));
+/// ```
+///
 /// # Errors
 /// [`ScenarioErrors`] with at least one [`ScenarioError`]: all TOML syntax errors the parser could
 /// recover from, or else every unknown key, wrong type, malformed value and broken limit found.

@@ -59,7 +59,7 @@ pub(crate) fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
     if let Some(a) = alias {
         return Some(a);
     }
-    let limit = (k.chars().count() + 2) / 3;
+    let limit = k.chars().count().div_ceil(3);
     let close = allowed
         .iter()
         .map(|a| (distance(&k, a), *a))

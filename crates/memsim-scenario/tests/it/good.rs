@@ -133,7 +133,11 @@ fn full_scenario_parses_to_the_expected_struct() {
     assert_eq!(p1.end(), SimTime(720 * S));
     assert_eq!(p2.start, SimTime(300 * S));
     assert_eq!(p2.end(), SimTime(1140 * S));
-    assert_eq!(p3.start, SimTime(1140 * S), "chains from the phase before it in file order");
+    assert_eq!(
+        p3.start,
+        SimTime(1140 * S),
+        "chains from the phase before it in file order"
+    );
     assert_eq!(p3.duration, SimDuration::from_millis(500));
 
     assert_eq!(p0.threads, 50);
@@ -238,7 +242,10 @@ fn collectors_and_direct_paths_are_case_insensitive() {
     let s = ok(&format!(
         "{BASE}[[phase]]\nname = \"a\"\nduration = \"1m\"\nthreads = 1\nrequests = {{ rate = \"1/s\", direct = \"JDK\" }}\n"
     ));
-    assert_eq!(s.phases[0].requests.as_ref().unwrap().direct, DirectPath::Jdk);
+    assert_eq!(
+        s.phases[0].requests.as_ref().unwrap().direct,
+        DirectPath::Jdk
+    );
 }
 
 #[test]
@@ -251,9 +258,33 @@ fn default_stack_touched_is_capped_by_a_small_thread_stack() {
 
 #[test]
 fn limits_are_inclusive() {
-    let s = ok(&format!(
-        "[scenario]\nduration = \"1000000s\"\nmax_events = 1\n[machine]\nram = 1\ncores = 1024\n[jvm]\nthread_stack = \"1g\"\nreserved_code_cache = \"2g\"\n[netty]\npage_size = 4096\nmax_order = 14\ndirect_arenas = 1024\n[[phase]]\nname = \"a\"\nduration = \"1000000s\"\nthreads = 100000\nclasses = 10000000\nmethods_per_class = 65535\nstack_touched = \"1g\"\nrequests = {{ rate = \"10000000/s\", buffer = \"uniform(0, 0)\", heap = \"lognormal(median=0, sigma=10)\" }}\n"
-    ));
+    let s = ok(r#"
+[scenario]
+duration = "1000000s"
+max_events = 1
+
+[machine]
+ram = 1
+cores = 1024
+
+[jvm]
+thread_stack = "1g"
+reserved_code_cache = "2g"
+
+[netty]
+page_size = 4096
+max_order = 14
+direct_arenas = 1024
+
+[[phase]]
+name = "a"
+duration = "1000000s"
+threads = 100000
+classes = 10000000
+methods_per_class = 65535
+stack_touched = "1g"
+requests = { rate = "10000000/s", buffer = "uniform(0, 0)", heap = "lognormal(median=0, sigma=10)" }
+"#);
     assert_eq!(s.machine.cores, 1024);
     assert_eq!(s.netty.max_order, 14);
     assert_eq!(s.netty.page_size << s.netty.max_order, 64 * M);

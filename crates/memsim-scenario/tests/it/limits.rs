@@ -1,1 +1,366 @@
-//! placeholder
+//! Values outside their limits: each error names the key, points at the value and explains.
+
+use crate::{base, errs, ok, one};
+
+fn scenario(lines: &str) -> String {
+    format!("[scenario]\n{lines}\n[machine]\nram = \"1g\"\n")
+}
+
+fn phase(lines: &str) -> String {
+    base(&format!(
+        "[[phase]]\nname = \"p\"\nduration = \"1m\"\n{lines}\n"
+    ))
+}
+
+#[test]
+fn heap_initial_above_max() {
+    let e = one(
+        &base("[jvm]\nheap = { initial = \"8g\", max = \"4g\" }\n"),
+        "jvm.heap.initial",
+        7,
+        20,
+    );
+    assert_eq!(
+        e.message(),
+        "`jvm.heap.initial` (8g) is larger than `jvm.heap.max` (4g)"
+    );
+    let hint = e.hint().unwrap();
+    assert!(hint.contains("-Xms") && hint.contains("-Xmx"), "{hint}");
+}
+
+#[test]
+fn heap_initial_alone_or_equal_is_fine() {
+    assert_eq!(
+        ok(&base("[jvm]\nheap = { initial = \"8g\" }\n"))
+            .jvm
+            .heap_initial,
+        Some(8 << 30)
+    );
+    ok(&base(
+        "[jvm]\nheap = { initial = \"4g\", max = \"4096m\" }\n",
+    ));
+}
+
+#[test]
+fn zero_heap() {
+    let e = one(&base("[jvm]\nheap.max = 0\n"), "jvm.heap.max", 7, 12);
+    assert!(e.message().contains("is zero"), "{e}");
+}
+
+#[test]
+fn missing_scenario_table() {
+    let e = one("[machine]\nram = \"1g\"\n", "scenario", 1, 1);
+    assert!(e.message().contains("missing table `[scenario]`"), "{e}");
+    assert!(e.hint().unwrap().contains("duration"), "{e}");
+}
+
+#[test]
+fn missing_machine_table_and_ram() {
+    let e = one("[scenario]\nduration = \"1m\"\n", "machine", 1, 1);
+    assert!(e.message().contains("missing table `[machine]`"), "{e}");
+    let e = one(
+        "[scenario]\nduration = \"1m\"\n\n[machine]\ncores = 2\n",
+        "machine.ram",
+        4,
+        1,
+    );
+    assert!(e.message().contains("missing `machine.ram`"), "{e}");
+}
+
+#[test]
+fn missing_and_zero_scenario_duration() {
+    let e = one(&scenario("name = \"x\""), "scenario.duration", 1, 1);
+    assert!(e.message().contains("missing `scenario.duration`"), "{e}");
+    let e = one(&scenario("duration = \"0s\""), "scenario.duration", 2, 12);
+    assert_eq!(e.message(), "`scenario.duration` is zero");
+}
+
+#[test]
+fn empty_scenario_name() {
+    let e = one(
+        &scenario("name = \" \"\nduration = \"1m\""),
+        "scenario.name",
+        2,
+        8,
+    );
+    assert!(e.message().contains("is empty"), "{e}");
+}
+
+#[test]
+fn sample_every_zero_and_too_fine() {
+    let e = one(
+        &scenario("duration = \"1m\"\nsample_every = \"0ms\""),
+        "scenario.sample_every",
+        3,
+        16,
+    );
+    assert!(e.message().contains("is zero"), "{e}");
+    let e = one(
+        &scenario("duration = \"1h\"\nsample_every = \"1ms\""),
+        "scenario.sample_every",
+        3,
+        16,
+    );
+    assert!(
+        e.message().contains("3600000 samples, more than 1000000"),
+        "{e}"
+    );
+    assert_eq!(
+        e.hint(),
+        Some("set `scenario.sample_every` to at least \"4ms\"")
+    );
+    // With the default 1s interval, a very long run blames the duration.
+    let e = one(&scenario("duration = \"12d\""), "scenario.duration", 2, 12);
+    assert!(
+        e.message()
+            .contains("default `scenario.sample_every` of 1s"),
+        "{e}"
+    );
+    assert_eq!(
+        e.hint(),
+        Some("set `scenario.sample_every` to at least \"2s\"")
+    );
+    // Exactly 1,000,000 samples is allowed.
+    ok(&scenario("duration = \"1000s\"\nsample_every = \"1ms\""));
+}
+
+#[test]
+fn max_events_zero() {
+    let e = one(
+        &scenario("duration = \"1m\"\nmax_events = 0"),
+        "scenario.max_events",
+        3,
+        14,
+    );
+    assert!(e.message().contains("is zero"), "{e}");
+}
+
+#[test]
+fn machine_limits() {
+    let m = |line: &str| base(&format!("{line}\n"));
+    let e = one(&m("cores = 0"), "machine.cores", 6, 9);
+    assert!(e.message().contains("between 1 and 1024"), "{e}");
+    one(&m("cores = 1025"), "machine.cores", 6, 9);
+    let e = one(
+        &m("container_limit = \"0g\""),
+        "machine.container_limit",
+        6,
+        19,
+    );
+    assert!(e.message().contains("is zero"), "{e}");
+    let e = one(&m("os_reserved = \"16g\""), "machine.os_reserved", 6, 15);
+    assert!(e.message().contains("leaves no memory"), "{e}");
+    let e = one(
+        "[scenario]\nduration = \"1m\"\n[machine]\nram = 0\n",
+        "machine.ram",
+        4,
+        7,
+    );
+    assert!(e.message().contains("is zero"), "{e}");
+}
+
+#[test]
+fn thread_stack_limits() {
+    let e = one(
+        &base("[jvm]\nthread_stack = \"32k\"\n"),
+        "jvm.thread_stack",
+        7,
+        16,
+    );
+    assert!(e.message().contains("between 64k and 1g"), "{e}");
+    one(
+        &base("[jvm]\nthread_stack = \"2g\"\n"),
+        "jvm.thread_stack",
+        7,
+        16,
+    );
+    ok(&base("[jvm]\nthread_stack = 65536\n"));
+}
+
+#[test]
+fn stack_touched_above_thread_stack() {
+    let src = base(
+        "[jvm]\nthread_stack = \"256k\"\n[[phase]]\nname = \"p\"\nduration = \"1m\"\nthreads = 1\nstack_touched = \"512k\"\n",
+    );
+    let e = one(&src, "phase[0].stack_touched", 12, 17);
+    assert!(
+        e.message()
+            .contains("(512k) is larger than the thread stack: at most 256k"),
+        "{e}"
+    );
+    let e = one(
+        &phase("stack_touched = \"2g\""),
+        "phase[0].stack_touched",
+        9,
+        17,
+    );
+    assert!(e.message().contains("at most 1g"), "{e}");
+}
+
+#[test]
+fn netty_limits() {
+    let n = |line: &str| base(&format!("[netty]\n{line}\n"));
+    let e = one(&n("page_size = 6000"), "netty.page_size", 7, 13);
+    assert!(
+        e.message().contains("power of two and at least 4096"),
+        "{e}"
+    );
+    one(&n("page_size = \"2k\""), "netty.page_size", 7, 13);
+    let e = one(&n("max_order = 15"), "netty.max_order", 7, 13);
+    assert!(e.message().contains("at most 14"), "{e}");
+    let e = one(
+        &n("page_size = \"1m\"\nmax_order = 11"),
+        "netty.max_order",
+        8,
+        13,
+    );
+    assert!(
+        e.message()
+            .contains("1048576 << 11 = 2147483648 bytes) is larger than 1 GiB"),
+        "{e}"
+    );
+    let e = one(&n("page_size = \"1m\""), "netty.page_size", 7, 13);
+    assert!(e.message().contains("larger than 1 GiB"), "{e}");
+    ok(&n("page_size = \"512k\""));
+    let e = one(&n("direct_arenas = 1025"), "netty.direct_arenas", 7, 17);
+    assert!(e.message().contains("at most 1024"), "{e}");
+    one(
+        &n("max_direct_memory = \"9000000t\""),
+        "netty.max_direct_memory",
+        7,
+        21,
+    );
+}
+
+#[test]
+fn jvm_sizes() {
+    let e = one(
+        &base("[jvm]\nreserved_code_cache = \"3g\"\n"),
+        "jvm.reserved_code_cache",
+        7,
+        23,
+    );
+    assert!(e.message().contains("HotSpot's limit of 2g"), "{e}");
+    one(
+        &base("[jvm]\nmax_metaspace = 0\n"),
+        "jvm.max_metaspace",
+        7,
+        17,
+    );
+    one(
+        &base("[jvm]\ncompressed_class_space = \"0k\"\n"),
+        "jvm.compressed_class_space",
+        7,
+        26,
+    );
+    let e = one(&base("[jvm]\ngc = \"zgc\"\n"), "jvm.gc", 7, 6);
+    assert!(
+        e.hint()
+            .unwrap()
+            .contains("\"g1\", \"parallel\", \"serial\""),
+        "{e}"
+    );
+    assert_eq!(
+        ok(&base("[jvm]\nmax_direct_memory = 0\n"))
+            .jvm
+            .max_direct_memory,
+        Some(0)
+    );
+}
+
+#[test]
+fn page_cache_size_zero() {
+    let e = one(&base("[page_cache]\nsize = 0\n"), "page_cache.size", 7, 8);
+    assert!(e.message().contains("is zero"), "{e}");
+}
+
+#[test]
+fn phase_counts() {
+    let e = one(&phase("threads = 100001"), "phase[0].threads", 9, 11);
+    assert!(e.message().contains("at most 100000"), "{e}");
+    let e = one(&phase("classes = 10000001"), "phase[0].classes", 9, 11);
+    assert!(e.message().contains("at most 10000000"), "{e}");
+    let e = one(
+        &phase("methods_per_class = 0"),
+        "phase[0].methods_per_class",
+        9,
+        21,
+    );
+    assert!(e.message().contains("between 1 and 65535"), "{e}");
+    one(
+        &phase("methods_per_class = 65536"),
+        "phase[0].methods_per_class",
+        9,
+        21,
+    );
+}
+
+#[test]
+fn request_rate_limits() {
+    let r = |rate: &str| phase(&format!("threads = 1\nrequests = {{ rate = \"{rate}\" }}"));
+    let e = one(&r("0/s"), "phase[0].requests.rate", 10, 21);
+    assert!(e.message().contains("is zero"), "{e}");
+    let e = one(&r("10000001/s"), "phase[0].requests.rate", 10, 21);
+    assert!(e.message().contains("at most 10,000,000/s"), "{e}");
+    one(&r("10001/ms"), "phase[0].requests.rate", 10, 21);
+    let e = one(&r("-3/s"), "phase[0].requests.rate", 10, 21);
+    assert!(e.message().contains("negative"), "{e}");
+    let big = format!("{}/s", "9".repeat(400));
+    let e = one(&r(&big), "phase[0].requests.rate", 10, 21);
+    assert!(e.message().contains("too large"), "{e}");
+}
+
+#[test]
+fn requests_without_threads() {
+    let e = one(
+        &phase("requests = { rate = \"10/s\" }"),
+        "phase[0].requests",
+        9,
+        1,
+    );
+    assert!(e.message().contains("`phase[0].threads` is 0"), "{e}");
+    assert!(e.hint().unwrap().contains("phase.threads"), "{e}");
+    one(
+        &phase("threads = 0\n[phase.requests]\nrate = \"10/s\""),
+        "phase[0].requests",
+        10,
+        8,
+    );
+    // An invalid `threads` is reported once, not again as "0 threads".
+    let e = errs(&phase("threads = \"many\"\nrequests = { rate = \"10/s\" }"));
+    assert_eq!(e.len(), 1, "{}", e.render_plain());
+    assert_eq!(e.errors()[0].key_path(), "phase[0].threads");
+}
+
+#[test]
+fn requests_need_a_rate_and_a_known_path() {
+    let e = one(
+        &phase("threads = 1\nrequests = { buffer = \"1k\" }"),
+        "phase[0].requests.rate",
+        10,
+        12,
+    );
+    assert!(
+        e.message().contains("missing `phase[0].requests.rate`"),
+        "{e}"
+    );
+    let e = one(
+        &phase("threads = 1\nrequests = { rate = \"1/s\", direct = \"unpooled\" }"),
+        "phase[0].requests.direct",
+        10,
+        37,
+    );
+    assert!(e.hint().unwrap().contains("\"netty\""), "{e}");
+}
+
+#[test]
+fn page_cache_touch_needs_a_page_cache() {
+    let e = one(
+        &phase("page_cache_touch = \"1g\""),
+        "phase[0].page_cache_touch",
+        9,
+        20,
+    );
+    assert!(e.hint().unwrap().contains("[page_cache]"), "{e}");
+    ok(&phase("page_cache_touch = 0"));
+}

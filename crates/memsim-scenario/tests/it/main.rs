@@ -1,6 +1,7 @@
 //! Integration tests for `memsim_scenario::parse`: one module per feature.
 
 mod distributions;
+mod docs;
 mod fuzz;
 mod good;
 mod limits;
@@ -38,7 +39,12 @@ pub(crate) fn errs(src: &str) -> ScenarioErrors {
 #[track_caller]
 pub(crate) fn one(src: &str, key_path: &str, line: usize, column: usize) -> ScenarioError {
     let e = errs(src);
-    assert_eq!(e.len(), 1, "expected exactly one error, got:\n{}", e.render_plain());
+    assert_eq!(
+        e.len(),
+        1,
+        "expected exactly one error, got:\n{}",
+        e.render_plain()
+    );
     let err = e.errors()[0].clone();
     assert_eq!(
         (err.key_path(), err.line(), err.column()),

@@ -28,14 +28,21 @@ fn misspelt_jvm_key_suggests_heap() {
 fn unknown_top_level_table_points_inside_its_header() {
     let e = one(&base("[jvn]\ngc = \"g1\"\n"), "jvn", 6, 2);
     assert!(e.hint().unwrap().starts_with("did you mean `jvm`?"), "{e}");
-    assert!(e.hint().unwrap().contains("scenario, machine, jvm, netty, page_cache, phase"));
+    assert!(
+        e.hint()
+            .unwrap()
+            .contains("scenario, machine, jvm, netty, page_cache, phase")
+    );
 }
 
 #[test]
 fn unknown_key_inside_an_inline_table() {
     let src = base("[jvm]\nheap = { initial = \"1g\", maximum = \"2g\" }\n");
     let e = one(&src, "jvm.heap.maximum", 7, 26);
-    assert_eq!(e.hint(), Some("did you mean `max`? (expected one of: initial, max)"));
+    assert_eq!(
+        e.hint(),
+        Some("did you mean `max`? (expected one of: initial, max)")
+    );
 }
 
 #[test]
@@ -44,7 +51,10 @@ fn unknown_key_in_a_phase_uses_the_phase_index() {
         "[[phase]]\nname = \"a\"\nduration = \"1m\"\n\n[[phase]]\nname = \"b\"\nduration = \"1m\"\nat = \"30s\"\n",
     );
     let e = one(&src, "phase[1].at", 13, 1);
-    assert!(e.hint().unwrap().starts_with("did you mean `start`?"), "{e}");
+    assert!(
+        e.hint().unwrap().starts_with("did you mean `start`?"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -53,7 +63,10 @@ fn unknown_key_in_requests() {
         "[[phase]]\nname = \"a\"\nduration = \"1m\"\nthreads = 4\n[phase.requests]\nrate = \"1/s\"\nbufer = \"16k\"\n",
     );
     let e = one(&src, "phase[0].requests.bufer", 12, 1);
-    assert!(e.hint().unwrap().starts_with("did you mean `buffer`?"), "{e}");
+    assert!(
+        e.hint().unwrap().starts_with("did you mean `buffer`?"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -69,15 +82,29 @@ fn far_away_key_gets_no_suggestion_but_the_list() {
 #[test]
 fn case_and_dash_typos_are_suggested() {
     let e = one(&base("thread-stack = 1\n"), "machine.thread-stack", 6, 1);
-    assert!(e.hint().unwrap().starts_with("expected one of: ram,"), "{e}");
+    assert!(
+        e.hint().unwrap().starts_with("expected one of: ram,"),
+        "{e}"
+    );
     let e = one(&base("Cores = 2\n"), "machine.Cores", 6, 1);
-    assert!(e.hint().unwrap().starts_with("did you mean `cores`?"), "{e}");
+    assert!(
+        e.hint().unwrap().starts_with("did you mean `cores`?"),
+        "{e}"
+    );
 }
 
 #[test]
 fn quoted_keys_are_quoted_in_the_path() {
-    let e = one(&base("[netty]\n\"page size\" = 4096\n"), "netty.\"page size\"", 7, 1);
-    assert!(e.hint().unwrap().starts_with("did you mean `page_size`?"), "{e}");
+    let e = one(
+        &base("[netty]\n\"page size\" = 4096\n"),
+        "netty.\"page size\"",
+        7,
+        1,
+    );
+    assert!(
+        e.hint().unwrap().starts_with("did you mean `page_size`?"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -85,5 +112,10 @@ fn every_unknown_key_is_reported() {
     let e = errs(&base("cpus = 4\n[jvm]\nheep = \"1g\"\nxmx = \"1g\"\n"));
     let paths: Vec<&str> = e.errors().iter().map(|e| e.key_path()).collect();
     assert_eq!(paths, ["machine.cpus", "jvm.heep", "jvm.xmx"]);
-    assert!(e.errors()[2].hint().unwrap().starts_with("did you mean `heap`?"));
+    assert!(
+        e.errors()[2]
+            .hint()
+            .unwrap()
+            .starts_with("did you mean `heap`?")
+    );
 }

@@ -1,0 +1,254 @@
+//! `memsim` end to end: the binary on the bundled scenarios and on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn memsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_memsim"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("memsim runs")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn quick_start_scenario_is_oom_killed_and_says_why() {
+    let out = memsim(&["run", "sims/neo4j-12g-oom.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("scenario neo4j-12g-oom  seed=7\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("VERDICT: OOM-KILLED"), "{stdout}");
+    assert!(stdout.contains("Beyond configuration"), "{stdout}");
+    assert!(stdout.contains("Netty Direct"), "{stdout}");
+    assert!(
+        stdout.contains("Out of memory: Killed process (java)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn out_dir_holds_four_reports_and_two_runs_are_byte_identical() {
+    let base = scratch("determinism");
+    for sim in ["neo4j-12g-oom", "neo4j-12g-fits", "netty-direct-oom"] {
+        let (a, b) = (base.join(format!("{sim}-a")), base.join(format!("{sim}-b")));
+        for dir in [&a, &b] {
+            let out = memsim(&[
+                "run",
+                &format!("sims/{sim}.toml"),
+                "--out",
+                dir.to_str().unwrap(),
+                "-q",
+            ]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(out.stdout.is_empty(), "--quiet prints nothing");
+        }
+        let (fa, fb) = (files(&a), files(&b));
+        let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "chart.svg",
+                "nmt-summary.txt",
+                "report.json",
+                "timeseries.csv"
+            ],
+            "{sim}"
+        );
+        assert!(fa == fb, "{sim}: two runs with the same seed differ");
+    }
+}
+
+#[test]
+fn report_json_has_the_promised_fields() {
+    let dir = scratch("json");
+    let out = memsim(&[
+        "run",
+        "sims/netty-direct-oom.toml",
+        "--out",
+        dir.to_str().unwrap(),
+        "--seed",
+        "5",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(v["scenario"], "netty-direct-oom");
+    assert_eq!(v["seed"], 5, "--seed overrides the file");
+    assert!(["fits", "over_budget"].contains(&v["verdict"].as_str().unwrap()));
+    assert_eq!(v["limit_bytes"], 16u64 << 30);
+    assert_eq!(v["configured_bytes"], 10u64 << 30);
+    assert!(v["peak_resident_bytes"].as_u64().unwrap() > 6u64 << 30);
+    assert!(v["peak_at_seconds"].as_f64().unwrap() > 0.0);
+    let heap = &v["categories_at_peak"]["Java Heap"];
+    assert_eq!(heap["reserved_bytes"], 4u64 << 30);
+    assert!(heap["committed_bytes"].as_u64().unwrap() >= heap["resident_bytes"].as_u64().unwrap());
+    let events = v["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "out_of_direct_memory_error"
+        && e["message"].as_str().unwrap().ends_with("failed to allocate 16777216 byte(s) of direct memory (used: 6442450944, max: 6442450944)")));
+    assert!(events.iter().all(|e| e["at_seconds"].is_number()));
+    let csv = text(&std::fs::read(dir.join("timeseries.csv")).unwrap());
+    assert_eq!(
+        csv.lines().count(),
+        1 + 301,
+        "a header and one row per second of 5 minutes"
+    );
+    let nmt = text(&std::fs::read(dir.join("nmt-summary.txt")).unwrap());
+    assert!(nmt.contains("Total: reserved="), "{nmt}");
+    assert!(
+        nmt.contains("-                 Java Heap (reserved=4194304KB, committed="),
+        "{nmt}"
+    );
+    let svg = text(&std::fs::read(dir.join("chart.svg")).unwrap());
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "chart.svg is SVG"
+    );
+}
+
+#[test]
+fn misspelt_key_is_reported_with_line_column_and_exit_2_and_nothing_is_written() {
+    let dir = scratch("bad");
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "[scenario]\nduration = \"1m\"\n\n[machine]\nram = \"8g\"\n\n[jvm]\nhep = { max = \"4g\" }\n").unwrap();
+    let out_dir = dir.join("out");
+    let out = memsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:8:1:", file.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("jvm.hep"), "{stderr}");
+    assert!(stderr.contains("heap"), "suggests the right key: {stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(!out_dir.exists(), "nothing is written for a bad scenario");
+}
+
+#[test]
+fn impossible_values_are_rejected_all_at_once() {
+    let dir = scratch("impossible");
+    let file = dir.join("x.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nduration = \"1m\"\n[machine]\nram = \"8g\"\n[jvm]\nheap = { initial = \"4g\", max = \"2g\" }\n[[phase]]\nname = \"late\"\nstart = \"50s\"\nduration = \"20s\"\n",
+    )
+    .unwrap();
+    let out = memsim(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("jvm.heap.initial"), "{stderr}");
+    assert!(stderr.contains("phase[0]"), "{stderr}");
+}
+
+#[test]
+fn check_accepts_every_bundled_scenario() {
+    for sim in ["neo4j-12g-oom", "neo4j-12g-fits", "netty-direct-oom"] {
+        let out = memsim(&["check", &format!("sims/{sim}.toml")]);
+        assert!(out.status.success(), "{sim}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let out = memsim(&["run", "sims/does-not-exist.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read sims/does-not-exist.toml"));
+}
+
+#[test]
+fn unwritable_out_dir_fails_cleanly() {
+    let dir = scratch("unwritable");
+    let blocker = dir.join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let out = memsim(&[
+        "run",
+        "sims/netty-direct-oom.toml",
+        "--out",
+        blocker.join("sub").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("memsim: cannot create"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The README shows the quick-start run's output and chart; they must stay true.
+/// `UPDATE_EXPECT=1 cargo test -p memsim-cli --release readme` refreshes the chart.
+#[test]
+fn readme_shows_the_real_quick_start_output_and_chart() {
+    let dir = scratch("readme");
+    let out = memsim(&[
+        "run",
+        "sims/neo4j-12g-oom.toml",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    let readme = text(&std::fs::read(workspace().join("README.md")).unwrap());
+    let block = readme
+        .split("## What you see\n\n```\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    for line in block.lines().filter(|l| l.trim() != "...") {
+        assert!(
+            stdout.lines().any(|o| o == line),
+            "README line not in the real output: {line:?}\n{stdout}"
+        );
+    }
+    let chart = std::fs::read(dir.join("chart.svg")).unwrap();
+    let doc = workspace().join("docs/images/neo4j-12g-oom.svg");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&doc, &chart).unwrap();
+    }
+    assert!(
+        std::fs::read(&doc).unwrap() == chart,
+        "docs/images/neo4j-12g-oom.svg is stale: rerun with UPDATE_EXPECT=1"
+    );
+}
