@@ -45,6 +45,112 @@ enum Command {
         /// The scenario file (TOML).
         file: PathBuf,
     },
+    /// Direct memory tools.
+    Direct {
+        #[command(subcommand)]
+        command: DirectCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectCommand {
+    /// Replay an allocation trace through the Netty 4.1.48 pool model; print JSON with Netty's metric names.
+    ///
+    /// Trace lines: `alloc <id> <size> [thread <t>]`, `free <id> [thread <t>]`, `trim [thread <t>]`,
+    /// `exit <t>`, `metrics [label]`; `#` starts a comment.
+    Replay(ReplayArgs),
+}
+
+/// Options named after Netty's `io.netty.allocator.*` settings; Netty's defaults where absent.
+#[derive(Debug, clap::Args)]
+struct ReplayArgs {
+    /// The trace file.
+    trace: PathBuf,
+    /// Direct arenas (default: min(2·cores, maxDirectMemory / 16 MiB / 2 / 3)).
+    #[arg(long)]
+    arenas: Option<u32>,
+    /// Page size in bytes (8192).
+    #[arg(long, value_parser = parse_size)]
+    page_size: Option<u64>,
+    /// Max order (11): chunk = page size << max order.
+    #[arg(long)]
+    max_order: Option<u32>,
+    /// Tiny cache entries per size (512).
+    #[arg(long)]
+    tiny_cache_size: Option<u32>,
+    /// Small cache entries per size (256).
+    #[arg(long)]
+    small_cache_size: Option<u32>,
+    /// Normal cache entries per size (64).
+    #[arg(long)]
+    normal_cache_size: Option<u32>,
+    /// Whether plain threads get caches (true).
+    #[arg(long)]
+    use_cache_for_all_threads: Option<bool>,
+    /// io.netty.maxDirectMemory: negative = the JVM's max direct memory, 0 = JDK accounting, positive = the cap.
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_signed_size)]
+    max_direct_memory: Option<i64>,
+    /// Processors Netty sees (2), for the default arena count.
+    #[arg(long, default_value_t = 2)]
+    cores: u32,
+    /// The JVM's -XX:MaxDirectMemorySize (1g).
+    #[arg(long, default_value = "1g", value_parser = parse_size)]
+    jvm_max_direct_memory: u64,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    memsim_core::ByteSize::parse(s)
+        .map(|b| b.0)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_signed_size(s: &str) -> Result<i64, String> {
+    if let Some(rest) = s.strip_prefix('-') {
+        let v = parse_size(rest)?;
+        i64::try_from(v)
+            .map(|v| -v)
+            .map_err(|_| format!("`{s}` is out of range"))
+    } else {
+        i64::try_from(parse_size(s)?).map_err(|_| format!("`{s}` is out of range"))
+    }
+}
+
+fn direct_replay(a: &ReplayArgs) -> ExitCode {
+    let text = match std::fs::read_to_string(&a.trace) {
+        Ok(t) => t,
+        Err(e) => return io_failure(anyhow::anyhow!("cannot read {}: {e}", a.trace.display())),
+    };
+    let options = memsim_direct::replay::ReplayOptions {
+        arenas: a.arenas,
+        page_size: a.page_size,
+        max_order: a.max_order,
+        tiny_cache_size: a.tiny_cache_size,
+        small_cache_size: a.small_cache_size,
+        normal_cache_size: a.normal_cache_size,
+        use_cache_for_all_threads: a.use_cache_for_all_threads,
+        max_direct_memory: a.max_direct_memory,
+        cores: a.cores,
+        jvm_max_direct_memory: a.jvm_max_direct_memory,
+    };
+    match memsim_direct::replay::replay_json(&text, &options) {
+        Ok(v) => {
+            let mut out = serde_json::to_string_pretty(&v).expect("JSON values serialize");
+            out.push('\n');
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", a.trace.display());
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -73,6 +179,9 @@ fn main() -> ExitCode {
             Ok(Err(code)) => code,
             Err(e) => io_failure(e),
         },
+        Command::Direct {
+            command: DirectCommand::Replay(args),
+        } => direct_replay(&args),
     }
 }
 

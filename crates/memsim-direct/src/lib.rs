@@ -2,13 +2,19 @@
 //!
 //! - [`accounting`]: `io.netty.maxDirectMemory` semantics, Netty's counter with its exact
 //!   `OutOfDirectMemoryError`, and JDK 17's `java.nio.Bits` reservation with its exact message.
-//! - [`DirectPool`]: the seam between the engine and a pooled allocator. [`SimplePool`] is the first,
-//!   approximate model of Netty 4.1.48's `PooledByteBufAllocator`; a Netty-exact pool (buddy tree,
-//!   chunk lists, thread caches) replaces it behind the same trait.
+//! - [`DirectPool`]: the seam between the engine and a pooled allocator.
+//!   [`netty41::Netty41Pool`] is Netty 4.1.48's `PooledByteBufAllocator` modelled exactly (buddy
+//!   tree, subpages, chunk lists, thread caches), checked against the real jar by trace replay
+//!   ([`replay`], [`trace`], `tools/netty-replay`). [`SimplePool`] is the earlier approximation, kept
+//!   as the speed baseline. The 4.1.52+ generation (size classes, run allocator) would be a third
+//!   implementation of the same trait.
 #![deny(missing_docs)]
 
 pub mod accounting;
+pub mod netty41;
+pub mod replay;
 pub mod simple;
+pub mod trace;
 
 pub use accounting::{DirectAccounting, DirectAllocError, NettyCap};
 pub use simple::{PoolConfig, SimplePool};

@@ -5,13 +5,14 @@ use memsim_core::{
     Account, ByteSize, Event, EventKind, Ledger, RunSummary, Sample, SimDuration, SimRng, SimTime,
     Usage, Verdict,
 };
+use memsim_direct::netty41::{Netty41Config, Netty41Pool};
 use memsim_direct::{
     BufHandle, DirectAccounting, DirectAllocError, DirectPool, NettyCap, PoolConfig, SimplePool,
     ThreadKey,
 };
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_pagecache::PageCache;
-use memsim_scenario::{DirectPath, Phase, Scenario};
+use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -56,6 +57,9 @@ impl Limit {
     }
 }
 
+/// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
+const POOL_CHECK_EVERY: u64 = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     PhaseStart(u32),
@@ -99,7 +103,9 @@ pub(crate) struct World<'s> {
     limit: Limit,
     jvm: Jvm,
     acct: DirectAccounting,
-    pool: SimplePool,
+    pool: Box<dyn DirectPool>,
+    pool_chunk_size: u64,
+    pool_arenas: u32,
     jdk_direct: Usage,
     page_cache: Option<PageCache>,
     ledger: Ledger,
@@ -168,11 +174,19 @@ impl<'s> World<'s> {
                 chunk,
             )
         });
-        let pool = SimplePool::new(PoolConfig {
-            page_size: s.netty.page_size,
-            max_order: s.netty.max_order,
-            n_arenas,
-        });
+        let pool: Box<dyn DirectPool> = match s.netty.model {
+            NettyModel::Netty41 => Box::new(Netty41Pool::new(Netty41Config {
+                page_size: s.netty.page_size,
+                max_order: s.netty.max_order,
+                use_cache_for_all_threads: s.netty.use_cache_for_all_threads,
+                ..Netty41Config::with_arenas(n_arenas)
+            })),
+            NettyModel::Approx => Box::new(SimplePool::new(PoolConfig {
+                page_size: s.netty.page_size,
+                max_order: s.netty.max_order,
+                n_arenas,
+            })),
+        };
         let page_cache =
             s.page_cache.as_ref().map(|pc| {
                 PageCache::new(pc.size.unwrap_or_else(|| {
@@ -194,6 +208,8 @@ impl<'s> World<'s> {
             jvm: Jvm::new(ergo),
             acct: DirectAccounting::new(cap, ergo.max_direct_memory),
             pool,
+            pool_chunk_size: chunk,
+            pool_arenas: n_arenas,
             jdk_direct: Usage::default(),
             page_cache,
             ledger: Ledger::new(),
@@ -376,7 +392,10 @@ impl<'s> World<'s> {
         let thread = ThreadKey(
             self.phases[p as usize].first_thread + rng.below(u64::from(phase.threads)) as u32,
         );
-        let buffer = req.buffer.sample(rng, u64::from(u32::MAX) * 2);
+        let buffer = req.buffer.sample(
+            rng,
+            i32::MAX as u64, /* a ByteBuf capacity is a Java int */
+        );
         let heap = req.heap.sample(rng, u64::MAX / 4);
         let hold = SimDuration(req.hold.sample(rng, u64::MAX / 4));
         self.counters.requests_started += 1;
@@ -589,7 +608,10 @@ impl<'s> World<'s> {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
             }
-            if let Err(e) = self.pool.check_invariants() {
+            // The pool's check walks every chunk's buddy tree: every 1024th event, and at the end.
+            if (self.n_events % POOL_CHECK_EVERY == 0 || self.queue.is_empty())
+                && let Err(e) = self.pool.check_invariants()
+            {
                 panic!("pool invariant broken at {}: {e}", self.now);
             }
         }
@@ -696,7 +718,6 @@ impl<'s> World<'s> {
         } else {
             Verdict::Fits
         };
-        let pool_cfg = self.pool.config();
         let netty_cap = match self.acct.cap() {
             NettyCap::Counter { limit } => format!("Netty counter, max {limit} bytes"),
             NettyCap::Jdk => "JDK accounting (io.netty.maxDirectMemory=0)".to_string(),
@@ -719,12 +740,20 @@ impl<'s> World<'s> {
             ("jvm_threads".to_string(), e.jvm_threads.to_string()),
             ("netty_direct_accounting".to_string(), netty_cap),
             (
+                "netty_pool_model".to_string(),
+                match s.netty.model {
+                    NettyModel::Netty41 => "4.1.48",
+                    NettyModel::Approx => "approx",
+                }
+                .to_string(),
+            ),
+            (
                 "netty_chunk_size".to_string(),
-                pool_cfg.chunk_size().to_string(),
+                self.pool_chunk_size.to_string(),
             ),
             (
                 "netty_direct_arenas".to_string(),
-                pool_cfg.n_arenas.to_string(),
+                self.pool_arenas.to_string(),
             ),
             (
                 "page_cache_size".to_string(),

@@ -8,8 +8,8 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::{ScenarioErrors, excerpt};
 use crate::model::{
-    Collector, DirectPath, JvmSettings, Machine, NettySettings, PageCacheSettings, Phase, Requests,
-    Scenario,
+    Collector, DirectPath, JvmSettings, Machine, NettyModel, NettySettings, PageCacheSettings,
+    Phase, Requests, Scenario,
 };
 use crate::reader::{Ctx, Tab, as_table};
 use crate::syntax::Unit;
@@ -44,6 +44,8 @@ const NETTY_KEYS: &[&str] = &[
     "page_size",
     "max_order",
     "direct_arenas",
+    "use_cache_for_all_threads",
+    "model",
 ];
 const PAGE_CACHE_KEYS: &[&str] = &["size"];
 const PHASE_KEYS: &[&str] = &[
@@ -693,6 +695,21 @@ fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings {
             );
         } else {
             n.direct_arenas = Some(a as u32);
+        }
+    }
+    if let Some((b, _)) = t.read(cx, "use_cache_for_all_threads", Ctx::boolean) {
+        n.use_cache_for_all_threads = b;
+    }
+    if let Some((m, span)) = t.read(cx, "model", Ctx::string) {
+        match m.trim() {
+            "4.1.48" => n.model = NettyModel::Netty41,
+            "approx" => n.model = NettyModel::Approx,
+            _ => cx.err(
+                "netty.model",
+                span,
+                format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
+                Some("expected one of: \"4.1.48\" (exact, the default), \"approx\"".into()),
+            ),
         }
     }
     n

@@ -92,6 +92,19 @@ pub struct NettySettings {
     pub max_order: u32,
     /// `direct_arenas` (`io.netty.allocator.numDirectArenas`); `None` = Netty's formula.
     pub direct_arenas: Option<u32>,
+    /// `use_cache_for_all_threads` (`io.netty.allocator.useCacheForAllThreads`, default true in 4.1.48).
+    pub use_cache_for_all_threads: bool,
+    /// `model`: which pool model serves Netty's buffers (default `"4.1.48"`).
+    pub model: NettyModel,
+}
+
+/// The model of Netty's pooled allocator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NettyModel {
+    /// `"4.1.48"`: Netty 4.1.48's `PooledByteBufAllocator`, exact (checked against the real jar).
+    Netty41,
+    /// `"approx"`: the first, approximate pool (first fit, no thread caches); faster, less faithful.
+    Approx,
 }
 
 impl Default for NettySettings {
@@ -101,6 +114,8 @@ impl Default for NettySettings {
             page_size: 8192,
             max_order: 11,
             direct_arenas: None,
+            use_cache_for_all_threads: true,
+            model: NettyModel::Netty41,
         }
     }
 }

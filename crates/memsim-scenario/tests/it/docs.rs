@@ -55,6 +55,8 @@ fn every_key_is_documented() {
         "page_size",
         "max_order",
         "direct_arenas",
+        "use_cache_for_all_threads",
+        "model",
         "size",
         "start",
         "threads",

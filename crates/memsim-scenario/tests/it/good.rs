@@ -118,6 +118,8 @@ fn full_scenario_parses_to_the_expected_struct() {
             page_size: 8 * K,
             max_order: 11,
             direct_arenas: Some(16),
+            use_cache_for_all_threads: true,
+            model: memsim_scenario::NettyModel::Netty41,
         }
     );
     assert_eq!(s.page_cache, Some(PageCacheSettings { size: Some(6 * G) }));
