@@ -252,3 +252,46 @@ fn readme_shows_the_real_quick_start_output_and_chart() {
         "docs/images/neo4j-12g-oom.svg is stale: rerun with UPDATE_EXPECT=1"
     );
 }
+
+#[test]
+fn direct_replay_prints_nettys_metrics_as_json() {
+    let dir = scratch("replay");
+    let trace = dir.join("t.trace");
+    std::fs::write(
+        &trace,
+        "# two threads, a cross-thread free, a huge buffer and a failure\nalloc a 1000 thread t0\nalloc b 20000000 thread t1\nfree a thread t1\nalloc c 16777216 thread t0\nmetrics after\n",
+    )
+    .unwrap();
+    let out = memsim(&["direct", "replay", trace.to_str().unwrap(), "--arenas", "2", "--max-direct-memory", "40000000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][0]["normSize"], 1024);
+    assert_eq!(v["placements"][1]["huge"], true);
+    assert_eq!(v["placements"][1]["arena"], 1);
+    assert_eq!(
+        v["errors"][0]["message"],
+        "io.netty.util.internal.OutOfDirectMemoryError: failed to allocate 16777216 byte(s) of direct memory (used: 36777216, max: 40000000)"
+    );
+    assert_eq!(v["errors"][0]["line"], 5);
+    let snap = &v["snapshots"][0];
+    assert_eq!(snap["label"], "after");
+    assert_eq!(snap["usedDirectMemory"], 16777216 + 20000000);
+    assert_eq!(snap["directArenas"].as_array().unwrap().len(), 2);
+    assert_eq!(snap["directArenas"][0]["numSmallAllocations"], 1);
+    assert_eq!(snap["directArenas"][0]["numSmallDeallocations"], 0, "the free went to t0's cache");
+}
+
+#[test]
+fn direct_replay_rejects_bad_traces_and_options_with_exit_2() {
+    let dir = scratch("replay-bad");
+    let trace = dir.join("bad.trace");
+    std::fs::write(&trace, "alloc a 10\nallocate b 20\n").unwrap();
+    let out = memsim(&["direct", "replay", trace.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("line 2"), "{}", text(&out.stderr));
+    std::fs::write(&trace, "alloc a 10\n").unwrap();
+    let out = memsim(&["direct", "replay", trace.to_str().unwrap(), "--page-size", "3000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pageSize"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
