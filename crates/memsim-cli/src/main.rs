@@ -50,6 +50,66 @@ enum Command {
         #[command(subcommand)]
         command: DirectCommand,
     },
+    /// Native Memory Tracking text: read real `jcmd <pid> VM.native_memory summary` output.
+    Nmt {
+        #[command(subcommand)]
+        command: NmtCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NmtCommand {
+    /// Print a summary (KB, MB or bytes; plain or `summary.diff`) as JSON in bytes.
+    Parse {
+        /// A saved `jcmd <pid> VM.native_memory summary` output, or memsim's nmt-summary.txt.
+        file: PathBuf,
+    },
+    /// Print B − A in the layout of `jcmd <pid> VM.native_memory summary.diff`.
+    Diff {
+        /// The earlier summary.
+        a: PathBuf,
+        /// The later summary.
+        b: PathBuf,
+    },
+}
+
+fn read_nmt(file: &Path) -> Result<memsim_report::NmtSummary, ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| io_failure(anyhow::anyhow!("cannot read {}: {e}", file.display())))?;
+    memsim_report::parse_nmt(&text).map_err(|e| {
+        eprintln!("{}: {e}", file.display());
+        ExitCode::from(2)
+    })
+}
+
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+fn nmt(command: &NmtCommand) -> ExitCode {
+    match command {
+        NmtCommand::Parse { file } => match read_nmt(file) {
+            Ok(s) => {
+                let mut out = serde_json::to_string_pretty(&memsim_report::nmt_json(&s))
+                    .expect("JSON values serialize");
+                out.push('\n');
+                print_out(&out)
+            }
+            Err(code) => code,
+        },
+        NmtCommand::Diff { a, b } => match (read_nmt(a), read_nmt(b)) {
+            (Ok(a), Ok(b)) => print_out(&memsim_report::render_nmt_diff(&a, &b)),
+            (Err(code), _) | (_, Err(code)) => code,
+        },
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +242,7 @@ fn main() -> ExitCode {
         Command::Direct {
             command: DirectCommand::Replay(args),
         } => direct_replay(&args),
+        Command::Nmt { command } => nmt(&command),
     }
 }
 

@@ -262,7 +262,15 @@ fn direct_replay_prints_nettys_metrics_as_json() {
         "# two threads, a cross-thread free, a huge buffer and a failure\nalloc a 1000 thread t0\nalloc b 20000000 thread t1\nfree a thread t1\nalloc c 16777216 thread t0\nmetrics after\n",
     )
     .unwrap();
-    let out = memsim(&["direct", "replay", trace.to_str().unwrap(), "--arenas", "2", "--max-direct-memory", "40000000"]);
+    let out = memsim(&[
+        "direct",
+        "replay",
+        trace.to_str().unwrap(),
+        "--arenas",
+        "2",
+        "--max-direct-memory",
+        "40000000",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["placements"][0]["normSize"], 1024);
@@ -278,7 +286,10 @@ fn direct_replay_prints_nettys_metrics_as_json() {
     assert_eq!(snap["usedDirectMemory"], 16777216 + 20000000);
     assert_eq!(snap["directArenas"].as_array().unwrap().len(), 2);
     assert_eq!(snap["directArenas"][0]["numSmallAllocations"], 1);
-    assert_eq!(snap["directArenas"][0]["numSmallDeallocations"], 0, "the free went to t0's cache");
+    assert_eq!(
+        snap["directArenas"][0]["numSmallDeallocations"], 0,
+        "the free went to t0's cache"
+    );
 }
 
 #[test]
@@ -288,10 +299,94 @@ fn direct_replay_rejects_bad_traces_and_options_with_exit_2() {
     std::fs::write(&trace, "alloc a 10\nallocate b 20\n").unwrap();
     let out = memsim(&["direct", "replay", trace.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("line 2"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("line 2"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::write(&trace, "alloc a 10\n").unwrap();
-    let out = memsim(&["direct", "replay", trace.to_str().unwrap(), "--page-size", "3000"]);
+    let out = memsim(&[
+        "direct",
+        "replay",
+        trace.to_str().unwrap(),
+        "--page-size",
+        "3000",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("pageSize"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("pageSize"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
+    let dir = scratch("nmt");
+    let (a, b) = (dir.join("fits"), dir.join("oom"));
+    assert!(
+        memsim(&[
+            "run",
+            "sims/neo4j-12g-fits.toml",
+            "--out",
+            a.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        memsim(&[
+            "run",
+            "sims/neo4j-12g-oom.toml",
+            "--out",
+            b.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .success()
+    );
+    let out = memsim(&["nmt", "parse", b.join("nmt-summary.txt").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("report.json")).unwrap()).unwrap();
+    let heap = &report["categories_at_peak"]["Java Heap"];
+    assert_eq!(
+        parsed["categories"]["Java Heap"]["reserved_bytes"],
+        heap["reserved_bytes"]
+    );
+    // NMT's Other holds the page cache and Netty's direct memory.
+    let other = parsed["categories"]["Other"]["committed_bytes"]
+        .as_u64()
+        .unwrap();
+    let pc = report["categories_at_peak"]["Page Cache"]["committed_bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(other >= pc && pc == 6 << 30);
+
+    let out = memsim(&[
+        "nmt",
+        "diff",
+        a.join("nmt-summary.txt").to_str().unwrap(),
+        b.join("nmt-summary.txt").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let d = text(&out.stdout);
+    assert!(
+        d.starts_with("Native Memory Tracking:\n\nTotal: reserved="),
+        "{d}"
+    );
+    assert!(
+        d.lines()
+            .any(|l| l.starts_with("-                     Other (reserved=") && l.contains("KB +")),
+        "{d}"
+    );
+
+    let junk = dir.join("junk.txt");
+    std::fs::write(&junk, "not nmt\n").unwrap();
+    let out = memsim(&["nmt", "parse", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a VM.native_memory summary"));
 }

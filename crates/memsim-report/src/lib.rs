@@ -13,6 +13,9 @@
 //! | [`render_chart_svg`] | `chart.svg` | people: resident memory over time, stacked by account, with events |
 //! | [`render_text_summary`] | (terminal) | the few lines printed after `memsim run` |
 //!
+//! [`parse_nmt`] reads real `jcmd VM.native_memory summary` text (and memsim's own) back into numbers,
+//! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
+//!
 //! [`write_all_reports`] renders the four files into memory so a caller can write them only once
 //! every one has rendered.
 #![deny(missing_docs)]
@@ -20,6 +23,7 @@
 mod chart;
 mod json;
 mod nmt;
+mod nmt_text;
 mod text;
 mod timeseries;
 
@@ -31,6 +35,7 @@ use memsim_core::{Account, RunSummary, SimTime};
 pub use chart::render_chart_svg;
 pub use json::render_json;
 pub use nmt::render_nmt_summary;
+pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
 pub use text::render_text_summary;
 pub use timeseries::render_csv;
 

@@ -1,0 +1,330 @@
+//! Reading real NMT text: `jcmd <pid> VM.native_memory summary` (any `scale=`), its `summary.diff`
+//! form, and memsim's own `nmt-summary.txt`; and writing a diff of two summaries in `summary.diff`
+//! layout.
+//!
+//! What is read: the `Total:` line and every category line `-  <Name> (reserved=…, committed=…)`,
+//! each amount with its unit (`KB`, `MB`, `GB`, `B` or none = bytes) and, in a diff, a signed delta
+//! after it (`+133KB`, `-5KB`). Sub-lines in parentheses, headers and memsim's `#` lines are skipped.
+//! Amounts are converted to bytes by their unit, so a KB figure is exact to NMT's own rounding
+//! (NMT prints `(bytes + 512) / 1024`).
+
+use std::fmt::Write as _;
+
+/// One parsed amount pair, in bytes, with the diff's deltas when the input had them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NmtAmounts {
+    /// Reserved bytes.
+    pub reserved_bytes: u64,
+    /// Committed bytes.
+    pub committed_bytes: u64,
+    /// Change in reserved bytes (a `summary.diff` input), else `None`.
+    pub reserved_delta_bytes: Option<i64>,
+    /// Change in committed bytes (a `summary.diff` input), else `None`.
+    pub committed_delta_bytes: Option<i64>,
+}
+
+/// A parsed NMT summary.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NmtSummary {
+    /// The `Total:` line.
+    pub total: NmtAmounts,
+    /// Categories in the order printed.
+    pub categories: Vec<(String, NmtAmounts)>,
+}
+
+/// Why a text is not an NMT summary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct NmtParseError {
+    /// 1-based line (0 when the whole text is at fault).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn unit_bytes(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "" | "B" => 1,
+        "KB" => 1 << 10,
+        "MB" => 1 << 20,
+        "GB" => 1 << 30,
+        _ => return None,
+    })
+}
+
+/// Parses `123KB` or `-5MB` (sign allowed only when `signed`).
+fn amount(s: &str, signed: bool) -> Option<i128> {
+    let s = s.trim();
+    let (neg, digits) = match s.as_bytes().first()? {
+        b'+' if signed => (false, &s[1..]),
+        b'-' if signed => (true, &s[1..]),
+        _ => (false, s),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    let n: i128 = digits[..end].parse().ok()?;
+    let v = n * i128::from(unit_bytes(&digits[end..])?);
+    Some(if neg { -v } else { v })
+}
+
+/// Parses `reserved=1KB +2KB, committed=3KB -4KB` (deltas optional).
+fn amounts(s: &str) -> Option<NmtAmounts> {
+    let (r, c) = s.split_once(", committed=")?;
+    let r = r.trim().strip_prefix("reserved=")?;
+    let one = |part: &str| -> Option<(u64, Option<i64>)> {
+        let mut words = part.split_whitespace();
+        let v = u64::try_from(amount(words.next()?, false)?).ok()?;
+        let d = match words.next() {
+            Some(d) => Some(i64::try_from(amount(d, true)?).ok()?),
+            None => None,
+        };
+        words.next().is_none().then_some((v, d))
+    };
+    let (reserved_bytes, reserved_delta_bytes) = one(r)?;
+    let (committed_bytes, committed_delta_bytes) = one(c)?;
+    Some(NmtAmounts {
+        reserved_bytes,
+        committed_bytes,
+        reserved_delta_bytes,
+        committed_delta_bytes,
+    })
+}
+
+/// Parses NMT summary text.
+///
+/// # Errors
+/// [`NmtParseError`] when there is no `Total:` line, or a `Total:` or category line is malformed.
+pub fn parse_nmt(text: &str) -> Result<NmtSummary, NmtParseError> {
+    let mut out = NmtSummary::default();
+    let mut saw_total = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let err = |message: String| NmtParseError {
+            line: i + 1,
+            message,
+        };
+        if let Some(rest) = line.strip_prefix("Total:") {
+            out.total =
+                amounts(rest).ok_or_else(|| err(format!("malformed Total line: {line}")))?;
+            saw_total = true;
+        } else if let Some(rest) = line.strip_prefix('-') {
+            let Some(open) = rest.find("(reserved=") else {
+                continue;
+            };
+            let name = rest[..open].trim();
+            let inner = rest[open + 1..].trim_end().strip_suffix(')');
+            let a = inner
+                .and_then(amounts)
+                .ok_or_else(|| err(format!("malformed category line: {line}")))?;
+            if name.is_empty() {
+                return Err(err("category line without a name".into()));
+            }
+            out.categories.push((name.to_string(), a));
+        }
+    }
+    if !saw_total {
+        return Err(NmtParseError {
+            line: 0,
+            message: "no `Total: reserved=…, committed=…` line: not a VM.native_memory summary"
+                .into(),
+        });
+    }
+    Ok(out)
+}
+
+/// The parsed summary as JSON: `{"total": {…}, "categories": {NAME: {…}}}` with `reserved_bytes`,
+/// `committed_bytes` and, for a diff input, `reserved_delta_bytes` and `committed_delta_bytes`.
+pub fn nmt_json(s: &NmtSummary) -> serde_json::Value {
+    let one = |a: &NmtAmounts| {
+        let mut m = serde_json::Map::new();
+        m.insert("reserved_bytes".into(), a.reserved_bytes.into());
+        m.insert("committed_bytes".into(), a.committed_bytes.into());
+        if let Some(d) = a.reserved_delta_bytes {
+            m.insert("reserved_delta_bytes".into(), d.into());
+        }
+        if let Some(d) = a.committed_delta_bytes {
+            m.insert("committed_delta_bytes".into(), d.into());
+        }
+        serde_json::Value::Object(m)
+    };
+    let mut cats = serde_json::Map::new();
+    for (name, a) in &s.categories {
+        cats.insert(name.clone(), one(a));
+    }
+    serde_json::json!({"total": one(&s.total), "categories": cats})
+}
+
+fn kb(bytes: u64) -> u64 {
+    (bytes + 512) / 1024
+}
+
+fn with_delta(now: u64, before: u64) -> String {
+    let (n, b) = (kb(now) as i128, kb(before) as i128);
+    match n - b {
+        0 => format!("{n}KB"),
+        d if d > 0 => format!("{n}KB +{d}KB"),
+        d => format!("{n}KB {d}KB"),
+    }
+}
+
+/// `B − A` in the layout of `jcmd VM.native_memory summary.diff`: B's amounts in KB, each followed
+/// by its signed change when non-zero. Categories present in only one summary count as zero in the other.
+pub fn render_nmt_diff(a: &NmtSummary, b: &NmtSummary) -> String {
+    let mut names: Vec<&str> = b.categories.iter().map(|(n, _)| n.as_str()).collect();
+    for (n, _) in &a.categories {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+    }
+    let find = |s: &NmtSummary, n: &str| {
+        s.categories
+            .iter()
+            .find(|(x, _)| x == n)
+            .map(|(_, v)| *v)
+            .unwrap_or_default()
+    };
+    let mut out = String::from("Native Memory Tracking:\n\n");
+    let _ = writeln!(
+        out,
+        "Total: reserved={}, committed={}\n",
+        with_delta(b.total.reserved_bytes, a.total.reserved_bytes),
+        with_delta(b.total.committed_bytes, a.total.committed_bytes)
+    );
+    for n in names {
+        let (x, y) = (find(a, n), find(b, n));
+        let _ = writeln!(
+            out,
+            "-{:>26} (reserved={}, committed={})\n",
+            n,
+            with_delta(y.reserved_bytes, x.reserved_bytes),
+            with_delta(y.committed_bytes, x.committed_bytes)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "Native Memory Tracking:
+
+Total: reserved=3554519KB, committed=542799KB
+-                 Java Heap (reserved=2097152KB, committed=372736KB)
+                            (mmap: reserved=2097152KB, committed=372736KB)
+
+-                     Class (reserved=1083039KB, committed=38047KB)
+                            (classes #5879)
+                            (malloc=5791KB #6512)
+
+-    Native Memory Tracking (reserved=1385KB, committed=1385KB)
+                            (malloc=121KB #1921)
+";
+
+    #[test]
+    fn parses_the_articles_summary() {
+        let s = parse_nmt(SEED).unwrap();
+        assert_eq!(s.total.reserved_bytes, 3_554_519 * 1024);
+        assert_eq!(s.total.committed_bytes, 542_799 * 1024);
+        let names: Vec<&str> = s.categories.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Java Heap", "Class", "Native Memory Tracking"]);
+        assert_eq!(s.categories[1].1.committed_bytes, 38_047 * 1024);
+        assert_eq!(s.categories[0].1.reserved_delta_bytes, None);
+    }
+
+    #[test]
+    fn parses_diff_deltas_and_scales() {
+        let text = "Total: reserved=1498856KB +4226KB, committed=203700KB +4418KB\n\
+                    -                     Class (reserved=1087638KB +133KB, committed=41718KB -261KB)\n\
+                    -                      Code (reserved=245MB, committed=7MB)\n\
+                    -                     Other (reserved=100, committed=100)\n";
+        let s = parse_nmt(text).unwrap();
+        assert_eq!(s.total.committed_delta_bytes, Some(4418 * 1024));
+        assert_eq!(s.categories[0].1.committed_delta_bytes, Some(-261 * 1024));
+        assert_eq!(s.categories[1].1.reserved_bytes, 245 << 20);
+        assert_eq!(s.categories[2].1.committed_bytes, 100);
+    }
+
+    #[test]
+    fn rejects_what_is_not_nmt() {
+        assert_eq!(parse_nmt("hello\n").unwrap_err().line, 0);
+        let e = parse_nmt("Total: reserved=12XB, committed=1KB\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        let e =
+            parse_nmt("Total: reserved=1KB, committed=1KB\n-  Code (reserved=1KB)\n").unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn diff_layout_and_round_trip() {
+        let a = parse_nmt(SEED).unwrap();
+        let mut b = a.clone();
+        b.total.committed_bytes += 2048;
+        b.categories[1].1.committed_bytes += 2048;
+        b.categories.push((
+            "Symbol".into(),
+            NmtAmounts {
+                reserved_bytes: 1024,
+                committed_bytes: 1024,
+                ..Default::default()
+            },
+        ));
+        let d = render_nmt_diff(&a, &b);
+        assert!(
+            d.contains("Total: reserved=3554519KB, committed=542801KB +2KB\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains(
+                "-                     Class (reserved=1083039KB, committed=38049KB +2KB)\n"
+            ),
+            "{d}"
+        );
+        assert!(
+            d.contains("-                    Symbol (reserved=1KB +1KB, committed=1KB +1KB)\n"),
+            "{d}"
+        );
+        let back = parse_nmt(&d).unwrap();
+        assert_eq!(back.categories[1].1.committed_delta_bytes, Some(2048));
+        assert_eq!(back.total.committed_bytes, b.total.committed_bytes);
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+    use memsim_core::NmtCategory;
+
+    #[test]
+    fn memsims_own_summary_parses_back_to_the_ledger() {
+        let s = crate::fixture::oom_run();
+        let mut text = Vec::new();
+        crate::render_nmt_summary(&s, &mut text).unwrap();
+        let parsed = parse_nmt(&String::from_utf8(text).unwrap()).unwrap();
+        let kb_bytes = |b: u64| kb(b) * 1024;
+        let mut n = 0;
+        for cat in NmtCategory::ALL {
+            let u = s.at_peak.nmt(cat);
+            if let Some((_, a)) = parsed
+                .categories
+                .iter()
+                .find(|(name, _)| name == cat.name())
+            {
+                assert_eq!(a.reserved_bytes, kb_bytes(u.reserved), "{}", cat.name());
+                assert_eq!(a.committed_bytes, kb_bytes(u.committed), "{}", cat.name());
+                n += 1;
+            } else {
+                assert!(
+                    kb(u.reserved) == 0 && kb(u.committed) == 0,
+                    "{} missing",
+                    cat.name()
+                );
+            }
+        }
+        assert!(n >= 8);
+    }
+}
