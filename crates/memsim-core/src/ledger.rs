@@ -167,6 +167,8 @@ accounts! {
     Metaspace => "Metaspace", Some(NmtCategory::Metaspace), Anon;
     /// File-backed pages of libjvm.so, libc and the jimage: in RSS, invisible to NMT.
     Libraries => "Libraries (file-backed)", None, File;
+    /// Touched pages of memory-mapped files (`FileChannel.map`, Lucene indexes): in RSS, invisible to NMT.
+    MappedFiles => "Mapped files", None, File;
 }
 
 impl Account {

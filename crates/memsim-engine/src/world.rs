@@ -87,7 +87,12 @@ struct PhaseState {
     done_classes: u64,
     done_compiled: u64,
     done_touch: u64,
+    done_hidden: u64,
+    done_direct: u64,
+    done_unsafe: u64,
+    done_mapped: u64,
     classes_blocked: bool,
+    direct_blocked: bool,
     active: bool,
 }
 
@@ -107,6 +112,9 @@ pub(crate) struct World<'s> {
     pool_chunk_size: u64,
     pool_arenas: u32,
     jdk_direct: Usage,
+    // Bytes of `Unsafe.allocateMemory` (NMT Other) and of mapped files touched (file-backed RSS).
+    unsafe_memory: u64,
+    mapped_files: u64,
     page_cache: Option<PageCache>,
     ledger: Ledger,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
@@ -211,6 +219,8 @@ impl<'s> World<'s> {
             pool_chunk_size: chunk,
             pool_arenas: n_arenas,
             jdk_direct: Usage::default(),
+            unsafe_memory: 0,
+            mapped_files: 0,
             page_cache,
             ledger: Ledger::new(),
             requests: Vec::new(),
@@ -234,7 +244,12 @@ impl<'s> World<'s> {
                 done_classes: 0,
                 done_compiled: 0,
                 done_touch: 0,
+                done_hidden: 0,
+                done_direct: 0,
+                done_unsafe: 0,
+                done_mapped: 0,
                 classes_blocked: false,
+                direct_blocked: false,
                 active: false,
             });
             w.schedule(p.start, Ev::PhaseStart(i as u32));
@@ -334,6 +349,9 @@ impl<'s> World<'s> {
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(true);
         }
+        for _ in 0..phase.class_loaders {
+            self.jvm.add_class_loader();
+        }
         self.schedule(phase.end(), Ev::PhaseEnd(p));
         if phase.requests.is_some() {
             self.schedule_arrival(p);
@@ -343,6 +361,10 @@ impl<'s> World<'s> {
             + phase.classes
             + phase.compiled_methods
             + phase.page_cache_touch
+            + phase.hidden_classes
+            + phase.direct_memory
+            + phase.unsafe_memory
+            + phase.mapped_files
             > 0
         {
             self.schedule(self.now.after(WORK_TICK.min(phase.duration)), Ev::Work(p));
@@ -557,7 +579,10 @@ impl<'s> World<'s> {
         }
         if classes > 0 && !blocked {
             for _ in 0..classes {
-                if let Err(e) = self.jvm.load_class(phase.methods_per_class) {
+                if let Err(e) = self
+                    .jvm
+                    .load_class(phase.methods_per_class, phase.class_loaders > 0)
+                {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].classes_blocked = true;
                     break;
@@ -587,10 +612,61 @@ impl<'s> World<'s> {
             }
             self.phases[p as usize].done_touch += touch;
         }
+        self.native_work(p);
         let next = self.now.after(WORK_TICK);
         if self.now < phase.end() {
             self.schedule(next.min(phase.end()), Ev::Work(p));
         }
+    }
+
+    /// Hidden classes, `allocateDirect` (1 MiB buffers), `Unsafe` memory and mapped files: the
+    /// phase's exact share up to now.
+    fn native_work(&mut self, p: u32) {
+        const MIB: u64 = 1 << 20;
+        let phase = self.phase(p);
+        let elapsed = self
+            .now
+            .since(phase.start)
+            .nanos()
+            .min(phase.duration.nanos());
+        let frac =
+            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
+        let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
+        for _ in 0..hidden {
+            if self.phases[p as usize].classes_blocked {
+                break;
+            }
+            if let Err(e) = self.jvm.define_hidden_class() {
+                self.log(EventKind::OutOfMemoryError, e.to_string());
+                self.phases[p as usize].classes_blocked = true;
+            }
+        }
+        self.phases[p as usize].done_hidden += hidden;
+        // Whole 1 MiB buffers (the last one may be smaller).
+        let target = frac(phase.direct_memory);
+        while !self.phases[p as usize].direct_blocked
+            && self.phases[p as usize].done_direct < target
+        {
+            let done = self.phases[p as usize].done_direct;
+            let size = MIB.min(phase.direct_memory - done);
+            if done + size > target && target < phase.direct_memory {
+                break;
+            }
+            match self.acct.reserve_jdk(size) {
+                Ok(()) => self.jdk_direct = Usage::all(self.jdk_direct.committed + size),
+                Err(e) => {
+                    self.log(EventKind::OutOfMemoryError, e.to_string());
+                    self.phases[p as usize].direct_blocked = true;
+                }
+            }
+            self.phases[p as usize].done_direct += size;
+        }
+        let unsafe_bytes = frac(phase.unsafe_memory) - self.phases[p as usize].done_unsafe;
+        self.phases[p as usize].done_unsafe += unsafe_bytes;
+        self.unsafe_memory += unsafe_bytes;
+        let mapped = frac(phase.mapped_files) - self.phases[p as usize].done_mapped;
+        self.phases[p as usize].done_mapped += mapped;
+        self.mapped_files += mapped;
     }
 
     fn account(&mut self) {
@@ -603,7 +679,10 @@ impl<'s> World<'s> {
                 .as_ref()
                 .map_or(Usage::default(), PageCache::usage),
         );
-        self.ledger.set(Account::Other, Usage::default());
+        self.ledger
+            .set(Account::Other, Usage::all(self.unsafe_memory));
+        self.ledger
+            .set(Account::MappedFiles, Usage::all(self.mapped_files));
         if self.options.check_invariants {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);

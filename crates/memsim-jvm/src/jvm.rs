@@ -121,11 +121,32 @@ impl Jvm {
     ///
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
-    pub fn load_class(&mut self, methods: u32) -> Result<(), JvmError> {
-        self.metaspace.load_class(methods).map_err(|e| match e {
+    pub fn load_class(&mut self, methods: u32, custom_loader: bool) -> Result<(), JvmError> {
+        self.metaspace
+            .load_class(methods, custom_loader)
+            .map_err(Self::metaspace_error)
+    }
+
+    /// Defines a hidden class.
+    ///
+    /// # Errors
+    /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
+    pub fn define_hidden_class(&mut self) -> Result<(), JvmError> {
+        self.metaspace
+            .define_hidden_class()
+            .map_err(Self::metaspace_error)
+    }
+
+    /// A custom class loader was created.
+    pub fn add_class_loader(&mut self) {
+        self.metaspace.add_loader();
+    }
+
+    fn metaspace_error(e: MetaspaceError) -> JvmError {
+        match e {
             MetaspaceError::Metaspace => JvmError::Metaspace,
             MetaspaceError::CompressedClassSpace => JvmError::CompressedClassSpace,
-        })
+        }
     }
 
     /// Classes loaded by the workload (JDK classes from CDS are not counted).

@@ -8,6 +8,11 @@
 //!   = `CompressedClassSpaceSize`;
 //! - Symbol = 1.2 MiB + 163 B per class.
 //!
+//! Class loaders and hidden classes (same reference): each custom loader costs 1.4 KiB of malloc
+//! (`ClassLoaderData`, NMT `Class`) plus metaspace chunk waste that grows with its classes (3 KiB at
+//! 10 classes per loader, 15 KiB at 50: ≈ 307 B per class in a custom loader); a hidden class
+//! (non-strong, one loader data each) costs 1610 B of `Class` and 4323 B of `Metaspace`.
+//!
 //! Committed metaspace grows in 64 KiB commit granules (JDK 16+ elastic metaspace,
 //! `Settings::commit_granule_bytes`); reserved non-class metaspace is approximated as committed
 //! rounded up to 64 MiB virtual-space nodes (to be calibrated). `MaxMetaspaceSize` bounds class +
@@ -38,9 +43,22 @@ pub struct Metaspace {
     max_metaspace: u64,
     class_space_max: u64,
     n_classes: u64,
-    // Bytes of non-class metadata used (methods, constant pools, …), excluding the base.
+    // Bytes of non-class metadata used (methods, constant pools, chunk waste, …), excluding the base.
     nonclass_used: u64,
+    // Bytes of class space used, excluding the base.
+    class_space_used: u64,
+    // Class-related malloc (per-class 50 B, ClassLoaderData 1.4 KiB per loader).
+    class_malloc: u64,
 }
+
+/// Metaspace chunk waste per class defined by a custom class loader.
+const LOADER_WASTE_PER_CLASS: u64 = 307;
+/// `ClassLoaderData` and friends per custom loader.
+const LOADER_MALLOC: u64 = 1434;
+/// A hidden class's class space (its `Class` total 1610 B less the 50 B malloc).
+const HIDDEN_CLASS_SPACE: u64 = 1560;
+/// A hidden class's non-class metaspace.
+const HIDDEN_METASPACE: u64 = 4323;
 
 fn granules(x: u64) -> u64 {
     x.div_ceil(GRANULE) * GRANULE
@@ -54,6 +72,8 @@ impl Metaspace {
             class_space_max,
             n_classes: 0,
             nonclass_used: 0,
+            class_space_used: 0,
+            class_malloc: 0,
         }
     }
 
@@ -62,21 +82,43 @@ impl Metaspace {
         1989 + 255 * u64::from(methods.saturating_sub(2)) - if methods < 2 { 255 } else { 0 }
     }
 
-    fn class_space_committed(n: u64) -> u64 {
-        granules(MIB / 3 + n * 656)
+    fn class_space_committed(used: u64) -> u64 {
+        granules(MIB / 3 + used)
     }
 
     fn nonclass_committed(used: u64) -> u64 {
         granules(MIB + MIB / 16 + used)
     }
 
-    /// Loads one class with `methods` methods.
+    /// Loads one class with `methods` methods, by the application loader or a custom one.
     ///
     /// # Errors
     /// [`MetaspaceError`] when a limit would be exceeded; nothing is loaded then.
-    pub fn load_class(&mut self, methods: u32) -> Result<(), MetaspaceError> {
-        let used = self.nonclass_used + Self::class_metadata_bytes(methods);
-        let class_committed = Self::class_space_committed(self.n_classes + 1);
+    pub fn load_class(&mut self, methods: u32, custom_loader: bool) -> Result<(), MetaspaceError> {
+        let waste = if custom_loader {
+            LOADER_WASTE_PER_CLASS
+        } else {
+            0
+        };
+        self.add(Self::class_metadata_bytes(methods) + waste, 656)
+    }
+
+    /// Defines one hidden class (one loader data of its own).
+    ///
+    /// # Errors
+    /// [`MetaspaceError`] when a limit would be exceeded; nothing is defined then.
+    pub fn define_hidden_class(&mut self) -> Result<(), MetaspaceError> {
+        self.add(HIDDEN_METASPACE, HIDDEN_CLASS_SPACE)
+    }
+
+    /// A custom class loader was created.
+    pub fn add_loader(&mut self) {
+        self.class_malloc += LOADER_MALLOC;
+    }
+
+    fn add(&mut self, nonclass: u64, class_space: u64) -> Result<(), MetaspaceError> {
+        let used = self.nonclass_used + nonclass;
+        let class_committed = Self::class_space_committed(self.class_space_used + class_space);
         if class_committed > self.class_space_max {
             return Err(MetaspaceError::CompressedClassSpace);
         }
@@ -85,6 +127,8 @@ impl Metaspace {
         }
         self.n_classes += 1;
         self.nonclass_used = used;
+        self.class_space_used += class_space;
+        self.class_malloc += 50;
         Ok(())
     }
 
@@ -105,8 +149,8 @@ impl Metaspace {
 
     /// NMT `Class`: class space plus per-class malloc.
     pub fn class_usage(&self) -> Usage {
-        let malloc = self.n_classes * 50;
-        let committed = Self::class_space_committed(self.n_classes);
+        let malloc = self.class_malloc;
+        let committed = Self::class_space_committed(self.class_space_used);
         Usage {
             reserved: self.class_space_max.max(committed) + malloc,
             committed: committed + malloc,
@@ -129,7 +173,7 @@ mod tests {
         let mut m = Metaspace::new(u64::MAX, 1 << 30);
         let base = m.metaspace_usage().committed;
         for _ in 0..10_000 {
-            m.load_class(8).unwrap();
+            m.load_class(8, false).unwrap();
         }
         let per_class = (m.metaspace_usage().committed - base) as f64 / 10_000.0;
         assert!((per_class - 3604.0).abs() / 3604.0 < 0.05, "{per_class}");
@@ -140,7 +184,7 @@ mod tests {
     #[test]
     fn max_metaspace_stops_loading() {
         let mut m = Metaspace::new(8 * MIB, 1 << 30);
-        let err = (0..100_000).find_map(|_| m.load_class(8).err());
+        let err = (0..100_000).find_map(|_| m.load_class(8, false).err());
         assert_eq!(err, Some(MetaspaceError::Metaspace));
         assert!(
             m.metaspace_usage().committed + m.class_usage().committed <= 8 * MIB + m.classes() * 50
@@ -148,10 +192,38 @@ mod tests {
     }
 
     #[test]
+    fn loaders_and_hidden_classes_cost_more() {
+        let mut plain = Metaspace::new(u64::MAX, 1 << 30);
+        let mut loaders = Metaspace::new(u64::MAX, 1 << 30);
+        let mut hidden = Metaspace::new(u64::MAX, 1 << 30);
+        for i in 0..10_000 {
+            plain.load_class(8, false).unwrap();
+            if i % 50 == 0 {
+                loaders.add_loader();
+            }
+            loaders.load_class(8, true).unwrap();
+            hidden.define_hidden_class().unwrap();
+        }
+        let per = |a: &Metaspace, b: &Metaspace| {
+            (a.metaspace_usage().committed as f64 - b.metaspace_usage().committed as f64) / 10_000.0
+        };
+        assert!((per(&loaders, &plain) - 307.0).abs() < 10.0);
+        assert_eq!(
+            loaders.class_usage().committed - plain.class_usage().committed,
+            200 * 1434
+        );
+        let hidden_class = hidden.class_usage().committed as f64 - (MIB / 3) as f64;
+        assert!(
+            (hidden_class / 10_000.0 - 1610.0).abs() < 10.0,
+            "{hidden_class}"
+        );
+    }
+
+    #[test]
     fn class_space_limit() {
         let mut m = Metaspace::new(u64::MAX, 2 * MIB);
         assert_eq!(
-            (0..100_000).find_map(|_| m.load_class(2).err()),
+            (0..100_000).find_map(|_| m.load_class(2, false).err()),
             Some(MetaspaceError::CompressedClassSpace)
         );
     }

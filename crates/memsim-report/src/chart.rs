@@ -77,6 +77,7 @@ const PALETTE: [&str; Account::COUNT] = [
     "#d4a6c8", // Synchronization
     "#9d7660", // Metaspace
     "#d7b5a6", // Libraries (file-backed)
+    "#b07aa1", // Mapped files
 ];
 
 /// Escapes text for SVG content and attribute values.

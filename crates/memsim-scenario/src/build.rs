@@ -60,6 +60,11 @@ const PHASE_KEYS: &[&str] = &[
     "methods_per_class",
     "compiled_methods",
     "page_cache_touch",
+    "class_loaders",
+    "hidden_classes",
+    "direct_memory",
+    "unsafe_memory",
+    "mapped_files",
     "requests",
 ];
 const REQUEST_KEYS: &[&str] = &["rate", "buffer", "hold", "heap", "direct"];
@@ -809,6 +814,11 @@ fn read_phase(
         methods_per_class: DEFAULT_METHODS_PER_CLASS,
         compiled_methods: 0,
         page_cache_touch: 0,
+        class_loaders: 0,
+        hidden_classes: 0,
+        direct_memory: 0,
+        unsafe_memory: 0,
+        mapped_files: 0,
         requests: None,
     };
     if let Some((name, span)) = t.require(
@@ -951,6 +961,35 @@ fn read_phase(
     }
     if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {
         p.compiled_methods = n;
+    }
+    for (key, max) in [
+        ("class_loaders", MAX_CLASSES),
+        ("hidden_classes", MAX_CLASSES),
+    ] {
+        if let Some((n, span)) = t.read(cx, key, Ctx::uint) {
+            if n > max {
+                let path = t.key_path(key);
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` is {n}; it must be at most {max}"),
+                    None,
+                );
+            } else if key == "class_loaders" {
+                p.class_loaders = n;
+            } else {
+                p.hidden_classes = n;
+            }
+        }
+    }
+    if let Some((v, _)) = t.read(cx, "direct_memory", Ctx::size) {
+        p.direct_memory = v;
+    }
+    if let Some((v, _)) = t.read(cx, "unsafe_memory", Ctx::size) {
+        p.unsafe_memory = v;
+    }
+    if let Some((v, _)) = t.read(cx, "mapped_files", Ctx::size) {
+        p.mapped_files = v;
     }
     if let Some((v, span)) = t.read(cx, "page_cache_touch", Ctx::size) {
         if v > 0 && !has_page_cache {

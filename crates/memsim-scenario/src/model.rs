@@ -176,6 +176,16 @@ pub struct Phase {
     pub compiled_methods: u64,
     /// `page_cache_touch`: distinct store bytes read into the page cache over the phase (default 0).
     pub page_cache_touch: u64,
+    /// `class_loaders`: custom class loaders the phase's `classes` are spread over (default 0: the application loader).
+    pub class_loaders: u64,
+    /// `hidden_classes`: hidden classes (`Lookup.defineHiddenClass`, lambdas' kind) defined over the phase (default 0).
+    pub hidden_classes: u64,
+    /// `direct_memory`: bytes allocated with `ByteBuffer.allocateDirect` (1 MiB buffers) over the phase and kept (default 0).
+    pub direct_memory: u64,
+    /// `unsafe_memory`: bytes allocated with `Unsafe.allocateMemory` and written over the phase, kept (default 0).
+    pub unsafe_memory: u64,
+    /// `mapped_files`: bytes of memory-mapped files read (touched) over the phase (default 0).
+    pub mapped_files: u64,
     /// `[phase.requests]`; requires `threads` ≥ 1.
     pub requests: Option<Requests>,
 }

@@ -175,3 +175,71 @@ rate = "1000/s"
     assert_eq!(r.n_events, 1000);
     assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
 }
+
+#[test]
+fn steady_native_memory_lands_in_the_right_accounts() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "30s"
+[machine]
+ram = "24g"
+cores = 2
+[jvm]
+heap = { initial = "1g", max = "1g" }
+max_direct_memory = "64m"
+[[phase]]
+name = "steady"
+duration = "10s"
+classes = 5000
+class_loaders = 100
+hidden_classes = 1000
+direct_memory = "100m"
+unsafe_memory = "256m"
+mapped_files = "128m"
+"#,
+    ));
+    use memsim_core::{Account, NmtCategory};
+    let end = r.samples.last().unwrap();
+    let at = |a: Account| end.accounts[a.index()];
+    assert_eq!(
+        at(Account::Other).resident,
+        256 << 20,
+        "Unsafe memory is NMT Other"
+    );
+    assert_eq!(at(Account::MappedFiles).resident, 128 << 20);
+    assert_eq!(
+        Account::MappedFiles.nmt(),
+        None,
+        "mapped files are RSS NMT cannot see"
+    );
+    assert_eq!(
+        at(Account::JdkDirect).committed,
+        64 << 20,
+        "allocateDirect stops at MaxDirectMemorySize"
+    );
+    assert_eq!(
+        messages(&r, EventKind::OutOfMemoryError),
+        vec![
+            "java.lang.OutOfMemoryError: Cannot reserve 1048576 bytes of direct buffer memory (allocated: 67108864, limit: 67108864)"
+        ]
+    );
+    assert_eq!(
+        r.counters
+            .iter()
+            .find(|(n, _)| n == "classes_loaded")
+            .unwrap()
+            .1,
+        6000
+    );
+    let other: u64 = Account::ALL
+        .iter()
+        .filter(|a| a.nmt() == Some(NmtCategory::Other))
+        .map(|a| at(*a).committed)
+        .sum();
+    assert_eq!(
+        other,
+        (256 + 64) << 20,
+        "NMT Other = Unsafe + direct buffers"
+    );
+}
