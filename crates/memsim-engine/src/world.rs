@@ -67,8 +67,13 @@ enum Ev {
     Arrival(u32),
     Release(u32),
     Work(u32),
+    /// The chunk pool's cleaner has freed what class loading left (5 s after the loading phase).
+    LoadingCooled,
     Sample,
 }
+
+/// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner).
+const ARENA_COOL_DOWN: SimDuration = SimDuration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]
 struct Request {
@@ -317,6 +322,7 @@ impl<'s> World<'s> {
             Ev::Arrival(p) => self.arrival(p),
             Ev::Release(r) => self.release(r),
             Ev::Work(p) => self.work(p),
+            Ev::LoadingCooled => self.jvm.set_loading(false),
             Ev::Sample => {
                 self.take_sample();
                 let next = self.now.after(self.s.sample_every);
@@ -343,7 +349,7 @@ impl<'s> World<'s> {
         self.next_thread += phase.threads;
         self.jvm
             .start_threads(u64::from(phase.threads), phase.stack_touched);
-        if phase.classes > 0 {
+        if phase.classes + phase.hidden_classes > 0 {
             self.jvm.set_loading(true);
         }
         if phase.compiled_methods > 0 {
@@ -383,8 +389,8 @@ impl<'s> World<'s> {
         for t in first..first + phase.threads {
             self.pool.thread_exit(&mut self.acct, ThreadKey(t));
         }
-        if phase.classes > 0 {
-            self.jvm.set_loading(false);
+        if phase.classes + phase.hidden_classes > 0 {
+            self.schedule(self.now.after(ARENA_COOL_DOWN), Ev::LoadingCooled);
         }
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(false);

@@ -1,8 +1,10 @@
 //! The code cache (NMT `Code`).
 //!
-//! From `shared/reference/hotspot-memory.md`: reserved = `ReservedCodeCacheSize` (240 MiB with tiered
-//! compilation) + ≈ 2 MiB malloc; committed starts at 7.3 MiB (three segmented code heaps × 2496 KiB)
-//! and grows in 64 KiB steps, ≈ 0.94 KiB committed per compiled tiny method (real methods are larger:
+//! From `shared/reference/hotspot-memory.md`, recalibrated with `tools/jvm-calibrate` (docs/calibration.md):
+//! reserved = `ReservedCodeCacheSize` (240 MiB with tiered compilation) + 66 KiB malloc at rest;
+//! with a reserved size of 240 MiB or more the cache is segmented and committed starts at 7.3 MiB
+//! (three code heaps × 2496 KiB, measured 7.4 MiB), below it one heap starts at 2496 KiB
+//! (`InitialCodeCacheSize`; measured 4.4 MiB with 2000 compiled methods in 64 MiB); it grows in 64 KiB steps, ≈ 0.94 KiB committed per compiled tiny method (real methods are larger:
 //! an under-estimate until calibrated); resident is what has been written (measured 7.5 MiB committed
 //! → 1.6–3.5 MiB resident). When full, HotSpot prints `CodeCache is full. Compiler has been disabled.`
 //! and stops compiling.
@@ -15,7 +17,9 @@ const INITIAL: u64 = 3 * 2496 * KIB;
 const STEP: u64 = 64 * KIB;
 /// Committed code-cache bytes per compiled method (measured on tiny methods).
 pub const BYTES_PER_METHOD: u64 = 963;
-const MALLOC: u64 = 2 * MIB;
+const MALLOC: u64 = 66 * KIB;
+/// Below this `ReservedCodeCacheSize` HotSpot does not segment the code cache.
+const SEGMENTED_MIN: u64 = 240 * MIB;
 const RESIDENT_BASE: u64 = 3 * MIB / 2;
 
 /// The code cache.
@@ -41,7 +45,13 @@ impl CodeCache {
     }
 
     fn committed(&self) -> u64 {
-        (INITIAL.max(Self::used(self.compiled).div_ceil(STEP) * STEP)).min(self.reserved)
+        let used = Self::used(self.compiled).div_ceil(STEP) * STEP;
+        let c = if self.reserved >= SEGMENTED_MIN {
+            INITIAL.max(used)
+        } else {
+            INITIAL / 3 + used
+        };
+        c.min(self.reserved)
     }
 
     /// Compiles one method. Returns `false` once the cache is full (then nothing more is compiled).
@@ -80,8 +90,12 @@ mod tests {
 
     #[test]
     fn grows_in_steps_and_fills() {
+        assert_eq!(
+            CodeCache::new(240 * MIB).usage().committed,
+            INITIAL + MALLOC
+        );
         let mut c = CodeCache::new(8 * MIB);
-        assert_eq!(c.usage().committed, INITIAL + MALLOC);
+        assert_eq!(c.usage().committed, INITIAL / 3 + MALLOC);
         let mut n = 0;
         while c.compile() {
             n += 1;

@@ -13,6 +13,7 @@
 //! - Resident pages: the allocation front touches memory, so resident = the high-water mark of
 //!   `live + garbage` since the last shrink, capped by committed (eden cycling under churn touches
 //!   the whole young generation; measured resident/used 1.0–1.8). `AlwaysPreTouch`: resident = committed.
+//! - JVM startup leaves a few MiB of garbage touched (`STARTUP_BYTES`).
 //! - Concurrent marking (G1) is considered to have run once live data exceeded
 //!   `InitiatingHeapOccupancyPercent=45` of the committed heap; it matters to the GC's resident bytes.
 
@@ -22,6 +23,9 @@ use memsim_core::Usage;
 const MIN_HEAP_FREE_PERCENT: u64 = 40;
 const MAX_HEAP_FREE_PERCENT: u64 = 70;
 const IHOP_PERCENT: u64 = 45;
+/// What JVM startup (JDK class initialization, the main thread's first objects) leaves touched in the
+/// heap: 2.7–10 MiB used in the idle calibration runs (docs/calibration.md).
+const STARTUP_BYTES: u64 = 4 << 20;
 
 /// What a successful allocation did to the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,8 +74,12 @@ impl Heap {
             pre_touch: e.always_pre_touch,
             committed,
             live: 0,
-            garbage: 0,
-            touched: if e.always_pre_touch { committed } else { 0 },
+            garbage: STARTUP_BYTES.min(committed),
+            touched: if e.always_pre_touch {
+                committed
+            } else {
+                STARTUP_BYTES.min(committed)
+            },
             collections: 0,
             marking_ran: false,
         }

@@ -10,7 +10,9 @@
 //! - NMT reports stack *committed* from `mincore()`, i.e. touched pages plus the guard zone;
 //! - malloc and arena per thread: Thread 2.95 KiB, Internal 1.7 KiB, NMT 0.5 KiB, Synchronization 0.1 KiB.
 //!
-//! The JVM's own threads are given the same floor (approximation: some of them never run Java code).
+//! The JVM's own threads mostly never run Java code, so they have no shadow-page floor: measured with
+//! `tools/jvm-calibrate` (docs/calibration.md), all of them together commit ≈ 810 KiB of stack
+//! whatever the collector (19 threads with G1, 15 Parallel, 14 Serial).
 
 use memsim_core::Usage;
 
@@ -19,6 +21,8 @@ const KIB: u64 = 1024;
 pub const GUARD_BYTES: u64 = 16 * KIB;
 /// Stack every thread that ran Java code has touched.
 pub const TOUCHED_FLOOR_BYTES: u64 = 88 * KIB;
+/// Stack the JVM's own threads commit together (guard zones included).
+pub const JVM_THREADS_COMMITTED_BYTES: u64 = 810 * KIB;
 /// Per-thread malloc and arena in NMT `Thread` (2.95 KiB).
 pub const THREAD_MALLOC_BYTES: u64 = 3021;
 /// Per-thread share of NMT `Internal` (1.7 KiB).
@@ -55,6 +59,13 @@ impl ThreadStacks {
         self.n_threads += n;
         self.reserved += n * stack;
         self.touched += n * Self::touched_bytes(stack, touched);
+    }
+
+    /// Starts `n` threads that touch exactly `touched` bytes each (no Java shadow-page floor).
+    pub fn start_native(&mut self, n: u64, stack: u64, touched: u64) {
+        self.n_threads += n;
+        self.reserved += n * stack;
+        self.touched += n * touched.min(stack.saturating_sub(GUARD_BYTES));
     }
 
     /// Ends `n` threads started with the same `stack` and `touched`: their stacks are unmapped.
