@@ -75,6 +75,33 @@ pub enum DirectAllocError {
     },
 }
 
+/// Where a pool charges its chunks and huge buffers: Netty's `incrementMemoryCounter` /
+/// `decrementMemoryCounter` pair (or the JDK's `Bits` when Netty keeps no counter).
+///
+/// [`DirectAccounting`] is the single-threaded implementation the deterministic engine uses;
+/// [`crate::concurrent::AtomicDirectCounter`] (through a shared reference) is the same counter on an
+/// atomic, for pools used from many threads. A pool's arena logic is written once against this trait.
+pub trait Reservations {
+    /// Reserves `bytes` (a chunk, or a huge buffer's capacity).
+    ///
+    /// # Errors
+    /// [`DirectAllocError`] with the real message when the cap refuses; nothing stays reserved then.
+    fn reserve_netty(&mut self, bytes: u64) -> Result<(), DirectAllocError>;
+
+    /// Returns bytes reserved by [`Reservations::reserve_netty`].
+    fn release_netty(&mut self, bytes: u64);
+}
+
+impl Reservations for DirectAccounting {
+    fn reserve_netty(&mut self, bytes: u64) -> Result<(), DirectAllocError> {
+        DirectAccounting::reserve_netty(self, bytes)
+    }
+
+    fn release_netty(&mut self, bytes: u64) {
+        DirectAccounting::release_netty(self, bytes);
+    }
+}
+
 /// Both counters of a process: Netty's (if it keeps one) and the JDK's `Bits`.
 #[derive(Debug, Clone)]
 pub struct DirectAccounting {

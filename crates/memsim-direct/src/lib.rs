@@ -8,15 +8,22 @@
 //!   ([`replay`], [`trace`], `tools/netty-replay`). [`SimplePool`] is the earlier approximation, kept
 //!   as the speed baseline. The 4.1.52+ generation (size classes, run allocator) would be a third
 //!   implementation of the same trait.
+//! - [`concurrent`]: the same Netty allocator and counter for real threads ([`SharedPool`],
+//!   [`AtomicDirectCounter`]), model-checked with loom (`RUSTFLAGS="--cfg memsim_loom"`, the only
+//!   switch, behind the crate's one shim `sync.rs`) and stress-tested on OS threads.
 #![deny(missing_docs)]
 
 pub mod accounting;
+pub mod concurrent;
 pub mod netty41;
 pub mod replay;
 pub mod simple;
 pub mod trace;
 
-pub use accounting::{DirectAccounting, DirectAllocError, NettyCap};
+mod sync;
+
+pub use accounting::{DirectAccounting, DirectAllocError, NettyCap, Reservations};
+pub use concurrent::{AtomicDirectCounter, PoolHandle, SharedBuf, SharedPool};
 pub use simple::{PoolConfig, SimplePool};
 
 use memsim_core::Usage;

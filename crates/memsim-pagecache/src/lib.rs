@@ -1,25 +1,48 @@
-//! The database's own off-heap page cache (Neo4j's Muninn, as a first model).
+//! The database's own off-heap page cache (Neo4j's Muninn) and the store behind it.
 //!
-//! From `shared/reference/neo4j-page-cache-and-store.md` and `hotspot-memory.md`: pages are 8 KiB; page
-//! buffers are allocated lazily on first fault, with `Unsafe.allocateMemory` in grabs of 512 KiB (so NMT
-//! counts the cache in `Other`, and committed = resident grows as the cache warms); the cache never
-//! gives memory back; when `server.memory.pagecache.size` is unset Neo4j uses
-//! 50 % × (RAM − max heap), clamped to [32 MiB, min(70 × heap, 20 GiB)].
+//! Sources: `shared/reference/neo4j-page-cache-and-store.md` (Neo4j's docs and source, cited per
+//! rule in each module) and `shared/seeds/neo4j-space-reuse.txt` (the space-reuse walkthrough that
+//! `tests/it/space_reuse.rs` re-enacts). Figures come from Neo4j's documentation and source; the
+//! code and prose here are memsim's own.
 //!
-//! **Approximation**: this first model counts distinct store bytes faulted in (reads over data not yet
-//! cached); pin/unpin, CLOCK eviction, dirty flushing and the store behind the cache are the page-cache
-//! issue's. Once full, further faults evict and reuse pages, so memory stays at the configured size.
+//! - [`cache`]: [`MuninnPageCache`], a thread-safe Muninn-like cache (fixed-size pages, lazily
+//!   grabbed buffers, per-file translation tables and latches, pin/unpin, CLOCK eviction with a
+//!   background evictor and cooperative eviction, dirty flushing, Neo4j's metrics) with cheap
+//!   working-set helpers. `src/sync.rs` is its loom shim (`--cfg memsim_loom`).
+//! - [`store`]: record stores with Neo4j's record sizes (standard and aligned formats), files that
+//!   grow page by page and never shrink, and ID generators with buffered reuse and `.id` files.
+//! - [`txlog`]: transaction-log commands and sizes, rotation, retention policies and checkpoint
+//!   policies.
+//! - [`db`]: [`Database`], the facade a workload drives (create, delete, read, checkpoint, copy),
+//!   with a [`DbReport`] at any time and [`DbEvent`]s; no I/O, no clock: time is passed in.
+//! - [`copy`]: compaction by copy (`neo4j-admin database copy`).
+//! - [`PageCache`] (this file): the first model the engine uses, kept as the cheap O(1) special
+//!   case of a cache that only ever faults in new data (see its docs).
+//!
+//! When `server.memory.pagecache.size` is unset Neo4j uses 50 % × (RAM − max heap), clamped to
+//! [32 MiB, min(70 × heap, 20 GiB)] ([`default_size`]).
 #![deny(missing_docs)]
+
+pub mod cache;
+pub mod copy;
+pub mod db;
+pub mod store;
+mod sync;
+pub mod txlog;
+
+pub use cache::{
+    CacheConfig, CacheMetrics, FileId, GRAB_BYTES, MuninnPageCache, PAGE_BYTES, PagedFile, Pin,
+    PinError, PinMode, PinRun,
+};
+pub use copy::CopyReport;
+pub use db::{Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, TxSummary};
+pub use store::{RecordFormat, StoreKind};
+pub use txlog::{CheckpointPolicy, CheckpointTrigger, RetentionPolicy};
 
 use memsim_core::Usage;
 
-const KIB: u64 = 1024;
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
-/// Neo4j's page size.
-pub const PAGE_BYTES: u64 = 8 * KIB;
-/// Memory is allocated in grabs of this size (for caches below 100 GiB).
-pub const GRAB_BYTES: u64 = 512 * KIB;
 
 /// Neo4j's default page-cache size when none is configured.
 pub fn default_size(ram: u64, heap_max: u64) -> u64 {
@@ -27,7 +50,14 @@ pub fn default_size(ram: u64, heap_max: u64) -> u64 {
     (ram.saturating_sub(heap_max) / 2).clamp(32 * MIB, upper)
 }
 
-/// The page cache's memory.
+/// The page cache's memory as the engine's first model sees it: every fault brings in store data
+/// not yet cached (a cache warming over a working set larger than itself).
+///
+/// This is [`MuninnPageCache`]'s accounting for that one workload, in O(1) per call: faults take free
+/// pages (allocating buffers in grabs) until the cache is full, then evict and reuse pages, so memory
+/// stays at the configured size. The test `legacy_matches_muninn_on_streaming_faults` checks the two
+/// agree page for page. (Muninn's 32-byte-per-page frame metadata is not counted here; it is in
+/// [`MuninnPageCache::usage`].)
 #[derive(Debug, Clone)]
 pub struct PageCache {
     max_bytes: u64,
@@ -93,6 +123,34 @@ mod tests {
         assert_eq!(pc.usage(), Usage::all(6 * GIB));
         assert!(!pc.fault(GIB));
         assert_eq!(pc.usage(), Usage::all(6 * GIB));
+    }
+
+    #[test]
+    fn legacy_matches_muninn_on_streaming_faults() {
+        let n_pages = 300;
+        let mut legacy = PageCache::new(n_pages * PAGE_BYTES);
+        let muninn = MuninnPageCache::new(CacheConfig::with_pages(n_pages)).unwrap();
+        let file = muninn.map_file(FileId(0), PAGE_BYTES).unwrap();
+        let mut next_page = 0;
+        for step in [1, 5 * PAGE_BYTES, 100 * PAGE_BYTES, 1, 300 * PAGE_BYTES, 7] {
+            legacy.fault(step);
+            for _ in 0..step.div_ceil(PAGE_BYTES) {
+                let pin = muninn
+                    .pin_read(
+                        &{
+                            file.grow_to(next_page + 1);
+                            file.clone()
+                        },
+                        next_page,
+                    )
+                    .unwrap();
+                muninn.unpin(pin);
+                next_page += 1;
+            }
+            assert_eq!(legacy.faults(), muninn.metrics().faults);
+            assert_eq!(legacy.usage(), Usage::all(muninn.buffer_bytes()));
+            assert_eq!(legacy.is_full(), muninn.free_pages() == 0);
+        }
     }
 
     #[test]

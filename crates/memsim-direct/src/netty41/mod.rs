@@ -23,12 +23,22 @@
 //!
 //! Memory residency (memsim's addition, not Netty's): a pooled chunk's pages count as resident once
 //! handed out; a huge buffer is resident in full.
+//!
+//! The code is split the way Netty's locking splits it: `arena.rs` is a `PoolArena` (chunks, lists,
+//! subpage pools, counters: what Netty guards with the arena's lock), `cache.rs` the rules of a
+//! `PoolThreadCache`, `chunk.rs` a `PoolChunk` with its subpages. [`Netty41Pool`] drives them from
+//! one thread for the deterministic engine; [`crate::concurrent::SharedPool`] drives the same arena
+//! code from many threads.
 
+mod arena;
+mod cache;
 mod chunk;
+
+pub(crate) use arena::{Arena, ChunkIds, Class};
+pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
 use crate::{BufHandle, DirectPool, PoolCounters, SizeKind, ThreadKey};
-use chunk::{Chunk, SubpageFree, bitmap_of, node_of};
 use memsim_core::Usage;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -102,116 +112,6 @@ impl Netty41Config {
     }
 }
 
-/// One `PoolChunkList`'s constants.
-struct ListSpec {
-    name: &'static str,
-    min_usage: i32,
-    max_usage: i32,
-    next: Option<usize>,
-    prev: Option<usize>,
-}
-
-const fn list(
-    name: &'static str,
-    min_usage: i32,
-    max_usage: i32,
-    next: Option<usize>,
-    prev: Option<usize>,
-) -> ListSpec {
-    ListSpec {
-        name,
-        min_usage,
-        max_usage,
-        next,
-        prev,
-    }
-}
-
-/// The six chunk lists, by index 0..6 = qInit, q000, q025, q050, q075, q100. qInit's previous list is
-/// itself and its minimum is below any usage, so its chunks never move back or die.
-const LISTS: [ListSpec; 6] = [
-    list("qInit", i32::MIN, 25, Some(1), Some(0)),
-    list("q000", 1, 50, Some(2), None),
-    list("q025", 25, 75, Some(3), Some(1)),
-    list("q050", 50, 100, Some(4), Some(2)),
-    list("q075", 75, 100, Some(5), Some(3)),
-    list("q100", 100, i32::MAX, None, Some(4)),
-];
-/// `allocateNormal`'s search order: q050, q025, q000, qInit, q075.
-const SEARCH_ORDER: [usize; 5] = [3, 2, 1, 0, 4];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Class {
-    Tiny,
-    Small,
-    Normal,
-}
-
-/// A reference to a subpage: (chunk slot, page index).
-type SubRef = (u32, u32);
-
-#[derive(Debug, Clone, Default)]
-struct ArenaCounters {
-    allocations_tiny: u64,
-    allocations_small: u64,
-    allocations_normal: u64,
-    allocations_huge: u64,
-    deallocations_tiny: u64,
-    deallocations_small: u64,
-    deallocations_normal: u64,
-    deallocations_huge: u64,
-    active_bytes_huge: u64,
-}
-
-#[derive(Debug, Clone)]
-struct Arena {
-    // Head-first chunk slots of each list.
-    lists: [Vec<u32>; 6],
-    // Head-first subpages per size: tiny by norm>>4, small by log2(norm>>10)+1 − 1 … (Netty's smallIdx).
-    tiny_pools: Vec<Vec<SubRef>>,
-    small_pools: Vec<Vec<SubRef>>,
-    num_thread_caches: u32,
-    c: ArenaCounters,
-}
-
-#[derive(Debug, Clone)]
-struct RegionCache {
-    // Capacity, rounded up to a power of two as Netty's MPSC queue is.
-    size: usize,
-    queue: VecDeque<(u32, u64)>,
-    // Hits since the last trim.
-    allocations: u32,
-}
-
-impl RegionCache {
-    fn new(size: u32) -> RegionCache {
-        RegionCache {
-            size: (size as usize).next_power_of_two(),
-            queue: VecDeque::new(),
-            allocations: 0,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct ThreadCache {
-    arena: Option<u32>,
-    tiny: Vec<RegionCache>,
-    small: Vec<RegionCache>,
-    normal: Vec<RegionCache>,
-    allocations: u32,
-    trim_threshold: u32,
-    freed: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Buf {
-    chunk: u32,
-    handle: u64,
-    norm: u64,
-    cache: Option<u32>,
-}
-
 /// Where an allocation landed, for trace replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
@@ -257,70 +157,78 @@ pub struct ArenaMetric {
     pub chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)>,
 }
 
+/// One `MemoryRegionCache` of the single-threaded pool.
+#[derive(Debug, Clone)]
+struct Region {
+    // Cached (chunk slot, handle) entries of the cache's arena, oldest first.
+    queue: VecDeque<(u32, u64)>,
+    // Invariant: queue.len() <= capacity.
+    capacity: usize,
+    // Hits since the last trim.
+    hits: u32,
+}
+
+#[derive(Debug, Clone)]
+struct ThreadCache {
+    arena: Option<u32>,
+    // Empty without an arena or with caches off; else one per `CacheLayout` region.
+    regions: Vec<Region>,
+    clock: TrimClock,
+    freed: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Buf {
+    // `None`: an unpooled buffer of an allocator without arenas (`slot` and `handle` unused).
+    arena: Option<u32>,
+    slot: u32,
+    handle: u64,
+    norm: u64,
+    cache: Option<u32>,
+}
+
 /// Netty 4.1.48's pooled direct allocator. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Netty41Pool {
     cfg: Netty41Config,
-    page_shifts: u32,
+    layout: CacheLayout,
     arenas: Vec<Arena>,
-    // Chunk slab; slots are reused, `Chunk::seq` is the stable creation number.
-    chunks: Vec<Option<Chunk>>,
-    free_slots: Vec<u32>,
+    // `numThreadCaches` of each arena.
+    num_thread_caches: Vec<u32>,
+    // Chunk creation numbers, across arenas.
     next_seq: u64,
     // Every cache ever created (a freed cache still accepts entries, as in 4.1.48).
     caches: Vec<ThreadCache>,
     thread_caches: BTreeMap<ThreadKey, u32>,
     bufs: Vec<Option<Buf>>,
     free_bufs: Vec<u32>,
-    // memsim's sums: chunk bytes, touched bytes, live normalized bytes, bytes of unpooled buffers.
-    used_memory: u64,
-    touched: u64,
+    // Unpooled buffers of an allocator without arenas: their bytes and how many were created and
+    // destroyed (each is its own chunk).
+    unpooled_bytes: u64,
+    unpooled_created: u64,
+    unpooled_destroyed: u64,
+    // Live normalized bytes.
     active: u64,
+    // allocations, deallocations and failures (chunk counts come from the arenas).
     counters: PoolCounters,
-}
-
-fn small_idx(norm: u64) -> usize {
-    let mut i = norm >> 10;
-    let mut idx = 0;
-    while i != 0 {
-        i >>= 1;
-        idx += 1;
-    }
-    idx
-}
-
-fn log2_floor(v: u64) -> usize {
-    if v <= 1 {
-        0
-    } else {
-        63 - v.leading_zeros() as usize
-    }
 }
 
 impl Netty41Pool {
     /// An empty allocator.
     pub fn new(cfg: Netty41Config) -> Netty41Pool {
-        let page_shifts = cfg.page_size.trailing_zeros();
-        let arena = Arena {
-            lists: Default::default(),
-            tiny_pools: vec![Vec::new(); 32],
-            small_pools: vec![Vec::new(); (page_shifts - 9) as usize],
-            num_thread_caches: 0,
-            c: ArenaCounters::default(),
-        };
         Netty41Pool {
             cfg,
-            page_shifts,
-            arenas: vec![arena; cfg.n_arenas as usize],
-            chunks: Vec::new(),
-            free_slots: Vec::new(),
+            layout: CacheLayout::new(&cfg),
+            arenas: (0..cfg.n_arenas).map(|i| Arena::new(i, cfg)).collect(),
+            num_thread_caches: vec![0; cfg.n_arenas as usize],
             next_seq: 0,
             caches: Vec::new(),
             thread_caches: BTreeMap::new(),
             bufs: Vec::new(),
             free_bufs: Vec::new(),
-            used_memory: 0,
-            touched: 0,
+            unpooled_bytes: 0,
+            unpooled_created: 0,
+            unpooled_destroyed: 0,
             active: 0,
             counters: PoolCounters::default(),
         }
@@ -331,28 +239,6 @@ impl Netty41Pool {
         self.cfg
     }
 
-    fn chunk(&self, slot: u32) -> &Chunk {
-        self.chunks[slot as usize]
-            .as_ref()
-            .expect("live chunk slot")
-    }
-
-    fn chunk_mut(&mut self, slot: u32) -> &mut Chunk {
-        self.chunks[slot as usize]
-            .as_mut()
-            .expect("live chunk slot")
-    }
-
-    fn class_of(&self, norm: u64) -> Class {
-        if norm >= self.cfg.page_size {
-            Class::Normal
-        } else if norm < 512 {
-            Class::Tiny
-        } else {
-            Class::Small
-        }
-    }
-
     // ---- thread caches -------------------------------------------------------------------------
 
     /// The thread's cache, created (and bound to the least-used arena) on first use.
@@ -360,59 +246,31 @@ impl Netty41Pool {
         if let Some(c) = self.thread_caches.get(&thread) {
             return *c;
         }
-        let arena = (!self.arenas.is_empty()).then(|| {
-            let mut min = 0;
-            for (i, a) in self.arenas.iter().enumerate().skip(1) {
-                if a.num_thread_caches < self.arenas[min].num_thread_caches {
-                    min = i;
-                }
+        let arena = least_used(self.num_thread_caches.iter().copied());
+        let regions = match arena {
+            Some(a) => {
+                self.num_thread_caches[a as usize] += 1;
+                self.layout
+                    .regions()
+                    .iter()
+                    .map(|r| Region {
+                        queue: VecDeque::new(),
+                        capacity: r.capacity,
+                        hits: 0,
+                    })
+                    .collect()
             }
-            min as u32
-        });
-        let cached = self.cfg.use_cache_for_all_threads;
-        let mk = |size: u32, n: usize| -> Vec<RegionCache> {
-            if cached && size > 0 && n > 0 {
-                (0..n).map(|_| RegionCache::new(size)).collect()
-            } else {
-                Vec::new()
-            }
+            None => Vec::new(),
         };
-        let mut cache = ThreadCache {
+        self.caches.push(ThreadCache {
             arena,
-            tiny: Vec::new(),
-            small: Vec::new(),
-            normal: Vec::new(),
-            allocations: 0,
-            trim_threshold: if cached { CACHE_TRIM_INTERVAL } else { 0 },
+            regions,
+            clock: self.layout.clock(),
             freed: false,
-        };
-        if let Some(a) = arena {
-            cache.tiny = mk(self.cfg.tiny_cache_size, 32);
-            cache.small = mk(self.cfg.small_cache_size, (self.page_shifts - 9) as usize);
-            let max = self.cfg.chunk_size().min(MAX_CACHED_BUFFER_CAPACITY);
-            let n_normal = (log2_floor(max >> self.page_shifts) + 1).max(1);
-            cache.normal = if cached && MAX_CACHED_BUFFER_CAPACITY > 0 {
-                mk(self.cfg.normal_cache_size, n_normal)
-            } else {
-                Vec::new()
-            };
-            self.arenas[a as usize].num_thread_caches += 1;
-        }
-        self.caches.push(cache);
+        });
         let id = self.caches.len() as u32 - 1;
         self.thread_caches.insert(thread, id);
         id
-    }
-
-    fn region(&mut self, cache: u32, class: Class, norm: u64) -> Option<&mut RegionCache> {
-        let shifts = self.page_shifts;
-        let c = &mut self.caches[cache as usize];
-        let (v, idx) = match class {
-            Class::Tiny => (&mut c.tiny, (norm >> 4) as usize),
-            Class::Small => (&mut c.small, small_idx(norm)),
-            Class::Normal => (&mut c.normal, log2_floor(norm >> shifts)),
-        };
-        v.get_mut(idx)
     }
 
     /// `PoolThreadCache.allocate`: a cached (chunk, handle) or `None`; counts lookups and trims.
@@ -423,285 +281,53 @@ impl Netty41Pool {
         class: Class,
         norm: u64,
     ) -> Option<(u32, u64)> {
-        let region = self.region(cache, class, norm)?;
+        let i = self.layout.region_of(class, norm)?;
+        let c = &mut self.caches[cache as usize];
+        let region = c.regions.get_mut(i)?;
         let hit = region.queue.pop_front();
         if hit.is_some() {
-            region.allocations += 1;
+            region.hits += 1;
         }
-        let c = &mut self.caches[cache as usize];
-        c.allocations += 1;
-        if c.allocations >= c.trim_threshold {
-            c.allocations = 0;
+        if c.clock.tick() {
             self.trim_cache(acct, cache);
         }
         hit
     }
 
+    /// `PoolThreadCache.trim`: each region frees its capacity less its hits since the last trim.
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        for class in [Class::Tiny, Class::Small, Class::Normal] {
-            let n = self.regions_len(cache, class);
-            for i in 0..n {
-                let freed: Vec<(u32, u64)> = {
-                    let r = self.region_at(cache, class, i);
-                    let free = r.size as i64 - i64::from(r.allocations);
-                    r.allocations = 0;
-                    let k = (free.max(0) as usize).min(r.queue.len());
-                    r.queue.drain(..k).collect()
-                };
-                for (slot, handle) in freed {
-                    self.free_chunk(acct, slot, handle, class);
-                }
-            }
-        }
-    }
-
-    fn regions_len(&self, cache: u32, class: Class) -> usize {
-        let c = &self.caches[cache as usize];
-        match class {
-            Class::Tiny => c.tiny.len(),
-            Class::Small => c.small.len(),
-            Class::Normal => c.normal.len(),
-        }
-    }
-
-    fn region_at(&mut self, cache: u32, class: Class, i: usize) -> &mut RegionCache {
         let c = &mut self.caches[cache as usize];
-        match class {
-            Class::Tiny => &mut c.tiny[i],
-            Class::Small => &mut c.small[i],
-            Class::Normal => &mut c.normal[i],
+        let Some(arena) = c.arena else { return };
+        for (i, r) in c.regions.iter_mut().enumerate() {
+            let k = trim_count(r.capacity, std::mem::take(&mut r.hits)).min(r.queue.len());
+            let class = self.layout.regions()[i].class;
+            for (slot, handle) in r.queue.drain(..k) {
+                self.arenas[arena as usize].free(acct, slot, handle, class);
+            }
         }
     }
 
     /// `PoolThreadCache.free(false)`: every entry back to its chunk, counted; the arena loses a cache.
     fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        if std::mem::replace(&mut self.caches[cache as usize].freed, true) {
+        let c = &mut self.caches[cache as usize];
+        if std::mem::replace(&mut c.freed, true) {
             return;
         }
-        for class in [Class::Tiny, Class::Small, Class::Normal] {
-            for i in 0..self.regions_len(cache, class) {
-                let entries: Vec<(u32, u64)> =
-                    self.region_at(cache, class, i).queue.drain(..).collect();
-                for (slot, handle) in entries {
-                    self.free_chunk(acct, slot, handle, class);
-                }
+        let Some(arena) = c.arena else { return };
+        for (i, r) in c.regions.iter_mut().enumerate() {
+            let class = self.layout.regions()[i].class;
+            for (slot, handle) in r.queue.drain(..) {
+                self.arenas[arena as usize].free(acct, slot, handle, class);
             }
         }
-        if let Some(a) = self.caches[cache as usize].arena {
-            self.arenas[a as usize].num_thread_caches -= 1;
-        }
-    }
-
-    // ---- chunk lists ---------------------------------------------------------------------------
-
-    fn list_add(&mut self, arena: u32, list: usize, slot: u32) {
-        let mut list = list;
-        while self.chunk(slot).usage() >= LISTS[list].max_usage {
-            list = LISTS[list].next.expect("q100 takes every usage");
-        }
-        self.list_add0(arena, list, slot);
-    }
-
-    fn list_add0(&mut self, arena: u32, list: usize, slot: u32) {
-        self.chunk_mut(slot).list = list;
-        self.arenas[arena as usize].lists[list].insert(0, slot);
-    }
-
-    fn list_remove(&mut self, arena: u32, list: usize, slot: u32) {
-        let l = &mut self.arenas[arena as usize].lists[list];
-        let pos = l
-            .iter()
-            .position(|s| *s == slot)
-            .expect("chunk in its list");
-        l.remove(pos);
-    }
-
-    /// After a free: moves the chunk back while it is below its list's minimum. `false` = destroy it.
-    fn list_after_free(&mut self, arena: u32, slot: u32) -> bool {
-        let list = self.chunk(slot).list;
-        let usage = self.chunk(slot).usage();
-        if usage >= LISTS[list].min_usage {
-            return true;
-        }
-        self.list_remove(arena, list, slot);
-        let mut prev = LISTS[list].prev;
-        loop {
-            match prev {
-                None => return false,
-                Some(p) if usage < LISTS[p].min_usage => prev = LISTS[p].prev,
-                Some(p) => {
-                    self.list_add0(arena, p, slot);
-                    return true;
-                }
-            }
-        }
-    }
-
-    fn max_capacity(&self, list: usize) -> u64 {
-        let min = LISTS[list].min_usage.max(1);
-        if min == 100 {
-            0
-        } else {
-            self.cfg.chunk_size() * (100 - min as u64) / 100
-        }
-    }
-
-    // ---- chunk allocation ----------------------------------------------------------------------
-
-    /// `PoolChunk.allocate` for `norm`: a run, or a new subpage's first element.
-    fn chunk_allocate(&mut self, arena: u32, slot: u32, norm: u64) -> Option<u64> {
-        if norm >= self.cfg.page_size {
-            let before = self.chunk(slot).touched_bytes;
-            let h = self.chunk_mut(slot).allocate_run(norm);
-            self.touched += self.chunk(slot).touched_bytes - before;
-            return h;
-        }
-        let before = self.chunk(slot).touched_bytes;
-        let page = self.chunk_mut(slot).allocate_subpage_page(norm)?;
-        self.touched += self.chunk(slot).touched_bytes - before;
-        self.pool_mut(arena, norm).insert(0, (slot, page));
-        Some(self.subpage_allocate(arena, (slot, page)))
-    }
-
-    fn pool_mut(&mut self, arena: u32, norm: u64) -> &mut Vec<SubRef> {
-        let a = &mut self.arenas[arena as usize];
-        if norm < 512 {
-            &mut a.tiny_pools[(norm >> 4) as usize]
-        } else {
-            &mut a.small_pools[small_idx(norm)]
-        }
-    }
-
-    /// Takes an element of a pooled subpage; removes the subpage from its pool when full.
-    fn subpage_allocate(&mut self, arena: u32, (slot, page): SubRef) -> u64 {
-        let chunk = self.chunk_mut(slot);
-        let s = chunk.subpages[page as usize]
-            .as_mut()
-            .expect("pooled subpage");
-        let elem = s.allocate().expect("a pooled subpage has a free element");
-        let (full, norm) = (s.num_avail == 0, s.elem_size);
-        let handle = chunk.subpage_handle(page, elem);
-        if full {
-            self.pool_mut(arena, norm).retain(|r| *r != (slot, page));
-        }
-        handle
-    }
-
-    /// `allocateNormal`: the chunk lists in search order, else a new chunk charged to the cap.
-    fn allocate_normal(
-        &mut self,
-        acct: &mut DirectAccounting,
-        arena: u32,
-        norm: u64,
-    ) -> Result<(u32, u64), DirectAllocError> {
-        for list in SEARCH_ORDER {
-            if norm > self.max_capacity(list) {
-                continue;
-            }
-            for i in 0..self.arenas[arena as usize].lists[list].len() {
-                let slot = self.arenas[arena as usize].lists[list][i];
-                if let Some(h) = self.chunk_allocate(arena, slot, norm) {
-                    if self.chunk(slot).usage() >= LISTS[list].max_usage {
-                        self.list_remove(arena, list, slot);
-                        self.list_add(arena, LISTS[list].next.expect("not q100"), slot);
-                    }
-                    return Ok((slot, h));
-                }
-            }
-        }
-        acct.reserve_netty(self.cfg.chunk_size())?;
-        let slot = self.insert_chunk(Chunk::pooled(
-            self.next_seq,
-            arena,
-            self.cfg.page_size,
-            self.cfg.max_order,
-        ));
-        let h = self
-            .chunk_allocate(arena, slot, norm)
-            .expect("a new chunk fits any normal size");
-        self.list_add(arena, 0, slot);
-        Ok((slot, h))
-    }
-
-    fn insert_chunk(&mut self, chunk: Chunk) -> u32 {
-        self.next_seq += 1;
-        self.used_memory += chunk.size;
-        self.touched += chunk.touched_bytes;
-        self.counters.chunks_created += 1;
-        match self.free_slots.pop() {
-            Some(s) => {
-                self.chunks[s as usize] = Some(chunk);
-                s
-            }
-            None => {
-                self.chunks.push(Some(chunk));
-                self.chunks.len() as u32 - 1
-            }
-        }
-    }
-
-    fn destroy_chunk(&mut self, acct: &mut DirectAccounting, slot: u32) {
-        let c = self.chunks[slot as usize].take().expect("live chunk");
-        self.free_slots.push(slot);
-        acct.release_netty(c.size);
-        self.used_memory -= c.size;
-        self.touched -= c.touched_bytes;
-        self.counters.chunks_destroyed += 1;
-    }
-
-    /// `PoolArena.freeChunk`: counts the deallocation (memsim has no finalizer frees, the only
-    /// uncounted kind), returns the memory to the chunk, and destroys an emptied chunk leaving `q000`.
-    fn free_chunk(&mut self, acct: &mut DirectAccounting, slot: u32, handle: u64, class: Class) {
-        let arena = self.chunk(slot).arena;
-        let c = &mut self.arenas[arena as usize].c;
-        match class {
-            Class::Normal => c.deallocations_normal += 1,
-            Class::Small => c.deallocations_small += 1,
-            Class::Tiny => c.deallocations_tiny += 1,
-        }
-        self.chunk_free(arena, slot, handle);
-        if !self.list_after_free(arena, slot) {
-            self.destroy_chunk(acct, slot);
-        }
-    }
-
-    /// `PoolChunk.free`: a subpage element (maybe releasing its page), or a run.
-    fn chunk_free(&mut self, arena: u32, slot: u32, handle: u64) {
-        let id = node_of(handle);
-        let bitmap = bitmap_of(handle);
-        if bitmap != 0 {
-            let chunk = self.chunk_mut(slot);
-            let page = chunk.page_of(id);
-            let s = chunk.subpages[page as usize]
-                .as_mut()
-                .expect("subpage of a live handle");
-            let norm = s.elem_size;
-            match s.free(bitmap & 0x3FFF_FFFF) {
-                SubpageFree::WasFull => {
-                    self.pool_mut(arena, norm).insert(0, (slot, page));
-                    return;
-                }
-                SubpageFree::InUse => return,
-                SubpageFree::Empty => {
-                    let pool = self.pool_mut(arena, norm);
-                    if pool.len() == 1 {
-                        return;
-                    }
-                    pool.retain(|r| *r != (slot, page));
-                    self.chunk_mut(slot).subpages[page as usize]
-                        .as_mut()
-                        .expect("subpage")
-                        .do_not_destroy = false;
-                }
-            }
-        }
-        self.chunk_mut(slot).free_run(id);
+        self.num_thread_caches[arena as usize] -= 1;
     }
 
     // ---- buffers -------------------------------------------------------------------------------
 
     fn push_buf(&mut self, buf: Buf) -> BufHandle {
         self.active += buf.norm;
+        self.counters.allocations += 1;
         match self.free_bufs.pop() {
             Some(i) => {
                 self.bufs[i as usize] = Some(buf);
@@ -734,15 +360,16 @@ impl Netty41Pool {
             // No arenas: an unpooled no-cleaner buffer charged at its exact size.
             acct.reserve_netty(size)
                 .inspect_err(|_| self.counters.failures += 1)?;
-            let slot = self.insert_chunk(Chunk::unpooled(self.next_seq, u32::MAX, size));
-            let seq = self.chunk(slot).seq;
+            let seq = self.next_seq.next_chunk_id();
+            self.unpooled_bytes += size;
+            self.unpooled_created += 1;
             let h = self.push_buf(Buf {
-                chunk: slot,
+                arena: None,
+                slot: 0,
                 handle: 0,
                 norm: size,
                 cache: None,
             });
-            self.counters.allocations += 1;
             return Ok(Some((
                 h,
                 Placement {
@@ -756,66 +383,26 @@ impl Netty41Pool {
         };
         let norm = self.cfg.normalize(size);
         let result = if norm > self.cfg.chunk_size() {
-            acct.reserve_netty(size).map(|()| {
-                let slot = self.insert_chunk(Chunk::unpooled(self.next_seq, arena, size));
-                let a = &mut self.arenas[arena as usize].c;
-                a.active_bytes_huge += size;
-                a.allocations_huge += 1;
-                (slot, 0u64, size)
-            })
+            self.arenas[arena as usize]
+                .allocate_huge(acct, &mut self.next_seq, size)
+                .map(|slot| (slot, 0))
         } else {
-            let class = self.class_of(norm);
+            let class = Class::of(&self.cfg, norm);
             match self.cache_allocate(acct, cache, class, norm) {
-                Some((slot, handle)) => Ok((slot, handle, norm)),
-                None => {
-                    let from_pool = if class == Class::Normal {
-                        None
-                    } else {
-                        let a = &self.arenas[arena as usize];
-                        let pool = if norm < 512 {
-                            &a.tiny_pools[(norm >> 4) as usize]
-                        } else {
-                            &a.small_pools[small_idx(norm)]
-                        };
-                        pool.first().copied()
-                    };
-                    let r = match from_pool {
-                        Some(sub) => Ok((sub.0, self.subpage_allocate(arena, sub))),
-                        None => self.allocate_normal(acct, arena, norm),
-                    };
-                    r.map(|(slot, handle)| {
-                        let c = &mut self.arenas[arena as usize].c;
-                        match class {
-                            Class::Tiny => c.allocations_tiny += 1,
-                            Class::Small => c.allocations_small += 1,
-                            Class::Normal => c.allocations_normal += 1,
-                        }
-                        (slot, handle, norm)
-                    })
-                }
+                Some(hit) => Ok(hit),
+                None => self.arenas[arena as usize].allocate(acct, &mut self.next_seq, norm),
             }
         };
         match result {
-            Ok((slot, handle, norm)) => {
-                let chunk = self.chunk(slot);
-                let placement = Placement {
-                    arena: Some(arena),
-                    chunk: chunk.seq,
-                    offset: if chunk.unpooled {
-                        0
-                    } else {
-                        chunk.offset_of(handle)
-                    },
-                    norm_size: norm,
-                    huge: chunk.unpooled,
-                };
+            Ok((slot, handle)) => {
+                let placement = self.arenas[arena as usize].placement(slot, handle, norm);
                 let h = self.push_buf(Buf {
-                    chunk: slot,
+                    arena: Some(arena),
+                    slot,
                     handle,
                     norm,
                     cache: Some(cache),
                 });
-                self.counters.allocations += 1;
                 Ok(Some((h, placement)))
             }
             Err(e) => {
@@ -834,25 +421,27 @@ impl Netty41Pool {
         self.free_bufs.push(buf.0);
         self.active -= b.norm;
         self.counters.deallocations += 1;
-        let chunk = self.chunk(b.chunk);
-        if chunk.unpooled {
-            let (arena, size) = (chunk.arena, chunk.size);
-            if let Some(a) = self.arenas.get_mut(arena as usize) {
-                a.c.active_bytes_huge -= size;
-                a.c.deallocations_huge += 1;
-            }
-            self.destroy_chunk(acct, b.chunk);
+        let Some(arena) = b.arena else {
+            acct.release_netty(b.norm);
+            self.unpooled_bytes -= b.norm;
+            self.unpooled_destroyed += 1;
+            return;
+        };
+        let a = &mut self.arenas[arena as usize];
+        if a.is_huge(b.slot) {
+            a.free_huge(acct, b.slot);
             return;
         }
-        let class = self.class_of(b.norm);
+        let class = Class::of(&self.cfg, b.norm);
         if let Some(cache) = b.cache
-            && let Some(region) = self.region(cache, class, b.norm)
-            && region.queue.len() < region.size
+            && let Some(i) = self.layout.region_of(class, b.norm)
+            && let Some(region) = self.caches[cache as usize].regions.get_mut(i)
+            && region.queue.len() < region.capacity
         {
-            region.queue.push_back((b.chunk, b.handle));
+            region.queue.push_back((b.slot, b.handle));
             return;
         }
-        self.free_chunk(acct, b.chunk, b.handle, class);
+        self.arenas[arena as usize].free(acct, b.slot, b.handle, class);
     }
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
@@ -884,53 +473,8 @@ impl Netty41Pool {
     pub fn arena_metrics(&self) -> Vec<ArenaMetric> {
         self.arenas
             .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let c = &a.c;
-                let chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)> = LISTS
-                    .iter()
-                    .zip(&a.lists)
-                    .map(|(l, slots)| {
-                        let chunks = slots
-                            .iter()
-                            .map(|s| {
-                                let ch = self.chunk(*s);
-                                ChunkMetric {
-                                    id: ch.seq,
-                                    usage: ch.usage(),
-                                    free_bytes: ch.free_bytes,
-                                }
-                            })
-                            .collect();
-                        (l.name, chunks)
-                    })
-                    .collect();
-                let pooled: u64 = a.lists.iter().flatten().map(|s| self.chunk(*s).size).sum();
-                let active = (c.allocations_tiny + c.allocations_small + c.allocations_huge) as i64
-                    - c.deallocations_huge as i64
-                    + c.allocations_normal as i64
-                    - (c.deallocations_tiny + c.deallocations_small + c.deallocations_normal)
-                        as i64;
-                ArenaMetric {
-                    index: i as u32,
-                    num_thread_caches: a.num_thread_caches,
-                    allocations: [
-                        c.allocations_tiny,
-                        c.allocations_small,
-                        c.allocations_normal,
-                        c.allocations_huge,
-                    ],
-                    deallocations: [
-                        c.deallocations_tiny,
-                        c.deallocations_small,
-                        c.deallocations_normal,
-                        c.deallocations_huge,
-                    ],
-                    active_allocations: active.max(0) as u64,
-                    active_bytes: c.active_bytes_huge + pooled,
-                    chunk_lists,
-                }
-            })
+            .zip(&self.num_thread_caches)
+            .map(|(a, n)| a.metric(*n))
             .collect()
     }
 }
@@ -956,15 +500,17 @@ impl DirectPool for Netty41Pool {
     }
 
     fn usage(&self) -> Usage {
+        let used = self.used_memory();
+        let touched: u64 = self.arenas.iter().map(Arena::touched_bytes).sum();
         Usage {
-            reserved: self.used_memory,
-            committed: self.used_memory,
-            resident: self.touched,
+            reserved: used,
+            committed: used,
+            resident: touched + self.unpooled_bytes,
         }
     }
 
     fn used_memory(&self) -> u64 {
-        self.used_memory
+        self.arenas.iter().map(Arena::chunk_bytes).sum::<u64>() + self.unpooled_bytes
     }
 
     fn active_bytes(&self) -> u64 {
@@ -972,43 +518,43 @@ impl DirectPool for Netty41Pool {
     }
 
     fn counters(&self) -> PoolCounters {
-        self.counters
+        let (created, destroyed) = self
+            .arenas
+            .iter()
+            .map(Arena::chunks_created_destroyed)
+            .fold((0, 0), |(c, d), (c1, d1)| (c + c1, d + d1));
+        PoolCounters {
+            chunks_created: created + self.unpooled_created,
+            chunks_destroyed: destroyed + self.unpooled_destroyed,
+            ..self.counters
+        }
     }
 
     fn check_invariants(&self) -> Result<(), String> {
-        let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
-        let size: u64 = live.iter().map(|c| c.size).sum();
-        let touched: u64 = live.iter().map(|c| c.touched_bytes).sum();
-        if size != self.used_memory || touched != self.touched {
+        for a in &self.arenas {
+            a.check()?;
+        }
+        let live: Vec<&Buf> = self.bufs.iter().flatten().collect();
+        let active: u64 = live.iter().map(|b| b.norm).sum();
+        let unpooled: u64 = live
+            .iter()
+            .filter(|b| b.arena.is_none())
+            .map(|b| b.norm)
+            .sum();
+        if active != self.active || unpooled != self.unpooled_bytes {
             return Err(format!(
-                "pool sums drifted: chunks {size} vs {}, touched {touched} vs {}",
-                self.used_memory, self.touched
+                "buffer sums drifted: live {active} vs {}, unpooled {unpooled} vs {}",
+                self.active, self.unpooled_bytes
             ));
         }
-        for (ai, a) in self.arenas.iter().enumerate() {
-            for (li, list) in a.lists.iter().enumerate() {
-                for s in list {
-                    let c = self.chunk(*s);
-                    if c.list != li || c.arena != ai as u32 || c.unpooled {
-                        return Err(format!(
-                            "chunk {} is in arena {ai} list {li} but says {:?}",
-                            c.seq,
-                            (c.arena, c.list)
-                        ));
-                    }
-                    c.check()?;
-                }
+        for (id, c) in self.caches.iter().enumerate() {
+            if let Some(r) = c.regions.iter().find(|r| r.queue.len() > r.capacity) {
+                return Err(format!(
+                    "thread cache {id} holds {} entries in a region of {}",
+                    r.queue.len(),
+                    r.capacity
+                ));
             }
-        }
-        let listed: usize = self
-            .arenas
-            .iter()
-            .flat_map(|a| a.lists.iter())
-            .map(Vec::len)
-            .sum();
-        let pooled = live.iter().filter(|c| !c.unpooled).count();
-        if listed != pooled {
-            return Err(format!("{pooled} pooled chunks but {listed} listed"));
         }
         Ok(())
     }
