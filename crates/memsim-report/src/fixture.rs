@@ -103,6 +103,8 @@ fn ledger_at(t: f64) -> Ledger {
             resident: 21 * MIB,
         },
     );
+    // Lucene's memory-mapped index files: file-backed, outside NMT.
+    l.set(Account::MappedFiles, Usage::all(64 * MIB));
     l.check_invariants().expect("fixture ledger is consistent");
     l
 }

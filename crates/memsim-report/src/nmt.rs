@@ -241,7 +241,10 @@ mod tests {
         assert_eq!(other.2, kb(folded));
 
         // Total counts NMT-visible accounts only and equals the category sum within rounding.
-        let libs = s.at_peak.get(Account::Libraries);
+        let libs = s
+            .at_peak
+            .get(Account::Libraries)
+            .plus(s.at_peak.get(Account::MappedFiles));
         let total = s.at_peak.total();
         assert_eq!(
             parsed.total,

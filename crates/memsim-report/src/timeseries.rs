@@ -63,10 +63,7 @@ mod tests {
         assert_eq!(header[2], "java_heap_resident_bytes");
         assert!(header.contains(&"page_cache_resident_bytes"));
         assert!(header.contains(&"netty_direct_committed_bytes"));
-        assert_eq!(
-            header[2 * Account::COUNT],
-            "libraries_file_backed_resident_bytes"
-        );
+        assert_eq!(header[2 * Account::COUNT], "mapped_files_resident_bytes");
         assert_eq!(
             header[header.len() - 3..],
             [
