@@ -165,6 +165,9 @@ accounts! {
     Synchronization => "Synchronization", Some(NmtCategory::Synchronization), Anon;
     /// Non-class metaspace (NMT `Metaspace`).
     Metaspace => "Metaspace", Some(NmtCategory::Metaspace), Anon;
+    /// Anonymous native memory NMT does not track: glibc malloc arenas' slack, the C heap of
+    /// libraries, JIT compiler scratch that outlives NMT's arenas. In RSS, invisible to NMT.
+    NativeUntracked => "Native (untracked)", None, Anon;
     /// File-backed pages of libjvm.so, libc and the jimage: in RSS, invisible to NMT.
     Libraries => "Libraries (file-backed)", None, File;
     /// Touched pages of memory-mapped files (`FileChannel.map`, Lucene indexes): in RSS, invisible to NMT.

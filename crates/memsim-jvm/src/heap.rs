@@ -1,19 +1,24 @@
 //! The Java heap: live data, garbage, collections and the committed size between `-Xms` and `-Xmx`.
 //!
-//! **Approximation** (first model, to be calibrated per collector by the HotSpot issue):
+//! **Approximation**, calibrated against JDK 17 with `tools/jvm-calibrate` (docs/calibration.md):
 //! - Objects are either *live* (retained; released explicitly, then they become garbage) or
 //!   *garbage*. A collection reclaims all garbage: the generational hypothesis taken literally.
-//! - A collection runs when an allocation does not fit in the committed heap. Afterwards the heap
-//!   is resized by `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults, the rule Serial and
-//!   Parallel apply after full collections and G1 after full GCs and remark), never outside
-//!   `[Xms, Xmx]`, in steps of the heap alignment (G1 region size). G1's pause-time-driven young
-//!   sizing and `GCTimeRatio` expansion are not modelled.
+//! - New objects go to the young generation's eden. A young collection runs when eden is full.
+//!   Eden is 8/10 of a third of the heap for Serial and Parallel (`NewRatio=2`, `SurvivorRatio=8`);
+//!   G1 starts its young generation at `G1NewSizePercent=5` % of the heap and grows it by a quarter
+//!   per collection up to `G1MaxNewSizePercent=60` % (a stand-in for its pause-time-driven sizing).
+//!   Live data survives to the old generation: with Serial and Parallel it is allocated in eden and
+//!   copied at the next young collection (so it is touched twice); with G1 the calibration workload's
+//!   large live arrays are humongous and go straight to old regions, which memsim applies to all live data.
+//! - When live data and garbage no longer fit the committed heap, a full collection runs and the heap
+//!   is resized by `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside
+//!   `[Xms, Xmx]`, in steps of the heap alignment. G1's and Parallel's adaptive expansion (GC time
+//!   ratio) is not modelled: with `Xms < Xmx` under churn the real heap grows further (docs/calibration.md).
 //! - If the live set plus the allocation cannot fit in `-Xmx` even after collecting, the allocation
 //!   fails with `java.lang.OutOfMemoryError: Java heap space` and nothing is allocated.
-//! - Resident pages: the allocation front touches memory, so resident = the high-water mark of
-//!   `live + garbage` since the last shrink, capped by committed (eden cycling under churn touches
-//!   the whole young generation; measured resident/used 1.0–1.8). `AlwaysPreTouch`: resident = committed.
-//! - JVM startup leaves a few MiB of garbage touched (`STARTUP_BYTES`).
+//! - Resident pages: the high-water mark of eden plus that of the old generation's live data (freed
+//!   regions are reused, so churn does not touch more than eden), capped by committed;
+//!   `AlwaysPreTouch`: resident = committed. JVM startup leaves a few MiB touched (`STARTUP_BYTES`).
 //! - Concurrent marking (G1) is considered to have run once live data exceeded
 //!   `InitiatingHeapOccupancyPercent=45` of the committed heap; it matters to the GC's resident bytes.
 
@@ -24,8 +29,8 @@ const MIN_HEAP_FREE_PERCENT: u64 = 40;
 const MAX_HEAP_FREE_PERCENT: u64 = 70;
 const IHOP_PERCENT: u64 = 45;
 /// What JVM startup (JDK class initialization, the main thread's first objects) leaves touched in the
-/// heap: 2.7–10 MiB used in the idle calibration runs (docs/calibration.md).
-const STARTUP_BYTES: u64 = 4 << 20;
+/// heap: 1.6–2.1 MiB of heap RSS in the idle calibration runs (docs/calibration.md).
+const STARTUP_BYTES: u64 = 2 << 20;
 
 /// What a successful allocation did to the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,6 +63,15 @@ pub struct Heap {
     garbage: u64,
     // Invariant: touched <= committed.
     touched: u64,
+    // Bytes allocated in eden since the last young collection; part of them may be live.
+    eden_used: u64,
+    eden_live: u64,
+    // Live bytes in the old generation, and the high-water marks that make up `touched`.
+    old_live: u64,
+    eden_hw: u64,
+    old_hw: u64,
+    // G1's young generation as a percentage of the heap.
+    young_percent: u64,
     collections: u64,
     marking_ran: bool,
 }
@@ -80,9 +94,47 @@ impl Heap {
             } else {
                 STARTUP_BYTES.min(committed)
             },
+            eden_used: STARTUP_BYTES.min(committed),
+            eden_live: 0,
+            old_live: 0,
+            eden_hw: STARTUP_BYTES.min(committed),
+            old_hw: 0,
+            young_percent: 5,
             collections: 0,
             marking_ran: false,
         }
+    }
+
+    fn eden_capacity(&self) -> u64 {
+        match self.collector {
+            Collector::G1 => self.committed * self.young_percent / 100,
+            Collector::Parallel | Collector::Serial => self.committed / 3 * 8 / 10,
+        }
+        .max(1 << 20)
+    }
+
+    /// A young collection: garbage goes, eden's live data moves to the old generation.
+    fn young_gc(&mut self) {
+        self.collections += 1;
+        self.garbage = 0;
+        self.old_live += self.eden_live;
+        self.eden_live = 0;
+        self.eden_used = 0;
+        if self.collector == Collector::G1 {
+            self.young_percent = (self.young_percent * 5 / 4)
+                .max(self.young_percent + 1)
+                .min(60);
+        }
+    }
+
+    fn update_touched(&mut self) {
+        self.eden_hw = self.eden_hw.max(self.eden_used.min(self.eden_capacity()));
+        self.old_hw = self.old_hw.max(self.old_live);
+        self.touched = if self.pre_touch {
+            self.committed
+        } else {
+            (self.eden_hw + self.old_hw).min(self.committed)
+        };
     }
 
     /// Allocates `bytes`; `live` objects stay until [`Heap::release`], others are garbage at once.
@@ -92,8 +144,8 @@ impl Heap {
     pub fn allocate(&mut self, bytes: u64, live: bool) -> Result<AllocOutcome, HeapSpaceError> {
         let mut outcome = AllocOutcome::default();
         if self.live + self.garbage + bytes > self.committed {
-            self.garbage = 0;
-            self.collections += 1;
+            // A full collection.
+            self.young_gc();
             outcome.collections = 1;
             if self.live + bytes > self.max {
                 return Err(HeapSpaceError { requested: bytes });
@@ -104,19 +156,41 @@ impl Heap {
                 outcome.resized_from = Some(before);
             }
         }
+        let through_eden = !live || self.collector != Collector::G1;
+        if through_eden && self.eden_used + bytes > self.eden_capacity() && self.eden_used > 0 {
+            self.young_gc();
+            outcome.collections = 1;
+        }
         if live {
             self.live += bytes;
+            if through_eden {
+                self.eden_live += bytes;
+            } else {
+                self.old_live += bytes;
+            }
         } else {
             self.garbage += bytes;
         }
-        self.touched = self
-            .touched
-            .max(self.live + self.garbage)
-            .min(self.committed);
+        if through_eden {
+            self.eden_used += bytes;
+        }
+        self.update_touched();
         if self.collector == Collector::G1 && self.live * 100 > self.committed * IHOP_PERCENT {
             self.marking_ran = true;
         }
         Ok(outcome)
+    }
+
+    /// A full collection now (`System.gc()`): garbage goes and the heap is resized around the live set.
+    pub fn full_gc(&mut self) -> AllocOutcome {
+        self.young_gc();
+        let before = self.committed;
+        self.resize_after_gc(self.live);
+        self.update_touched();
+        AllocOutcome {
+            collections: 1,
+            resized_from: (self.committed != before).then_some(before),
+        }
     }
 
     /// Live bytes become garbage (a request finished, a cache entry was dropped).
@@ -124,6 +198,10 @@ impl Heap {
         let bytes = bytes.min(self.live);
         self.live -= bytes;
         self.garbage += bytes;
+        // Released data leaves eden first (the youngest objects die first), then the old generation.
+        let from_eden = bytes.min(self.eden_live);
+        self.eden_live -= from_eden;
+        self.old_live -= (bytes - from_eden).min(self.old_live);
     }
 
     fn resize_after_gc(&mut self, needed: u64) {
@@ -144,6 +222,9 @@ impl Heap {
             self.touched = self.committed;
         } else {
             self.touched = self.touched.min(self.committed);
+            // Uncommitted memory is returned: the high-water marks shrink with it.
+            self.eden_hw = self.eden_hw.min(self.committed);
+            self.old_hw = self.old_hw.min(self.committed - self.eden_hw);
         }
     }
 
@@ -220,7 +301,49 @@ mod tests {
             "1000 MiB of garbage in a 256 MiB heap needs collections, got {gcs}"
         );
         assert_eq!(h.committed(), 256 * MIB);
-        assert_eq!(h.resident(), 256 * MIB);
+        // Churn only touches eden: G1's young generation grew to its 60 % cap.
+        assert!(
+            (256 * MIB * 60 / 100).abs_diff(h.resident()) <= MIB,
+            "{}",
+            h.resident()
+        );
+    }
+
+    #[test]
+    fn generational_collectors_copy_live_data_out_of_eden() {
+        let m = MachineView {
+            ram_bytes: 16 << 30,
+            container_limit_bytes: None,
+            cores: 4,
+        };
+        let flags = |c| JvmFlags {
+            heap_initial: Some(3 << 30),
+            heap_max: Some(3 << 30),
+            collector: Some(c),
+            ..JvmFlags::default()
+        };
+        let mut serial = Heap::new(&Ergonomics::resolve(m, flags(Collector::Serial)));
+        let mut g1 = Heap::new(&Ergonomics::resolve(m, flags(Collector::G1)));
+        for h in [&mut serial, &mut g1] {
+            h.allocate(512 * MIB, true).unwrap();
+            for _ in 0..1000 {
+                h.allocate(MIB, false).unwrap();
+            }
+        }
+        // Serial: eden (8/10 of 1 GiB) was filled, the live data copied to old: both touched.
+        let want: u64 = (3 << 30) / 3 * 8 / 10 + 512 * MIB;
+        assert!(
+            want.abs_diff(serial.resident()) <= MIB,
+            "{}",
+            serial.resident()
+        );
+        // G1: humongous live data in old regions, churn bounded by the young generation.
+        assert!(
+            g1.resident() < serial.resident(),
+            "{} vs {}",
+            g1.resident(),
+            serial.resident()
+        );
     }
 
     #[test]
@@ -243,9 +366,7 @@ mod tests {
         h.allocate(600 * MIB, true).unwrap();
         assert!(h.committed() >= 600 * MIB);
         h.release(600 * MIB);
-        for _ in 0..500 {
-            h.allocate(MIB, false).unwrap();
-        }
+        h.full_gc();
         assert!(
             h.committed() < 600 * MIB,
             "committed {} after the live set vanished",

@@ -76,6 +76,7 @@ const PALETTE: [&str; Account::COUNT] = [
     "#86bcb6", // Module
     "#d4a6c8", // Synchronization
     "#9d7660", // Metaspace
+    "#8c8c8c", // Native (untracked)
     "#d7b5a6", // Libraries (file-backed)
     "#b07aa1", // Mapped files
 ];

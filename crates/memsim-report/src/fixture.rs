@@ -103,6 +103,7 @@ fn ledger_at(t: f64) -> Ledger {
             resident: 21 * MIB,
         },
     );
+    l.set(Account::NativeUntracked, Usage::all(9 * MIB));
     // Lucene's memory-mapped index files: file-backed, outside NMT.
     l.set(Account::MappedFiles, Usage::all(64 * MIB));
     l.check_invariants().expect("fixture ledger is consistent");

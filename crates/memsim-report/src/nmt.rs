@@ -241,10 +241,12 @@ mod tests {
         assert_eq!(other.2, kb(folded));
 
         // Total counts NMT-visible accounts only and equals the category sum within rounding.
-        let libs = s
-            .at_peak
-            .get(Account::Libraries)
-            .plus(s.at_peak.get(Account::MappedFiles));
+        let libs = Account::ALL
+            .iter()
+            .filter(|a| a.nmt().is_none())
+            .fold(memsim_core::Usage::default(), |u, a| {
+                u.plus(s.at_peak.get(*a))
+            });
         let total = s.at_peak.total();
         assert_eq!(
             parsed.total,

@@ -1,0 +1,355 @@
+//! memsim against a real JDK 17: every configuration `tools/jvm-calibrate` measured (committed JSON
+//! under `tools/jvm-calibrate/results/`) becomes a scenario stating the same workload; memsim's
+//! prediction of each NMT category and of RSS is compared with the measurement.
+//!
+//! `UPDATE_EXPECT=1 cargo test --release -p memsim-engine --test calibration` rewrites
+//! `docs/calibration.md`; without it the test checks that file is current, and asserts the
+//! agreement the document claims: every NMT category above 8 MiB (committed) and RSS within ±10 %
+//! for every configuration not listed in `KNOWN_MISSES` (each with its reason).
+
+use memsim_core::{Account, NmtCategory};
+use memsim_engine::{RunOptions, run};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const TOLERANCE: f64 = 0.10;
+const MIB: f64 = 1048576.0;
+
+/// Configurations memsim does not yet predict within ±10 %, with why.
+const KNOWN_MISSES: &[(&str, &str)] = &[
+    (
+        "g1-4g-xms512m-500t-xss256k",
+        "with Xms < Xmx under churn G1 expands the heap by its GC time ratio (to 3.1 GiB here); memsim only sizes by Min/MaxHeapFreeRatio, so heap, GC structures and RSS come out low",
+    ),
+    (
+        "parallel-4g-xms1g-100t",
+        "Parallel's adaptive size policy grows the heap under churn (to 2.2 GiB here); not modelled, as for G1",
+    ),
+    (
+        "serial-4g-200t-xss2m",
+        "RSS 27 % low: Serial's heap RSS (1.2 GiB for 512 MiB live) shows more copying than memsim's one eden fill plus promotion",
+    ),
+    (
+        "g1-1g-20k-hidden",
+        "RSS 20 % low: 20k hidden classes leave more heap and native memory than the per-class fit from ordinary classes",
+    ),
+    (
+        "g1-1g-codecache64m-hot2k",
+        "RSS 16 % low: with a 64 MiB unsegmented code cache the 2000 compiled methods cost more outside NMT than in the segmented fits",
+    ),
+    (
+        "g1-2g-50k-classes-50loaders",
+        "RSS 15 % high: the per-class heap fit (from 10k–40k classes in one loader) over-counts 50k classes in 50 loaders",
+    ),
+    (
+        "sweep-classes10000",
+        "RSS 11 % low: the per-class heap is not linear in the class count (69.7 MiB of heap RSS at 10k classes, 92 at 20k)",
+    ),
+    (
+        "sweep-g1-4g",
+        "RSS 12 % low: idle G1 touches more of its per-region tables at 4g than the 2/512 card-table-and-BOT rule",
+    ),
+];
+
+/// Reported but not judged: NMT's Arena Chunk is the chunk pool of resource arenas, freed by a
+/// periodic cleaner, so it depends on when the measurement falls (the same configuration measured
+/// 3.2, 9.8 and 9.8 MiB on three runs).
+const NOT_JUDGED: &[&str] = &["Arena Chunk"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+fn size(s: &str) -> u64 {
+    memsim_core::ByteSize::parse(s.trim_end_matches("/s"))
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
+        .0
+}
+
+/// The scenario stating the measured configuration.
+fn scenario_for(r: &Value) -> String {
+    let flags: Vec<String> = r["jvm_flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let args: Vec<String> = r["workload_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let ram_kb = r["machine"]["mem_total_kb"].as_u64().unwrap();
+    let cores = r["machine"]["nproc"].as_u64().unwrap();
+    let mut jvm = String::new();
+    let (mut xms, mut xmx) = (None, None);
+    for f in &flags {
+        if let Some(v) = f.strip_prefix("-Xms") {
+            xms = Some(v.to_string());
+        } else if let Some(v) = f.strip_prefix("-Xmx") {
+            xmx = Some(v.to_string());
+        } else if let Some(v) = f.strip_prefix("-Xss") {
+            let _ = writeln!(jvm, "thread_stack = \"{v}\"");
+        } else if f == "-XX:+UseG1GC" {
+            jvm.push_str("gc = \"g1\"\n");
+        } else if f == "-XX:+UseParallelGC" {
+            jvm.push_str("gc = \"parallel\"\n");
+        } else if f == "-XX:+UseSerialGC" {
+            jvm.push_str("gc = \"serial\"\n");
+        } else if f == "-XX:+AlwaysPreTouch" {
+            jvm.push_str("always_pre_touch = true\n");
+        } else if let Some(v) = f.strip_prefix("-XX:MaxDirectMemorySize=") {
+            let _ = writeln!(jvm, "max_direct_memory = \"{v}\"");
+        } else if let Some(v) = f.strip_prefix("-XX:ReservedCodeCacheSize=") {
+            let _ = writeln!(jvm, "reserved_code_cache = \"{v}\"");
+        } else {
+            panic!("{}: flag {f} has no scenario equivalent", r["config"]);
+        }
+    }
+    match (xms, xmx) {
+        (Some(i), Some(m)) => {
+            let _ = writeln!(jvm, "heap = {{ initial = \"{i}\", max = \"{m}\" }}");
+        }
+        (None, Some(m)) => {
+            let _ = writeln!(jvm, "heap = {{ max = \"{m}\" }}");
+        }
+        (Some(i), None) => {
+            let _ = writeln!(jvm, "heap = {{ initial = \"{i}\" }}");
+        }
+        (None, None) => {}
+    }
+    // The JVM measured `setup_ms` of workload setup plus the settle period after READY: setup work
+    // (classes, JIT, buffers, live heap) in a first phase, threads and churn until the measurement.
+    let setup_ms = r["workload_info"]["setup_ms"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        .max(1);
+    let settle_ms = (r["settle"]["samples"].as_array().unwrap().last().unwrap()["t_s"]
+        .as_f64()
+        .unwrap()
+        * 1000.0) as u64;
+    let measure_ms = setup_ms + settle_ms;
+    let mut setup = String::new();
+    let mut phase = String::new();
+    let threads: u64 = arg(&args, "--threads").map_or(0, |v| v.parse().unwrap());
+    let _ = writeln!(phase, "threads = {threads}");
+    // The workload's threads recurse, then park: the 88 KiB shadow-page floor plus their frames
+    // (208 B each, measured) or the bytes asked for.
+    let frames: u64 = arg(&args, "--stack-depth").map_or(0, |v| v.parse().unwrap());
+    let extra = arg(&args, "--stack-bytes").map_or(frames * 208, size);
+    let _ = writeln!(phase, "stack_touched = {}", 88 * 1024 + extra);
+    if let Some(v) = arg(&args, "--live-heap") {
+        let _ = writeln!(setup, "heap_live = \"{v}\"");
+    }
+    if let Some(v) = arg(&args, "--churn") {
+        let _ = writeln!(phase, "heap_churn = \"{}/s\"", size(v));
+    }
+    let classes: u64 = arg(&args, "--classes").map_or(0, |v| v.parse().unwrap());
+    if arg(&args, "--hidden") == Some("true") {
+        let _ = writeln!(setup, "hidden_classes = {classes}");
+    } else if classes > 0 {
+        let _ = writeln!(setup, "classes = {classes}");
+    }
+    if let Some(v) = arg(&args, "--methods-per-class") {
+        let _ = writeln!(setup, "methods_per_class = {v}");
+    }
+    if let Some(v) = arg(&args, "--loaders") {
+        let _ = writeln!(setup, "class_loaders = {v}");
+    }
+    if let Some(v) = arg(&args, "--hot-methods") {
+        let _ = writeln!(setup, "compiled_methods = {v}");
+    }
+    for (flag, key) in [
+        ("--direct", "direct_memory"),
+        ("--unsafe", "unsafe_memory"),
+        ("--mapped", "mapped_files"),
+    ] {
+        if let Some(v) = arg(&args, flag) {
+            let _ = writeln!(setup, "{key} = {}", size(v));
+        }
+    }
+    format!(
+        "[scenario]\nname = \"{name}\"\nduration = \"{total}ms\"\nsample_every = \"10ms\"\n[machine]\nram = {ram}\ncores = {cores}\n[jvm]\n{jvm}\
+         [[phase]]\nname = \"setup\"\nstart = \"0s\"\nduration = \"{setup_ms}ms\"\n{setup}\
+         [[phase]]\nname = \"until measured\"\nstart = \"0s\"\nduration = \"{measure_ms}ms\"\n{phase}",
+        name = r["config"].as_str().unwrap(),
+        ram = ram_kb * 1024,
+        total = measure_ms + 1000,
+    )
+}
+
+struct Row {
+    config: String,
+    cells: Vec<(String, f64, f64)>, // (what, predicted MiB, measured MiB)
+}
+
+fn compare(r: &Value) -> Row {
+    let text = scenario_for(r);
+    let s = memsim_scenario::parse(&text, "calibration.toml")
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.render_plain()));
+    let summary = run(
+        &s,
+        RunOptions {
+            seed: None,
+            check_invariants: true,
+        },
+    );
+    // The measurement instant: the last sample before the measured phase ends (threads still alive).
+    let measure_ns = s.phases[1].end().0;
+    let sample = summary
+        .samples
+        .iter()
+        .rev()
+        .find(|x| x.at.0 < measure_ns)
+        .unwrap();
+    let cats = &r["nmt"]["categories"];
+    let mut cells = Vec::new();
+    for cat in NmtCategory::ALL {
+        let measured = cats[cat.name()]["committed_kb"].as_f64().unwrap_or(0.0) * 1024.0;
+        let predicted: u64 = Account::ALL
+            .iter()
+            .filter(|a| a.nmt() == Some(cat))
+            .map(|a| sample.accounts[a.index()].committed)
+            .sum();
+        if measured > 8.0 * MIB || predicted as f64 > 8.0 * MIB {
+            cells.push((
+                cat.name().to_string(),
+                predicted as f64 / MIB,
+                measured / MIB,
+            ));
+        }
+    }
+    let rss = r["proc_status"]["VmRSS_kb"].as_f64().unwrap() * 1024.0;
+    cells.push((
+        "RSS".into(),
+        sample.resident_total() as f64 / MIB,
+        rss / MIB,
+    ));
+    let file = r["proc_status"]["RssFile_kb"].as_f64().unwrap() * 1024.0;
+    let file_pred: u64 = Account::ALL
+        .iter()
+        .filter(|a| a.backing() == memsim_core::Backing::File)
+        .map(|a| sample.accounts[a.index()].resident)
+        .sum();
+    cells.push(("RssFile".into(), file_pred as f64 / MIB, file / MIB));
+    Row {
+        config: r["config"].as_str().unwrap().to_string(),
+        cells,
+    }
+}
+
+fn within(p: f64, m: f64) -> bool {
+    (p - m).abs() <= TOLERANCE * m
+}
+
+#[test]
+fn memsim_matches_the_real_jvm() {
+    let dir = root().join("tools/jvm-calibrate/results");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 12,
+        "need at least 12 measured configurations"
+    );
+    let rows: Vec<Row> = files
+        .iter()
+        .map(|f| compare(&serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap()))
+        .collect();
+
+    let mut doc = String::from(
+        "# memsim against a real JDK 17\n\n\
+         Generated by `UPDATE_EXPECT=1 cargo test --release -p memsim-engine --test calibration` from the measurements in `tools/jvm-calibrate/results/` (see `tools/jvm-calibrate/README.md` for how they were taken: OpenJDK 17.0.15, 2 CPUs, 24 GiB, NMT summary and `/proc/<pid>/status` after a settle period).\n\
+         Each configuration's JVM flags and workload become a memsim scenario; the table gives memsim's prediction and the measurement, in MiB, of every NMT category whose committed size is over 8 MiB in either, of RSS (`VmRSS`) and of its file-backed part (`RssFile`; judged only when over 8 MiB).\n\
+         A cell is marked ✗ when it is off by more than ±10 %.\n\
+         Arena Chunk is shown but not judged: it is the chunk pool of HotSpot's resource arenas, freed by a periodic cleaner, and the same configuration measured 3.2, 9.8 and 9.8 MiB on three runs.\n\
+         The model's rules and the origin of each constant are in the doc comments of `crates/memsim-jvm/src/*.rs`.\n\n",
+    );
+    let mut misses = Vec::new();
+    for row in &rows {
+        let _ = writeln!(
+            doc,
+            "## {}\n\n| what | memsim MiB | JDK 17 MiB | error |\n| --- | ---: | ---: | ---: |",
+            row.config
+        );
+        for (what, p, m) in &row.cells {
+            let judged = (*m > 8.0 || *p > 8.0) && !NOT_JUDGED.contains(&what.as_str());
+            let ok = !judged || within(*p, *m);
+            let err = if *m > 0.0 {
+                format!("{:+.1} %", (p - m) / m * 100.0)
+            } else {
+                "—".into()
+            };
+            let _ = writeln!(
+                doc,
+                "| {what} | {p:.1} | {m:.1} | {err}{} |",
+                if ok { "" } else { " ✗" }
+            );
+            if !ok {
+                misses.push(format!(
+                    "{}: {what} memsim {p:.1} MiB vs JDK {m:.1} MiB",
+                    row.config
+                ));
+            }
+        }
+        doc.push('\n');
+    }
+    let n_ok = rows
+        .iter()
+        .filter(|r| {
+            !misses
+                .iter()
+                .any(|m| m.starts_with(&format!("{}:", r.config)))
+        })
+        .count();
+    let _ = writeln!(
+        doc,
+        "## Summary\n\n{n_ok} of {} configurations have every judged cell within ±10 %.\n",
+        rows.len()
+    );
+    if !KNOWN_MISSES.is_empty() {
+        doc.push_str("Known misses:\n\n");
+        for (c, why) in KNOWN_MISSES {
+            let _ = writeln!(doc, "- `{c}`: {why}");
+        }
+    }
+    let path = root().join("docs/calibration.md");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let unexpected: Vec<&String> = misses
+        .iter()
+        .filter(|m| {
+            !KNOWN_MISSES
+                .iter()
+                .any(|(c, _)| m.starts_with(&format!("{c}:")))
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "off by more than ±10 %:\n{}",
+        unexpected
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        std::fs::read_to_string(&path).unwrap_or_default() == doc,
+        "docs/calibration.md is stale: rerun with UPDATE_EXPECT=1"
+    );
+}

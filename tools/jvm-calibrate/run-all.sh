@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Measures every configuration below with measure.py (one JVM at a time), then writes
+# results/summary.md with summarize.py.
+#
+#   tools/jvm-calibrate/run-all.sh            # all configurations (~8 minutes on 2 cores)
+#   tools/jvm-calibrate/run-all.sh REGEX      # only the configurations whose name matches REGEX
+#
+# Exit code 1 if any configuration failed (the others are still measured and summarized).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+filter=${1:-.}
+child=
+failed=()
+
+# measure.py kills its JVM on SIGTERM; forward INT/TERM/HUP to it and stop.
+trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; echo "run-all: interrupted" >&2; exit 130' INT TERM HUP
+
+# run NAME [driver options] -- JVM flags -- workload args
+run() {
+  local name=$1
+  shift
+  [[ $name =~ $filter ]] || return 0
+  python3 "$here/measure.py" "$name" "$@" &
+  child=$!
+  wait "$child"
+  local rc=$?
+  child=
+  if [ "$rc" -ne 0 ]; then failed+=("$name"); fi
+}
+
+# --- idle JVMs per collector: the JVM's own threads and fixed categories
+run g1-256m-idle         -- -XX:+UseG1GC -Xms256m -Xmx256m       -- --threads 10
+run parallel-256m-idle   -- -XX:+UseParallelGC -Xms256m -Xmx256m -- --threads 10
+run serial-256m-idle     -- -XX:+UseSerialGC -Xms256m -Xmx256m   -- --threads 10
+run g1-default-heap-idle -- -XX:+UseG1GC                         -- --threads 10
+
+# --- a mid-size service, repeated 3 times for run-to-run spread; and the same with Xss 256k / 2m
+for r in 1 2 3; do
+  run g1-1g-200t-r$r -- -XX:+UseG1GC -Xms1g -Xmx1g -Xss1m \
+    -- --threads 200 --stack-depth 200 --live-heap 256m --churn 32m --classes 5000
+done
+run g1-1g-200t-xss256k -- -XX:+UseG1GC -Xms1g -Xmx1g -Xss256k \
+  -- --threads 200 --stack-depth 200 --live-heap 256m --churn 32m --classes 5000
+run g1-1g-200t-xss2m -- -XX:+UseG1GC -Xms1g -Xmx1g -Xss2m \
+  -- --threads 200 --stack-depth 200 --live-heap 256m --churn 32m --classes 5000
+run g1-1g-200t-depth2000 -- -XX:+UseG1GC -Xms1g -Xmx1g -Xss1m \
+  -- --threads 200 --stack-depth 2000 --live-heap 256m --churn 32m --classes 5000
+
+# --- Parallel with and without 2000 hot methods; the hot one repeated 3 times
+run parallel-2g-100t -- -XX:+UseParallelGC -Xms2g -Xmx2g -Xss2m \
+  -- --threads 100 --stack-depth 2000 --live-heap 512m --churn 64m --classes 5000
+for r in 1 2 3; do
+  run parallel-2g-100t-hot2k-r$r -- -XX:+UseParallelGC -Xms2g -Xmx2g -Xss2m \
+    -- --threads 100 --stack-depth 2000 --live-heap 512m --churn 64m --classes 5000 --hot-methods 2000
+done
+run parallel-4g-xms1g-100t -- -XX:+UseParallelGC -Xms1g -Xmx4g -Xss1m \
+  -- --threads 100 --stack-depth 1000 --live-heap 768m --churn 128m --classes 5000 --loaders 10
+
+# --- Serial
+run serial-512m-xms256m-50t-hidden5k -- -XX:+UseSerialGC -Xms256m -Xmx512m \
+  -- --threads 50 --stack-depth 500 --live-heap 128m --churn 16m --classes 5000 --hidden true
+run serial-4g-200t-xss2m -- -XX:+UseSerialGC -Xms4g -Xmx4g -Xss2m \
+  -- --threads 200 --stack-bytes 1m --live-heap 512m --churn 32m --classes 20000
+
+# --- many threads, classes, loaders, hidden classes
+run g1-256m-500t-xss256k -- -XX:+UseG1GC -Xms256m -Xmx256m -Xss256k -- --threads 500
+run g1-4g-xms512m-500t-xss256k -- -XX:+UseG1GC -Xms512m -Xmx4g -Xss256k \
+  -- --threads 500 --stack-bytes 64k --live-heap 1g --churn 64m --classes 20000 --loaders 20
+run g1-2g-50k-classes-50loaders -- -XX:+UseG1GC -Xms2g -Xmx2g \
+  -- --threads 20 --live-heap 256m --classes 50000 --loaders 50
+run g1-1g-20k-hidden -- -XX:+UseG1GC -Xms1g -Xmx1g -- --threads 20 --classes 20000 --hidden true
+
+# --- native memory outside the heap: direct, Unsafe, mapped files
+run g1-2g-direct1g-unsafe512m -- -XX:+UseG1GC -Xms2g -Xmx2g \
+  -- --threads 50 --stack-depth 200 --live-heap 128m --direct 1g --unsafe 512m
+run g1-1g-direct256m-mapped256m -- -XX:+UseG1GC -Xms1g -Xmx1g \
+  -- --threads 50 --live-heap 128m --direct 256m --unsafe 64m --mapped 256m
+run g1-512m-maxdirect64m-direct100m -- -XX:+UseG1GC -Xms512m -Xmx512m -XX:MaxDirectMemorySize=64m \
+  -- --threads 10 --direct 100m
+
+# --- flags: pre-touch, a small code cache with 2000 hot methods
+run g1-1g-pretouch -- -XX:+UseG1GC -Xms1g -Xmx1g -XX:+AlwaysPreTouch -- --threads 20 --live-heap 128m
+run g1-1g-codecache64m-hot2k -- -XX:+UseG1GC -Xms1g -Xmx1g -XX:ReservedCodeCacheSize=64m \
+  -- --threads 20 --classes 5000 --hot-methods 2000
+
+# --- one-factor sweeps around an idle base (G1, Xms=Xmx=512m, 10 parked threads), fitted in summary.md
+base=(-XX:+UseG1GC -Xms512m -Xmx512m)
+for n in 10 100 250 500; do
+  run sweep-threads$n -- "${base[@]}" -- --threads $n
+done
+for d in 0 1000 4000; do
+  run sweep-t100-depth$d -- "${base[@]}" -- --threads 100 --stack-depth $d
+done
+for c in 0 10000 20000 40000; do
+  run sweep-classes$c -- "${base[@]}" -- --threads 10 --classes $c
+done
+run sweep-classes10000-m2 -- "${base[@]}" -- --threads 10 --classes 10000 --methods-per-class 2
+run sweep-classes10000-m32 -- "${base[@]}" -- --threads 10 --classes 10000 --methods-per-class 32
+run sweep-classes10000-loaders10 -- "${base[@]}" -- --threads 10 --classes 10000 --loaders 10
+run sweep-classes10000-loaders100 -- "${base[@]}" -- --threads 10 --classes 10000 --loaders 100
+run sweep-classes10000-hidden -- "${base[@]}" -- --threads 10 --classes 10000 --hidden true
+for h in 0 500 2000 5000; do
+  run sweep-hot$h -- "${base[@]}" -- --threads 10 --hot-methods $h
+done
+for gc in g1:G1 parallel:Parallel serial:Serial; do
+  for heap in 256m 1g 2g 4g 8g; do
+    run sweep-${gc%%:*}-$heap -- -XX:+Use${gc#*:}GC -Xms$heap -Xmx$heap -- --threads 10
+  done
+done
+run sweep-g1-512m -- -XX:+UseG1GC -Xms512m -Xmx512m -- --threads 10
+run sweep-g1-3g -- -XX:+UseG1GC -Xms3g -Xmx3g -- --threads 10
+
+python3 "$here/summarize.py" || failed+=("summarize.py")
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run-all: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "run-all: all configurations measured; see $here/results/summary.md" >&2
