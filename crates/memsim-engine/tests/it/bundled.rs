@@ -87,3 +87,29 @@ fn same_seed_same_bytes_other_seed_other_run() {
         assert_ne!(a, c, "{name}: the seed changes nothing");
     }
 }
+
+#[test]
+fn neo4j_4g6g_steady_matches_the_real_jvm_run() {
+    // tools/jvm-calibrate/results/neo4j-4g-6g-steady.json: VmRSS 18.5 s after start.
+    let path = format!(
+        "{}/../../tools/jvm-calibrate/results/neo4j-4g-6g-steady.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let measured: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rss = measured["proc_status"]["VmRSS_kb"].as_u64().unwrap() * 1024;
+    let r = run_checked(&bundled("neo4j-4g6g-steady.toml"));
+    let at = r
+        .samples
+        .iter()
+        .find(|s| s.at.0 == 18_500_000_000)
+        .expect("a sample at 18.5 s");
+    let predicted = at.resident_total();
+    assert!(
+        predicted.abs_diff(rss) * 10 <= rss,
+        "memsim {} MiB vs the real JVM's {} MiB",
+        predicted >> 20,
+        rss >> 20
+    );
+    assert_eq!(r.verdict, Verdict::Fits);
+}
