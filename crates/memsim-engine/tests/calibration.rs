@@ -356,3 +356,55 @@ fn memsim_matches_the_real_jvm() {
         "docs/calibration.md is stale: rerun with UPDATE_EXPECT=1"
     );
 }
+
+/// A few small configurations measured now, on this machine's JDK 17 (CI installs it), compared the
+/// same way. Fails loudly without java or python3: the comparison is the point.
+#[test]
+fn small_configurations_measured_live_match() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("calibration-live");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let configs: &[(&str, &str, &str)] = &[
+        (
+            "live-g1-256m-50t",
+            "-XX:+UseG1GC -Xms256m -Xmx256m",
+            "--threads 50 --stack-depth 300 --classes 2000",
+        ),
+        (
+            "live-parallel-512m-direct",
+            "-XX:+UseParallelGC -Xms512m -Xmx512m",
+            "--threads 20 --direct 64m --unsafe 32m --mapped 32m",
+        ),
+    ];
+    for (name, flags, args) in configs {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(root().join("tools/jvm-calibrate/measure.py"))
+            .args([*name, "--results", out.to_str().unwrap(), "--"])
+            .args(flags.split_whitespace())
+            .arg("--")
+            .args(args.split_whitespace())
+            .current_dir(root());
+        let status = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed for the live calibration: {e}"));
+        assert!(
+            status.status.success(),
+            "measuring {name} failed (is a JDK 17 installed? `apt-get install -y openjdk-17-jdk-headless`):\n{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let r: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let row = compare(&r);
+        let bad: Vec<String> = row
+            .cells
+            .iter()
+            .filter(|(what, p, m)| {
+                (*m > 8.0 || *p > 8.0) && !NOT_JUDGED.contains(&what.as_str()) && !within(*p, *m)
+            })
+            .map(|(what, p, m)| format!("{what}: memsim {p:.1} MiB vs JDK {m:.1} MiB"))
+            .collect();
+        assert!(bad.is_empty(), "{name} measured live:\n{}", bad.join("\n"));
+    }
+}
