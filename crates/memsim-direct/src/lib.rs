@@ -49,6 +49,32 @@ pub enum SizeKind {
     Huge,
 }
 
+/// Netty 4.1.48's `PoolArena.normalizeCapacity` (no alignment): a request of a chunk or more is
+/// kept as is, one of 512 bytes or more rounds up to a power of two, a smaller one to a multiple of 16.
+pub fn normalize_capacity(req: u64, chunk_size: u64) -> u64 {
+    if req >= chunk_size {
+        req
+    } else if req >= 512 {
+        req.next_power_of_two()
+    } else {
+        req.div_ceil(16) * 16
+    }
+}
+
+/// Netty 4.1.48's size kind of a request, by its normalized size.
+pub fn size_kind(req: u64, page_size: u64, chunk_size: u64) -> SizeKind {
+    let norm = normalize_capacity(req, chunk_size);
+    if norm > chunk_size {
+        SizeKind::Huge
+    } else if norm >= page_size {
+        SizeKind::Normal
+    } else if norm >= 512 {
+        SizeKind::Small
+    } else {
+        SizeKind::Tiny
+    }
+}
+
 /// Counters a pool keeps, with Netty's metric names where they exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PoolCounters {

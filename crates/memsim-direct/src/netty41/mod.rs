@@ -88,27 +88,12 @@ impl Netty41Config {
 
     /// `PoolArena.normalizeCapacity` (no alignment).
     pub fn normalize(&self, req: u64) -> u64 {
-        if req >= self.chunk_size() {
-            req
-        } else if req >= 512 {
-            req.next_power_of_two()
-        } else {
-            req.div_ceil(16) * 16
-        }
+        crate::normalize_capacity(req, self.chunk_size())
     }
 
     /// The size kind of a request.
     pub fn kind(&self, req: u64) -> SizeKind {
-        let norm = self.normalize(req);
-        if norm > self.chunk_size() {
-            SizeKind::Huge
-        } else if norm >= self.page_size {
-            SizeKind::Normal
-        } else if norm >= 512 {
-            SizeKind::Small
-        } else {
-            SizeKind::Tiny
-        }
+        crate::size_kind(req, self.page_size, self.chunk_size())
     }
 }
 
