@@ -69,6 +69,25 @@ const PHASE_KEYS: &[&str] = &[
 ];
 const REQUEST_KEYS: &[&str] = &["rate", "buffer", "hold", "heap", "direct"];
 
+/// Every key the parser accepts, as `(table, key)` (`heap` for `jvm.heap`'s keys), so that
+/// documentation and tooling can be checked against the parser itself.
+pub fn known_keys() -> Vec<(&'static str, &'static str)> {
+    let tables: [(&'static str, &[&'static str]); 8] = [
+        ("scenario", SCENARIO_KEYS),
+        ("machine", MACHINE_KEYS),
+        ("jvm", JVM_KEYS),
+        ("heap", HEAP_KEYS),
+        ("netty", NETTY_KEYS),
+        ("page_cache", PAGE_CACHE_KEYS),
+        ("phase", PHASE_KEYS),
+        ("requests", REQUEST_KEYS),
+    ];
+    tables
+        .iter()
+        .flat_map(|(t, keys)| keys.iter().map(move |k| (*t, *k)))
+        .collect()
+}
+
 /// Default `[scenario] seed`.
 const DEFAULT_SEED: u64 = 1;
 /// Default `[scenario] sample_every`.
@@ -362,6 +381,22 @@ fn round_up_duration(d: SimDuration) -> SimDuration {
 }
 
 /// A size key that must not be zero.
+/// Reads an integer `key`, reporting it (and returning `None`) when it is above `max`.
+fn uint_at_most(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, key: &str, max: u64) -> Option<u64> {
+    let (n, span) = t.read(cx, key, Ctx::uint)?;
+    if n > max {
+        let path = t.key_path(key);
+        cx.err(
+            &path,
+            span,
+            format!("`{path}` is {n}; it must be at most {max}"),
+            None,
+        );
+        return None;
+    }
+    Some(n)
+}
+
 fn nonzero_size(
     cx: &mut Ctx<'_>,
     t: &Tab<'_, '_>,
@@ -931,18 +966,8 @@ fn read_phase(
     if let Some((v, _)) = t.read(cx, "heap_churn", Ctx::byte_rate) {
         p.heap_churn_per_sec = v;
     }
-    if let Some((n, span)) = t.read(cx, "classes", Ctx::uint) {
-        if n > MAX_CLASSES {
-            let path = t.key_path("classes");
-            cx.err(
-                &path,
-                span,
-                format!("`{path}` is {n}; it must be at most {MAX_CLASSES}"),
-                None,
-            );
-        } else {
-            p.classes = n;
-        }
+    if let Some(n) = uint_at_most(cx, t, "classes", MAX_CLASSES) {
+        p.classes = n;
     }
     if let Some((n, span)) = t.read(cx, "methods_per_class", Ctx::uint) {
         if n == 0 || n > MAX_METHODS_PER_CLASS {
@@ -962,25 +987,11 @@ fn read_phase(
     if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {
         p.compiled_methods = n;
     }
-    for (key, max) in [
-        ("class_loaders", MAX_CLASSES),
-        ("hidden_classes", MAX_CLASSES),
-    ] {
-        if let Some((n, span)) = t.read(cx, key, Ctx::uint) {
-            if n > max {
-                let path = t.key_path(key);
-                cx.err(
-                    &path,
-                    span,
-                    format!("`{path}` is {n}; it must be at most {max}"),
-                    None,
-                );
-            } else if key == "class_loaders" {
-                p.class_loaders = n;
-            } else {
-                p.hidden_classes = n;
-            }
-        }
+    if let Some(n) = uint_at_most(cx, t, "class_loaders", MAX_CLASSES) {
+        p.class_loaders = n;
+    }
+    if let Some(n) = uint_at_most(cx, t, "hidden_classes", MAX_CLASSES) {
+        p.hidden_classes = n;
     }
     if let Some((v, _)) = t.read(cx, "direct_memory", Ctx::size) {
         p.direct_memory = v;

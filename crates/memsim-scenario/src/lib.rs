@@ -13,6 +13,7 @@ mod reader;
 mod suggest;
 mod syntax;
 
+pub use build::known_keys;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 

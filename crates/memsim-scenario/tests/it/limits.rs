@@ -281,6 +281,20 @@ fn phase_counts() {
     let e = one(&phase("classes = 10000001"), "phase[0].classes", 9, 11);
     assert!(e.message().contains("at most 10000000"), "{e}");
     let e = one(
+        &phase("class_loaders = 10000001"),
+        "phase[0].class_loaders",
+        9,
+        17,
+    );
+    assert!(e.message().contains("at most 10000000"), "{e}");
+    let e = one(
+        &phase("hidden_classes = 10000001"),
+        "phase[0].hidden_classes",
+        9,
+        18,
+    );
+    assert!(e.message().contains("at most 10000000"), "{e}");
+    let e = one(
         &phase("methods_per_class = 0"),
         "phase[0].methods_per_class",
         9,
