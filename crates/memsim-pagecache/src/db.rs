@@ -418,6 +418,9 @@ pub struct DbReport {
     pub page_cache: CacheMetrics,
     /// Page-cache memory.
     pub page_cache_usage: Usage,
+    /// Store data outside the modelled record stores that [`Database::warm`] has read (not in
+    /// `store_bytes`).
+    pub warmed_bytes: u64,
 }
 
 impl DbReport {
@@ -541,7 +544,12 @@ pub struct Database {
     txs_since_checkpoint: u64,
     log_bytes_since_checkpoint: u64,
     events: Vec<DbEvent>,
+    // Store data outside the modelled record stores, read by `warm` (mapped on first use).
+    warm_file: Option<PagedFile>,
 }
+
+/// The file id of the store data [`Database::warm`] reads: after every record store's.
+const WARM_FILE: FileId = FileId(StoreKind::ALL.len() as u32);
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -590,6 +598,7 @@ impl Database {
             txs_since_checkpoint: 0,
             log_bytes_since_checkpoint: 0,
             events: Vec::new(),
+            warm_file: None,
         })
     }
 
@@ -1183,6 +1192,84 @@ impl Database {
         }
     }
 
+    /// Reads `bytes` (rounded up to whole pages) of store data not read before and not modelled
+    /// record by record (a database that existed before the run: the engine's `page_cache_touch`):
+    /// each page is pinned once, so every pin faults, and once the cache is full every fault evicts.
+    pub fn warm(&mut self, now: SimTime, bytes: u64) -> PinRun {
+        let before = self.cache.metrics();
+        let file = match &self.warm_file {
+            Some(f) => f.clone(),
+            None => {
+                let f = self
+                    .cache
+                    .map_file(WARM_FILE, PAGE_BYTES)
+                    .expect("a page-sized file maps");
+                self.warm_file = Some(f.clone());
+                f
+            }
+        };
+        let first = file.n_pages();
+        let n = bytes.div_ceil(PAGE_BYTES);
+        file.grow_to(first + n);
+        for page in first..first + n {
+            let pin = self
+                .cache
+                .pin(&file, page, PinMode::Read)
+                .expect("a single unpinned-at-rest pin always succeeds");
+            self.cache.unpin(pin);
+        }
+        let d = self.cache.metrics().since(&before);
+        self.storm_check(now, &before);
+        PinRun {
+            pins: d.pins,
+            hits: d.hits,
+            faults: d.faults,
+            evictions: d.evictions,
+            flushes: d.flushes,
+        }
+    }
+
+    /// Updates nodes in one transaction (`MATCH (n) WHERE id(n) IN $ids SET n.p = $v`): for each, its
+    /// first property record is rewritten (or, for a node without properties, its node record).
+    ///
+    /// # Errors
+    /// [`DbError::NoSuchNode`] for a node that does not exist (nothing is changed);
+    /// [`DbError::Terminated`] when the state exceeds `db.memory.transaction.max`.
+    pub fn update_nodes(&mut self, now: SimTime, ids: &[u64]) -> Result<TxSummary, DbError> {
+        let costs = self.config.tx_state_costs;
+        let mut acct = TxAccount::default();
+        let mut targets = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let node = self.node(id).ok_or(DbError::NoSuchNode(id))?;
+            match node.props.records.first() {
+                Some(&(record, blocks, longs)) => {
+                    acct.add(
+                        RecordChange {
+                            kind: StoreKind::Property,
+                            op: ChangeOp::Update,
+                            blocks,
+                            payload: longs,
+                        },
+                        &costs,
+                    );
+                    targets.push((StoreKind::Property, record));
+                }
+                None => {
+                    acct.plain(StoreKind::Node, ChangeOp::Update, &costs);
+                    targets.push((StoreKind::Node, id));
+                }
+            }
+        }
+        self.check_memory(now, &acct)?;
+        let before = self.cache.metrics();
+        for (kind, id) in targets {
+            self.touch(kind, id, PinMode::Write);
+        }
+        let summary = self.commit(now, acct, BTreeMap::new());
+        self.storm_check(now, &before);
+        Ok(summary)
+    }
+
     /// Reads a working set: `n_reads` lookups of nodes drawn uniformly from the first `n_nodes` node
     /// ids (below the high-water mark), each pinning the node's page and, for a live node, the pages
     /// of its property records. The hit ratio follows the working set's pages against the cache.
@@ -1419,6 +1506,10 @@ impl Database {
             last_checkpoint_tx_id: self.log.last_checkpoint_tx_id(),
             page_cache: self.cache.metrics(),
             page_cache_usage: self.cache.usage(),
+            warmed_bytes: self
+                .warm_file
+                .as_ref()
+                .map_or(0, |f| f.n_pages() * PAGE_BYTES),
         }
     }
 
@@ -1609,6 +1700,59 @@ mod tests {
         // keep_none keeps the newest non-empty file: the current one, or the last rotated one if the
         // current file holds no transaction yet.
         assert!(d.report().tx_log_files <= 2);
+        d.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn warm_faults_new_pages_and_fills_the_cache() {
+        let mut cfg = DatabaseConfig::new(PAGE_BYTES * 128);
+        cfg.page_cache.grab_bytes = PAGE_BYTES * 16;
+        let mut d = Database::new(cfg).unwrap();
+        let t = SimTime::ZERO;
+        let run = d.warm(t, 100 * PAGE_BYTES - 1);
+        assert_eq!((run.pins, run.faults, run.hits), (100, 100, 0));
+        assert_eq!(d.page_cache().buffer_bytes(), 112 * PAGE_BYTES, "7 grabs");
+        let run = d.warm(t, 100 * PAGE_BYTES);
+        assert_eq!(run.faults, 100);
+        assert!(run.evictions >= 72, "{run:?}");
+        assert_eq!(d.page_cache().buffer_bytes(), 128 * PAGE_BYTES);
+        let r = d.report();
+        assert_eq!(r.warmed_bytes, 200 * PAGE_BYTES);
+        assert_eq!(r.store_bytes, Database::new(cfg).unwrap().report().store_bytes);
+        d.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn updates_rewrite_property_records_and_log_them() {
+        let mut d = db();
+        let t = SimTime::ZERO;
+        d.create_nodes(t, 100, 1, 1).unwrap();
+        d.create_nodes(t, 10, 1, 0).unwrap();
+        d.checkpoint(t);
+        let before = d.report();
+        let s = d.update_nodes(t, &[0, 1, 105]).unwrap();
+        assert_eq!(s.records_changed, 3);
+        let after = d.report();
+        assert_eq!(after.store_bytes, before.store_bytes, "updates write in place");
+        let prop = command_bytes(&RecordChange {
+            kind: StoreKind::Property,
+            op: ChangeOp::Update,
+            blocks: 1,
+            payload: 1,
+        });
+        let node = command_bytes(&RecordChange::plain(StoreKind::Node, ChangeOp::Update));
+        assert_eq!((prop, node), (97, 71));
+        assert_eq!(
+            s.log_bytes,
+            2 * prop + node + crate::txlog::START_ENTRY_BYTES + crate::txlog::COMMIT_ENTRY_BYTES
+        );
+        assert_eq!(after.tx_log_bytes - before.tx_log_bytes, s.log_bytes);
+        assert_eq!(d.update_nodes(t, &[500]), Err(DbError::NoSuchNode(500)));
+        let cp = d.checkpoint(t);
+        assert!(matches!(
+            cp.kind,
+            DbEventKind::CheckpointCompleted { pages_flushed, .. } if pages_flushed == 2
+        ));
         d.check_invariants().unwrap();
     }
 
