@@ -27,6 +27,20 @@ pub enum EventKind {
     OomKilled,
     /// The engine stopped the run early (its `max_events` budget ran out).
     SimulationStopped,
+    /// The database began a checkpoint (debug.log's `checkpoint started...`).
+    CheckpointStarted,
+    /// The database completed a checkpoint (with its duration).
+    CheckpointCompleted,
+    /// The current transaction-log file was rotated.
+    LogRotated,
+    /// Transaction-log files were pruned after a checkpoint.
+    LogsPruned,
+    /// One database operation turned the whole page cache over.
+    EvictionStorm,
+    /// A transaction was terminated (over its memory limit) and rolled back; the database goes on.
+    TransactionTerminated,
+    /// The store was compacted by copy (`neo4j-admin database copy`).
+    StoreCopied,
 }
 
 impl EventKind {
@@ -44,6 +58,13 @@ impl EventKind {
             EventKind::PageCacheFull => "page_cache_full",
             EventKind::OomKilled => "oom_killed",
             EventKind::SimulationStopped => "simulation_stopped",
+            EventKind::CheckpointStarted => "checkpoint_started",
+            EventKind::CheckpointCompleted => "checkpoint_completed",
+            EventKind::LogRotated => "log_rotated",
+            EventKind::LogsPruned => "logs_pruned",
+            EventKind::EvictionStorm => "eviction_storm",
+            EventKind::TransactionTerminated => "transaction_terminated",
+            EventKind::StoreCopied => "store_copied",
         }
     }
 
@@ -56,6 +77,7 @@ impl EventKind {
                 | EventKind::CodeCacheFull
                 | EventKind::OomKilled
                 | EventKind::SimulationStopped
+                | EventKind::TransactionTerminated
         )
     }
 }

@@ -5,6 +5,7 @@
 //! distributions, and the [`RunSummary`] that renderers turn into reports.
 #![deny(missing_docs)]
 
+pub mod database;
 pub mod event;
 pub mod ledger;
 pub mod rng;
@@ -12,6 +13,7 @@ pub mod size;
 pub mod summary;
 pub mod time;
 
+pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot};
 pub use event::{Event, EventKind};
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
 pub use rng::{Dist, SimRng};

@@ -2,6 +2,7 @@
 //!
 //! Renderers see only this, never a model's internals (an architecture invariant).
 
+use crate::database::DatabaseRun;
 use crate::event::Event;
 use crate::ledger::{Account, Ledger, Usage};
 use crate::time::{SimDuration, SimTime};
@@ -83,6 +84,8 @@ pub struct RunSummary {
     pub parameters: Vec<(String, String)>,
     /// Counters from the models (`requests_completed`, `gc_cycles`, …), as `(name, value)` pairs.
     pub counters: Vec<(String, u64)>,
+    /// The database behind the page cache, when the scenario has one.
+    pub database: Option<DatabaseRun>,
 }
 
 impl RunSummary {

@@ -1,5 +1,7 @@
 //! The simulated process and its event loop.
 
+mod db;
+
 use crate::{RunOptions, WORK_TICK};
 use memsim_core::{
     Account, ByteSize, Event, EventKind, Ledger, RunSummary, Sample, SimDuration, SimRng, SimTime,
@@ -11,7 +13,6 @@ use memsim_direct::{
     ThreadKey,
 };
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
-use memsim_pagecache::PageCache;
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -70,6 +71,10 @@ enum Ev {
     /// The chunk pool's cleaner has freed what class loading left (5 s after the loading phase).
     LoadingCooled,
     Sample,
+    /// The next transaction of a phase's database operation.
+    DbTx(u32),
+    /// The database's background work (evictor, checkpoint policy).
+    DbTick,
 }
 
 /// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner).
@@ -120,7 +125,7 @@ pub(crate) struct World<'s> {
     // Bytes of `Unsafe.allocateMemory` (NMT Other) and of mapped files touched (file-backed RSS).
     unsafe_memory: u64,
     mapped_files: u64,
-    page_cache: Option<PageCache>,
+    db: Option<db::DbState>,
     ledger: Ledger,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
@@ -200,12 +205,14 @@ impl<'s> World<'s> {
                 n_arenas,
             })),
         };
-        let page_cache =
-            s.page_cache.as_ref().map(|pc| {
-                PageCache::new(pc.size.unwrap_or_else(|| {
-                    memsim_pagecache::default_size(s.machine.ram, ergo.heap_max)
-                }))
-            });
+        let db = s.has_database().then(|| {
+            let size = s
+                .page_cache
+                .as_ref()
+                .and_then(|pc| pc.size)
+                .unwrap_or_else(|| memsim_pagecache::default_size(s.machine.ram, ergo.heap_max));
+            db::DbState::new(s, size)
+        });
         let mut w = World {
             s,
             options,
@@ -226,7 +233,7 @@ impl<'s> World<'s> {
             jdk_direct: Usage::default(),
             unsafe_memory: 0,
             mapped_files: 0,
-            page_cache,
+            db,
             ledger: Ledger::new(),
             requests: Vec::new(),
             free_requests: Vec::new(),
@@ -260,6 +267,9 @@ impl<'s> World<'s> {
             w.schedule(p.start, Ev::PhaseStart(i as u32));
         }
         w.schedule(SimTime::ZERO, Ev::Sample);
+        if w.db.is_some() && db::DbState::needs_tick(s) {
+            w.schedule(SimTime::ZERO.after(db::DB_TICK), Ev::DbTick);
+        }
         w
     }
 
@@ -330,6 +340,8 @@ impl<'s> World<'s> {
                     self.schedule(next, Ev::Sample);
                 }
             }
+            Ev::DbTx(p) => self.db_tx(p),
+            Ev::DbTick => self.db_tick(),
         }
     }
 
@@ -362,6 +374,7 @@ impl<'s> World<'s> {
         if phase.requests.is_some() {
             self.schedule_arrival(p);
         }
+        self.db_phase_start(p);
         if phase.heap_live
             + phase.heap_churn_per_sec
             + phase.classes
@@ -372,6 +385,10 @@ impl<'s> World<'s> {
             + phase.unsafe_memory
             + phase.mapped_files
             > 0
+            || matches!(
+                phase.db.as_ref().map(|d| &d.op),
+                Some(memsim_scenario::DbOp::Read { .. })
+            )
         {
             self.schedule(self.now.after(WORK_TICK.min(phase.duration)), Ev::Work(p));
         }
@@ -395,6 +412,7 @@ impl<'s> World<'s> {
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(false);
         }
+        self.db_phase_end(p);
         self.log(
             EventKind::PhaseEnded,
             format!("phase \"{}\" ended", phase.name),
@@ -607,16 +625,11 @@ impl<'s> World<'s> {
         }
         self.phases[p as usize].done_compiled += compiled;
         if touch > 0 {
-            if let Some(pc) = self.page_cache.as_mut()
-                && pc.fault(touch)
-            {
-                let size = pc.max_bytes();
-                self.log(
-                    EventKind::PageCacheFull,
-                    format!("page cache warm: all {} allocated", ByteSize(size)),
-                );
-            }
+            self.db_warm(touch);
             self.phases[p as usize].done_touch += touch;
+        }
+        if let Some(memsim_scenario::DbOp::Read { reads, .. }) = phase.db.as_ref().map(|d| &d.op) {
+            self.db_reads(p, frac(*reads));
         }
         self.native_work(p);
         let next = self.now.after(WORK_TICK);
@@ -681,9 +694,7 @@ impl<'s> World<'s> {
         self.ledger.set(Account::JdkDirect, self.jdk_direct);
         self.ledger.set(
             Account::PageCache,
-            self.page_cache
-                .as_ref()
-                .map_or(Usage::default(), PageCache::usage),
+            self.db.as_ref().map_or(Usage::default(), db::DbState::usage),
         );
         self.ledger
             .set(Account::Other, Usage::all(self.unsafe_memory));
@@ -755,10 +766,15 @@ impl<'s> World<'s> {
             at: self.now,
             accounts: *self.ledger.accounts(),
         });
+        if let Some(st) = self.db.as_mut() {
+            let snapshot = st.snapshot(self.now);
+            st.samples.push(snapshot);
+        }
     }
 
     fn finish(self) -> RunSummary {
         let s = self.s;
+        let ended_at = self.now;
         let e = *self.jvm.ergonomics();
         let mut configured_terms = vec![(
             if s.jvm.heap_max.is_some() {
@@ -769,7 +785,7 @@ impl<'s> World<'s> {
             e.heap_max,
         )];
         let mut configured_accounts = vec![Account::JavaHeap];
-        if let Some(pc) = &self.page_cache {
+        if let Some(st) = &self.db {
             let explicit = s.page_cache.as_ref().is_some_and(|c| c.size.is_some());
             configured_terms.push((
                 if explicit {
@@ -778,7 +794,7 @@ impl<'s> World<'s> {
                     "page cache (default)"
                 }
                 .to_string(),
-                pc.max_bytes(),
+                st.page_cache_bytes(),
             ));
             configured_accounts.push(Account::PageCache);
         }
@@ -842,15 +858,15 @@ impl<'s> World<'s> {
             ),
             (
                 "page_cache_size".to_string(),
-                self.page_cache
+                self.db
                     .as_ref()
-                    .map_or(0, PageCache::max_bytes)
+                    .map_or(0, db::DbState::page_cache_bytes)
                     .to_string(),
             ),
             ("limit".to_string(), self.limit.bytes.to_string()),
         ];
         let pc = self.pool.counters();
-        let counters = vec![
+        let mut counters = vec![
             (
                 "requests_started".to_string(),
                 self.counters.requests_started,
@@ -883,9 +899,28 @@ impl<'s> World<'s> {
             ("netty_active_bytes".to_string(), self.pool.active_bytes()),
             (
                 "page_cache_faults".to_string(),
-                self.page_cache.as_ref().map_or(0, PageCache::faults),
+                self.db
+                    .as_ref()
+                    .map_or(0, |st| st.db.page_cache().metrics().faults),
             ),
         ];
+        if let Some(st) = &self.db
+            && db::DbState::needs_tick(s)
+        {
+            let m = st.db.page_cache().metrics();
+            counters.extend([
+                ("page_cache_hits".to_string(), m.hits),
+                ("page_cache_pins".to_string(), m.pins),
+                ("page_cache_evictions".to_string(), m.evictions),
+                ("page_cache_flushes".to_string(), m.flushes),
+                (
+                    "db_last_tx_id".to_string(),
+                    st.db.tx_log().last_tx_id(),
+                ),
+                ("db_operations_skipped".to_string(), st.skipped),
+                ("db_tx_state_heap_oom".to_string(), st.tx_state_oom),
+            ]);
+        }
         RunSummary {
             scenario: s.name.clone(),
             seed: self.seed,
@@ -899,12 +934,13 @@ impl<'s> World<'s> {
             peak_at: self.peak_at,
             at_peak: self.at_peak,
             duration: s.duration,
-            ended_at: self.now,
+            ended_at,
             events: self.events,
             samples: self.samples,
             n_events: self.n_events,
             parameters,
             counters,
+            database: self.db.map(|st| st.finish(ended_at)),
         }
     }
 }

@@ -208,6 +208,7 @@ pub(crate) fn oom_run() -> RunSummary {
             ("gc_cycles".to_string(), 412),
             ("full_gcs".to_string(), 1),
         ],
+        database: None,
     }
 }
 

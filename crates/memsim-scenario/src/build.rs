@@ -18,7 +18,15 @@ const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 const GIB: u64 = 1024 * MIB;
 
-const TOP_KEYS: &[&str] = &["scenario", "machine", "jvm", "netty", "page_cache", "phase"];
+const TOP_KEYS: &[&str] = &[
+    "scenario",
+    "machine",
+    "jvm",
+    "netty",
+    "page_cache",
+    "database",
+    "phase",
+];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
     "description",
@@ -66,13 +74,14 @@ const PHASE_KEYS: &[&str] = &[
     "unsafe_memory",
     "mapped_files",
     "requests",
+    "db",
 ];
 const REQUEST_KEYS: &[&str] = &["rate", "buffer", "hold", "heap", "direct"];
 
 /// Every key the parser accepts, as `(table, key)` (`heap` for `jvm.heap`'s keys), so that
 /// documentation and tooling can be checked against the parser itself.
 pub fn known_keys() -> Vec<(&'static str, &'static str)> {
-    let tables: [(&'static str, &[&'static str]); 8] = [
+    let tables: [(&'static str, &[&'static str]); 10] = [
         ("scenario", SCENARIO_KEYS),
         ("machine", MACHINE_KEYS),
         ("jvm", JVM_KEYS),
@@ -81,6 +90,8 @@ pub fn known_keys() -> Vec<(&'static str, &'static str)> {
         ("page_cache", PAGE_CACHE_KEYS),
         ("phase", PHASE_KEYS),
         ("requests", REQUEST_KEYS),
+        ("database", crate::database::DATABASE_KEYS),
+        ("db", crate::database::DB_OP_KEYS),
     ];
     tables
         .iter()
@@ -205,8 +216,10 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
     let jvm = read_jvm(&mut cx, &root);
     let netty = read_netty(&mut cx, &root);
     let page_cache = read_page_cache(&mut cx, &root);
-    // A `[page_cache]` that is present but malformed was reported already: don't blame the phases too.
-    let has_page_cache = root.get("page_cache").is_some();
+    let database = crate::database::read_database(&mut cx, &root);
+    // A `[page_cache]` or `[database]` that is present but malformed was reported already: don't
+    // blame the phases too.
+    let has_page_cache = root.get("page_cache").is_some() || root.get("database").is_some();
     let phases = read_phases(&mut cx, &root, &head, &jvm, has_page_cache);
 
     if !cx.errors.is_empty() {
@@ -223,6 +236,7 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
         jvm,
         netty,
         page_cache,
+        database,
         phases,
     })
 }
@@ -855,6 +869,7 @@ fn read_phase(
         unsafe_memory: 0,
         mapped_files: 0,
         requests: None,
+        db: None,
     };
     if let Some((name, span)) = t.require(
         cx,
@@ -1008,7 +1023,7 @@ fn read_phase(
             cx.err(
                 &path,
                 span,
-                format!("`{path}` reads into a page cache, but the scenario has no `[page_cache]` table"),
+                format!("`{path}` reads into a page cache, but the scenario has neither `[page_cache]` nor `[database]`"),
                 Some("add `[page_cache]` (its `size` defaults to Neo4j's heuristic), or remove `page_cache_touch`".into()),
             );
         } else {
@@ -1045,6 +1060,7 @@ fn read_phase(
         }
         p.requests = read_requests(cx, &rt);
     }
+    p.db = crate::database::read_phase_db(cx, t, has_page_cache);
     p
 }
 

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod build;
+mod database;
 mod error;
 mod model;
 mod reader;
@@ -14,6 +15,9 @@ mod suggest;
 mod syntax;
 
 pub use build::known_keys;
+pub use database::{
+    CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, Retention,
+};
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 

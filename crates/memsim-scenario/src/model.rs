@@ -28,6 +28,9 @@ pub struct Scenario {
     pub netty: NettySettings,
     /// `[page_cache]`; `None` when the table is absent (a process without a database page cache).
     pub page_cache: Option<PageCacheSettings>,
+    /// `[database]`; `None` when absent. A scenario has a database (and a page cache) when it has
+    /// `[page_cache]` or `[database]`.
+    pub database: Option<crate::database::DatabaseSettings>,
     /// `[[phase]]` tables, in file order.
     pub phases: Vec<Phase>,
 }
@@ -188,6 +191,15 @@ pub struct Phase {
     pub mapped_files: u64,
     /// `[phase.requests]`; requires `threads` ≥ 1.
     pub requests: Option<Requests>,
+    /// `[phase.db]`: an operation on the database; requires `[page_cache]` or `[database]`.
+    pub db: Option<crate::database::PhaseDb>,
+}
+
+impl Scenario {
+    /// Whether the process has a database (and its page cache).
+    pub fn has_database(&self) -> bool {
+        self.page_cache.is_some() || self.database.is_some()
+    }
 }
 
 impl Phase {

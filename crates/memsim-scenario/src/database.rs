@@ -1,0 +1,622 @@
+//! `[database]` and `[phase.db]`: the Neo4j-like database behind the page cache, and the operations
+//! phases run against it. Settings keep Neo4j's names in their docs; the engine maps them onto
+//! `memsim-pagecache`'s configuration.
+
+use std::ops::Range;
+
+use memsim_core::SimDuration;
+
+use crate::build::human_size;
+use crate::error::excerpt;
+use crate::reader::{Ctx, Tab};
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+
+pub(crate) const DATABASE_KEYS: &[&str] = &[
+    "format",
+    "checkpoint",
+    "checkpoint_interval_time",
+    "checkpoint_interval_tx",
+    "checkpoint_interval_volume",
+    "checkpoint_iops_limit",
+    "tx_log_rotation_size",
+    "tx_log_retention",
+    "transaction_max",
+];
+pub(crate) const DB_OP_KEYS: &[&str] = &[
+    "op",
+    "count",
+    "labels",
+    "properties",
+    "type",
+    "reads",
+    "working_set",
+    "detach",
+    "transactions",
+];
+
+/// Smallest `db.tx_log.rotation.size` Neo4j accepts.
+const MIN_ROTATION: u64 = 128 * KIB;
+/// Most entities one phase may create, update, delete or read (a bound on the simulator's memory:
+/// every node is a few dozen bytes of host memory).
+const MAX_COUNT: u64 = 10_000_000;
+/// Most reads one phase may do (each is a few pins).
+const MAX_READS: u64 = 100_000_000;
+/// Most labels, properties or a relationship type id per entity.
+const MAX_TOKENS: u64 = 1000;
+
+/// The store's record format (`db.format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DbFormat {
+    /// `"aligned"` (default): standard records padded so none crosses a page.
+    #[default]
+    Aligned,
+    /// `"standard"`: Neo4j 4.x's default record layout.
+    Standard,
+}
+
+/// `db.checkpoint`: what triggers checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckpointKind {
+    /// `"periodic"` (default): by transaction count or time since the last checkpoint.
+    #[default]
+    Periodic,
+    /// `"volume"`: by transaction-log volume since the last checkpoint.
+    Volume,
+    /// `"continuous"`: whenever anything is pending.
+    Continuous,
+}
+
+/// `db.tx_log.rotation.retention_policy`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// `keep_all` / `true`.
+    KeepAll,
+    /// `keep_none` / `false`.
+    KeepNone,
+    /// `N files`.
+    Files(u64),
+    /// `N size` (bytes).
+    Size(u64),
+    /// `N txs` / `N entries`.
+    Txs(u64),
+    /// `N hours` / `N days`, optionally with a size.
+    Age {
+        /// How far back to keep.
+        max_age: SimDuration,
+        /// The optional space restriction in bytes.
+        size_bytes: Option<u64>,
+    },
+}
+
+/// `[database]`: Neo4j settings of the database behind the page cache. `None` = Neo4j's default.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DatabaseSettings {
+    /// `format`: the record format.
+    pub format: DbFormat,
+    /// `checkpoint` (`db.checkpoint`).
+    pub checkpoint: CheckpointKind,
+    /// `checkpoint_interval_time` (`db.checkpoint.interval.time`, 15m).
+    pub checkpoint_interval_time: Option<SimDuration>,
+    /// `checkpoint_interval_tx` (`db.checkpoint.interval.tx`, 100000).
+    pub checkpoint_interval_tx: Option<u64>,
+    /// `checkpoint_interval_volume` (`db.checkpoint.interval.volume`, 250m).
+    pub checkpoint_interval_volume: Option<u64>,
+    /// `checkpoint_iops_limit` (`db.checkpoint.iops.limit`, 600; 0 = unlimited).
+    pub checkpoint_iops_limit: Option<u64>,
+    /// `tx_log_rotation_size` (`db.tx_log.rotation.size`, 256m, at least 128k).
+    pub tx_log_rotation_size: Option<u64>,
+    /// `tx_log_retention` (`db.tx_log.rotation.retention_policy`, `"2 days 2G"`).
+    pub tx_log_retention: Option<Retention>,
+    /// `transaction_max` (`db.memory.transaction.max`; 0 = unlimited, the default).
+    pub transaction_max: Option<u64>,
+}
+
+/// What a `[phase.db]` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbOp {
+    /// `create_nodes`: `count` nodes with `labels` labels and `properties` small properties each.
+    CreateNodes {
+        /// Nodes.
+        count: u64,
+        /// Labels per node.
+        labels: u32,
+        /// Properties per node.
+        properties: u32,
+    },
+    /// `create_relationships`: `count` relationships between live nodes drawn at random.
+    CreateRelationships {
+        /// Relationships.
+        count: u64,
+        /// Properties per relationship.
+        properties: u32,
+        /// The relationship type id.
+        rel_type: u32,
+    },
+    /// `read`: `reads` lookups of nodes drawn uniformly from the first `working_set` node ids.
+    Read {
+        /// Lookups over the phase.
+        reads: u64,
+        /// Node ids read; `None` = all (up to the high-water mark).
+        working_set: Option<u64>,
+    },
+    /// `update`: `count` live nodes drawn at random get one property rewritten.
+    Update {
+        /// Nodes.
+        count: u64,
+    },
+    /// `delete_nodes`: the `count` live nodes with the lowest ids, with `detach` as DETACH DELETE.
+    DeleteNodes {
+        /// Nodes.
+        count: u64,
+        /// DETACH DELETE.
+        detach: bool,
+    },
+    /// `detach_delete_all`: `MATCH (n) DETACH DELETE n`.
+    DetachDeleteAll,
+    /// `checkpoint`: `CALL db.checkpoint()`.
+    Checkpoint,
+    /// `copy`: `neo4j-admin database copy --compact-node-store`; the run goes on with the copy.
+    Copy,
+}
+
+impl DbOp {
+    /// The `op` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DbOp::CreateNodes { .. } => "create_nodes",
+            DbOp::CreateRelationships { .. } => "create_relationships",
+            DbOp::Read { .. } => "read",
+            DbOp::Update { .. } => "update",
+            DbOp::DeleteNodes { .. } => "delete_nodes",
+            DbOp::DetachDeleteAll => "detach_delete_all",
+            DbOp::Checkpoint => "checkpoint",
+            DbOp::Copy => "copy",
+        }
+    }
+}
+
+/// `[phase.db]`: one database operation, on the phase's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseDb {
+    /// `op` and its keys.
+    pub op: DbOp,
+    /// `transactions`: for `create_nodes`, `create_relationships`, `update` and `delete_nodes`, the
+    /// number of equal transactions the work is split into, the k-th at `start + k × duration /
+    /// transactions` (default 1: one transaction at the phase's start). Reads are spread over the
+    /// phase; the other operations run once at its start.
+    pub transactions: u64,
+}
+
+const OPS: &[&str] = &[
+    "create_nodes",
+    "create_relationships",
+    "read",
+    "update",
+    "delete_nodes",
+    "detach_delete_all",
+    "checkpoint",
+    "copy",
+];
+
+/// The keys each op accepts besides `op`.
+fn op_keys(op: &str) -> &'static [&'static str] {
+    match op {
+        "create_nodes" => &["count", "labels", "properties", "transactions"],
+        "create_relationships" => &["count", "properties", "type", "transactions"],
+        "read" => &["reads", "working_set"],
+        "update" => &["count", "transactions"],
+        "delete_nodes" => &["count", "detach", "transactions"],
+        _ => &[],
+    }
+}
+
+fn enum_value<T: Copy>(
+    cx: &mut Ctx<'_>,
+    t: &Tab<'_, '_>,
+    key: &str,
+    choices: &[(&str, T)],
+) -> Option<T> {
+    let (v, span) = t.read(cx, key, Ctx::string)?;
+    let lower = v.trim().to_ascii_lowercase();
+    match choices.iter().find(|(n, _)| *n == lower) {
+        Some((_, x)) => Some(*x),
+        None => {
+            let path = t.key_path(key);
+            let list: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` has an unknown value `{}`", excerpt(&v)),
+                Some(format!("expected one of: {}", list.join(", "))),
+            );
+            None
+        }
+    }
+}
+
+fn positive(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, key: &str, max: u64, hint: &str) -> Option<u64> {
+    let (n, span) = t.read(cx, key, Ctx::uint)?;
+    if n == 0 || n > max {
+        let path = t.key_path(key);
+        cx.err(
+            &path,
+            span,
+            format!("`{path}` is {n}; it must be between 1 and {max}"),
+            Some(hint.to_string()),
+        );
+        return None;
+    }
+    Some(n)
+}
+
+/// Reads `[database]`.
+pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<DatabaseSettings> {
+    let t = root.sub_table(cx, "database", "a table: `[database]` on a line of its own")?;
+    t.check_keys(cx, DATABASE_KEYS);
+    let mut d = DatabaseSettings::default();
+    if let Some(f) = enum_value(
+        cx,
+        &t,
+        "format",
+        &[("aligned", DbFormat::Aligned), ("standard", DbFormat::Standard)],
+    ) {
+        d.format = f;
+    }
+    if let Some(k) = enum_value(
+        cx,
+        &t,
+        "checkpoint",
+        &[
+            ("periodic", CheckpointKind::Periodic),
+            ("volume", CheckpointKind::Volume),
+            ("continuous", CheckpointKind::Continuous),
+        ],
+    ) {
+        d.checkpoint = k;
+    }
+    if let Some((v, span)) = t.read(cx, "checkpoint_interval_time", Ctx::duration) {
+        if v == SimDuration::ZERO {
+            cx.err(
+                "database.checkpoint_interval_time",
+                span,
+                "`database.checkpoint_interval_time` is zero",
+                Some("Neo4j's default is \"15m\"; use `checkpoint = \"continuous\"` to checkpoint whenever anything is pending".into()),
+            );
+        } else {
+            d.checkpoint_interval_time = Some(v);
+        }
+    }
+    d.checkpoint_interval_tx = positive(
+        cx,
+        &t,
+        "checkpoint_interval_tx",
+        u64::MAX,
+        "Neo4j's default is 100000 transactions",
+    );
+    if let Some((v, span)) = t.read(cx, "checkpoint_interval_volume", Ctx::size) {
+        if v == 0 {
+            cx.err(
+                "database.checkpoint_interval_volume",
+                span,
+                "`database.checkpoint_interval_volume` is zero",
+                Some("Neo4j's default is \"250m\"".into()),
+            );
+        } else {
+            d.checkpoint_interval_volume = Some(v);
+        }
+    }
+    d.checkpoint_iops_limit = t.read(cx, "checkpoint_iops_limit", Ctx::uint).map(|(v, _)| v);
+    if let Some((v, span)) = t.read(cx, "tx_log_rotation_size", Ctx::size) {
+        if v < MIN_ROTATION {
+            cx.err(
+                "database.tx_log_rotation_size",
+                span,
+                format!(
+                    "`database.tx_log_rotation_size` ({}) is below Neo4j's minimum of 128k",
+                    human_size(v)
+                ),
+                Some("db.tx_log.rotation.size must be at least \"128k\"; the default is \"256m\"".into()),
+            );
+        } else {
+            d.tx_log_rotation_size = Some(v);
+        }
+    }
+    if let Some((text, span)) = t.read(cx, "tx_log_retention", Ctx::string) {
+        match parse_retention(&text) {
+            Ok(r) => d.tx_log_retention = Some(r),
+            Err(reason) => cx.err(
+                "database.tx_log_retention",
+                span,
+                format!(
+                    "`database.tx_log_retention` `{}` is not a retention policy: {reason}",
+                    excerpt(&text)
+                ),
+                Some("Neo4j's syntax: \"2 days 2G\" (the default), \"12 hours\", \"100 files\", \"500M size\", \"1000 txs\", \"keep_all\" or \"keep_none\"".into()),
+            ),
+        }
+    }
+    d.transaction_max = t.read(cx, "transaction_max", Ctx::size).map(|(v, _)| v);
+    Some(d)
+}
+
+/// A count with Neo4j's optional binary suffix (`500k`).
+fn parse_count(text: &str) -> Option<u64> {
+    let (digits, mult) = match text.chars().last()? {
+        'k' => (&text[..text.len() - 1], KIB),
+        'm' => (&text[..text.len() - 1], MIB),
+        'g' => (&text[..text.len() - 1], 1 << 30),
+        _ => (text, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// Neo4j's retention syntax (case-insensitive): `keep_all`/`true`, `keep_none`/`false`, or
+/// `<n>[k|m|g] <files|size|txs|entries|hours|days> [<size>]`, the size only after hours or days.
+fn parse_retention(text: &str) -> Result<Retention, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "true" | "keep_all" => return Ok(Retention::KeepAll),
+        "false" | "keep_none" => return Ok(Retention::KeepNone),
+        _ => {}
+    }
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    if !(2..=3).contains(&words.len()) {
+        return Err("expected `<number> <type> [<size>]`, `keep_all` or `keep_none`".into());
+    }
+    let n = parse_count(words[0]).ok_or("the count is not a whole number")?;
+    if n == 0 {
+        return Err("the count must be positive".into());
+    }
+    let size = match words.get(2) {
+        None => None,
+        Some(w) if matches!(words[1], "hours" | "days") => {
+            Some(parse_count(w).ok_or("the space restriction is not a size such as 2G")?)
+        }
+        Some(_) => return Err("only `hours` and `days` take a space restriction".into()),
+    };
+    Ok(match words[1] {
+        "files" => Retention::Files(n),
+        "size" => Retention::Size(n),
+        "txs" | "entries" => Retention::Txs(n),
+        "hours" | "days" => {
+            let secs = n
+                .checked_mul(if words[1] == "hours" { 3600 } else { 86_400 })
+                .filter(|s| *s <= u64::MAX / 1_000_000_000)
+                .ok_or("too long")?;
+            Retention::Age {
+                max_age: SimDuration::from_secs(secs),
+                size_bytes: size,
+            }
+        }
+        other => {
+            return Err(format!(
+                "unknown type `{}` (files, size, txs, entries, hours, days)",
+                excerpt(other)
+            ));
+        }
+    })
+}
+
+/// Reads `[phase.db]`; `has_database` says whether the scenario has a page cache or database.
+pub(crate) fn read_phase_db(
+    cx: &mut Ctx<'_>,
+    phase: &Tab<'_, '_>,
+    has_database: bool,
+) -> Option<PhaseDb> {
+    let t = phase.sub_table(
+        cx,
+        "db",
+        "a table such as `db = { op = \"create_nodes\", count = 100000 }`",
+    )?;
+    t.check_keys(cx, DB_OP_KEYS);
+    if !has_database {
+        let key_span: Range<usize> = phase
+            .table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == "db")
+            .map(|(k, _)| k.span())
+            .unwrap_or(t.span.clone());
+        cx.err(
+            &t.path,
+            key_span,
+            format!(
+                "`{}` drives a database, but the scenario has neither `[database]` nor `[page_cache]`",
+                t.path
+            ),
+            Some("add `[database]` (its page cache follows Neo4j's size heuristic unless `[page_cache] size` is set)".into()),
+        );
+    }
+    let (op, op_span) = t.require(
+        cx,
+        "op",
+        &format!("name the operation, one of: {}", OPS.join(", ")),
+        Ctx::string,
+    )?;
+    let op = op.trim().to_ascii_lowercase();
+    if !OPS.contains(&op.as_str()) {
+        let path = t.key_path("op");
+        let hint = match crate::suggest::suggest(&op, OPS) {
+            Some(s) => format!("did you mean `{s}`? (expected one of: {})", OPS.join(", ")),
+            None => format!("expected one of: {}", OPS.join(", ")),
+        };
+        cx.err(
+            &path,
+            op_span,
+            format!("`{path}` has an unknown operation `{}`", excerpt(&op)),
+            Some(hint),
+        );
+        return None;
+    }
+    // Keys that exist but do not apply to this op.
+    let allowed = op_keys(&op);
+    let mut ok = true;
+    for (k, _) in t.table.iter() {
+        let key = k.get_ref().as_ref();
+        if key == "op" || !DB_OP_KEYS.contains(&key) || allowed.contains(&key) {
+            continue;
+        }
+        ok = false;
+        let path = t.key_path(key);
+        let hint = if allowed.is_empty() {
+            format!("`{op}` takes no other key")
+        } else {
+            format!("`{op}` takes: {}", allowed.join(", "))
+        };
+        cx.err(
+            &path,
+            k.span(),
+            format!("`{path}` does not apply to op `{op}`"),
+            Some(hint),
+        );
+    }
+    let count_hint = "how many entities the operation handles, e.g. `count = 100000`";
+    let count = |cx: &mut Ctx<'_>| {
+        if t.get("count").is_none() {
+            t.require(cx, "count", count_hint, Ctx::uint);
+            return None;
+        }
+        positive(cx, &t, "count", MAX_COUNT, count_hint)
+    };
+    let small = |cx: &mut Ctx<'_>, key: &str, default: u32| -> Option<u32> {
+        match t.read(cx, key, Ctx::uint) {
+            None => Some(default).filter(|_| t.get(key).is_none()),
+            Some((n, span)) if n > MAX_TOKENS => {
+                let path = t.key_path(key);
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` is {n}; it must be at most {MAX_TOKENS}"),
+                    None,
+                );
+                None
+            }
+            Some((n, _)) => Some(n as u32),
+        }
+    };
+    let op_value = match op.as_str() {
+        "create_nodes" => {
+            let (c, l, p) = (count(cx), small(cx, "labels", 1), small(cx, "properties", 1));
+            Some(DbOp::CreateNodes {
+                count: c?,
+                labels: l?,
+                properties: p?,
+            })
+        }
+        "create_relationships" => {
+            let (c, p, ty) = (count(cx), small(cx, "properties", 0), small(cx, "type", 0));
+            Some(DbOp::CreateRelationships {
+                count: c?,
+                properties: p?,
+                rel_type: ty?,
+            })
+        }
+        "read" => {
+            let reads = if t.get("reads").is_none() {
+                t.require(
+                    cx,
+                    "reads",
+                    "how many node lookups over the phase, e.g. `reads = 1000000`",
+                    Ctx::uint,
+                );
+                None
+            } else {
+                positive(cx, &t, "reads", MAX_READS, "node lookups over the phase")
+            };
+            let ws = if t.get("working_set").is_some() {
+                Some(positive(
+                    cx,
+                    &t,
+                    "working_set",
+                    u64::MAX,
+                    "the node ids read: 0 .. working_set; remove the key to read all nodes",
+                ))
+            } else {
+                None
+            };
+            match (reads, ws) {
+                (Some(reads), None) => Some(DbOp::Read {
+                    reads,
+                    working_set: None,
+                }),
+                (Some(reads), Some(Some(w))) => Some(DbOp::Read {
+                    reads,
+                    working_set: Some(w),
+                }),
+                _ => None,
+            }
+        }
+        "update" => count(cx).map(|count| DbOp::Update { count }),
+        "delete_nodes" => {
+            let c = count(cx);
+            let detach = match t.read(cx, "detach", Ctx::boolean) {
+                Some((b, _)) => Some(b),
+                None => Some(false).filter(|_| t.get("detach").is_none()),
+            };
+            Some(DbOp::DeleteNodes {
+                count: c?,
+                detach: detach?,
+            })
+        }
+        "detach_delete_all" => Some(DbOp::DetachDeleteAll),
+        "checkpoint" => Some(DbOp::Checkpoint),
+        _ => Some(DbOp::Copy),
+    };
+    let mut transactions = 1;
+    if allowed.contains(&"transactions") && t.get("transactions").is_some() {
+        let op_count = match &op_value {
+            Some(
+                DbOp::CreateNodes { count, .. }
+                | DbOp::CreateRelationships { count, .. }
+                | DbOp::Update { count }
+                | DbOp::DeleteNodes { count, .. },
+            ) => *count,
+            _ => MAX_COUNT,
+        };
+        match positive(
+            cx,
+            &t,
+            "transactions",
+            op_count,
+            "the work is split into this many equal transactions, at most one per entity",
+        ) {
+            Some(n) => transactions = n,
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    op_value.map(|op| PhaseDb { op, transactions })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_syntax() {
+        assert_eq!(parse_retention("keep_none"), Ok(Retention::KeepNone));
+        assert_eq!(parse_retention("TRUE"), Ok(Retention::KeepAll));
+        assert_eq!(parse_retention("100 files"), Ok(Retention::Files(100)));
+        assert_eq!(parse_retention("500M size"), Ok(Retention::Size(500 * MIB)));
+        assert_eq!(parse_retention("500k txs"), Ok(Retention::Txs(500 * KIB)));
+        assert_eq!(
+            parse_retention("2 days 2G"),
+            Ok(Retention::Age {
+                max_age: SimDuration::from_secs(2 * 86_400),
+                size_bytes: Some(2 << 30)
+            })
+        );
+        assert!(parse_retention("2 files 2G").is_err());
+        assert!(parse_retention("0 files").is_err());
+        assert!(parse_retention("x files").is_err());
+        assert!(parse_retention("-1 files").is_err());
+        assert!(parse_retention("2 weeks").is_err());
+        assert!(parse_retention("").is_err());
+    }
+}
