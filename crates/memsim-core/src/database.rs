@@ -116,7 +116,7 @@ impl DbSnapshot {
     }
 }
 
-/// The state after one database phase's operation.
+/// The state when one database phase's operation completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbStep {
     /// The phase's name.
@@ -136,7 +136,7 @@ pub struct DatabaseRun {
     pub page_cache_bytes: u64,
     /// One snapshot per [`crate::RunSummary::samples`] entry, at the same instants.
     pub samples: Vec<DbSnapshot>,
-    /// One per database phase, in the order the phases ended.
+    /// One per database phase, when its operation completed (reads: when the last one ran).
     pub steps: Vec<DbStep>,
     /// The database at the end of the run.
     pub last: DbSnapshot,

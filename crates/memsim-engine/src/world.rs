@@ -412,7 +412,6 @@ impl<'s> World<'s> {
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(false);
         }
-        self.db_phase_end(p);
         self.log(
             EventKind::PhaseEnded,
             format!("phase \"{}\" ended", phase.name),
@@ -694,7 +693,9 @@ impl<'s> World<'s> {
         self.ledger.set(Account::JdkDirect, self.jdk_direct);
         self.ledger.set(
             Account::PageCache,
-            self.db.as_ref().map_or(Usage::default(), db::DbState::usage),
+            self.db
+                .as_ref()
+                .map_or(Usage::default(), db::DbState::usage),
         );
         self.ledger
             .set(Account::Other, Usage::all(self.unsafe_memory));
@@ -913,10 +914,7 @@ impl<'s> World<'s> {
                 ("page_cache_pins".to_string(), m.pins),
                 ("page_cache_evictions".to_string(), m.evictions),
                 ("page_cache_flushes".to_string(), m.flushes),
-                (
-                    "db_last_tx_id".to_string(),
-                    st.db.tx_log().last_tx_id(),
-                ),
+                ("db_last_tx_id".to_string(), st.db.tx_log().last_tx_id()),
                 ("db_operations_skipped".to_string(), st.skipped),
                 ("db_tx_state_heap_oom".to_string(), st.tx_state_oom),
             ]);

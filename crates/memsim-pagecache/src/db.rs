@@ -1718,7 +1718,10 @@ mod tests {
         assert_eq!(d.page_cache().buffer_bytes(), 128 * PAGE_BYTES);
         let r = d.report();
         assert_eq!(r.warmed_bytes, 200 * PAGE_BYTES);
-        assert_eq!(r.store_bytes, Database::new(cfg).unwrap().report().store_bytes);
+        assert_eq!(
+            r.store_bytes,
+            Database::new(cfg).unwrap().report().store_bytes
+        );
         d.check_invariants().unwrap();
     }
 
@@ -1733,7 +1736,10 @@ mod tests {
         let s = d.update_nodes(t, &[0, 1, 105]).unwrap();
         assert_eq!(s.records_changed, 3);
         let after = d.report();
-        assert_eq!(after.store_bytes, before.store_bytes, "updates write in place");
+        assert_eq!(
+            after.store_bytes, before.store_bytes,
+            "updates write in place"
+        );
         let prop = command_bytes(&RecordChange {
             kind: StoreKind::Property,
             op: ChangeOp::Update,

@@ -34,6 +34,8 @@ struct Report<'a> {
     counters: Pairs<'a, u64>,
     parameters: Pairs<'a, String>,
     n_events: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<crate::db::DatabaseJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -116,7 +118,13 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`,
 /// `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
 /// (`[{at_seconds, kind, message, repeats}]`), `counters`, `parameters` (objects in the run's
-/// order) and `n_events`. Times are seconds rounded to whole milliseconds.
+/// order) and `n_events`; then, for a run with a database, `database`: `format`,
+/// `page_cache_bytes`, `steps` (after each database phase: `phase`, `op`, `at_seconds`,
+/// `store_bytes`, `id_file_bytes`, `tx_log_bytes`, `tx_log_files`, `total_bytes`, `last_tx_id`,
+/// `stores` (`[{file, file_bytes, id_file_bytes, high_id, records_in_use, reusable_ids,
+/// buffered_ids}]`) and `page_cache` (`{hits, faults, pins, unpins, evictions, flushes, hit_ratio,
+/// usage_ratio, pages_in_use, max_pages}`, cumulative)) and `last` (the same at the end). Times are
+/// seconds rounded to whole milliseconds.
 ///
 /// Should two counters or parameters share a name, both entries are written (JSON parsers
 /// usually keep the last).
@@ -167,6 +175,7 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
         counters: Pairs(&s.counters),
         parameters: Pairs(&s.parameters),
         n_events: s.n_events,
+        database: s.database.as_ref().map(crate::db::DatabaseJson::new),
     };
     let mut buf = Vec::new();
     serde_json::to_writer_pretty(&mut buf, &report).map_err(io::Error::other)?;

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod chart;
+mod db;
 mod json;
 mod nmt;
 mod nmt_text;

@@ -24,7 +24,9 @@ fn share(part: u64, whole: u64) -> String {
 /// `Beyond configuration (resident at peak, largest first):` with each account's size and share
 /// of the peak; `Errors:` with each error event's time and message, followed by `(×N)` where the
 /// event stands for N > 1 identical occurrences (N = `repeats + 1`), at most ten lines then
-/// `… and N more`; and the number of simulated events processed.
+/// `… and N more`; and the number of simulated events processed. A run with a database adds,
+/// before the errors, a `Database (…)` line with the page cache's metrics and, when phases drove
+/// the database, a table of the stores, ID files, logs and IDs after each of those phases.
 ///
 /// # Errors
 /// Any error from `w`.
@@ -105,6 +107,11 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
             ByteSize(sum).to_string(),
             share(sum, s.peak_resident_bytes)
         )?;
+    }
+
+    if let Some(db) = &s.database {
+        writeln!(w)?;
+        crate::db::text(db, &mut w)?;
     }
 
     writeln!(w)?;

@@ -13,7 +13,12 @@ use crate::{account_slug, seconds_fixed};
 ///
 /// Header: `time_s`, then `<slug>_committed_bytes,<slug>_resident_bytes` for each account in
 /// [`Account::ALL`] order (slugs from [`crate::account_slug`]), then
-/// `resident_anon_bytes,resident_file_bytes,resident_total_bytes`. One row per sample in
+/// `resident_anon_bytes,resident_file_bytes,resident_total_bytes`; for a run with a database, then
+/// `page_cache_hit_ratio` (over the interval since the previous sample; empty when nothing was
+/// pinned), `page_cache_usage_ratio`, `page_cache_pins`, `page_cache_faults`,
+/// `page_cache_evictions` (cumulative), `db_store_bytes`, `db_id_file_bytes`, `db_tx_log_bytes`,
+/// `db_tx_log_files`, `db_reusable_ids`, and per store `<store>_bytes,<store>_high_id,
+/// <store>_reusable_ids` (`nodestore`, `relationshipstore`, `propertystore`, …). One row per sample in
 /// `s.samples`, time in seconds with three decimals, sizes in bytes. Lines end with `\n`.
 ///
 /// # Errors
@@ -25,11 +30,15 @@ pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
         let slug = account_slug(*account);
         write!(w, ",{slug}_committed_bytes,{slug}_resident_bytes")?;
     }
-    writeln!(
+    write!(
         w,
         ",resident_anon_bytes,resident_file_bytes,resident_total_bytes"
     )?;
-    for sample in &s.samples {
+    if let Some(db) = &s.database {
+        crate::db::csv_header(db, &mut w)?;
+    }
+    writeln!(w)?;
+    for (i, sample) in s.samples.iter().enumerate() {
         write!(w, "{}", seconds_fixed(sample.at))?;
         let (mut anon, mut file) = (0u64, 0u64);
         for (account, usage) in Account::ALL.iter().zip(&sample.accounts) {
@@ -39,7 +48,11 @@ pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
                 Backing::File => file += usage.resident,
             }
         }
-        writeln!(w, ",{anon},{file},{}", anon + file)?;
+        write!(w, ",{anon},{file},{}", anon + file)?;
+        if let Some(db) = &s.database {
+            crate::db::csv_row(db, i, &mut w)?;
+        }
+        writeln!(w)?;
     }
     w.flush()
 }

@@ -260,7 +260,10 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
         cx,
         &t,
         "format",
-        &[("aligned", DbFormat::Aligned), ("standard", DbFormat::Standard)],
+        &[
+            ("aligned", DbFormat::Aligned),
+            ("standard", DbFormat::Standard),
+        ],
     ) {
         d.format = f;
     }
@@ -307,7 +310,9 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
             d.checkpoint_interval_volume = Some(v);
         }
     }
-    d.checkpoint_iops_limit = t.read(cx, "checkpoint_iops_limit", Ctx::uint).map(|(v, _)| v);
+    d.checkpoint_iops_limit = t
+        .read(cx, "checkpoint_iops_limit", Ctx::uint)
+        .map(|(v, _)| v);
     if let Some((v, span)) = t.read(cx, "tx_log_rotation_size", Ctx::size) {
         if v < MIN_ROTATION {
             cx.err(
@@ -317,7 +322,10 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
                     "`database.tx_log_rotation_size` ({}) is below Neo4j's minimum of 128k",
                     human_size(v)
                 ),
-                Some("db.tx_log.rotation.size must be at least \"128k\"; the default is \"256m\"".into()),
+                Some(
+                    "db.tx_log.rotation.size must be at least \"128k\"; the default is \"256m\""
+                        .into(),
+                ),
             );
         } else {
             d.tx_log_rotation_size = Some(v);
@@ -500,7 +508,11 @@ pub(crate) fn read_phase_db(
     };
     let op_value = match op.as_str() {
         "create_nodes" => {
-            let (c, l, p) = (count(cx), small(cx, "labels", 1), small(cx, "properties", 1));
+            let (c, l, p) = (
+                count(cx),
+                small(cx, "labels", 1),
+                small(cx, "properties", 1),
+            );
             Some(DbOp::CreateNodes {
                 count: c?,
                 labels: l?,

@@ -15,9 +15,7 @@ mod suggest;
 mod syntax;
 
 pub use build::known_keys;
-pub use database::{
-    CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, Retention,
-};
+pub use database::{CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, Retention};
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 

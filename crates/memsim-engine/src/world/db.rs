@@ -46,6 +46,8 @@ pub(super) struct DbState {
     steps: Vec<DbStep>,
     pub(super) skipped: u64,
     pub(super) tx_state_oom: u64,
+    // Page-cache counters of the databases a copy replaced, so the run's counters keep counting.
+    carried: DbCacheMetrics,
 }
 
 fn retention(r: Retention) -> RetentionPolicy {
@@ -121,6 +123,7 @@ impl DbState {
             steps: Vec::new(),
             skipped: 0,
             tx_state_oom: 0,
+            carried: DbCacheMetrics::default(),
         }
     }
 
@@ -165,12 +168,12 @@ impl DbState {
             tx_log_files: r.tx_log_files,
             last_tx_id: r.last_tx_id,
             cache: DbCacheMetrics {
-                hits: m.hits,
-                faults: m.faults,
-                pins: m.pins,
-                unpins: m.unpins,
-                evictions: m.evictions,
-                flushes: m.flushes,
+                hits: self.carried.hits + m.hits,
+                faults: self.carried.faults + m.faults,
+                pins: self.carried.pins + m.pins,
+                unpins: self.carried.unpins + m.unpins,
+                evictions: self.carried.evictions + m.evictions,
+                flushes: self.carried.flushes + m.flushes,
                 pages_in_use: m.pages_in_use,
                 max_pages: m.max_pages,
             },
@@ -257,14 +260,19 @@ impl World<'_> {
                     st.db.checkpoint(self.now);
                 }
                 self.drain_db_events();
+                self.db_step(p);
             }
-            DbOp::Copy => self.db_copy(),
+            DbOp::Copy => {
+                self.db_copy();
+                self.db_step(p);
+            }
             DbOp::DetachDeleteAll => {
                 let r = match self.db.as_mut() {
                     Some(st) => st.db.delete_all_nodes(self.now),
                     None => return,
                 };
                 self.after_tx(r);
+                self.db_step(p);
             }
             _ => self.db_tx(p),
         }
@@ -285,7 +293,10 @@ impl World<'_> {
                 count,
                 labels,
                 properties,
-            } => Some(st.db.create_nodes(now, share(count, k, n), labels, properties)),
+            } => Some(
+                st.db
+                    .create_nodes(now, share(count, k, n), labels, properties),
+            ),
             DbOp::CreateRelationships {
                 count,
                 properties,
@@ -299,7 +310,10 @@ impl World<'_> {
                     let pairs: Vec<(u64, u64)> = (0..share(count, k, n))
                         .map(|_| (live[rng.below(len) as usize], live[rng.below(len) as usize]))
                         .collect();
-                    Some(st.db.create_relationships(now, &pairs, rel_type, properties))
+                    Some(
+                        st.db
+                            .create_relationships(now, &pairs, rel_type, properties),
+                    )
                 }
             }
             DbOp::Update { count } => {
@@ -332,7 +346,9 @@ impl World<'_> {
                 }
             }
         }
-        if k + 1 < n {
+        if k + 1 == n {
+            self.db_step(p);
+        } else {
             let offset = phase.duration.nanos() as u128 * (k + 1) as u128 / n as u128;
             let at = phase.start.after(SimDuration(offset as u64)).max(self.now);
             self.schedule(at, Ev::DbTx(p));
@@ -372,7 +388,10 @@ impl World<'_> {
 
     /// Reads of phase `p` up to `target` (its share of `reads` so far).
     pub(super) fn db_reads(&mut self, p: u32, target: u64) {
-        let Some(DbOp::Read { working_set, .. }) = self.phase(p).db.as_ref().map(|d| &d.op) else {
+        let Some(DbOp::Read {
+            reads, working_set, ..
+        }) = self.phase(p).db.as_ref().map(|d| &d.op)
+        else {
             return;
         };
         let Some(st) = self.db.as_mut() else { return };
@@ -387,12 +406,16 @@ impl World<'_> {
             );
         }
         self.drain_db_events();
+        if n > 0 && target == *reads {
+            self.db_step(p);
+        }
     }
 
     /// `neo4j-admin database copy`: the run goes on with the compacted copy (and its cold cache).
     fn db_copy(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let (copy, report) = st.db.copy_compacted();
+        st.carried = st.snapshot(self.now).cache;
         st.db = copy;
         st.full_logged = false;
         let pct = (report.unused_records * 100)
@@ -412,8 +435,8 @@ impl World<'_> {
         );
     }
 
-    /// A database phase ended: its step in the report.
-    pub(super) fn db_phase_end(&mut self, p: u32) {
+    /// Phase `p`'s operation is complete: its step in the report.
+    fn db_step(&mut self, p: u32) {
         let phase = self.phase(p);
         let Some(pdb) = phase.db.as_ref() else { return };
         let now = self.now;

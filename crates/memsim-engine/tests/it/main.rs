@@ -1,6 +1,7 @@
 //! Engine integration tests: bundled scenarios, conservation, determinism, limits and errors.
 
 mod bundled;
+mod database;
 mod errors;
 mod limits;
 

@@ -53,6 +53,8 @@ fn every_key_is_documented() {
         "`[page_cache]`",
         "`[[phase]]`",
         "`[phase.requests]`",
+        "`[database]`",
+        "`[phase.db]`",
     ] {
         assert!(
             doc.contains(&format!("### {table}")),

@@ -1,5 +1,6 @@
 //! Integration tests for `memsim_scenario::parse`: one module per feature.
 
+mod database;
 mod distributions;
 mod docs;
 mod fuzz;

@@ -31,7 +31,7 @@ fn unknown_top_level_table_points_inside_its_header() {
     assert!(
         e.hint()
             .unwrap()
-            .contains("scenario, machine, jvm, netty, page_cache, phase")
+            .contains("scenario, machine, jvm, netty, page_cache, database, phase")
     );
 }
 

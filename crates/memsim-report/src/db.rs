@@ -1,0 +1,289 @@
+//! The database part of the reports (only when the run has one): the `database` section of
+//! `report.json`, the extra `timeseries.csv` columns, and the terminal's step table.
+
+use std::io::{self, Write};
+
+use memsim_core::{ByteSize, DatabaseRun, DbCacheMetrics, DbSnapshot};
+use serde::Serialize;
+
+use crate::seconds_ms;
+
+/// The short name of a store file, for CSV columns and tables: `neostore.nodestore.db` →
+/// `nodestore`, `neostore.propertystore.db.strings` → `propertystore_strings`.
+pub(crate) fn store_slug(file_name: &str) -> String {
+    let name = file_name.strip_prefix("neostore.").unwrap_or(file_name);
+    let name = name.replacen(".db", "", 1);
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A ratio with four decimals, computed from integers so it prints the same everywhere.
+fn ratio(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return String::new();
+    }
+    let r = (part as u128 * 10_000 + whole as u128 / 2) / whole as u128;
+    format!("{}.{:04}", r / 10_000, r % 10_000)
+}
+
+/// The CSV header's database columns (each with its leading comma).
+pub(crate) fn csv_header(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
+    write!(
+        w,
+        ",page_cache_hit_ratio,page_cache_usage_ratio,page_cache_pins,page_cache_faults,page_cache_evictions,db_store_bytes,db_id_file_bytes,db_tx_log_bytes,db_tx_log_files,db_reusable_ids"
+    )?;
+    if let Some(first) = db.samples.first() {
+        for s in &first.stores {
+            let slug = store_slug(&s.file_name);
+            write!(w, ",{slug}_bytes,{slug}_high_id,{slug}_reusable_ids")?;
+        }
+    }
+    Ok(())
+}
+
+/// The database columns of sample `i` (hit ratio over the interval since the previous sample,
+/// empty when nothing was pinned in it).
+pub(crate) fn csv_row(db: &DatabaseRun, i: usize, w: &mut impl Write) -> io::Result<()> {
+    let s = &db.samples[i];
+    let d = match i.checked_sub(1).map(|j| &db.samples[j].cache) {
+        // A copy replaces the cache: counters restart.
+        Some(prev) if prev.pins <= s.cache.pins => s.cache.since(prev),
+        _ => s.cache,
+    };
+    write!(
+        w,
+        ",{},{},{},{},{},{},{},{},{},{}",
+        ratio(d.hits, d.pins),
+        ratio(s.cache.pages_in_use, s.cache.max_pages),
+        s.cache.pins,
+        s.cache.faults,
+        s.cache.evictions,
+        s.store_bytes,
+        s.id_file_bytes,
+        s.tx_log_bytes,
+        s.tx_log_files,
+        s.reusable_ids()
+    )?;
+    for st in &s.stores {
+        write!(w, ",{},{},{}", st.file_bytes, st.high_id, st.reusable_ids)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CacheJson {
+    hits: u64,
+    faults: u64,
+    pins: u64,
+    unpins: u64,
+    evictions: u64,
+    flushes: u64,
+    hit_ratio: f64,
+    usage_ratio: f64,
+    pages_in_use: u64,
+    max_pages: u64,
+}
+
+impl From<&DbCacheMetrics> for CacheJson {
+    fn from(m: &DbCacheMetrics) -> CacheJson {
+        // Ratios rounded to 4 decimals, so the JSON is the same on every platform.
+        let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+        CacheJson {
+            hits: m.hits,
+            faults: m.faults,
+            pins: m.pins,
+            unpins: m.unpins,
+            evictions: m.evictions,
+            flushes: m.flushes,
+            hit_ratio: round(m.hit_ratio()),
+            usage_ratio: round(m.usage_ratio()),
+            pages_in_use: m.pages_in_use,
+            max_pages: m.max_pages,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StoreJson<'a> {
+    file: &'a str,
+    file_bytes: u64,
+    id_file_bytes: u64,
+    high_id: u64,
+    records_in_use: u64,
+    reusable_ids: u64,
+    buffered_ids: u64,
+}
+
+#[derive(Serialize)]
+struct SnapshotJson<'a> {
+    at_seconds: f64,
+    store_bytes: u64,
+    id_file_bytes: u64,
+    tx_log_bytes: u64,
+    tx_log_files: u64,
+    total_bytes: u64,
+    last_tx_id: u64,
+    stores: Vec<StoreJson<'a>>,
+    page_cache: CacheJson,
+}
+
+impl<'a> From<&'a DbSnapshot> for SnapshotJson<'a> {
+    fn from(s: &'a DbSnapshot) -> SnapshotJson<'a> {
+        SnapshotJson {
+            at_seconds: seconds_ms(s.at),
+            store_bytes: s.store_bytes,
+            id_file_bytes: s.id_file_bytes,
+            tx_log_bytes: s.tx_log_bytes,
+            tx_log_files: s.tx_log_files,
+            total_bytes: s.total_bytes(),
+            last_tx_id: s.last_tx_id,
+            stores: s
+                .stores
+                .iter()
+                .map(|st| StoreJson {
+                    file: &st.file_name,
+                    file_bytes: st.file_bytes,
+                    id_file_bytes: st.id_file_bytes,
+                    high_id: st.high_id,
+                    records_in_use: st.records_in_use,
+                    reusable_ids: st.reusable_ids,
+                    buffered_ids: st.buffered_ids,
+                })
+                .collect(),
+            page_cache: CacheJson::from(&s.cache),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    phase: &'a str,
+    op: &'a str,
+    #[serde(flatten)]
+    snapshot: SnapshotJson<'a>,
+}
+
+/// `report.json`'s `database` section.
+#[derive(Serialize)]
+pub(crate) struct DatabaseJson<'a> {
+    format: &'a str,
+    page_cache_bytes: u64,
+    steps: Vec<StepJson<'a>>,
+    last: SnapshotJson<'a>,
+}
+
+impl<'a> DatabaseJson<'a> {
+    pub(crate) fn new(db: &'a DatabaseRun) -> DatabaseJson<'a> {
+        DatabaseJson {
+            format: &db.format,
+            page_cache_bytes: db.page_cache_bytes,
+            steps: db
+                .steps
+                .iter()
+                .map(|s| StepJson {
+                    phase: &s.phase,
+                    op: &s.op,
+                    snapshot: SnapshotJson::from(&s.snapshot),
+                })
+                .collect(),
+            last: SnapshotJson::from(&db.last),
+        }
+    }
+}
+
+fn ids(s: &DbSnapshot, file: &str) -> String {
+    s.store(file).map_or_else(String::new, |st| {
+        format!("{}/{}", st.high_id, st.reusable_ids)
+    })
+}
+
+/// The terminal's database block: the page cache's metrics, then one row per database phase.
+pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
+    let m = &db.last.cache;
+    writeln!(
+        w,
+        "Database ({} format, page cache {}): hit ratio {}, usage ratio {}; {} pins, {} faults, {} evictions, {} flushes",
+        db.format,
+        ByteSize(db.page_cache_bytes),
+        if m.pins == 0 {
+            "n/a (no pins)".to_string()
+        } else {
+            ratio(m.hits, m.pins)
+        },
+        ratio(m.pages_in_use, m.max_pages),
+        m.pins,
+        m.faults,
+        m.evictions,
+        m.flushes,
+    )?;
+    if db.steps.is_empty() {
+        return Ok(());
+    }
+    step_table(db, w)
+}
+
+/// The step table: after each database phase, the stores, ID files, logs, their total, and the
+/// node, relationship and property IDs as `high-water mark/reusable`.
+pub(crate) fn step_table(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
+    let name_width = db
+        .steps
+        .iter()
+        .map(|s| s.phase.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 40);
+    writeln!(
+        w,
+        "  {:<name_width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>15}  {:>15}  {:>15}",
+        "step", "stores", "ID files", "tx logs", "total", "node IDs", "rel IDs", "property IDs"
+    )?;
+    for step in &db.steps {
+        let s = &step.snapshot;
+        let name: String = step.phase.chars().take(name_width).collect();
+        writeln!(
+            w,
+            "  {:<name_width$}  {:>11}  {:>11}  {:>11}  {:>11}  {:>15}  {:>15}  {:>15}",
+            name,
+            ByteSize(s.store_bytes).to_string(),
+            ByteSize(s.id_file_bytes).to_string(),
+            ByteSize(s.tx_log_bytes).to_string(),
+            ByteSize(s.total_bytes()).to_string(),
+            ids(s, "neostore.nodestore.db"),
+            ids(s, "neostore.relationshipstore.db"),
+            ids(s, "neostore.propertystore.db"),
+        )?;
+    }
+    writeln!(
+        w,
+        "  (IDs as high-water mark/reusable; total = stores + ID files + tx logs)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_ratios() {
+        assert_eq!(store_slug("neostore.nodestore.db"), "nodestore");
+        assert_eq!(
+            store_slug("neostore.propertystore.db.strings"),
+            "propertystore_strings"
+        );
+        assert_eq!(
+            store_slug("neostore.propertystore.db.index"),
+            "propertystore_index"
+        );
+        assert_eq!(ratio(1, 3), "0.3333");
+        assert_eq!(ratio(2, 3), "0.6667");
+        assert_eq!(ratio(5, 5), "1.0000");
+        assert_eq!(ratio(0, 0), "");
+    }
+}

@@ -1,0 +1,149 @@
+//! `[database]` and `[phase.db]`: values, defaults, and every error at once with its key path.
+
+use crate::ok;
+use memsim_scenario::{CheckpointKind, DbFormat, DbOp, Retention};
+
+const HEAD: &str = "[scenario]\nduration = \"10m\"\n\n[machine]\nram = \"16g\"\n";
+
+#[test]
+fn database_settings_and_ops_parse() {
+    let s = ok(&format!(
+        "{HEAD}
+[database]
+format = \"standard\"
+checkpoint = \"volume\"
+checkpoint_interval_volume = \"100m\"
+tx_log_rotation_size = \"1m\"
+tx_log_retention = \"2 days 2G\"
+transaction_max = \"50m\"
+
+[[phase]]
+name = \"load\"
+duration = \"1m\"
+db = {{ op = \"create_nodes\", count = 1000, labels = 2, transactions = 10 }}
+
+[[phase]]
+name = \"read\"
+duration = \"1m\"
+db = {{ op = \"read\", reads = 5000, working_set = 100 }}
+
+[[phase]]
+name = \"cp\"
+duration = \"1m\"
+db = {{ op = \"checkpoint\" }}
+"
+    ));
+    let d = s.database.as_ref().unwrap();
+    assert_eq!(d.format, DbFormat::Standard);
+    assert_eq!(d.checkpoint, CheckpointKind::Volume);
+    assert_eq!(d.checkpoint_interval_volume, Some(100 << 20));
+    assert_eq!(d.tx_log_rotation_size, Some(1 << 20));
+    assert!(matches!(
+        d.tx_log_retention,
+        Some(Retention::Age {
+            size_bytes: Some(2147483648),
+            ..
+        })
+    ));
+    assert_eq!(d.transaction_max, Some(50 << 20));
+    assert!(s.has_database());
+    let load = s.phases[0].db.as_ref().unwrap();
+    assert_eq!(
+        load.op,
+        DbOp::CreateNodes {
+            count: 1000,
+            labels: 2,
+            properties: 1
+        }
+    );
+    assert_eq!(load.transactions, 10);
+    assert_eq!(
+        s.phases[1].db.as_ref().unwrap().op,
+        DbOp::Read {
+            reads: 5000,
+            working_set: Some(100)
+        }
+    );
+    assert_eq!(s.phases[2].db.as_ref().unwrap().op, DbOp::Checkpoint);
+    assert_eq!(s.phases[2].db.as_ref().unwrap().transactions, 1);
+}
+
+#[test]
+fn bad_database_input_is_reported_all_at_once() {
+    let src = format!(
+        "{HEAD}
+[database]
+format = \"block\"
+tx_log_rotation_size = \"64k\"
+tx_log_retention = \"2 weeks\"
+checkpoint_intervall_tx = 5
+
+[[phase]]
+name = \"a\"
+duration = \"1m\"
+db = {{ op = \"create_node\", count = 5 }}
+
+[[phase]]
+name = \"b\"
+duration = \"1m\"
+db = {{ op = \"checkpoint\", count = 5 }}
+
+[[phase]]
+name = \"c\"
+duration = \"1m\"
+db = {{ op = \"create_nodes\", count = 0, transactions = 3 }}
+
+[[phase]]
+name = \"d\"
+duration = \"1m\"
+db = {{ op = \"read\" }}
+"
+    );
+    let errors = memsim_scenario::parse(&src, "x.toml").unwrap_err();
+    let lines: Vec<String> = errors.errors().iter().map(|e| e.to_string()).collect();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(
+        has("x.toml:8:10: `database.format` has an unknown value `block`"),
+        "{lines:#?}"
+    );
+    assert!(has(
+        "`database.tx_log_rotation_size` (64k) is below Neo4j's minimum of 128k"
+    ));
+    assert!(has(
+        "`database.tx_log_retention` `2 weeks` is not a retention policy"
+    ));
+    assert!(has(
+        "unknown key `database.checkpoint_intervall_tx` — hint: did you mean `checkpoint_interval_tx`?"
+    ));
+    assert!(has(
+        "`phase[0].db.op` has an unknown operation `create_node` — hint: did you mean `create_nodes`?"
+    ));
+    assert!(has(
+        "`phase[1].db.count` does not apply to op `checkpoint` — hint: `checkpoint` takes no other key"
+    ));
+    assert!(has(
+        "`phase[2].db.count` is 0; it must be between 1 and 10000000"
+    ));
+    assert!(has("missing `phase[3].db.reads`"));
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+}
+
+#[test]
+fn db_ops_need_a_database() {
+    let src = format!(
+        "{HEAD}
+[[phase]]
+name = \"a\"
+duration = \"1m\"
+db = {{ op = \"checkpoint\" }}
+"
+    );
+    let errors = memsim_scenario::parse(&src, "x.toml").unwrap_err();
+    let e = &errors.errors()[0];
+    assert_eq!(e.key_path(), "phase[0].db");
+    assert_eq!((e.line(), e.column()), (10, 1));
+    assert!(
+        e.to_string()
+            .contains("neither `[database]` nor `[page_cache]`")
+    );
+}
