@@ -32,6 +32,8 @@ const PLOT_TOP: f64 = 122.0;
 const PLOT_BOTTOM: f64 = 530.0;
 const LEGEND_LEFT: f64 = 858.0;
 const LEGEND_RIGHT: f64 = 1090.0;
+/// The database panel's height, added below the chart when phases drove the database.
+const DB_PANEL_HEIGHT: f64 = 190.0;
 
 const FONT: &str = "DejaVu Sans, Helvetica, Arial, sans-serif";
 /// Estimated advance of one character, as a fraction of the font size (DejaVu Sans averages ~0.6).
@@ -180,7 +182,10 @@ fn marker_priority(kind: EventKind) -> Option<u8> {
         EventKind::OomKilled => Some(0),
         k if k.is_error() => Some(1),
         EventKind::PhaseStarted => Some(2),
-        EventKind::PageCacheFull => Some(3),
+        EventKind::PageCacheFull
+        | EventKind::CheckpointCompleted
+        | EventKind::StoreCopied
+        | EventKind::EvictionStorm => Some(3),
         EventKind::FullGc => Some(4),
         _ => None,
     }
@@ -335,6 +340,9 @@ fn sample_indices(s: &RunSummary) -> Vec<usize> {
 /// labels staggered into rows (the OOM kill in red, errors in orange, phase starts in grey; errors
 /// and the OOM kill are chosen first, then phase starts, page-cache-full and full GCs). The title
 /// gives the scenario and the verdict. All text is XML-escaped; coordinates have one decimal.
+/// A run whose phases drove the database gets a second panel below (190 px more): stores + ID files
+/// and transaction logs over time, and the page cache's hit ratio per sample interval; database
+/// events (checkpoints completed, store copies, eviction storms) are drawn as grey markers.
 ///
 /// # Errors
 /// Any error from `w`.
@@ -383,13 +391,21 @@ fn chart_string(s: &RunSummary) -> String {
         y_max_bytes: n_y_ticks * y_step * b_div,
     };
 
+    // A run whose phases drove the database gets a second panel below: its disk over time.
+    let db_panel = s.database.as_ref().filter(|d| !d.steps.is_empty());
+    let height = HEIGHT
+        + if db_panel.is_some() {
+            DB_PANEL_HEIGHT
+        } else {
+            0.0
+        };
     emit!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH:.0}" height="{HEIGHT:.0}" viewBox="0 0 {WIDTH:.0} {HEIGHT:.0}" font-family="{FONT}">"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH:.0}" height="{height:.0}" viewBox="0 0 {WIDTH:.0} {height:.0}" font-family="{FONT}">"##
     );
     emit!(
         out,
-        r##"<rect x="0" y="0" width="{WIDTH:.0}" height="{HEIGHT:.0}" fill="#ffffff"/>"##
+        r##"<rect x="0" y="0" width="{WIDTH:.0}" height="{height:.0}" fill="#ffffff"/>"##
     );
 
     // Title and subtitle.
@@ -656,7 +672,15 @@ fn chart_string(s: &RunSummary) -> String {
         (OOM_COLOUR, "OOM kill", "2"),
         (ERROR_COLOUR, "error", "1"),
         (PHASE_COLOUR, "phase start", "1"),
-        (OTHER_EVENT_COLOUR, "page cache full, full GC", "1"),
+        (
+            OTHER_EVENT_COLOUR,
+            if s.database.is_some() {
+                "page cache, database, full GC"
+            } else {
+                "page cache full, full GC"
+            },
+            "1",
+        ),
     ];
     for (colour, name, stroke_width) in keys {
         if y > HEIGHT - 10.0 {
@@ -676,6 +700,16 @@ fn chart_string(s: &RunSummary) -> String {
         y += 15.0;
     }
     emit!(out, "</g>");
+    if let Some(db) = db_panel {
+        crate::db::chart_panel(
+            &mut out,
+            db,
+            |t_s| frame.x(t_s),
+            (PLOT_LEFT, PLOT_RIGHT),
+            (HEIGHT + 20.0, HEIGHT + DB_PANEL_HEIGHT - 20.0),
+            LEGEND_LEFT,
+        );
+    }
     emit!(out, "</svg>");
     out
 }

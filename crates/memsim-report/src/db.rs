@@ -266,6 +266,114 @@ pub(crate) fn step_table(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()>
     )
 }
 
+/// The chart's database panel: stores + ID files and transaction logs over time as steps (bytes, one
+/// shared axis), and the page cache's hit ratio per sample interval (0 to 1, right axis), between
+/// `top` and `bottom`, with its key at `legend_left`. `x` maps seconds to the main plot's x.
+pub(crate) fn chart_panel(
+    out: &mut String,
+    db: &DatabaseRun,
+    x: impl Fn(f64) -> f64,
+    (left, right): (f64, f64),
+    (top, bottom): (f64, f64),
+    legend_left: f64,
+) {
+    use std::fmt::Write as _;
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    const STORE_COLOUR: &str = "#499894";
+    const LOG_COLOUR: &str = "#e15759";
+    const HIT_COLOUR: &str = "#4e79a7";
+    let max = db
+        .samples
+        .iter()
+        .map(|s| (s.store_bytes + s.id_file_bytes).max(s.tx_log_bytes))
+        .max()
+        .unwrap_or(0)
+        .max(1 << 20);
+    let mib = max as f64 / (1 << 20) as f64;
+    let y = |bytes: u64| bottom - (bytes as f64 / max as f64) * (bottom - top);
+    let yr = |ratio: f64| bottom - ratio.clamp(0.0, 1.0) * (bottom - top);
+    line(format!(
+        r##"<g font-size="11" fill="#333333"><text x="{left:.1}" y="{:.1}" font-size="13" font-weight="bold">Database: disk and page-cache hit ratio</text>"##,
+        top - 6.0
+    ));
+    line(format!(
+        r##"<rect x="{left:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#cccccc"/>"##,
+        right - left,
+        bottom - top
+    ));
+    line(format!(
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{mib:.1} MiB</text><text x="{:.1}" y="{:.1}" text-anchor="end">0</text>"##,
+        left - 6.0,
+        top + 4.0,
+        left - 6.0,
+        bottom + 4.0
+    ));
+    line(format!(
+        r##"<text x="{:.1}" y="{:.1}">1.0</text><text x="{:.1}" y="{:.1}">0</text>"##,
+        right + 4.0,
+        top + 4.0,
+        right + 4.0,
+        bottom + 4.0
+    ));
+    let path = |f: &dyn Fn(&DbSnapshot) -> f64| {
+        let mut d = String::new();
+        // Steps: a value holds until the next sample.
+        for (i, s) in db.samples.iter().enumerate() {
+            let (sx, sy) = (x(s.at.as_secs_f64()), f(s));
+            if i == 0 {
+                let _ = write!(d, "M{sx:.1},{sy:.1}");
+            } else {
+                let _ = write!(d, " H{sx:.1} V{sy:.1}");
+            }
+        }
+        d
+    };
+    let stores = path(&|s| y(s.store_bytes + s.id_file_bytes));
+    let logs = path(&|s| y(s.tx_log_bytes));
+    line(format!(
+        r##"<path d="{stores}" fill="none" stroke="{STORE_COLOUR}" stroke-width="2"/>"##
+    ));
+    line(format!(
+        r##"<path d="{logs}" fill="none" stroke="{LOG_COLOUR}" stroke-width="2"/>"##
+    ));
+    // Hit ratio per interval, drawn only where something was pinned.
+    let mut hits = String::new();
+    for (i, s) in db.samples.iter().enumerate().skip(1) {
+        let prev = &db.samples[i - 1].cache;
+        if prev.pins <= s.cache.pins {
+            let d = s.cache.since(prev);
+            if d.pins > 0 {
+                let _ = write!(
+                    hits,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="2" fill="{HIT_COLOUR}"/>"##,
+                    x(s.at.as_secs_f64()),
+                    yr(d.hit_ratio())
+                );
+            }
+        }
+    }
+    line(hits);
+    let mut ky = top + 10.0;
+    for (colour, name) in [
+        (STORE_COLOUR, "stores + ID files"),
+        (LOG_COLOUR, "transaction logs"),
+        (HIT_COLOUR, "page-cache hit ratio"),
+    ] {
+        line(format!(
+            r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/><text x="{2:.1}" y="{3:.1}">{name}</text>"##,
+            ky - 4.0,
+            legend_left + 11.0,
+            legend_left + 17.0,
+            ky
+        ));
+        ky += 15.0;
+    }
+    line("</g>".to_string());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +393,83 @@ mod tests {
         assert_eq!(ratio(2, 3), "0.6667");
         assert_eq!(ratio(5, 5), "1.0000");
         assert_eq!(ratio(0, 0), "");
+    }
+
+    fn snap(t: u64, store: u64, log: u64, pins: u64, hits: u64) -> DbSnapshot {
+        DbSnapshot {
+            at: memsim_core::SimTime(t * 1_000_000_000),
+            stores: vec![memsim_core::DbStoreSnapshot {
+                file_name: "neostore.nodestore.db".into(),
+                file_bytes: store,
+                id_file_bytes: 0,
+                high_id: store / 15,
+                records_in_use: store / 15,
+                reusable_ids: 0,
+                buffered_ids: 0,
+            }],
+            store_bytes: store,
+            id_file_bytes: 0,
+            tx_log_bytes: log,
+            tx_log_files: 1,
+            last_tx_id: 1,
+            cache: DbCacheMetrics {
+                hits,
+                faults: pins - hits,
+                pins,
+                unpins: pins,
+                evictions: 0,
+                flushes: 0,
+                pages_in_use: 10,
+                max_pages: 40,
+            },
+        }
+    }
+
+    #[test]
+    fn csv_and_panel_follow_the_samples() {
+        let db = DatabaseRun {
+            format: "aligned".into(),
+            page_cache_bytes: 40 * 8192,
+            samples: vec![
+                snap(0, 0, 64, 0, 0),
+                snap(1, 1500, 2 << 20, 10, 5),
+                snap(2, 1500, 4 << 20, 30, 25),
+            ],
+            steps: vec![],
+            last: snap(2, 1500, 4 << 20, 30, 25),
+        };
+        let mut header = Vec::new();
+        csv_header(&db, &mut header).unwrap();
+        let header = String::from_utf8(header).unwrap();
+        assert!(header.ends_with(",nodestore_bytes,nodestore_high_id,nodestore_reusable_ids"));
+        let row = |i| {
+            let mut v = Vec::new();
+            csv_row(&db, i, &mut v).unwrap();
+            String::from_utf8(v).unwrap()
+        };
+        // Interval hit ratios: none pinned, then 5 of 10, then 20 of 20.
+        assert!(row(0).starts_with(",,0.2500,0,"), "{}", row(0));
+        assert!(row(1).starts_with(",0.5000,0.2500,10,5,"), "{}", row(1));
+        assert!(row(2).starts_with(",1.0000,"), "{}", row(2));
+        assert_eq!(
+            row(0).split(',').count(),
+            header.split(',').count(),
+            "one field per column"
+        );
+        let mut svg = String::new();
+        chart_panel(
+            &mut svg,
+            &db,
+            |t| 100.0 + t * 10.0,
+            (100.0, 200.0),
+            (10.0, 110.0),
+            300.0,
+        );
+        // The log line rises as a step to the top (its maximum, 4 MiB) at t = 2 s.
+        assert!(
+            svg.contains("M100.0,110.0 H110.0 V60.0 H120.0 V10.0"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("<circle").count(), 2);
     }
 }
