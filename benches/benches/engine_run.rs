@@ -1,5 +1,6 @@
 //! The whole engine on a request-heavy scenario, beside a bare event loop doing the same number of
-//! queue operations: the ratio is what the models cost per simulated event.
+//! queue operations: the ratio is what the models cost per simulated event. And a database scenario
+//! beside the same operations on `memsim_pagecache::Database` directly.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use memsim_core::SimRng;
@@ -42,6 +43,32 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("baseline_bare_event_loop", |b| {
         b.iter(|| bare_event_loop(n_events))
+    });
+    g.finish();
+
+    // The database through the engine, beside the same operations on the library directly: the
+    // ratio is what the engine adds (events, ledger, samples, snapshots, tx state on the heap).
+    let db = memsim_benches::db_scenario();
+    let mut g = c.benchmark_group("engine_db");
+    g.throughput(Throughput::Elements(1_000_000));
+    g.sample_size(10);
+    g.bench_function("memsim_run_100k_nodes_1m_reads", |b| {
+        b.iter(|| memsim_engine::run(&db, Default::default()))
+    });
+    g.bench_function("baseline_database_direct", |b| {
+        b.iter(|| {
+            use memsim_pagecache::{Database, DatabaseConfig};
+            let t = memsim_core::SimTime::ZERO;
+            let mut d = Database::new(DatabaseConfig::new(64 << 20)).expect("valid");
+            d.create_nodes(t, 100_000, 1, 1).expect("no limit");
+            d.checkpoint(t);
+            let mut rng = SimRng::new(1, 3);
+            // 200 work ticks of 5,000 reads, as the engine applies them.
+            for _ in 0..200 {
+                d.read_working_set(t, u64::MAX, 5_000, &mut rng);
+            }
+            d.report().page_cache.hits
+        })
     });
     g.finish();
 }

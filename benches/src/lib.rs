@@ -30,6 +30,36 @@ heap = "64k"
     memsim_scenario::parse(&text, "bench.toml").expect("the bench scenario is valid")
 }
 
+/// A database scenario: 100k nodes with a label and a property created, a checkpoint, then
+/// 1,000,000 reads of them over 20 s against a 64 MiB page cache (no JVM workload beyond the heap).
+pub fn db_scenario() -> memsim_scenario::Scenario {
+    let text = r#"
+[scenario]
+name = "bench-db"
+duration = "30s"
+sample_every = "1s"
+[machine]
+ram = "16g"
+[jvm]
+heap = { initial = "1g", max = "1g" }
+[page_cache]
+size = "64m"
+[[phase]]
+name = "create"
+duration = "5s"
+db = { op = "create_nodes", count = 100_000 }
+[[phase]]
+name = "checkpoint"
+duration = "1s"
+db = { op = "checkpoint" }
+[[phase]]
+name = "read"
+duration = "20s"
+db = { op = "read", reads = 1_000_000 }
+"#;
+    memsim_scenario::parse(text, "bench-db.toml").expect("the bench scenario is valid")
+}
+
 /// A deterministic program of buffer sizes (mostly 256 B–64 KiB, some to 1 MiB) and hold lengths.
 pub fn alloc_program(n: usize, seed: u64) -> Vec<(u64, usize)> {
     let mut rng = SimRng::new(seed, 0);
