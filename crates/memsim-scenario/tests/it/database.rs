@@ -147,3 +147,27 @@ db = {{ op = \"checkpoint\" }}
             .contains("neither `[database]` nor `[page_cache]`")
     );
 }
+
+#[test]
+fn page_cache_size_is_bounded_by_the_model() {
+    for (size, ok_) in [
+        ("\"4k\"", false),
+        ("\"8k\"", true),
+        ("\"128g\"", true),
+        ("\"129g\"", false),
+    ] {
+        let src = format!("{HEAD}\n[page_cache]\nsize = {size}\n");
+        match memsim_scenario::parse(&src, "x.toml") {
+            Ok(_) => assert!(ok_, "{size} accepted"),
+            Err(e) => {
+                assert!(!ok_, "{size} rejected: {e}");
+                let e = &e.errors()[0];
+                assert_eq!(e.key_path(), "page_cache.size");
+                assert!(
+                    e.to_string().contains("between 8k (one page) and 128g"),
+                    "{e}"
+                );
+            }
+        }
+    }
+}
