@@ -646,6 +646,37 @@ impl Database {
             .map(|(i, _)| i as u64)
     }
 
+    /// Ids of live nodes at or above `start`, ascending.
+    pub fn node_ids_from(&self, start: u64) -> impl Iterator<Item = u64> + '_ {
+        let start = (start as usize).min(self.nodes.len());
+        self.nodes[start..]
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.is_some())
+            .map(move |(i, _)| (start + i) as u64)
+    }
+
+    /// A live node drawn at random: uniformly among live nodes when at least one in 64 ids below the
+    /// high-water mark is live (up to 64 uniform draws), otherwise the first live node after a
+    /// uniformly drawn id (wrapping), which favours nodes after long dead runs. `None` when no node
+    /// is live.
+    pub fn random_live_node(&self, rng: &mut SimRng) -> Option<u64> {
+        let len = self.nodes.len() as u64;
+        if self.n_nodes() == 0 || len == 0 {
+            return None;
+        }
+        for _ in 0..64 {
+            let id = rng.below(len);
+            if self.node(id).is_some() {
+                return Some(id);
+            }
+        }
+        let start = rng.below(len);
+        self.node_ids_from(start)
+            .next()
+            .or_else(|| self.node_ids().next())
+    }
+
     /// Creates a record in `kind` and writes its page through the cache.
     pub(crate) fn create_record(&mut self, kind: StoreKind) -> u64 {
         let id = self.stores[kind.index()].create();
@@ -1701,6 +1732,29 @@ mod tests {
         // current file holds no transaction yet.
         assert!(d.report().tx_log_files <= 2);
         d.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn random_live_nodes_and_ids_from() {
+        let mut d = db();
+        let t = SimTime::ZERO;
+        let mut rng = SimRng::new(3, 0);
+        assert_eq!(d.random_live_node(&mut rng), None);
+        d.create_nodes(t, 1000, 1, 1).unwrap();
+        d.delete_nodes(t, &(0..999).collect::<Vec<_>>(), false)
+            .unwrap();
+        // One live node in 1000: the fallback scan finds it.
+        for _ in 0..10 {
+            assert_eq!(d.random_live_node(&mut rng), Some(999));
+        }
+        assert!(d.node_ids_from(500).eq([999]));
+        assert!(d.node_ids_from(5000).eq([]));
+        d.create_nodes(t, 500, 1, 1).unwrap();
+        let drawn: BTreeSet<u64> = (0..2000)
+            .filter_map(|_| d.random_live_node(&mut rng))
+            .collect();
+        assert!(drawn.len() > 400, "{}", drawn.len());
+        assert!(drawn.iter().all(|id| d.node(*id).is_some()));
     }
 
     #[test]

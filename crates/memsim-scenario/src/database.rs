@@ -125,7 +125,8 @@ pub enum DbOp {
         /// Properties per node.
         properties: u32,
     },
-    /// `create_relationships`: `count` relationships between live nodes drawn at random.
+    /// `create_relationships`: `count` relationships between live nodes drawn at random (uniformly
+    /// unless nearly all ids are dead).
     CreateRelationships {
         /// Relationships.
         count: u64,
@@ -146,7 +147,8 @@ pub enum DbOp {
         /// Nodes.
         count: u64,
     },
-    /// `delete_nodes`: the `count` live nodes with the lowest ids, with `detach` as DETACH DELETE.
+    /// `delete_nodes`: `count` live nodes in ascending id order (each transaction continuing where
+    /// the phase's previous one stopped), with `detach` as DETACH DELETE.
     DeleteNodes {
         /// Nodes.
         count: u64,

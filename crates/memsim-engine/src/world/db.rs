@@ -41,6 +41,8 @@ pub(super) struct DbState {
     // Per phase: transactions done, reads done.
     tx_done: Vec<u64>,
     reads_done: Vec<u64>,
+    // Per phase: where `delete_nodes` looks for its next live node.
+    delete_from: Vec<u64>,
     full_logged: bool,
     pub(super) samples: Vec<DbSnapshot>,
     steps: Vec<DbStep>,
@@ -118,6 +120,7 @@ impl DbState {
             },
             tx_done: vec![0; s.phases.len()],
             reads_done: vec![0; s.phases.len()],
+            delete_from: vec![0; s.phases.len()],
             full_logged: false,
             samples: Vec::new(),
             steps: Vec::new(),
@@ -302,34 +305,31 @@ impl World<'_> {
                 properties,
                 rel_type,
             } => {
-                let live: Vec<u64> = st.db.node_ids().collect();
-                if live.is_empty() {
-                    None
-                } else {
-                    let len = live.len() as u64;
-                    let pairs: Vec<(u64, u64)> = (0..share(count, k, n))
-                        .map(|_| (live[rng.below(len) as usize], live[rng.below(len) as usize]))
-                        .collect();
-                    Some(
-                        st.db
-                            .create_relationships(now, &pairs, rel_type, properties),
-                    )
-                }
+                let pairs: Option<Vec<(u64, u64)>> = (0..share(count, k, n))
+                    .map(|_| Some((st.db.random_live_node(rng)?, st.db.random_live_node(rng)?)))
+                    .collect();
+                pairs.map(|pairs| {
+                    st.db
+                        .create_relationships(now, &pairs, rel_type, properties)
+                })
             }
             DbOp::Update { count } => {
-                let live: Vec<u64> = st.db.node_ids().collect();
-                if live.is_empty() {
-                    None
-                } else {
-                    let len = live.len() as u64;
-                    let ids: Vec<u64> = (0..share(count, k, n))
-                        .map(|_| live[rng.below(len) as usize])
-                        .collect();
-                    Some(st.db.update_nodes(now, &ids))
-                }
+                let ids: Option<Vec<u64>> = (0..share(count, k, n))
+                    .map(|_| st.db.random_live_node(rng))
+                    .collect();
+                ids.map(|ids| st.db.update_nodes(now, &ids))
             }
             DbOp::DeleteNodes { count, detach } => {
-                let ids: Vec<u64> = st.db.node_ids().take(share(count, k, n) as usize).collect();
+                // Upward from where this phase's previous transaction stopped.
+                let from = st.delete_from[p as usize];
+                let ids: Vec<u64> = st
+                    .db
+                    .node_ids_from(from)
+                    .take(share(count, k, n) as usize)
+                    .collect();
+                if let Some(last) = ids.last() {
+                    st.delete_from[p as usize] = last + 1;
+                }
                 if ids.is_empty() {
                     None
                 } else {

@@ -309,3 +309,69 @@ db = { op = "update", count = 150_000, transactions = 150 }
     assert_eq!(started[0].at.0, 60_000_000_000);
     assert_eq!(started[1].at.0, 121_000_000_000);
 }
+
+#[test]
+fn relationships_updates_and_deletes_with_and_without_detach() {
+    let text = r#"
+[scenario]
+duration = "40s"
+
+[machine]
+ram = "8g"
+
+[database]
+
+[[phase]]
+name = "nodes"
+duration = "5s"
+db = { op = "create_nodes", count = 1000, properties = 2 }
+
+[[phase]]
+name = "relationships"
+duration = "5s"
+db = { op = "create_relationships", count = 2000, properties = 1, transactions = 4 }
+
+[[phase]]
+name = "updates"
+duration = "5s"
+db = { op = "update", count = 300 }
+
+[[phase]]
+name = "plain delete"
+duration = "5s"
+db = { op = "delete_nodes", count = 500 }
+
+[[phase]]
+name = "detach delete"
+duration = "10s"
+db = { op = "delete_nodes", count = 500, detach = true, transactions = 5 }
+"#;
+    let r = run_checked(&scenario(text));
+    let st = steps(&r);
+    let rels = "neostore.relationshipstore.db";
+    assert_eq!(ids(st[1].1, rels), (2000, 0));
+    assert_eq!(
+        st[1].1.last_tx_id,
+        st[0].1.last_tx_id + 4,
+        "four transactions"
+    );
+    // Updates rewrite records in place: no store growth, more log.
+    assert_eq!(st[2].1.store_bytes, st[1].1.store_bytes);
+    assert!(st[2].1.tx_log_bytes > st[1].1.tx_log_bytes);
+    // A plain DELETE of nodes with relationships fails and changes nothing.
+    assert_eq!(st[3].1.store(NODES).unwrap().records_in_use, 1000);
+    let skipped = r
+        .counters
+        .iter()
+        .find(|(n, _)| n == "db_operations_skipped")
+        .unwrap()
+        .1;
+    assert_eq!(skipped, 1);
+    // DETACH DELETE of the 500 lowest ids takes their relationships along.
+    let after = st[4].1;
+    assert_eq!(after.store(NODES).unwrap().records_in_use, 500);
+    assert_eq!(ids(after, NODES), (1000, 500));
+    let live_rels = after.store(rels).unwrap().records_in_use;
+    assert!(live_rels > 0 && live_rels < 2000 / 2, "{live_rels}");
+    assert_eq!(ids(after, rels).1, 2000 - live_rels);
+}
