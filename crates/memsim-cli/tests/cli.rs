@@ -121,6 +121,20 @@ fn space_reuse_reports_each_step_in_json_csv_and_terminal() {
             .any(|l| l.starts_with("  CALL db.checkpoint() again") && l.contains("100000/100000")),
         "{stdout}"
     );
+    // docs/scenario-format.md shows the real step table.
+    let doc = text(&std::fs::read(workspace().join("docs/scenario-format.md")).unwrap());
+    let table = doc
+        .split("`sims/space-reuse.toml` re-enacts")
+        .nth(1)
+        .and_then(|t| t.split("```text\n").nth(1))
+        .and_then(|t| t.split("```").next())
+        .expect("the step table in docs/scenario-format.md");
+    for line in table.lines() {
+        assert!(
+            stdout.lines().any(|o| o == line),
+            "docs/scenario-format.md line not in the real output: {line:?}\n{stdout}"
+        );
+    }
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     let steps = v["database"]["steps"].as_array().unwrap();
