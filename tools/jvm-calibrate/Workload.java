@@ -22,6 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * A steady-state JVM workload whose memory shape is given on the command line, for calibrating
@@ -55,6 +58,8 @@ public final class Workload {
     static long mapped = 0;
     static String mappedDir = System.getProperty("java.io.tmpdir");
     static boolean systemGc = false;
+    static int gzipRounds = 0; // per app thread: gzip + gunzip of a 256 KiB block, streams closed
+    static int deflatersKept = 0; // per app thread: Deflaters left open (a per-thread cache)
 
     // ---------------------------------------------------------------- state kept alive
     static final List<long[]> LIVE = new ArrayList<>();
@@ -195,6 +200,8 @@ public final class Workload {
                 case "--mapped": mapped = parseSize(v); break;
                 case "--mapped-dir": mappedDir = v; break;
                 case "--system-gc": systemGc = Boolean.parseBoolean(v); break;
+                case "--gzip-rounds": gzipRounds = Integer.parseInt(v); break;
+                case "--deflaters-kept": deflatersKept = Integer.parseInt(v); break;
                 default: usage("unknown option " + k);
             }
         }
@@ -207,7 +214,8 @@ public final class Workload {
         System.err.println("Workload: " + msg);
         System.err.println("options: --threads N --stack-depth D | --stack-bytes B --live-heap B --churn B/s"
                 + " --classes N --methods-per-class M --loaders L --hidden true|false --hot-methods H"
-                + " --hot-calls C --direct B --unsafe B --mapped B --mapped-dir DIR --system-gc true|false");
+                + " --hot-calls C --direct B --unsafe B --mapped B --mapped-dir DIR --system-gc true|false"
+                + " --gzip-rounds R --deflaters-kept K");
         System.exit(2);
     }
 
@@ -250,11 +258,60 @@ public final class Workload {
 
     static void threadMain() {
         try {
+            nativeWork();
             int r = (int) down.invokeExact(frameDepth);
             sink = r;
         } catch (Throwable e) {
             System.err.println("CAUGHT " + e);
             parked.countDown();
+        }
+    }
+
+    /** Deflater/Inflater state kept open by app threads (zlib's malloc, invisible to NMT). */
+    static final List<Deflater> KEPT_DEFLATERS = new ArrayList<>();
+    static final byte[] GZIP_BLOCK = gzipBlock();
+
+    /** 256 KiB of text-like bytes (16 letters from a fixed LCG): compressible, but not trivially. */
+    static byte[] gzipBlock() {
+        byte[] b = new byte[256 * 1024];
+        int x = 12345;
+        for (int i = 0; i < b.length; i++) {
+            x = x * 1103515245 + 12345;
+            b[i] = (byte) ('a' + ((x >>> 16) & 15));
+        }
+        return b;
+    }
+
+    /**
+     * What a request thread does with zlib, in the thread itself (so glibc serves its mallocs from
+     * the thread's arena): {@code --gzip-rounds} times gzip and gunzip one block with streams that
+     * are closed (their Deflater/Inflater ended, zlib's buffers freed), then {@code --deflaters-kept}
+     * Deflaters that stay open, each having compressed the block once.
+     */
+    static void nativeWork() throws IOException {
+        for (int r = 0; r < gzipRounds; r++) {
+            ByteArrayOutputStream bo = new ByteArrayOutputStream(64 * 1024);
+            try (GZIPOutputStream z = new GZIPOutputStream(bo)) {
+                z.write(GZIP_BLOCK);
+            }
+            try (GZIPInputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(bo.toByteArray()))) {
+                byte[] buf = new byte[16 * 1024];
+                while (in.read(buf) >= 0) {
+                    // discard
+                }
+            }
+        }
+        byte[] out = new byte[64 * 1024];
+        for (int k = 0; k < deflatersKept; k++) {
+            Deflater d = new Deflater();
+            d.setInput(GZIP_BLOCK);
+            d.finish();
+            while (!d.finished()) {
+                d.deflate(out);
+            }
+            synchronized (KEPT_DEFLATERS) {
+                KEPT_DEFLATERS.add(d);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ Driver options:
                         (default "classes 1000;threads 10")
     --ready-timeout S   seconds to wait for READY (default 300)
     --results DIR       output directory (default tools/jvm-calibrate/results)
+    --env NAME=VALUE    an environment variable for the JVM (repeatable; e.g. MALLOC_ARENA_MAX=2)
 
 The JVM always gets -XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions
 -XX:+PrintNMTStatistics before the given flags (the exit report, in bytes, is saved too).
@@ -370,6 +371,43 @@ def smaps_breakdown(smaps: str, heap: tuple[int, int] | None) -> dict:
             "file_rss_kb": dict(sorted(((k, v) for k, v in files.items() if v), key=lambda kv: -kv[1]))}
 
 
+ARENA_HEAP = 64 << 20  # glibc HEAP_MAX_SIZE on 64-bit (2 * DEFAULT_MMAP_THRESHOLD_MAX)
+
+
+def malloc_arenas(smaps: str) -> dict:
+    """glibc's non-main malloc arenas from /proc/PID/smaps.
+
+    Each is a heap of HEAP_MAX_SIZE (64 MiB) at a 64 MiB-aligned address: an anonymous `rw-p`
+    mapping (what `new_heap`/`grow_heap` made accessible) directly followed by the `---p` rest.
+    Returns their count and the Rss/size of their accessible parts (KiB).
+    """
+    maps = []
+    cur = None
+    for line in smaps.splitlines():
+        m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$", line)
+        if m:
+            cur = {"lo": int(m.group(1), 16), "hi": int(m.group(2), 16), "perms": m.group(3),
+                   "anon": int(m.group(4)) == 0 and not m.group(5).strip(), "rss": 0}
+            maps.append(cur)
+            continue
+        m = re.match(r"^Rss:\s+(\d+) kB", line)
+        if m and cur is not None:
+            cur["rss"] = int(m.group(1))
+    n = rss = size = 0
+    for i, a in enumerate(maps):
+        if not (a["anon"] and a["perms"] == "rw-p" and a["lo"] % ARENA_HEAP == 0):
+            continue
+        rest = maps[i + 1] if i + 1 < len(maps) else None
+        end = a["hi"]
+        if rest and rest["anon"] and rest["perms"] == "---p" and rest["lo"] == a["hi"]:
+            end = rest["hi"]
+        if end - a["lo"] == ARENA_HEAP:
+            n += 1
+            rss += a["rss"]
+            size += (a["hi"] - a["lo"]) // 1024
+    return {"heaps": n, "accessible_kb": size, "rss_kb": rss}
+
+
 def machine() -> dict:
     mem = parse_kv_kb(Path("/proc/meminfo").read_text())
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
@@ -473,9 +511,13 @@ class Run:
         self.stderr_path = self.scratch / f"{self.name}.stderr.txt"
         self.info: dict = {}
         t_start = time.monotonic()
+        env = dict(os.environ)
+        env.update(self.opts["env"])
+        if self.opts["env"]:
+            log(f"{self.name}: environment {self.opts['env']}")
         with open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=err, text=True, bufsize=1)
+                                         stderr=err, text=True, bufsize=1, env=env)
         threading.Thread(target=self._reader, daemon=True).start()
         ready = self.expect(lambda l: l.startswith("READY "), self.opts["ready_timeout"])
         pid = int(ready.split()[1])
@@ -558,6 +600,7 @@ class Run:
             "machine": machine(),
             "command": cmd,
             "driver_jvm_flags": DRIVER_FLAGS,
+            "env": self.opts["env"],
             "jvm_flags": self.flags,
             "workload_args": self.wargs,
             "workload_info": setup_info,
@@ -577,6 +620,7 @@ class Run:
             "code": code,
             "codecache": parse_codecache(codecache_text),
             "smaps": breakdown,
+            "malloc_arenas": malloc_arenas(smaps_full),
             "diff": {"action": self.opts["action"], "replies": action_replies,
                      "workload_info_after": {k: v for k, v in self.info.items() if setup_info.get(k) != v},
                      "nmt": parse_nmt(diff_text)},
@@ -616,7 +660,7 @@ def main(argv: list[str]) -> int:
     b = rest.index("--", a + 1)
     dopts, flags, wargs = rest[:a], rest[a + 1:b], rest[b + 1:]
     opts = {"settle": 2.0, "max_samples": 20, "action": "classes 1000;threads 10",
-            "ready_timeout": 300.0, "results": str(HERE / "results")}
+            "ready_timeout": 300.0, "results": str(HERE / "results"), "env": {}}
     i = 0
     while i < len(dopts):
         k = dopts[i]
@@ -632,6 +676,12 @@ def main(argv: list[str]) -> int:
             opts["action"] = v
         elif k == "--ready-timeout":
             opts["ready_timeout"] = float(v)
+        elif k == "--env":
+            var, eq, value = v.partition("=")
+            if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", var):
+                print(f"bad --env {v!r}: use NAME=VALUE", file=sys.stderr)
+                return 2
+            opts["env"][var] = value
         elif k == "--results":
             opts["results"] = str(Path(v).resolve())
         else:

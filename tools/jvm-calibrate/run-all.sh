@@ -111,6 +111,32 @@ done
 run sweep-g1-512m -- -XX:+UseG1GC -Xms512m -Xmx512m -- --threads 10
 run sweep-g1-3g -- -XX:+UseG1GC -Xms3g -Xmx3g -- --threads 10
 
+# --- ergonomics from the CPU count: the JVM is told N processors (the machine has 2), which sets
+# ParallelGCThreads, ConcGCThreads, G1ConcRefinementThreads and CICompilerCount; idle, under churn
+# (GC workers are started on demand) and compiling (compiler threads are started on demand)
+for n in 1 2 4 8 16 32; do
+  cpu=-XX:ActiveProcessorCount=$n
+  run cpu$n-g1-512m-idle -- $cpu -XX:+UseG1GC -Xms512m -Xmx512m -- --threads 10
+  run cpu$n-g1-512m-20t-churn -- $cpu -XX:+UseG1GC -Xms512m -Xmx512m -- --threads 20 --churn 32m
+  run cpu$n-parallel-512m-20t-churn -- $cpu -XX:+UseParallelGC -Xms512m -Xmx512m \
+    -- --threads 20 --churn 32m
+done
+for n in 4 16; do
+  run cpu$n-g1-512m-hot2k -- -XX:ActiveProcessorCount=$n -XX:+UseG1GC -Xms512m -Xmx512m \
+    -- --threads 10 --hot-methods 2000
+done
+
+# --- glibc malloc arenas: 100 threads using zlib (gzip rounds with closed streams, or Deflaters
+# kept open) under MALLOC_ARENA_MAX=1, 2 and glibc's default (8 per core: 16 here)
+for a in 1 2 default; do
+  env=()
+  [ "$a" = default ] || env=(--env MALLOC_ARENA_MAX=$a)
+  run arena$a-g1-512m-100t-gzip "${env[@]}" -- -XX:+UseG1GC -Xms512m -Xmx512m \
+    -- --threads 100 --gzip-rounds 4
+  run arena$a-g1-512m-100t-deflaters "${env[@]}" -- -XX:+UseG1GC -Xms512m -Xmx512m \
+    -- --threads 100 --deflaters-kept 2
+done
+
 python3 "$here/summarize.py" || failed+=("summarize.py")
 
 if [ ${#failed[@]} -gt 0 ]; then
