@@ -71,6 +71,7 @@ fn out_dir_holds_four_reports_and_two_runs_are_byte_identical() {
         "netty-direct-oom",
         "space-reuse",
         "space-reuse-recreate",
+        "container-pids-limit",
     ] {
         let (a, b) = (base.join(format!("{sim}-a")), base.join(format!("{sim}-b")));
         for dir in [&a, &b] {
@@ -318,6 +319,7 @@ fn check_accepts_every_bundled_scenario() {
         "netty-direct-oom",
         "space-reuse",
         "space-reuse-recreate",
+        "container-pids-limit",
     ] {
         let out = memsim(&["check", &format!("sims/{sim}.toml")]);
         assert!(out.status.success(), "{sim}: {}", text(&out.stderr));

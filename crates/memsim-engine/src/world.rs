@@ -12,6 +12,7 @@ use memsim_direct::{
     BufHandle, DirectAccounting, DirectAllocError, DirectPool, NettyCap, PoolConfig, SimplePool,
     ThreadKey,
 };
+use memsim_jvm::native::{MallocArenas, ThreadLimit};
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
@@ -91,6 +92,8 @@ struct Request {
 #[derive(Debug)]
 struct PhaseState {
     first_thread: u32,
+    // Threads that started (those over the thread limit failed); requests use only these.
+    started_threads: u32,
     // Cumulative amounts of continuous work applied so far.
     done_live: u64,
     done_churn: u64,
@@ -149,6 +152,7 @@ struct Counters {
     requests_failed: u64,
     heap_oom_errors: u64,
     direct_oom_errors: u64,
+    threads_failed: u64,
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
@@ -181,6 +185,10 @@ impl<'s> World<'s> {
             reserved_code_cache: s.jvm.reserved_code_cache,
             compressed_class_space: s.jvm.compressed_class_space,
             always_pre_touch: s.jvm.always_pre_touch,
+            active_processor_count: s.jvm.active_processor_count,
+            parallel_gc_threads: s.jvm.parallel_gc_threads,
+            conc_gc_threads: s.jvm.conc_gc_threads,
+            ci_compiler_count: s.jvm.ci_compiler_count,
         };
         let ergo = Ergonomics::resolve(machine, flags);
         let cap = NettyCap::from_property(s.netty.max_direct_memory, ergo.max_direct_memory);
@@ -225,7 +233,13 @@ impl<'s> World<'s> {
                 .collect(),
             phases: Vec::new(),
             limit: Limit::of(s),
-            jvm: Jvm::new(ergo),
+            // glibc sizes its arenas from the machine's CPUs, not the JVM's ActiveProcessorCount.
+            jvm: Jvm::new(ergo).with_process(
+                MallocArenas::new(s.machine.cores, s.jvm.malloc_arena_max),
+                ThreadLimit {
+                    max_threads: s.machine.max_threads,
+                },
+            ),
             acct: DirectAccounting::new(cap, ergo.max_direct_memory),
             pool,
             pool_chunk_size: chunk,
@@ -251,6 +265,7 @@ impl<'s> World<'s> {
         for (i, p) in s.phases.iter().enumerate() {
             w.phases.push(PhaseState {
                 first_thread: 0,
+                started_threads: 0,
                 done_live: 0,
                 done_churn: 0,
                 done_classes: 0,
@@ -276,6 +291,16 @@ impl<'s> World<'s> {
     fn schedule(&mut self, at: SimTime, ev: Ev) {
         self.queue.push(Reverse((at, self.seq, ev)));
         self.seq += 1;
+    }
+
+    /// Logs `n` occurrences of the same event (folded into one line with `n − 1` repeats).
+    fn log_n(&mut self, kind: EventKind, message: String, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.log(kind, message.clone());
+        let i = self.event_index[&(kind, message)];
+        self.events[i].repeats += n - 1;
     }
 
     fn log(&mut self, kind: EventKind, message: String) {
@@ -355,17 +380,30 @@ impl<'s> World<'s> {
             EventKind::PhaseStarted,
             format!("phase \"{}\" started", phase.name),
         );
+        let started = self.jvm.start_threads(
+            u64::from(phase.threads),
+            phase.stack_touched,
+            phase.malloc_per_thread,
+        ) as u32;
         let st = &mut self.phases[p as usize];
         st.active = true;
         st.first_thread = self.next_thread;
-        self.next_thread += phase.threads;
-        self.jvm
-            .start_threads(u64::from(phase.threads), phase.stack_touched);
+        st.started_threads = started;
+        self.next_thread += started;
+        if started < phase.threads {
+            let failed = u64::from(phase.threads - started);
+            self.counters.threads_failed += failed;
+            self.log_n(
+                EventKind::OutOfMemoryError,
+                JvmError::NativeThread.to_string(),
+                failed,
+            );
+        }
         if phase.classes + phase.hidden_classes > 0 {
             self.jvm.set_loading(true);
         }
         if phase.compiled_methods > 0 {
-            self.jvm.set_compiling(true);
+            self.jvm.set_compiling(true, Self::compile_rate(phase));
         }
         for _ in 0..phase.class_loaders {
             self.jvm.add_class_loader();
@@ -400,22 +438,32 @@ impl<'s> World<'s> {
         self.work(p);
         let st = &mut self.phases[p as usize];
         st.active = false;
-        let first = st.first_thread;
-        self.jvm
-            .end_threads(u64::from(phase.threads), phase.stack_touched);
-        for t in first..first + phase.threads {
+        let (first, started) = (st.first_thread, st.started_threads);
+        self.jvm.end_threads(
+            u64::from(started),
+            phase.stack_touched,
+            phase.malloc_per_thread,
+        );
+        for t in first..first + started {
             self.pool.thread_exit(&mut self.acct, ThreadKey(t));
         }
         if phase.classes + phase.hidden_classes > 0 {
             self.schedule(self.now.after(ARENA_COOL_DOWN), Ev::LoadingCooled);
         }
         if phase.compiled_methods > 0 {
-            self.jvm.set_compiling(false);
+            self.jvm.set_compiling(false, Self::compile_rate(phase));
         }
         self.log(
             EventKind::PhaseEnded,
             format!("phase \"{}\" ended", phase.name),
         );
+    }
+
+    /// Methods per second a phase compiles (rounded up).
+    fn compile_rate(phase: &Phase) -> u64 {
+        (u128::from(phase.compiled_methods) * 1_000_000_000)
+            .div_ceil(u128::from(phase.duration.nanos().max(1)))
+            .min(1 << 40) as u64
     }
 
     fn schedule_arrival(&mut self, p: u32) {
@@ -433,10 +481,16 @@ impl<'s> World<'s> {
         self.schedule_arrival(p);
         let phase = self.phase(p);
         let req = phase.requests.as_ref().expect("requests");
+        let started = self.phases[p as usize].started_threads;
+        if started == 0 {
+            // Every thread of the phase failed to start: nobody serves the request.
+            self.counters.requests_started += 1;
+            self.counters.requests_failed += 1;
+            return;
+        }
         let rng = &mut self.rngs[p as usize];
-        let thread = ThreadKey(
-            self.phases[p as usize].first_thread + rng.below(u64::from(phase.threads)) as u32,
-        );
+        let thread =
+            ThreadKey(self.phases[p as usize].first_thread + rng.below(u64::from(started)) as u32);
         let buffer = req.buffer.sample(
             rng,
             i32::MAX as u64, /* a ByteBuf capacity is a Java int */
@@ -840,6 +894,36 @@ impl<'s> World<'s> {
             ),
             ("AlwaysPreTouch".to_string(), e.always_pre_touch.to_string()),
             ("jvm_threads".to_string(), e.jvm_threads.to_string()),
+            (
+                "ActiveProcessorCount".to_string(),
+                e.active_processors.to_string(),
+            ),
+            (
+                "ParallelGCThreads".to_string(),
+                e.parallel_gc_threads.to_string(),
+            ),
+            ("ConcGCThreads".to_string(), e.conc_gc_threads.to_string()),
+            (
+                "G1ConcRefinementThreads".to_string(),
+                e.refinement_threads.to_string(),
+            ),
+            (
+                "CICompilerCount".to_string(),
+                format!(
+                    "{} ({} C1 + {} C2)",
+                    e.ci_compiler_count, e.c1_threads, e.c2_threads
+                ),
+            ),
+            (
+                "malloc_arena_max".to_string(),
+                self.jvm.arenas().limit().to_string(),
+            ),
+            (
+                "max_threads".to_string(),
+                s.machine
+                    .max_threads
+                    .map_or("unlimited".to_string(), |n| n.to_string()),
+            ),
             ("netty_direct_accounting".to_string(), netty_cap),
             (
                 "netty_pool_model".to_string(),
@@ -887,6 +971,14 @@ impl<'s> World<'s> {
             ),
             ("gc_collections".to_string(), self.jvm.heap().collections()),
             ("threads_alive".to_string(), self.jvm.threads()),
+            (
+                "threads_failed_to_start".to_string(),
+                self.counters.threads_failed,
+            ),
+            (
+                "jvm_gc_workers_started".to_string(),
+                u64::from(self.jvm.jvm_threads().gc_workers),
+            ),
             ("classes_loaded".to_string(), self.jvm.classes()),
             ("methods_compiled".to_string(), self.jvm.compiled()),
             ("netty_allocations".to_string(), pc.allocations),

@@ -9,6 +9,20 @@
 //! `-Xss` default 1 MiB on Linux x86_64, `CompressedClassSpaceSize` 1 GiB,
 //! `MaxDirectMemorySize` default = `Runtime.maxMemory()` (approximated as the max heap; Parallel and
 //! Serial report one survivor space less), JDK 17 being container-aware (a cgroup limit is its RAM).
+//!
+//! Thread counts (jdk17u, checked against `-XX:ActiveProcessorCount=1…32` measurements in
+//! `tools/jvm-calibrate/results/cpu*.json`, which HotSpot printed as 1/2/4/8/13/23 ParallelGCThreads,
+//! 1/1/1/2/3/6 ConcGCThreads, 2/2/3/4/12/15 CICompilerCount):
+//! - `ParallelGCThreads` (`WorkerPolicy::nof_parallel_worker_threads`, switch point 8, fraction 5/8):
+//!   cores ≤ 8 → cores, else 8 + (cores − 8)·5/8; `os::initial_active_processor_count`, so
+//!   `-XX:ActiveProcessorCount` decides;
+//! - `ConcGCThreads` (G1, `scale_concurrent_worker_threads` in `g1ConcurrentMark.cpp`):
+//!   max((ParallelGCThreads + 2) / 4, 1);
+//! - `G1ConcRefinementThreads` = `ParallelGCThreads` (`G1Arguments::initialize`);
+//! - `CICompilerCount` with tiered compilation (`CompilationPolicy::initialize`,
+//!   `CICompilerCountPerCPU`): max(log2(cpus)·log2(max(log2(cpus), 1))·3/2, 2), split C1 =
+//!   max(count/3, 1), C2 = count − C1 (the code-cache cap on the count is not modelled: it only
+//!   bites with a code cache of a few MiB).
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -67,6 +81,14 @@ pub struct JvmFlags {
     pub compressed_class_space: Option<u64>,
     /// `-XX:+AlwaysPreTouch`.
     pub always_pre_touch: bool,
+    /// `-XX:ActiveProcessorCount`: the CPUs the JVM believes it has, instead of the machine's.
+    pub active_processor_count: Option<u32>,
+    /// `-XX:ParallelGCThreads`.
+    pub parallel_gc_threads: Option<u32>,
+    /// `-XX:ConcGCThreads` (G1).
+    pub conc_gc_threads: Option<u32>,
+    /// `-XX:CICompilerCount`.
+    pub ci_compiler_count: Option<u32>,
 }
 
 /// The JVM's resolved configuration: every flag with a value.
@@ -94,10 +116,50 @@ pub struct Ergonomics {
     pub compressed_class_space: u64,
     /// `AlwaysPreTouch`.
     pub always_pre_touch: bool,
-    /// `ParallelGCThreads`.
+    /// `os::active_processor_count()`: `-XX:ActiveProcessorCount`, else the machine's cores.
+    pub active_processors: u32,
+    /// `ParallelGCThreads`: the most STW GC workers (0 with Serial, which has none).
     pub parallel_gc_threads: u32,
-    /// Threads the JVM itself runs at idle (VM thread, GC, compiler, signal, reference handler, …).
+    /// Whether `ParallelGCThreads` was given: then every worker starts at the first collection
+    /// (`WorkerPolicy::calc_active_workers` skips its heuristic).
+    pub parallel_gc_threads_explicit: bool,
+    /// `ConcGCThreads`: the most concurrent-marking workers (G1; 0 otherwise).
+    pub conc_gc_threads: u32,
+    /// Whether `ConcGCThreads` was given (then all of them mark).
+    pub conc_gc_threads_explicit: bool,
+    /// `G1ConcRefinementThreads` (G1; 0 otherwise).
+    pub refinement_threads: u32,
+    /// `CICompilerCount`: C1 plus C2 compiler threads at most.
+    pub ci_compiler_count: u32,
+    /// C1 compiler threads at most (a third of `CICompilerCount`, at least 1).
+    pub c1_threads: u32,
+    /// C2 compiler threads at most (the rest).
+    pub c2_threads: u32,
+    /// Threads the JVM itself runs right after startup (VM thread, GC, compiler, signal, reference handler, …);
+    /// GC workers and compiler threads are added later on demand (see `threads::JvmThreads`).
     pub jvm_threads: u32,
+}
+
+/// `WorkerPolicy::nof_parallel_worker_threads` (5/8 of the CPUs past the eighth).
+pub fn default_parallel_gc_threads(cpus: u32) -> u32 {
+    let cpus = cpus.max(1);
+    if cpus <= 8 {
+        cpus
+    } else {
+        8 + (cpus - 8) * 5 / 8
+    }
+}
+
+/// G1's default `ConcGCThreads`: a quarter of the STW workers, rounded, at least one.
+pub fn default_conc_gc_threads(parallel_gc_threads: u32) -> u32 {
+    ((parallel_gc_threads + 2) / 4).max(1)
+}
+
+/// Tiered `CICompilerCount`: log2(n)·log2(log2(n))·3/2, at least 2 (integer logarithms, rounded down).
+pub fn default_ci_compiler_count(cpus: u32) -> u32 {
+    let log = cpus.max(1).ilog2();
+    let loglog = log.max(1).ilog2();
+    (log * loglog * 3 / 2).max(2)
 }
 
 fn align_up(x: u64, a: u64) -> u64 {
@@ -120,14 +182,14 @@ impl Ergonomics {
         let physical = machine
             .container_limit_bytes
             .map_or(machine.ram_bytes, |l| l.min(machine.ram_bytes));
-        let collector =
-            flags
-                .collector
-                .unwrap_or(if machine.cores >= 2 && physical >= 1792 * MIB {
-                    Collector::G1
-                } else {
-                    Collector::Serial
-                });
+        let cpus = flags.active_processor_count.unwrap_or(machine.cores).max(1);
+        let collector = flags
+            .collector
+            .unwrap_or(if cpus >= 2 && physical >= 1792 * MIB {
+                Collector::G1
+            } else {
+                Collector::Serial
+            });
         // Default max heap: 25% of RAM; on tiny machines 50%, never below... the 96 MiB default unless RAM is smaller.
         let default_max = {
             let quarter = physical / 4;
@@ -154,18 +216,29 @@ impl Ergonomics {
         let default_initial = align_down(physical / 64, alignment).clamp(alignment, heap_max);
         let heap_initial =
             align_up(flags.heap_initial.unwrap_or(default_initial), alignment).min(heap_max);
-        let cores = machine.cores.max(1);
-        let parallel_gc_threads = if cores <= 8 {
-            cores
-        } else {
-            8 + (cores - 8) * 5 / 8
+        let parallel_gc_threads = match collector {
+            Collector::Serial => 0,
+            _ => flags
+                .parallel_gc_threads
+                .unwrap_or_else(|| default_parallel_gc_threads(cpus)),
         };
-        // Measured at idle on 2 CPUs (hotspot-memory.md): G1 19, Parallel 15, Serial 14 threads.
-        let jvm_threads = match collector {
-            Collector::G1 => 19,
-            Collector::Parallel => 15,
-            Collector::Serial => 14,
+        let conc_gc_threads = match collector {
+            Collector::G1 => flags
+                .conc_gc_threads
+                .unwrap_or_else(|| default_conc_gc_threads(parallel_gc_threads)),
+            _ => 0,
         };
+        let refinement_threads = match collector {
+            Collector::G1 => parallel_gc_threads,
+            _ => 0,
+        };
+        let ci_compiler_count = flags
+            .ci_compiler_count
+            .unwrap_or_else(|| default_ci_compiler_count(cpus))
+            .max(2);
+        let c1_threads = (ci_compiler_count / 3).max(1);
+        let c2_threads = ci_compiler_count - c1_threads;
+        let jvm_threads = crate::threads::JvmThreads::at_startup(collector);
         Ergonomics {
             physical_bytes: physical,
             heap_initial,
@@ -178,7 +251,15 @@ impl Ergonomics {
             reserved_code_cache: flags.reserved_code_cache.unwrap_or(240 * MIB),
             compressed_class_space: flags.compressed_class_space.unwrap_or(GIB),
             always_pre_touch: flags.always_pre_touch,
+            active_processors: cpus,
             parallel_gc_threads,
+            parallel_gc_threads_explicit: flags.parallel_gc_threads.is_some(),
+            conc_gc_threads,
+            conc_gc_threads_explicit: flags.conc_gc_threads.is_some(),
+            refinement_threads,
+            ci_compiler_count,
+            c1_threads,
+            c2_threads,
             jvm_threads,
         }
     }
@@ -241,6 +322,66 @@ mod tests {
         assert_eq!(e.parallel_gc_threads, 8);
         let e = Ergonomics::resolve(machine(12 * GIB, 32), JvmFlags::default());
         assert_eq!(e.parallel_gc_threads, 23);
+    }
+
+    #[test]
+    fn thread_counts_follow_the_cpus_as_measured() {
+        // tools/jvm-calibrate/results/cpu{1,2,4,8,16,32}-g1-512m-idle.json: VM.flags -all.
+        let measured = [
+            (1, 1, 1, 2),
+            (2, 2, 1, 2),
+            (4, 4, 1, 3),
+            (8, 8, 2, 4),
+            (16, 13, 3, 12),
+            (32, 23, 6, 15),
+        ];
+        for (cpus, pgc, cgc, ci) in measured {
+            let f = JvmFlags {
+                active_processor_count: Some(cpus),
+                collector: Some(Collector::G1),
+                ..JvmFlags::default()
+            };
+            // The machine's own cores do not matter once ActiveProcessorCount is given.
+            let e = Ergonomics::resolve(machine(24 * GIB, 2), f);
+            assert_eq!(
+                (
+                    e.parallel_gc_threads,
+                    e.conc_gc_threads,
+                    e.refinement_threads,
+                    e.ci_compiler_count
+                ),
+                (pgc, cgc, pgc, ci),
+                "{cpus} CPUs"
+            );
+            assert_eq!(e.c1_threads + e.c2_threads, ci);
+            assert_eq!(e.active_processors, cpus);
+        }
+        let e = Ergonomics::resolve(machine(24 * GIB, 32), JvmFlags::default());
+        assert_eq!((e.c1_threads, e.c2_threads), (5, 10));
+        assert_eq!(default_parallel_gc_threads(72), 48);
+    }
+
+    #[test]
+    fn explicit_thread_flags_win() {
+        let f = JvmFlags {
+            parallel_gc_threads: Some(3),
+            conc_gc_threads: Some(2),
+            ci_compiler_count: Some(6),
+            collector: Some(Collector::G1),
+            ..JvmFlags::default()
+        };
+        let e = Ergonomics::resolve(machine(24 * GIB, 32), f);
+        assert_eq!((e.parallel_gc_threads, e.conc_gc_threads), (3, 2));
+        assert!(e.parallel_gc_threads_explicit && e.conc_gc_threads_explicit);
+        assert_eq!((e.c1_threads, e.c2_threads), (2, 4));
+        // ActiveProcessorCount=1 makes a 32-core machine a client-class one: Serial, no GC workers.
+        let f = JvmFlags {
+            active_processor_count: Some(1),
+            ..JvmFlags::default()
+        };
+        let e = Ergonomics::resolve(machine(24 * GIB, 32), f);
+        assert_eq!(e.collector, Collector::Serial);
+        assert_eq!((e.parallel_gc_threads, e.conc_gc_threads), (0, 0));
     }
 
     #[test]

@@ -3,10 +3,13 @@
 use crate::code::CodeCache;
 use crate::ergonomics::Ergonomics;
 use crate::gc::{HeapView, gc_usage};
+use crate::gc_workers;
 use crate::heap::{AllocOutcome, Heap};
 use crate::metaspace::{Metaspace, MetaspaceError};
+use crate::native::{MallocArenas, ThreadLimit};
 use crate::threads::{
-    GUARD_BYTES, INTERNAL_PER_THREAD_BYTES, JVM_THREADS_COMMITTED_BYTES, NMT_PER_THREAD_BYTES,
+    C1_THREAD_STACK_BYTES, C2_THREAD_STACK_BYTES, GC_WORKER_STACK_BYTES, GUARD_BYTES,
+    INTERNAL_PER_THREAD_BYTES, JVM_THREADS_COMMITTED_BYTES, JvmThreads, NMT_PER_THREAD_BYTES,
     SYNC_PER_THREAD_BYTES, ThreadStacks,
 };
 use memsim_core::{Account, Ledger, Usage};
@@ -29,7 +32,9 @@ const NMT_BASE: u64 = 174 * KIB;
 const NMT_PER_CLASS: u64 = 120;
 const MODULE: u64 = 154 * KIB;
 const COMPILER_IDLE: u64 = 174 * KIB;
-/// C2 arenas during a compile storm: measured peaks 31–35 MiB.
+/// C2 arenas during a compile storm, per C2 thread compiling: measured peaks 31–35 MiB with the one
+/// C2 thread of 2 CPUs; with 2 C2 threads compiling tiny methods the arena peak doubled (4.8 → 9.4 MiB,
+/// `cpu{4,16}-g1-512m-hot2k` against `sweep-hot2000`), so the storm is counted per running C2 thread.
 const COMPILER_STORM: u64 = 32 * MIB;
 /// The chunk pool at rest: 2.0 MiB in every idle calibration run.
 const ARENA_CHUNK_IDLE: u64 = 2 * MIB;
@@ -44,6 +49,13 @@ const ARENA_CHUNK_LOADING: u64 = 21 * MIB / 2;
 const UNTRACKED_BASE: u64 = 6 * MIB;
 const UNTRACKED_PER_CLASS: u64 = 618;
 const UNTRACKED_PER_COMPILED_METHOD: u64 = 1434;
+/// Free memory each further C2 thread that compiled leaves in its own glibc arena: its compiler
+/// arenas' chunks, freed by HotSpot's chunk-pool cleaner into malloc but kept by glibc. Measured:
+/// 2000 hot methods compiled by 2 C2 threads kept 4.7–5.7 MiB more anonymous memory outside the heap
+/// than by one (`cpu{4,16}-g1-512m-hot2k` against `sweep-hot2000`; the glibc arena regions' RSS went
+/// from 4.8 to 13.6–14.2 MiB), the C2 arena peak of one thread (4.8 MiB there). Threads sharing an arena
+/// (`MALLOC_ARENA_MAX` below their number) share this slack; the first thread's is in the per-method fit.
+const C2_ARENA_SLACK: u64 = 24 * MIB / 5;
 /// Heap per JIT-compiled method (profiling and compilation objects, kept): 1.9–2.9 KiB of heap RSS per hot method measured.
 const COMPILE_HEAP_BYTES: u64 = 1946;
 /// libjvm.so, the CDS archive, libc, libstdc++ and the jimage: 20.0–21.8 MiB RssFile in every calibration run.
@@ -61,6 +73,11 @@ pub enum JvmError {
     /// `CompressedClassSpaceSize` reached.
     #[error("java.lang.OutOfMemoryError: Compressed class space")]
     CompressedClassSpace,
+    /// `Thread.start` could not create the OS thread (process or container thread limit; see [`crate::native`]).
+    #[error(
+        "java.lang.OutOfMemoryError: unable to create native thread: possible out of memory or process/resource limits reached"
+    )]
+    NativeThread,
 }
 
 /// A simulated HotSpot JVM's memory.
@@ -74,6 +91,16 @@ pub struct Jvm {
     // Phases currently loading classes / compiling: they raise Arena Chunk / Compiler.
     n_loading: u32,
     n_compiling: u32,
+    // The JVM's on-demand threads (GC workers, compiler threads) as started, and the application's.
+    jvm_threads: JvmThreads,
+    app_threads: u64,
+    // Methods per second being compiled by all compiling phases; the most C2 threads that compiled.
+    compile_rate: u64,
+    c2_peak: u32,
+    // glibc's arenas, the thread limit, and what libraries malloc for the application's threads.
+    arenas: MallocArenas,
+    thread_limit: ThreadLimit,
+    untracked_malloc: u64,
 }
 
 impl Jvm {
@@ -91,10 +118,77 @@ impl Jvm {
             stacks,
             metaspace: Metaspace::new(ergo.max_metaspace, ergo.compressed_class_space),
             code: CodeCache::new(ergo.reserved_code_cache),
+            jvm_threads: JvmThreads::new(&ergo),
+            app_threads: 0,
+            compile_rate: 0,
+            c2_peak: 1,
+            arenas: MallocArenas::new(ergo.active_processors, None),
+            thread_limit: ThreadLimit::default(),
+            untracked_malloc: 0,
             ergo,
             n_loading: 0,
             n_compiling: 0,
         }
+    }
+
+    /// The same JVM in a process with glibc's `arenas` and a thread limit.
+    pub fn with_process(mut self, arenas: MallocArenas, thread_limit: ThreadLimit) -> Jvm {
+        self.arenas = arenas;
+        self.thread_limit = thread_limit;
+        self
+    }
+
+    /// glibc's arenas.
+    pub fn arenas(&self) -> MallocArenas {
+        self.arenas
+    }
+
+    /// OS threads of the process: the JVM's, the application's and the launcher's primordial one.
+    pub fn os_threads(&self) -> u64 {
+        self.stacks.count() + 1
+    }
+
+    /// The JVM's on-demand threads as now started.
+    pub fn jvm_threads(&self) -> JvmThreads {
+        self.jvm_threads
+    }
+
+    /// Starts or stops GC workers and compiler threads as HotSpot would now (see [`JvmThreads`]).
+    fn refresh_jvm_threads(&mut self) {
+        let now = self.jvm_threads;
+        let want = now.wanted(
+            &self.ergo,
+            self.heap.collections() > 0,
+            self.ergo.collector == crate::Collector::G1 && self.heap.marking_ran(),
+            self.compile_rate,
+            self.app_threads + 1, // and `main`
+            self.heap.committed(),
+        );
+        if want == now {
+            return;
+        }
+        let stack = self.ergo.thread_stack;
+        let (stacks, limit) = (&mut self.stacks, self.thread_limit);
+        // Threads that cannot be created under the limit are not: HotSpot runs with fewer.
+        let mut apply = |from: u32, to: u32, bytes: u64| -> u32 {
+            if to > from {
+                let n = limit.can_start(stacks.count() + 1, u64::from(to - from));
+                stacks.start_worker(n, stack, bytes);
+                from + n as u32
+            } else {
+                if from > to {
+                    stacks.end_worker(u64::from(from - to), stack, bytes);
+                }
+                to
+            }
+        };
+        self.jvm_threads = JvmThreads {
+            gc_workers: apply(now.gc_workers, want.gc_workers, GC_WORKER_STACK_BYTES),
+            conc_workers: apply(now.conc_workers, want.conc_workers, GC_WORKER_STACK_BYTES),
+            c1: apply(now.c1, want.c1, C1_THREAD_STACK_BYTES),
+            c2: apply(now.c2, want.c2, C2_THREAD_STACK_BYTES),
+        };
+        self.c2_peak = self.c2_peak.max(self.jvm_threads.c2);
     }
 
     /// The resolved configuration.
@@ -112,9 +206,12 @@ impl Jvm {
     /// # Errors
     /// [`JvmError::HeapSpace`] when the live set cannot fit.
     pub fn allocate(&mut self, bytes: u64, live: bool) -> Result<AllocOutcome, JvmError> {
-        self.heap
+        let r = self
+            .heap
             .allocate(bytes, live)
-            .map_err(|_| JvmError::HeapSpace)
+            .map_err(|_| JvmError::HeapSpace);
+        self.refresh_jvm_threads();
+        r
     }
 
     /// Live heap bytes become garbage.
@@ -122,14 +219,22 @@ impl Jvm {
         self.heap.release(bytes);
     }
 
-    /// Starts `n` application threads touching `touched` bytes of stack each.
-    pub fn start_threads(&mut self, n: u64, touched: u64) {
-        self.stacks.start(n, self.ergo.thread_stack, touched);
+    /// Starts `n` application threads touching `touched` bytes of stack each, for each of which
+    /// native libraries malloc `malloc` bytes NMT does not see. Returns how many started: those
+    /// over the thread limit fail with [`JvmError::NativeThread`] in the application.
+    pub fn start_threads(&mut self, n: u64, touched: u64, malloc: u64) -> u64 {
+        let started = self.thread_limit.can_start(self.os_threads(), n);
+        self.stacks.start(started, self.ergo.thread_stack, touched);
+        self.app_threads += started;
+        self.untracked_malloc += started * malloc;
+        started
     }
 
-    /// Ends `n` application threads started with the same `touched`.
-    pub fn end_threads(&mut self, n: u64, touched: u64) {
+    /// Ends `n` application threads started with the same `touched` and `malloc`.
+    pub fn end_threads(&mut self, n: u64, touched: u64, malloc: u64) {
         self.stacks.end(n, self.ergo.thread_stack, touched);
+        self.app_threads -= n;
+        self.untracked_malloc -= n * malloc;
     }
 
     /// Live threads, the JVM's own included.
@@ -155,6 +260,7 @@ impl Jvm {
     /// A `HeapSpace` failure here is left to the next allocation to report.
     fn class_heap(&mut self, bytes: u64) {
         let _ = self.heap.allocate(bytes, true);
+        self.refresh_jvm_threads();
     }
 
     /// Defines a hidden class.
@@ -192,6 +298,7 @@ impl Jvm {
         if ok {
             self.metaspace.add_method_data();
             let _ = self.heap.allocate(COMPILE_HEAP_BYTES, true);
+            self.refresh_jvm_threads();
         }
         ok
     }
@@ -210,13 +317,14 @@ impl Jvm {
         };
     }
 
-    /// A phase starts or stops compiling.
-    pub fn set_compiling(&mut self, on: bool) {
-        self.n_compiling = if on {
-            self.n_compiling + 1
+    /// A phase starts or stops compiling `methods_per_sec` methods per second.
+    pub fn set_compiling(&mut self, on: bool, methods_per_sec: u64) {
+        (self.n_compiling, self.compile_rate) = if on {
+            (self.n_compiling + 1, self.compile_rate + methods_per_sec)
         } else {
-            self.n_compiling - 1
+            (self.n_compiling - 1, self.compile_rate - methods_per_sec)
         };
+        self.refresh_jvm_threads();
     }
 
     /// Writes every JVM account into the ledger.
@@ -230,7 +338,14 @@ impl Jvm {
             resident: self.heap.resident(),
             marking_ran: self.heap.marking_ran(),
         };
-        ledger.set(Account::Gc, gc_usage(self.ergo.collector, view));
+        ledger.set(
+            Account::Gc,
+            gc_workers::with_workers(
+                gc_usage(self.ergo.collector, view),
+                self.ergo.collector,
+                self.ergo.parallel_gc_threads,
+            ),
+        );
         ledger.set(Account::Thread, self.stacks.usage());
         ledger.set(Account::Class, self.metaspace.class_usage());
         ledger.set(Account::Metaspace, self.metaspace.metaspace_usage());
@@ -239,7 +354,7 @@ impl Jvm {
         ledger.set(
             Account::Compiler,
             Usage::all(if self.n_compiling > 0 {
-                COMPILER_STORM
+                COMPILER_STORM * u64::from(self.jvm_threads.c2)
             } else {
                 COMPILER_IDLE
             }),
@@ -266,13 +381,20 @@ impl Jvm {
             Account::Synchronization,
             Usage::all(n_threads * SYNC_PER_THREAD_BYTES),
         );
+        let c2_arenas = u64::from(self.c2_peak).min(self.arenas.limit());
+        let untracked = UNTRACKED_BASE
+            + n_classes * UNTRACKED_PER_CLASS
+            + self.code.compiled() * UNTRACKED_PER_COMPILED_METHOD
+            + (c2_arenas - 1) * C2_ARENA_SLACK
+            + self.untracked_malloc;
+        let arenas = self.arenas.usage(self.os_threads());
         ledger.set(
             Account::NativeUntracked,
-            Usage::all(
-                UNTRACKED_BASE
-                    + n_classes * UNTRACKED_PER_CLASS
-                    + self.code.compiled() * UNTRACKED_PER_COMPILED_METHOD,
-            ),
+            Usage {
+                reserved: untracked + arenas.reserved,
+                committed: untracked + arenas.committed,
+                resident: untracked + arenas.resident,
+            },
         );
         ledger.set(Account::Libraries, Usage::all(LIBRARIES_FILE));
     }

@@ -10,8 +10,10 @@
 pub mod code;
 pub mod ergonomics;
 pub mod gc;
+pub mod gc_workers;
 pub mod heap;
 pub mod metaspace;
+pub mod native;
 pub mod threads;
 
 mod jvm;

@@ -35,7 +35,13 @@ const SCENARIO_KEYS: &[&str] = &[
     "sample_every",
     "max_events",
 ];
-const MACHINE_KEYS: &[&str] = &["ram", "container_limit", "cores", "os_reserved"];
+const MACHINE_KEYS: &[&str] = &[
+    "ram",
+    "container_limit",
+    "cores",
+    "os_reserved",
+    "max_threads",
+];
 const JVM_KEYS: &[&str] = &[
     "heap",
     "thread_stack",
@@ -45,6 +51,11 @@ const JVM_KEYS: &[&str] = &[
     "reserved_code_cache",
     "compressed_class_space",
     "always_pre_touch",
+    "active_processor_count",
+    "parallel_gc_threads",
+    "conc_gc_threads",
+    "ci_compiler_count",
+    "malloc_arena_max",
 ];
 const HEAP_KEYS: &[&str] = &["initial", "max"];
 const NETTY_KEYS: &[&str] = &[
@@ -73,6 +84,7 @@ const PHASE_KEYS: &[&str] = &[
     "direct_memory",
     "unsafe_memory",
     "mapped_files",
+    "malloc_per_thread",
     "requests",
     "db",
 ];
@@ -411,6 +423,28 @@ fn uint_at_most(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, key: &str, max: u64) -> Optio
     Some(n)
 }
 
+/// Reads an integer `key` that must lie in `min..=max`, reporting it (with `hint`) otherwise.
+fn uint_in(
+    cx: &mut Ctx<'_>,
+    t: &Tab<'_, '_>,
+    key: &str,
+    (min, max): (u64, u64),
+    hint: &str,
+) -> Option<(u64, Range<usize>)> {
+    let (n, span) = t.read(cx, key, Ctx::uint)?;
+    if !(min..=max).contains(&n) {
+        let path = t.key_path(key);
+        cx.err(
+            &path,
+            span,
+            format!("`{path}` is {n}; it must be between {min} and {max}"),
+            Some(hint.to_string()),
+        );
+        return None;
+    }
+    Some((n, span))
+}
+
 fn nonzero_size(
     cx: &mut Ctx<'_>,
     t: &Tab<'_, '_>,
@@ -437,6 +471,7 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
         container_limit: None,
         cores: DEFAULT_CORES,
         os_reserved: 0,
+        max_threads: None,
     };
     let Some(t) = required_table(
         cx,
@@ -500,6 +535,14 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
             m.os_reserved = r;
         }
     }
+    m.max_threads = uint_in(
+        cx,
+        &t,
+        "max_threads",
+        (1, 4_194_304),
+        "the process's thread limit (`pids.max` of its container, or `ulimit -u`); remove the key for none",
+    )
+    .map(|(n, _)| n);
     m
 }
 
@@ -610,7 +653,61 @@ fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
     if let Some((b, _)) = t.read(cx, "always_pre_touch", Ctx::boolean) {
         j.always_pre_touch = b;
     }
+    read_jvm_threads(cx, &t, &mut j);
     j
+}
+
+/// The `[jvm]` keys for thread counts and glibc's arenas.
+fn read_jvm_threads(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, j: &mut JvmSettings) {
+    let count = |cx: &mut Ctx<'_>, key: &str, min: u64, hint: &str| {
+        uint_in(cx, t, key, (min, MAX_CORES), hint).map(|(n, span)| (n as u32, span))
+    };
+    j.active_processor_count = count(
+        cx,
+        "active_processor_count",
+        1,
+        "-XX:ActiveProcessorCount: the CPUs the JVM sizes its thread pools for",
+    )
+    .map(|(n, _)| n);
+    let parallel = count(
+        cx,
+        "parallel_gc_threads",
+        1,
+        "-XX:ParallelGCThreads; remove the key for HotSpot's default from the CPU count",
+    );
+    let conc = count(
+        cx,
+        "conc_gc_threads",
+        1,
+        "-XX:ConcGCThreads; remove the key for HotSpot's default (a quarter of ParallelGCThreads)",
+    );
+    if let (Some((p, _)), Some((c, span))) = (&parallel, &conc) {
+        if c > p {
+            cx.err(
+                "jvm.conc_gc_threads",
+                span.clone(),
+                format!("`jvm.conc_gc_threads` ({c}) is more than `jvm.parallel_gc_threads` ({p})"),
+                Some("G1 refuses to start with more ConcGCThreads than ParallelGCThreads".into()),
+            );
+        }
+    }
+    j.parallel_gc_threads = parallel.map(|(n, _)| n);
+    j.conc_gc_threads = conc.map(|(n, _)| n);
+    j.ci_compiler_count = count(
+        cx,
+        "ci_compiler_count",
+        2,
+        "-XX:CICompilerCount must be at least 2 with tiered compilation (one C1 and one C2 thread)",
+    )
+    .map(|(n, _)| n);
+    j.malloc_arena_max = uint_in(
+        cx,
+        t,
+        "malloc_arena_max",
+        (1, 65_536),
+        "MALLOC_ARENA_MAX: glibc's most malloc arenas; remove the key for glibc's default (8 per core)",
+    )
+    .map(|(n, _)| n as u32);
 }
 
 /// `netty.max_direct_memory`: any integer, or a size string (positive).
@@ -884,6 +981,7 @@ fn read_phase(
         direct_memory: 0,
         unsafe_memory: 0,
         mapped_files: 0,
+        malloc_per_thread: 0,
         requests: None,
         db: None,
     };
@@ -1032,6 +1130,19 @@ fn read_phase(
     }
     if let Some((v, _)) = t.read(cx, "mapped_files", Ctx::size) {
         p.mapped_files = v;
+    }
+    if let Some((v, span)) = t.read(cx, "malloc_per_thread", Ctx::size) {
+        if v > GIB {
+            let path = t.key_path("malloc_per_thread");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` ({}) is more than 1g per thread", human_size(v)),
+                Some("native memory a library keeps for each thread, e.g. \"262k\" per open zlib Deflater".into()),
+            );
+        } else {
+            p.malloc_per_thread = v;
+        }
     }
     if let Some((v, span)) = t.read(cx, "page_cache_touch", Ctx::size) {
         if v > 0 && !has_page_cache {

@@ -46,6 +46,9 @@ pub struct Machine {
     pub cores: u32,
     /// `os_reserved`: memory used by the kernel and other processes, unavailable to this one (default 0).
     pub os_reserved: u64,
+    /// `max_threads`: the most threads the process may have (the container's `pids.max`, or
+    /// `ulimit -u` for a process alone under its user); `None` = no such limit.
+    pub max_threads: Option<u64>,
 }
 
 /// The JVM's garbage collector.
@@ -80,6 +83,16 @@ pub struct JvmSettings {
     pub compressed_class_space: Option<u64>,
     /// `always_pre_touch` (`-XX:+AlwaysPreTouch`), default false.
     pub always_pre_touch: bool,
+    /// `active_processor_count` (`-XX:ActiveProcessorCount`): CPUs the JVM believes it has.
+    pub active_processor_count: Option<u32>,
+    /// `parallel_gc_threads` (`-XX:ParallelGCThreads`).
+    pub parallel_gc_threads: Option<u32>,
+    /// `conc_gc_threads` (`-XX:ConcGCThreads`, G1).
+    pub conc_gc_threads: Option<u32>,
+    /// `ci_compiler_count` (`-XX:CICompilerCount`), at least 2 with tiered compilation.
+    pub ci_compiler_count: Option<u32>,
+    /// `malloc_arena_max`: the `MALLOC_ARENA_MAX` environment variable of the process (glibc).
+    pub malloc_arena_max: Option<u32>,
 }
 
 /// `[netty]`: Netty's `io.netty.*` system properties for the pooled allocator (4.1.48 defaults).
@@ -189,6 +202,9 @@ pub struct Phase {
     pub unsafe_memory: u64,
     /// `mapped_files`: bytes of memory-mapped files read (touched) over the phase (default 0).
     pub mapped_files: u64,
+    /// `malloc_per_thread`: native memory each of the phase's threads keeps malloc'd through libraries
+    /// NMT does not see (zlib, JNI code), while the thread lives (default 0).
+    pub malloc_per_thread: u64,
     /// `[phase.requests]`; requires `threads` ≥ 1.
     pub requests: Option<Requests>,
     /// `[phase.db]`: an operation on the database; requires `[page_cache]` or `[database]`.

@@ -75,7 +75,11 @@ fn netty_direct_oom_prints_the_articles_line() {
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_run() {
-    for name in ["neo4j-12g-oom.toml", "netty-direct-oom.toml"] {
+    for name in [
+        "neo4j-12g-oom.toml",
+        "netty-direct-oom.toml",
+        "container-pids-limit.toml",
+    ] {
         let s = bundled(name);
         let a = rendered(&run(&s, RunOptions::default()));
         let b = rendered(&run(&s, RunOptions::default()));
@@ -115,4 +119,25 @@ fn neo4j_4g6g_steady_matches_the_real_jvm_run() {
         rss >> 20
     );
     assert_eq!(r.verdict, Verdict::Fits);
+}
+
+#[test]
+fn container_pids_limit_fails_thread_starts_not_memory() {
+    let r = run_checked(&bundled("container-pids-limit.toml"));
+    let oome: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == memsim_core::EventKind::OutOfMemoryError)
+        .collect();
+    assert_eq!(oome.len(), 1);
+    assert!(oome[0].message.contains(
+        "unable to create native thread: possible out of memory or process/resource limits reached"
+    ));
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    // 512 tasks: launcher, 19 JVM threads, 12 more GC workers started at the first collections
+    // (13 on 16 CPUs), 8 startup threads: 472 of the 600 start.
+    assert_eq!(counter("threads_failed_to_start"), 128);
+    assert_eq!(oome[0].repeats, 127);
+    assert_eq!(counter("requests_failed"), 0);
+    assert_eq!(r.verdict, memsim_core::Verdict::Fits);
 }

@@ -243,3 +243,99 @@ mapped_files = "128m"
         "NMT Other = Unsafe + direct buffers"
     );
 }
+
+/// A phase's threads over `machine.max_threads` fail to start with HotSpot's message (one event
+/// line with the number of repeats); the rest start and serve every request.
+#[test]
+fn native_thread_limit() {
+    let text = r#"
+[scenario]
+duration = "20s"
+[machine]
+ram = "8g"
+cores = 2
+max_threads = 100
+[jvm]
+heap = { initial = "512m", max = "512m" }
+[[phase]]
+name = "pool"
+duration = "10s"
+threads = 200
+malloc_per_thread = "100k"
+[phase.requests]
+rate = "500/s"
+hold = "10ms"
+heap = "8k"
+"#;
+    let r = run_checked(&scenario(text));
+    let oome: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OutOfMemoryError)
+        .collect();
+    assert_eq!(oome.len(), 1, "{:?}", r.events);
+    assert_eq!(
+        oome[0].message,
+        "java.lang.OutOfMemoryError: unable to create native thread: possible out of memory or process/resource limits reached"
+    );
+    // 100 tasks = the launcher's thread + 19 of G1's at startup + 80 of the pool; 120 failed.
+    assert_eq!(oome[0].repeats, 119);
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(counter("threads_failed_to_start"), 120);
+    assert_eq!(counter("requests_failed"), 0);
+    assert_eq!(counter("requests_started"), counter("requests_completed"));
+    assert!(counter("requests_started") > 4000);
+    // Only the started threads hold stacks and their malloc'd memory.
+    let peak_threads = 19 + 80;
+    let thread = r.at_peak.get(memsim_core::Account::Thread);
+    assert!(
+        thread.reserved >= peak_threads * (1 << 20)
+            && thread.reserved < (peak_threads + 2) * (1 << 20),
+        "{thread:?}"
+    );
+    // The same scenario twice: the same bytes.
+    let again = run_checked(&scenario(text));
+    assert_eq!(crate::rendered(&r), crate::rendered(&again));
+}
+
+/// Without a limit every thread starts; with one, the JVM's on-demand GC workers are capped by it
+/// too (HotSpot runs with fewer when it cannot create one).
+#[test]
+fn thread_limit_also_caps_the_jvms_own_workers() {
+    let text = |limit: &str| {
+        format!(
+            r#"
+[scenario]
+duration = "20s"
+[machine]
+ram = "8g"
+cores = 32
+{limit}
+[jvm]
+heap = {{ initial = "512m", max = "512m" }}
+[[phase]]
+name = "churn"
+duration = "10s"
+threads = 10
+heap_churn = "200m/s"
+"#
+        )
+    };
+    let counter = |r: &memsim_core::RunSummary, name: &str| {
+        r.counters.iter().find(|(n, _)| n == name).unwrap().1
+    };
+    let free = run_checked(&scenario(&text("")));
+    assert!(counter(&free, "gc_collections") > 0);
+    // 32 CPUs: ParallelGCThreads = 23, all started (2 × 11 non-daemon threads = 22 < 23, but the
+    // heap rule gives 512 MiB / 41.6 MiB = 12: so 22).
+    assert_eq!(counter(&free, "jvm_gc_workers_started"), 22);
+    assert_eq!(counter(&free, "threads_failed_to_start"), 0);
+    // 35 tasks: launcher + 19 + 10 application threads leave room for 5 more workers (6 in all).
+    let capped = run_checked(&scenario(&text("max_threads = 35")));
+    assert_eq!(counter(&capped, "jvm_gc_workers_started"), 6);
+    assert_eq!(counter(&capped, "threads_failed_to_start"), 0);
+    assert!(
+        messages(&capped, EventKind::OutOfMemoryError).is_empty(),
+        "the JVM's own threads fail quietly"
+    );
+}

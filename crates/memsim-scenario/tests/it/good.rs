@@ -27,6 +27,7 @@ ram = "12g"
 container_limit = "12g"
 cores = 8
 os_reserved = "512m"
+max_threads = 4096
 
 [jvm]
 heap = { initial = "4g", max = "4g" }
@@ -37,6 +38,11 @@ max_metaspace = "512m"
 reserved_code_cache = "240m"
 compressed_class_space = 1073741824
 always_pre_touch = true
+active_processor_count = 16
+parallel_gc_threads = 6
+conc_gc_threads = 2
+ci_compiler_count = 4
+malloc_arena_max = 2
 
 [netty]
 max_direct_memory = 0
@@ -61,6 +67,7 @@ name = "bolt clients connect"
 duration = "10m"
 threads = 400
 stack_touched = "256k"
+malloc_per_thread = "262k"
 heap_churn = "200m/s"
 page_cache_touch = "4g"
 requests = { rate = "3000/s", buffer = "lognormal(median=16k, sigma=1.5)", hold = "exp(40ms)", heap = "uniform(1k, 64k)" }
@@ -96,6 +103,7 @@ fn full_scenario_parses_to_the_expected_struct() {
     assert_eq!(s.machine.container_limit, Some(12 * G));
     assert_eq!(s.machine.cores, 8);
     assert_eq!(s.machine.os_reserved, 512 * M);
+    assert_eq!(s.machine.max_threads, Some(4096));
 
     assert_eq!(
         s.jvm,
@@ -109,6 +117,11 @@ fn full_scenario_parses_to_the_expected_struct() {
             reserved_code_cache: Some(240 * M),
             compressed_class_space: Some(G),
             always_pre_touch: true,
+            active_processor_count: Some(16),
+            parallel_gc_threads: Some(6),
+            conc_gc_threads: Some(2),
+            ci_compiler_count: Some(4),
+            malloc_arena_max: Some(2),
         }
     );
     assert_eq!(
@@ -152,6 +165,8 @@ fn full_scenario_parses_to_the_expected_struct() {
     assert_eq!(p0.requests, None);
 
     assert_eq!(p1.stack_touched, 256 * K);
+    assert_eq!(p1.malloc_per_thread, 262 * K);
+    assert_eq!(p0.malloc_per_thread, 0, "default");
     assert_eq!(p1.heap_churn_per_sec, 200 * M);
     assert_eq!(p1.page_cache_touch, 4 * G);
     assert_eq!(p1.methods_per_class, 8, "default");
@@ -190,6 +205,7 @@ fn minimal_scenario_gets_every_default() {
     assert_eq!(s.machine.container_limit, None);
     assert_eq!(s.machine.cores, 4);
     assert_eq!(s.machine.os_reserved, 0);
+    assert_eq!(s.machine.max_threads, None);
     assert_eq!(s.jvm, JvmSettings::default());
     assert_eq!(s.netty, NettySettings::default());
     assert_eq!(s.netty.max_direct_memory, -1);

@@ -378,3 +378,76 @@ fn page_cache_touch_needs_a_page_cache() {
     assert!(e.hint().unwrap().contains("[page_cache]"), "{e}");
     ok(&phase("page_cache_touch = 0"));
 }
+
+#[test]
+fn thread_count_flags_out_of_range() {
+    let e = one(
+        &base("[jvm]\nci_compiler_count = 1\n"),
+        "jvm.ci_compiler_count",
+        7,
+        21,
+    );
+    assert_eq!(
+        e.message(),
+        "`jvm.ci_compiler_count` is 1; it must be between 2 and 1024"
+    );
+    assert!(e.hint().unwrap().contains("tiered"), "{e}");
+    let e = one(
+        &base("[jvm]\nparallel_gc_threads = 0\n"),
+        "jvm.parallel_gc_threads",
+        7,
+        23,
+    );
+    assert!(e.message().contains("between 1 and 1024"), "{e}");
+    let e = one(
+        &base("[jvm]\nactive_processor_count = 2000\n"),
+        "jvm.active_processor_count",
+        7,
+        26,
+    );
+    assert!(e.message().contains("is 2000"), "{e}");
+    let e = one(
+        &base("[jvm]\nmalloc_arena_max = 0\n"),
+        "jvm.malloc_arena_max",
+        7,
+        20,
+    );
+    assert!(e.hint().unwrap().contains("MALLOC_ARENA_MAX"), "{e}");
+}
+
+#[test]
+fn more_conc_than_parallel_gc_threads() {
+    let e = one(
+        &base("[jvm]\nparallel_gc_threads = 2\nconc_gc_threads = 3\n"),
+        "jvm.conc_gc_threads",
+        8,
+        19,
+    );
+    assert_eq!(
+        e.message(),
+        "`jvm.conc_gc_threads` (3) is more than `jvm.parallel_gc_threads` (2)"
+    );
+    ok(&base(
+        "[jvm]\nparallel_gc_threads = 2\nconc_gc_threads = 2\n",
+    ));
+}
+
+#[test]
+fn thread_limit_and_malloc_per_thread_bounds() {
+    let src = format!("{}max_threads = 0\n", BASE_MACHINE);
+    let e = one(&src, "machine.max_threads", 6, 15);
+    assert!(e.message().contains("between 1 and 4194304"), "{e}");
+    assert!(e.hint().unwrap().contains("pids.max"), "{e}");
+    let e = one(
+        &phase("malloc_per_thread = \"2g\""),
+        "phase[0].malloc_per_thread",
+        9,
+        21,
+    );
+    assert_eq!(
+        e.message(),
+        "`phase[0].malloc_per_thread` (2g) is more than 1g per thread"
+    );
+}
+
+const BASE_MACHINE: &str = "[scenario]\nduration = \"20m\"\n\n[machine]\nram = \"16g\"\n";
