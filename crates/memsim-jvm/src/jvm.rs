@@ -75,7 +75,7 @@ pub enum JvmError {
     CompressedClassSpace,
     /// `Thread.start` could not create the OS thread (process or container thread limit; see [`crate::native`]).
     #[error(
-        "java.lang.OutOfMemoryError: unable to create native thread: possible out of memory or process/resource limits reached"
+        "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
     )]
     NativeThread,
 }
@@ -451,6 +451,11 @@ mod tests {
         assert_eq!(
             JvmError::CompressedClassSpace.to_string(),
             "java.lang.OutOfMemoryError: Compressed class space"
+        );
+        // As OpenJDK 17.0.15 printed it (see crate::native).
+        assert_eq!(
+            JvmError::NativeThread.to_string(),
+            "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
         );
     }
 }

@@ -32,9 +32,13 @@
 //!
 //! **Thread limit**: `pthread_create` fails with `EAGAIN` when the process (or its container's
 //! `pids.max`, or its user under `ulimit -u`) may not have another task; HotSpot then throws
-//! `java.lang.OutOfMemoryError: unable to create native thread: possible out of memory or
+//! `java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or
 //! process/resource limits reached` from `Thread.start` (`JVM_StartThread` in `jvm.cpp`, the text
-//! being `os::native_thread_creation_failed_msg()`), and the thread is not started. A cgroup
+//! being `os::native_thread_creation_failed_msg()`), and the thread is not started. The text is the
+//! one OpenJDK 17.0.15 printed here under `ulimit -v 4000000` with `-Xss64m` (30 threads started,
+//! the 31st failed, after the unified-logging warnings `Failed to start thread "Unknown thread" -
+//! pthread_create failed (EAGAIN) …` and `Failed to start the native thread for java.lang.Thread
+//! "Thread-30"`); older JDKs said "possible out of memory". A cgroup
 //! *memory* limit never causes it: stacks are reserved, not charged, and touching them past the
 //! limit is an OOM kill instead. Running out of address space (`ulimit -v`) or of `vm.max_map_count`
 //! mappings would also cause it; not modelled. The JVM's own GC and compiler threads started on

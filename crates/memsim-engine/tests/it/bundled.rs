@@ -131,7 +131,7 @@ fn container_pids_limit_fails_thread_starts_not_memory() {
         .collect();
     assert_eq!(oome.len(), 1);
     assert!(oome[0].message.contains(
-        "unable to create native thread: possible out of memory or process/resource limits reached"
+        "unable to create native thread: possibly out of memory or process/resource limits reached"
     ));
     let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
     // 512 tasks: launcher, 19 JVM threads, 12 more GC workers started at the first collections

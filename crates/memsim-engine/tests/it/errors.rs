@@ -276,7 +276,7 @@ heap = "8k"
     assert_eq!(oome.len(), 1, "{:?}", r.events);
     assert_eq!(
         oome[0].message,
-        "java.lang.OutOfMemoryError: unable to create native thread: possible out of memory or process/resource limits reached"
+        "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
     );
     // 100 tasks = the launcher's thread + 19 of G1's at startup + 80 of the pool; 120 failed.
     assert_eq!(oome[0].repeats, 119);
