@@ -102,3 +102,27 @@ class OtherParsers(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MallocArenas(unittest.TestCase):
+    SMAPS = """\
+7f0000000000-7f0000021000 rw-p 00000000 00:00 0 
+Rss:                 100 kB
+7f0000021000-7f0004000000 ---p 00000000 00:00 0 
+Rss:                   0 kB
+7f0004000000-7f0004400000 rw-p 00000000 00:00 0 
+Rss:                4096 kB
+7f0004400000-7f0008000000 ---p 00000000 00:00 0 
+Rss:                   0 kB
+7f0008000000-7f0008100000 rw-p 00000000 00:00 0 
+Rss:                1024 kB
+7f0009000000-7f0009100000 rw-p 00000000 08:01 1234 /usr/lib/libz.so
+Rss:                  12 kB
+"""
+
+    def test_counts_64_mib_aligned_heaps_only(self):
+        a = measure.malloc_arenas(self.SMAPS)
+        # Two rw-p + ---p pairs of exactly 64 MiB; the lone 1 MiB mapping and the file are not arenas.
+        self.assertEqual(a["heaps"], 2)
+        self.assertEqual(a["rss_kb"], 4196)
+        self.assertEqual(a["accessible_kb"], 132 + 4096)
