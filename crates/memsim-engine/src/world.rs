@@ -12,7 +12,7 @@ use memsim_direct::{
     BufHandle, DirectAccounting, DirectAllocError, DirectPool, NettyCap, PoolConfig, SimplePool,
     ThreadKey,
 };
-use memsim_jvm::native::{MallocArenas, ThreadLimit};
+use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space};
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
@@ -380,11 +380,23 @@ impl<'s> World<'s> {
             EventKind::PhaseStarted,
             format!("phase \"{}\" started", phase.name),
         );
-        let started = self.jvm.start_threads(
-            u64::from(phase.threads),
-            phase.stack_touched,
-            phase.malloc_per_thread,
-        ) as u32;
+        // Under `ulimit -v` each thread's stack (and, while glibc makes arenas, its arena) must fit.
+        let fitting = self
+            .s
+            .machine
+            .address_space
+            .map_or(u64::from(phase.threads), |limit| {
+                threads_within_address_space(
+                    u64::from(phase.threads),
+                    limit.saturating_sub(self.ledger.total().reserved),
+                    self.jvm.ergonomics().thread_stack,
+                    self.jvm.arenas_to_come(),
+                )
+            });
+        let started = self
+            .jvm
+            .start_threads(fitting, phase.stack_touched, phase.malloc_per_thread)
+            as u32;
         let st = &mut self.phases[p as usize];
         st.active = true;
         st.first_thread = self.next_thread;
@@ -922,6 +934,12 @@ impl<'s> World<'s> {
                 "max_threads".to_string(),
                 s.machine
                     .max_threads
+                    .map_or("unlimited".to_string(), |n| n.to_string()),
+            ),
+            (
+                "address_space".to_string(),
+                s.machine
+                    .address_space
                     .map_or("unlimited".to_string(), |n| n.to_string()),
             ),
             ("netty_direct_accounting".to_string(), netty_cap),

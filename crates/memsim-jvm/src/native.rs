@@ -40,8 +40,11 @@
 //! pthread_create failed (EAGAIN) …` and `Failed to start the native thread for java.lang.Thread
 //! "Thread-30"`); older JDKs said "possible out of memory". A cgroup
 //! *memory* limit never causes it: stacks are reserved, not charged, and touching them past the
-//! limit is an OOM kill instead. Running out of address space (`ulimit -v`) or of `vm.max_map_count`
-//! mappings would also cause it; not modelled. The JVM's own GC and compiler threads started on
+//! limit is an OOM kill instead. Running out of address space (`ulimit -v`, `RLIMIT_AS`) causes it
+//! too: the new thread's stack (`-Xss`) and, while glibc makes arenas, the thread's 64 MiB arena
+//! must fit ([`threads_within_address_space`]); that is how it was reproduced (see above). Other
+//! mmaps failing under `ulimit -v` (heap expansion, metaspace, malloc) crash HotSpot differently and
+//! are not modelled, nor is `vm.max_map_count`. The JVM's own GC and compiler threads started on
 //! demand count against the same limit; HotSpot carries on with fewer of them when one cannot be
 //! created.
 
@@ -110,6 +113,23 @@ impl ThreadLimit {
     }
 }
 
+/// How many of `wanted` new threads fit in `available` bytes of address space when each reserves
+/// `stack` bytes and the first `new_arenas` of them also a new glibc arena (64 MiB).
+pub fn threads_within_address_space(
+    wanted: u64,
+    available: u64,
+    stack: u64,
+    new_arenas: u64,
+) -> u64 {
+    let with_arena = stack.saturating_add(ARENA_HEAP_BYTES);
+    let first = new_arenas.min(wanted);
+    if first.saturating_mul(with_arena) > available {
+        return available / with_arena;
+    }
+    let rest = (available - first * with_arena) / stack.max(1);
+    first + rest.min(wanted - first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +147,18 @@ mod tests {
         assert_eq!(MallocArenas::new(64, None).limit(), 512);
         let u = d.usage(1);
         assert_eq!(u, Usage::default());
+    }
+
+    #[test]
+    fn address_space_per_thread_is_stack_then_arena() {
+        let m = MIB;
+        // 10 arenas still to make: the first threads cost 64 MiB + Xss each.
+        assert_eq!(threads_within_address_space(100, 650 * m, m, 10), 10);
+        assert_eq!(threads_within_address_space(100, 649 * m, m, 10), 9);
+        // Past the arenas only the stack.
+        assert_eq!(threads_within_address_space(100, 660 * m, m, 10), 20);
+        assert_eq!(threads_within_address_space(5, 1 << 40, m, 10), 5);
+        assert_eq!(threads_within_address_space(100, 0, m, 0), 0);
     }
 
     #[test]

@@ -41,6 +41,7 @@ const MACHINE_KEYS: &[&str] = &[
     "cores",
     "os_reserved",
     "max_threads",
+    "address_space",
 ];
 const JVM_KEYS: &[&str] = &[
     "heap",
@@ -472,6 +473,7 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
         cores: DEFAULT_CORES,
         os_reserved: 0,
         max_threads: None,
+        address_space: None,
     };
     let Some(t) = required_table(
         cx,
@@ -543,6 +545,13 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
         "the process's thread limit (`pids.max` of its container, or `ulimit -u`); remove the key for none",
     )
     .map(|(n, _)| n);
+    m.address_space = nonzero_size(
+        cx,
+        &t,
+        "address_space",
+        "`ulimit -v` of 0 leaves no address space; remove the key for no limit",
+    )
+    .map(|(v, _)| v);
     m
 }
 

@@ -49,6 +49,8 @@ pub struct Machine {
     /// `max_threads`: the most threads the process may have (the container's `pids.max`, or
     /// `ulimit -u` for a process alone under its user); `None` = no such limit.
     pub max_threads: Option<u64>,
+    /// `address_space`: the process's address-space limit (`ulimit -v`, `RLIMIT_AS`); `None` = none.
+    pub address_space: Option<u64>,
 }
 
 /// The JVM's garbage collector.

@@ -339,3 +339,54 @@ heap_churn = "200m/s"
         "the JVM's own threads fail quietly"
     );
 }
+
+/// Under `ulimit -v` threads fail when their stack (and glibc arena) no longer fits in the address
+/// space. Reproduced on OpenJDK 17.0.15 (tools/jvm-calibrate/README.md): `ulimit -v 4000000`,
+/// `-Xmx64m -Xss64m -XX:ReservedCodeCacheSize=32m -XX:CompressedClassSpaceSize=64m`, 2 CPUs: 30 threads
+/// started, the 31st failed with this error. memsim also counts jcmd's Attach Listener (another
+/// 64 MiB stack), which that run did not have.
+#[test]
+fn address_space_limit_as_measured() {
+    let text = r#"
+[scenario]
+duration = "10s"
+[machine]
+ram = "24g"
+cores = 2
+address_space = "4000000k"
+[jvm]
+heap = { max = "64m" }
+thread_stack = "64m"
+reserved_code_cache = "32m"
+compressed_class_space = "64m"
+[[phase]]
+name = "threads until it fails"
+duration = "5s"
+threads = 200
+"#;
+    let r = run_checked(&scenario(text));
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    let started = 200 - counter("threads_failed_to_start");
+    assert!(
+        (28..=31).contains(&started),
+        "{started} started; the JDK started 30"
+    );
+    assert_eq!(
+        messages(&r, EventKind::OutOfMemoryError),
+        vec![
+            "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
+        ]
+    );
+    // Without the limit all 200 start (4000000k is far above the rest of the process).
+    let free = run_checked(&scenario(
+        &text.replace("address_space = \"4000000k\"\n", ""),
+    ));
+    assert_eq!(
+        free.counters
+            .iter()
+            .find(|(n, _)| n == "threads_failed_to_start")
+            .unwrap()
+            .1,
+        0
+    );
+}
