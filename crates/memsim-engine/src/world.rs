@@ -185,7 +185,11 @@ impl<'s> World<'s> {
             reserved_code_cache: s.jvm.reserved_code_cache,
             compressed_class_space: s.jvm.compressed_class_space,
             always_pre_touch: s.jvm.always_pre_touch,
-            active_processor_count: s.jvm.active_processor_count,
+            // JDK 17 is container-aware: without -XX:ActiveProcessorCount it counts the CPU quota.
+            active_processor_count: s
+                .jvm
+                .active_processor_count
+                .or_else(|| s.machine.cpu_limit.map(|quota| quota.min(s.machine.cores))),
             parallel_gc_threads: s.jvm.parallel_gc_threads,
             conc_gc_threads: s.jvm.conc_gc_threads,
             ci_compiler_count: s.jvm.ci_compiler_count,
@@ -194,8 +198,9 @@ impl<'s> World<'s> {
         let cap = NettyCap::from_property(s.netty.max_direct_memory, ergo.max_direct_memory);
         let chunk = s.netty.page_size << s.netty.max_order;
         let n_arenas = s.netty.direct_arenas.unwrap_or_else(|| {
+            // Netty counts `Runtime.availableProcessors()`: the JVM's processor count.
             PoolConfig::default_arenas(
-                s.machine.cores,
+                ergo.active_processors,
                 cap.max_direct_memory(ergo.max_direct_memory),
                 chunk,
             )

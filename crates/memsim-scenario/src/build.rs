@@ -42,6 +42,7 @@ const MACHINE_KEYS: &[&str] = &[
     "os_reserved",
     "max_threads",
     "address_space",
+    "cpu_limit",
 ];
 const JVM_KEYS: &[&str] = &[
     "heap",
@@ -474,6 +475,7 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
         os_reserved: 0,
         max_threads: None,
         address_space: None,
+        cpu_limit: None,
     };
     let Some(t) = required_table(
         cx,
@@ -545,6 +547,14 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
         "the process's thread limit (`pids.max` of its container, or `ulimit -u`); remove the key for none",
     )
     .map(|(n, _)| n);
+    m.cpu_limit = uint_in(
+        cx,
+        &t,
+        "cpu_limit",
+        (1, MAX_CORES),
+        "the container's CPU quota in whole CPUs, rounded up (Kubernetes `limits.cpu: 1500m` → 2)",
+    )
+    .map(|(n, _)| n as u32);
     m.address_space = nonzero_size(
         cx,
         &t,

@@ -49,6 +49,9 @@ pub struct Machine {
     /// `max_threads`: the most threads the process may have (the container's `pids.max`, or
     /// `ulimit -u` for a process alone under its user); `None` = no such limit.
     pub max_threads: Option<u64>,
+    /// `cpu_limit`: the container's CPU quota in whole CPUs (quota / period, rounded up), which JDK 17
+    /// takes as its processor count; glibc does not see it. `None` = no quota.
+    pub cpu_limit: Option<u32>,
     /// `address_space`: the process's address-space limit (`ulimit -v`, `RLIMIT_AS`); `None` = none.
     pub address_space: Option<u64>,
 }

@@ -2,6 +2,7 @@
 
 mod bundled;
 mod database;
+mod ergonomics;
 mod errors;
 mod limits;
 

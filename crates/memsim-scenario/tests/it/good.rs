@@ -29,6 +29,7 @@ cores = 8
 os_reserved = "512m"
 max_threads = 4096
 address_space = "64g"
+cpu_limit = 4
 
 [jvm]
 heap = { initial = "4g", max = "4g" }
@@ -106,6 +107,7 @@ fn full_scenario_parses_to_the_expected_struct() {
     assert_eq!(s.machine.os_reserved, 512 * M);
     assert_eq!(s.machine.max_threads, Some(4096));
     assert_eq!(s.machine.address_space, Some(64 * G));
+    assert_eq!(s.machine.cpu_limit, Some(4));
 
     assert_eq!(
         s.jvm,
@@ -209,6 +211,7 @@ fn minimal_scenario_gets_every_default() {
     assert_eq!(s.machine.os_reserved, 0);
     assert_eq!(s.machine.max_threads, None);
     assert_eq!(s.machine.address_space, None);
+    assert_eq!(s.machine.cpu_limit, None);
     assert_eq!(s.jvm, JvmSettings::default());
     assert_eq!(s.netty, NettySettings::default());
     assert_eq!(s.netty.max_direct_memory, -1);
