@@ -38,7 +38,9 @@
 //! one OpenJDK 17.0.15 printed here under `ulimit -v 4000000` with `-Xss64m` (30 threads started,
 //! the 31st failed, after the unified-logging warnings `Failed to start thread "Unknown thread" -
 //! pthread_create failed (EAGAIN) …` and `Failed to start the native thread for java.lang.Thread
-//! "Thread-30"`); older JDKs said "possible out of memory". A cgroup
+//! "Thread-30"`); older JDKs said "possible out of memory". Under `ulimit -u 100` (as a non-root
+//! user) the same JDK started 79 threads beside its 18 own, the launcher's thread and 2 other tasks
+//! of the user: the limit counts every task, as [`ThreadLimit`] does. A cgroup
 //! *memory* limit never causes it: stacks are reserved, not charged, and touching them past the
 //! limit is an OOM kill instead. Running out of address space (`ulimit -v`, `RLIMIT_AS`) causes it
 //! too: the new thread's stack (`-Xss`) and, while glibc makes arenas, the thread's 64 MiB arena

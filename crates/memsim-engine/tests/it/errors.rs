@@ -390,3 +390,37 @@ threads = 200
         0
     );
 }
+
+/// `ulimit -u` as measured on OpenJDK 17.0.15 (tools/jvm-calibrate/README.md): user `nobody` with
+/// `ulimit -u 100`, running `bash -c "java -Xmx64m … | tail"` (2 of the 100 tasks), started 79
+/// threads; the 80th failed. memsim counts jcmd's Attach Listener, which that run did not have.
+#[test]
+fn process_limit_as_measured() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10s"
+[machine]
+ram = "24g"
+cores = 2
+max_threads = 98
+[jvm]
+heap = { max = "64m" }
+[[phase]]
+name = "threads until it fails"
+duration = "5s"
+threads = 200
+"#,
+    ));
+    let failed = r
+        .counters
+        .iter()
+        .find(|(n, _)| n == "threads_failed_to_start")
+        .unwrap()
+        .1;
+    assert!(
+        (78..=79).contains(&(200 - failed)),
+        "{} started; the JDK started 79",
+        200 - failed
+    );
+}
