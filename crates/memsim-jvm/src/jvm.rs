@@ -62,7 +62,7 @@ const COMPILE_HEAP_BYTES: u64 = 1946;
 const LIBRARIES_FILE: u64 = 21 * MIB;
 /// Address space of the file mappings beyond what is resident: the JDK's jimage `lib/modules` is
 /// mapped whole (122.7 MiB in JDK 17.0.15, ~1 MiB of it resident). With it memsim's total reserved
-/// is within −3…+3 % of `VmSize` in every calibration run (−7…−1 % without).
+/// is within −1.1…+1.6 % of `VmSize` in all 90 calibration runs (−7…−1 % without; docs/calibration.md).
 const LIBRARIES_MAPPED: u64 = 123 * MIB;
 
 /// An error HotSpot throws to the application; `Display` is the exact text of the JVM's message.
