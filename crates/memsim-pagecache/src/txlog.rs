@@ -196,6 +196,8 @@ pub struct RetentionParseError {
     pub reason: String,
 }
 
+/// A count with Neo4j's optional binary suffix (`500k`): ASCII digits only (no sign), the suffix
+/// in either case.
 fn parse_count(text: &str) -> Option<u64> {
     let (digits, mult) = match text.chars().last()? {
         'k' | 'K' => (&text[..text.len() - 1], KIB),
@@ -203,22 +205,44 @@ fn parse_count(text: &str) -> Option<u64> {
         'g' | 'G' => (&text[..text.len() - 1], GIB),
         _ => (text, 1),
     };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     digits.parse::<u64>().ok()?.checked_mul(mult)
 }
 
+/// At most 40 characters of `text` with control characters escaped, for error messages quoting
+/// user input.
+fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 40 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl RetentionPolicy {
-    /// Parses Neo4j's syntax: `true`/`keep_all`, `false`/`keep_none`, or
+    /// Parses Neo4j's syntax (case-insensitive): `true`/`keep_all`, `false`/`keep_none`, or
     /// `<number>[K|M|G] <files|size|txs|entries|hours|days> [<size>[K|M|G]]`, the trailing space
     /// restriction only after `hours` or `days` (`2 days 2G`). Units multiply by 1024, 1024², 1024³
     /// (Neo4j's binary units; its docs write `500k txs` without saying which, so counts use them too).
+    /// This is memsim's one parser of the syntax: the scenario format (`tx_log_retention`) uses it
+    /// and words its errors around [`RetentionParseError::reason`].
     ///
     /// # Errors
-    /// [`RetentionParseError`] for anything else, and for a zero count of files, bytes or
-    /// transactions.
+    /// [`RetentionParseError`] for anything else, and for a zero count.
     pub fn parse(text: &str) -> Result<RetentionPolicy, RetentionParseError> {
-        let err = |reason: &str| RetentionParseError {
+        let err = |reason: String| RetentionParseError {
             input: text.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
         let lower = text.trim().to_ascii_lowercase();
         match lower.as_str() {
@@ -229,39 +253,42 @@ impl RetentionPolicy {
         let words: Vec<&str> = lower.split_whitespace().collect();
         if !(2..=3).contains(&words.len()) {
             return Err(err(
-                "expected `<number> <type> [<size>]`, `keep_all` or `keep_none`",
+                "expected `<number> <type> [<size>]`, `keep_all` or `keep_none`".into(),
             ));
         }
-        let n = parse_count(words[0]).ok_or_else(|| err("the count is not a number"))?;
+        let n =
+            parse_count(words[0]).ok_or_else(|| err("the count is not a whole number".into()))?;
+        if n == 0 {
+            return Err(err("the count must be positive".into()));
+        }
         let size = match words.get(2) {
             None => None,
-            Some(w) if matches!(words[1], "hours" | "days") => {
-                Some(parse_count(w).ok_or_else(|| err("the space restriction is not a size"))?)
-            }
-            Some(_) => return Err(err("only `hours` and `days` take a space restriction")),
-        };
-        let nonzero = |v: u64| {
-            if v == 0 {
-                Err(err("the count must be positive"))
-            } else {
-                Ok(v)
+            Some(w) if matches!(words[1], "hours" | "days") => Some(
+                parse_count(w)
+                    .ok_or_else(|| err("the space restriction is not a size such as 2G".into()))?,
+            ),
+            Some(_) => {
+                return Err(err(
+                    "only `hours` and `days` take a space restriction".into()
+                ));
             }
         };
         Ok(match words[1] {
-            "files" => RetentionPolicy::Files(nonzero(n)?),
-            "size" => RetentionPolicy::Size(nonzero(n)?),
-            "txs" | "entries" => RetentionPolicy::Txs(nonzero(n)?),
+            "files" => RetentionPolicy::Files(n),
+            "size" => RetentionPolicy::Size(n),
+            "txs" | "entries" => RetentionPolicy::Txs(n),
             "hours" | "days" => RetentionPolicy::Age {
                 max_age: SimDuration(
                     n.checked_mul(if words[1] == "hours" { 3600 } else { 86_400 })
                         .and_then(|s| s.checked_mul(1_000_000_000))
-                        .ok_or_else(|| err("too long"))?,
+                        .ok_or_else(|| err("too long".into()))?,
                 ),
                 size_bytes: size,
             },
             other => {
-                return Err(err(&format!(
-                    "unknown type `{other}` (files, size, txs, entries, hours, days)"
+                return Err(err(format!(
+                    "unknown type `{}` (files, size, txs, entries, hours, days)",
+                    excerpt(other)
                 )));
             }
         })
@@ -704,6 +731,10 @@ mod tests {
         for bad in [
             "",
             "2 weeks",
+            "0 days",
+            "+1 files",
+            "k files",
+            "-1 files",
             "files",
             "0 files",
             "1G files 2G",

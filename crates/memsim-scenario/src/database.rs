@@ -10,9 +10,6 @@ use crate::build::human_size;
 use crate::error::excerpt;
 use crate::reader::{Ctx, Tab};
 
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
-
 pub(crate) const DATABASE_KEYS: &[&str] = &[
     "format",
     "checkpoint",
@@ -37,7 +34,7 @@ pub(crate) const DB_OP_KEYS: &[&str] = &[
 ];
 
 /// Smallest `db.tx_log.rotation.size` Neo4j accepts.
-const MIN_ROTATION: u64 = 128 * KIB;
+const MIN_ROTATION: u64 = memsim_pagecache::txlog::ROTATION_BYTES_MIN;
 /// Most entities one phase may create, update, delete or read (a bound on the simulator's memory:
 /// every node is a few dozen bytes of host memory).
 const MAX_COUNT: u64 = 10_000_000;
@@ -68,27 +65,10 @@ pub enum CheckpointKind {
     Continuous,
 }
 
-/// `db.tx_log.rotation.retention_policy`, validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retention {
-    /// `keep_all` / `true`.
-    KeepAll,
-    /// `keep_none` / `false`.
-    KeepNone,
-    /// `N files`.
-    Files(u64),
-    /// `N size` (bytes).
-    Size(u64),
-    /// `N txs` / `N entries`.
-    Txs(u64),
-    /// `N hours` / `N days`, optionally with a size.
-    Age {
-        /// How far back to keep.
-        max_age: SimDuration,
-        /// The optional space restriction in bytes.
-        size_bytes: Option<u64>,
-    },
-}
+/// `db.tx_log.rotation.retention_policy`, validated: memsim-pagecache's own type and parser
+/// ([`memsim_pagecache::RetentionPolicy::parse`]), so the scenario accepts exactly what the model
+/// understands.
+pub use memsim_pagecache::RetentionPolicy as Retention;
 
 /// `[database]`: Neo4j settings of the database behind the page cache. `None` = Neo4j's default.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -334,14 +314,15 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
         }
     }
     if let Some((text, span)) = t.read(cx, "tx_log_retention", Ctx::string) {
-        match parse_retention(&text) {
+        match Retention::parse(&text) {
             Ok(r) => d.tx_log_retention = Some(r),
-            Err(reason) => cx.err(
+            Err(e) => cx.err(
                 "database.tx_log_retention",
                 span,
                 format!(
-                    "`database.tx_log_retention` `{}` is not a retention policy: {reason}",
-                    excerpt(&text)
+                    "`database.tx_log_retention` `{}` is not a retention policy: {}",
+                    excerpt(&text),
+                    e.reason
                 ),
                 Some("Neo4j's syntax: \"2 days 2G\" (the default), \"12 hours\", \"100 files\", \"500M size\", \"1000 txs\", \"keep_all\" or \"keep_none\"".into()),
             ),
@@ -349,67 +330,6 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
     }
     d.transaction_max = t.read(cx, "transaction_max", Ctx::size).map(|(v, _)| v);
     Some(d)
-}
-
-/// A count with Neo4j's optional binary suffix (`500k`).
-fn parse_count(text: &str) -> Option<u64> {
-    let (digits, mult) = match text.chars().last()? {
-        'k' => (&text[..text.len() - 1], KIB),
-        'm' => (&text[..text.len() - 1], MIB),
-        'g' => (&text[..text.len() - 1], 1 << 30),
-        _ => (text, 1),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(mult)
-}
-
-/// Neo4j's retention syntax (case-insensitive): `keep_all`/`true`, `keep_none`/`false`, or
-/// `<n>[k|m|g] <files|size|txs|entries|hours|days> [<size>]`, the size only after hours or days.
-fn parse_retention(text: &str) -> Result<Retention, String> {
-    let lower = text.trim().to_ascii_lowercase();
-    match lower.as_str() {
-        "true" | "keep_all" => return Ok(Retention::KeepAll),
-        "false" | "keep_none" => return Ok(Retention::KeepNone),
-        _ => {}
-    }
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    if !(2..=3).contains(&words.len()) {
-        return Err("expected `<number> <type> [<size>]`, `keep_all` or `keep_none`".into());
-    }
-    let n = parse_count(words[0]).ok_or("the count is not a whole number")?;
-    if n == 0 {
-        return Err("the count must be positive".into());
-    }
-    let size = match words.get(2) {
-        None => None,
-        Some(w) if matches!(words[1], "hours" | "days") => {
-            Some(parse_count(w).ok_or("the space restriction is not a size such as 2G")?)
-        }
-        Some(_) => return Err("only `hours` and `days` take a space restriction".into()),
-    };
-    Ok(match words[1] {
-        "files" => Retention::Files(n),
-        "size" => Retention::Size(n),
-        "txs" | "entries" => Retention::Txs(n),
-        "hours" | "days" => {
-            let secs = n
-                .checked_mul(if words[1] == "hours" { 3600 } else { 86_400 })
-                .filter(|s| *s <= u64::MAX / 1_000_000_000)
-                .ok_or("too long")?;
-            Retention::Age {
-                max_age: SimDuration::from_secs(secs),
-                size_bytes: size,
-            }
-        }
-        other => {
-            return Err(format!(
-                "unknown type `{}` (files, size, txs, entries, hours, days)",
-                excerpt(other)
-            ));
-        }
-    })
 }
 
 /// Reads `[phase.db]`; `has_database` says whether the scenario has a page cache or database.
@@ -606,31 +526,4 @@ pub(crate) fn read_phase_db(
         return None;
     }
     op_value.map(|op| PhaseDb { op, transactions })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retention_syntax() {
-        assert_eq!(parse_retention("keep_none"), Ok(Retention::KeepNone));
-        assert_eq!(parse_retention("TRUE"), Ok(Retention::KeepAll));
-        assert_eq!(parse_retention("100 files"), Ok(Retention::Files(100)));
-        assert_eq!(parse_retention("500M size"), Ok(Retention::Size(500 * MIB)));
-        assert_eq!(parse_retention("500k txs"), Ok(Retention::Txs(500 * KIB)));
-        assert_eq!(
-            parse_retention("2 days 2G"),
-            Ok(Retention::Age {
-                max_age: SimDuration::from_secs(2 * 86_400),
-                size_bytes: Some(2 << 30)
-            })
-        );
-        assert!(parse_retention("2 files 2G").is_err());
-        assert!(parse_retention("0 files").is_err());
-        assert!(parse_retention("x files").is_err());
-        assert!(parse_retention("-1 files").is_err());
-        assert!(parse_retention("2 weeks").is_err());
-        assert!(parse_retention("").is_err());
-    }
 }

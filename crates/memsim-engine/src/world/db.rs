@@ -24,9 +24,9 @@ use memsim_core::{
 use memsim_pagecache::db::DbEventKind;
 use memsim_pagecache::txlog::{CheckpointPolicyKind, TxLogConfig};
 use memsim_pagecache::{
-    CheckpointPolicy, Database, DatabaseConfig, DbError, RecordFormat, RetentionPolicy, TxSummary,
+    CheckpointPolicy, Database, DatabaseConfig, DbError, RecordFormat, TxSummary,
 };
-use memsim_scenario::{CheckpointKind, DbFormat, DbOp, Retention, Scenario};
+use memsim_scenario::{CheckpointKind, DbFormat, DbOp, Scenario};
 
 use super::{Ev, World};
 
@@ -50,23 +50,6 @@ pub(super) struct DbState {
     pub(super) tx_state_oom: u64,
     // Page-cache counters of the databases a copy replaced, so the run's counters keep counting.
     carried: DbCacheMetrics,
-}
-
-fn retention(r: Retention) -> RetentionPolicy {
-    match r {
-        Retention::KeepAll => RetentionPolicy::KeepAll,
-        Retention::KeepNone => RetentionPolicy::KeepNone,
-        Retention::Files(n) => RetentionPolicy::Files(n),
-        Retention::Size(n) => RetentionPolicy::Size(n),
-        Retention::Txs(n) => RetentionPolicy::Txs(n),
-        Retention::Age {
-            max_age,
-            size_bytes,
-        } => RetentionPolicy::Age {
-            max_age,
-            size_bytes,
-        },
-    }
 }
 
 impl DbState {
@@ -101,7 +84,7 @@ impl DbState {
             log.rotation_bytes = r;
         }
         if let Some(r) = settings.tx_log_retention {
-            log.retention = retention(r);
+            log.retention = r;
         }
         config.tx_log = log;
         if let Some(m) = settings.transaction_max {
