@@ -76,6 +76,12 @@ enum Ev {
     DbTx(u32),
     /// The database's background work (evictor, checkpoint policy).
     DbTick,
+    /// The running checkpoint completes.
+    DbCheckpointDone,
+    /// A phase's one-off database operation, waiting for a running checkpoint to complete.
+    DbOpRetry(u32),
+    /// A transaction ends: its state on the heap (bytes) becomes garbage.
+    DbTxEnd(u64),
 }
 
 /// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner).
@@ -372,6 +378,9 @@ impl<'s> World<'s> {
             }
             Ev::DbTx(p) => self.db_tx(p),
             Ev::DbTick => self.db_tick(),
+            Ev::DbCheckpointDone => self.db_checkpoint_done(),
+            Ev::DbOpRetry(p) => self.db_phase_op(p),
+            Ev::DbTxEnd(bytes) => self.jvm.release(bytes),
         }
     }
 
@@ -605,7 +614,14 @@ impl<'s> World<'s> {
     fn heap_alloc(&mut self, bytes: u64, live: bool) -> Result<(), JvmError> {
         let before = self.jvm.heap().committed();
         let out = self.jvm.allocate(bytes, live)?;
-        if let Some(from) = out.resized_from {
+        self.heap_resized(out.resized_from);
+        debug_assert!(out.resized_from.is_none() || out.resized_from == Some(before));
+        Ok(())
+    }
+
+    /// Logs a resize of the heap from `from` committed bytes to what it has now.
+    fn heap_resized(&mut self, from: Option<u64>) {
+        if let Some(from) = from {
             let to = self.jvm.heap().committed();
             let (kind, verb) = if to > from {
                 (EventKind::HeapExpanded, "expanded")
@@ -621,8 +637,6 @@ impl<'s> World<'s> {
                 ),
             );
         }
-        debug_assert!(out.resized_from.is_none() || out.resized_from == Some(before));
-        Ok(())
     }
 
     /// Applies a phase's continuous work up to now: cumulative targets are exact integers of
@@ -1015,9 +1029,7 @@ impl<'s> World<'s> {
             ("netty_active_bytes".to_string(), self.pool.active_bytes()),
             (
                 "page_cache_faults".to_string(),
-                self.db
-                    .as_ref()
-                    .map_or(0, |st| st.db.page_cache().metrics().faults),
+                self.db.as_ref().map_or(0, |st| st.cache_metrics().faults),
             ),
         ];
         if let Some(st) = &self.db

@@ -18,10 +18,18 @@
 //! - **Transaction state.** Uncommitted changes live on the heap; each changed record costs
 //!   [`TxStateCosts`] (*memsim's estimate*, see there). When a transaction's state would exceed
 //!   `db.memory.transaction.max`, the transaction is terminated and rolled back
-//!   ([`DbEventKind::TransactionTerminated`]), the database unchanged.
-//! - **Checkpoint** ([`Database::checkpoint`], or [`Database::tick`] when the [`CheckpointPolicy`]
-//!   says so): flush every dirty page, write the ID files, append a checkpoint entry, then prune logs
-//!   per the retention policy. Its duration is estimated from the bytes written: scheduled
+//!   ([`DbEventKind::TransactionTerminated`]), the database unchanged. [`Database::run_tx`] also asks
+//!   the caller's [`StateGate`] (the engine: the Java heap) to take the state; a refusal rolls the
+//!   transaction back the same way ([`DbError::StateRejected`]).
+//! - **Checkpoint** ([`Database::start_checkpoint`], by [`Database::tick`] when the
+//!   [`CheckpointPolicy`] says so, or [`Database::checkpoint`] run to completion): at its start it
+//!   flushes every page dirty then, writes the ID files and takes the log's position; at its
+//!   completion ([`Database::complete_checkpoint`], start plus duration on the caller's timeline) it
+//!   appends the checkpoint entry covering that position, then prunes logs per the retention
+//!   policy. Transactions committed while it runs are not covered: their pages stay dirty and they
+//!   count toward the next checkpoint (Neo4j's checkpoint flushes what was dirty as of its start;
+//!   *approximation*: memsim flushes those pages at the start instant rather than over the
+//!   duration). One checkpoint runs at a time. Its duration is estimated from the bytes written: scheduled
 //!   checkpoints are held to `db.checkpoint.iops.limit` (600 IOs of 8 KiB per second), `CALL
 //!   db.checkpoint()` lifts the limit (so only the device's rate, an assumption of
 //!   [`DatabaseConfig::device_write_bytes_per_sec`], bounds it).
@@ -41,8 +49,8 @@ use crate::cache::{
 };
 use crate::store::{RecordFormat, RecordStore, StoreKind};
 use crate::txlog::{
-    ChangeOp, CheckpointPolicy, CheckpointTrigger, DYNAMIC_DATA_BYTES, RecordChange, TxLog,
-    TxLogConfig, command_bytes,
+    ChangeOp, CheckpointPolicy, CheckpointTrigger, DYNAMIC_DATA_BYTES, LogPosition, RecordChange,
+    TxLog, TxLogConfig, command_bytes,
 };
 
 const MIB: u64 = 1 << 20;
@@ -225,6 +233,14 @@ pub enum DbError {
     /// The transaction was terminated (and rolled back).
     #[error("transaction terminated: {0}")]
     Terminated(TerminationReason),
+    /// The caller's [`StateGate`] refused the transaction's state: rolled back, nothing changed.
+    #[error("transaction rolled back: its state of {state_bytes} B did not fit: {reason}")]
+    StateRejected {
+        /// The state it needed.
+        state_bytes: u64,
+        /// The gate's reason.
+        reason: String,
+    },
 }
 
 /// Why a transaction was terminated.
@@ -359,6 +375,69 @@ impl fmt::Display for DbEvent {
             }
         }
     }
+}
+
+/// Where a transaction's state must fit besides `db.memory.transaction.max` ([`Database::run_tx`]):
+/// asked once per transaction, with its state's bytes, before it changes anything. Closures
+/// `FnMut(u64) -> Result<(), String>` are gates; the `Err` text is the reason.
+pub trait StateGate {
+    /// Takes `state_bytes` of transaction state, or refuses with a reason.
+    ///
+    /// # Errors
+    /// The reason the state does not fit (the transaction is rolled back).
+    fn admit(&mut self, state_bytes: u64) -> Result<(), String>;
+}
+
+impl<F: FnMut(u64) -> Result<(), String>> StateGate for F {
+    fn admit(&mut self, state_bytes: u64) -> Result<(), String> {
+        self(state_bytes)
+    }
+}
+
+/// The gate of the plain operations: state is only held to `db.memory.transaction.max`.
+struct AdmitAll;
+
+impl StateGate for AdmitAll {
+    fn admit(&mut self, _: u64) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// One transaction for [`Database::run_tx`], as the plain operations take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tx<'a> {
+    /// [`Database::create_nodes`].
+    CreateNodes {
+        /// Nodes.
+        n: u64,
+        /// Labels per node.
+        labels: u32,
+        /// Small properties per node.
+        properties: u32,
+    },
+    /// [`Database::create_relationships`].
+    CreateRelationships {
+        /// End nodes of each relationship.
+        pairs: &'a [(u64, u64)],
+        /// Its type.
+        rel_type: u32,
+        /// Small properties per relationship.
+        properties: u32,
+    },
+    /// [`Database::update_nodes`].
+    Update {
+        /// The nodes.
+        ids: &'a [u64],
+    },
+    /// [`Database::delete_nodes`].
+    Delete {
+        /// The nodes.
+        ids: &'a [u64],
+        /// DETACH DELETE.
+        detach: bool,
+    },
+    /// [`Database::delete_all_nodes`].
+    DeleteAll,
 }
 
 /// What a committed transaction did.
@@ -544,8 +623,27 @@ pub struct Database {
     txs_since_checkpoint: u64,
     log_bytes_since_checkpoint: u64,
     events: Vec<DbEvent>,
+    running_checkpoint: Option<RunningCheckpoint>,
     // Store data outside the modelled record stores, read by `warm` (mapped on first use).
     warm_file: Option<PagedFile>,
+}
+
+/// A checkpoint between [`Database::start_checkpoint`] and [`Database::complete_checkpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningCheckpoint {
+    /// Why it runs.
+    pub trigger: CheckpointTrigger,
+    /// When it started.
+    pub started_at: SimTime,
+    /// When it completes: its start plus its estimated duration.
+    pub completes_at: SimTime,
+    /// Dirty pages it flushed (all those dirty at its start).
+    pub pages_flushed: u64,
+    /// The log position it covers (the end of the log at its start).
+    pub covered: LogPosition,
+    // The policy's counts at its start, taken off at completion.
+    txs: u64,
+    log_bytes: u64,
 }
 
 /// The file id of the store data [`Database::warm`] reads: after every record store's.
@@ -571,16 +669,7 @@ impl Database {
             .iter()
             .map(|&k| RecordStore::new(k, config.format))
             .collect();
-        let files = stores
-            .iter()
-            .map(|s| {
-                let f = cache
-                    .map_file(FileId(s.kind().index() as u32), s.file_page_bytes())
-                    .expect("store file pages fit cache pages");
-                f.grow_to(s.file_pages());
-                f
-            })
-            .collect();
+        let files = Self::map_stores(&cache, &stores);
         Ok(Database {
             config,
             cache,
@@ -598,8 +687,23 @@ impl Database {
             txs_since_checkpoint: 0,
             log_bytes_since_checkpoint: 0,
             events: Vec::new(),
+            running_checkpoint: None,
             warm_file: None,
         })
+    }
+
+    /// Every store's file mapped in `cache`, at its current size.
+    fn map_stores(cache: &MuninnPageCache, stores: &[RecordStore]) -> Vec<PagedFile> {
+        stores
+            .iter()
+            .map(|s| {
+                let f = cache
+                    .map_file(FileId(s.kind().index() as u32), s.file_page_bytes())
+                    .expect("store file pages fit cache pages");
+                f.grow_to(s.file_pages());
+                f
+            })
+            .collect()
     }
 
     /// The settings.
@@ -713,7 +817,23 @@ impl Database {
         self.cache.unpin(pin);
     }
 
-    fn check_memory(&mut self, now: SimTime, acct: &TxAccount) -> Result<(), DbError> {
+    /// The transaction's state against `db.memory.transaction.max`, then against `gate` (where it
+    /// lives); either refusal leaves the database unchanged.
+    fn check_memory(
+        &mut self,
+        now: SimTime,
+        acct: &TxAccount,
+        gate: &mut dyn StateGate,
+    ) -> Result<(), DbError> {
+        self.check_tx_limit(now, acct)?;
+        gate.admit(acct.state_bytes)
+            .map_err(|reason| DbError::StateRejected {
+                state_bytes: acct.state_bytes,
+                reason,
+            })
+    }
+
+    fn check_tx_limit(&mut self, now: SimTime, acct: &TxAccount) -> Result<(), DbError> {
         let limit = self.config.tx_memory_max_bytes;
         if limit > 0 && acct.state_bytes > limit {
             let reason = TerminationReason::MemoryLimit {
@@ -883,6 +1003,16 @@ impl Database {
         n: u64,
         spec: &NodeSpec,
     ) -> Result<TxSummary, DbError> {
+        self.create_nodes_gated(now, n, spec, &mut AdmitAll)
+    }
+
+    fn create_nodes_gated(
+        &mut self,
+        now: SimTime,
+        n: u64,
+        spec: &NodeSpec,
+        gate: &mut dyn StateGate,
+    ) -> Result<TxSummary, DbError> {
         let before = self.cache.metrics();
         let costs = self.config.tx_state_costs;
         let n_label_records = label_records(spec.labels);
@@ -912,7 +1042,7 @@ impl Database {
             &mut acct,
             false,
         );
-        self.check_memory(now, &acct)?;
+        self.check_memory(now, &acct, gate)?;
 
         let mut applied = TxAccount::default();
         self.ensure_tokens(StoreKind::LabelToken, spec.labels, &mut applied, true);
@@ -959,6 +1089,17 @@ impl Database {
         rel_type: u32,
         props_per_rel: u32,
     ) -> Result<TxSummary, DbError> {
+        self.create_relationships_gated(now, pairs, rel_type, props_per_rel, &mut AdmitAll)
+    }
+
+    fn create_relationships_gated(
+        &mut self,
+        now: SimTime,
+        pairs: &[(u64, u64)],
+        rel_type: u32,
+        props_per_rel: u32,
+        gate: &mut dyn StateGate,
+    ) -> Result<TxSummary, DbError> {
         for &(a, b) in pairs {
             for node in [a, b] {
                 if self.node(node).is_none() {
@@ -991,7 +1132,7 @@ impl Database {
                 self.end_node_changes(&mut acct, deg, dense);
             }
         }
-        self.check_memory(now, &acct)?;
+        self.check_memory(now, &acct, gate)?;
 
         let mut applied = TxAccount::default();
         self.ensure_tokens(
@@ -1097,6 +1238,16 @@ impl Database {
         ids: &[u64],
         detach: bool,
     ) -> Result<TxSummary, DbError> {
+        self.delete_nodes_gated(now, ids, detach, &mut AdmitAll)
+    }
+
+    fn delete_nodes_gated(
+        &mut self,
+        now: SimTime,
+        ids: &[u64],
+        detach: bool,
+        gate: &mut dyn StateGate,
+    ) -> Result<TxSummary, DbError> {
         let doomed: BTreeSet<u64> = ids.iter().copied().collect();
         let mut doomed_rels = BTreeSet::new();
         for &id in &doomed {
@@ -1140,7 +1291,7 @@ impl Database {
                 acct.plain(StoreKind::RelationshipGroup, ChangeOp::Delete, &costs);
             }
         }
-        self.check_memory(now, &acct)?;
+        self.check_memory(now, &acct, gate)?;
 
         // Apply.
         let mut freed = BTreeMap::new();
@@ -1171,6 +1322,45 @@ impl Database {
         let summary = self.commit(now, acct, freed);
         self.storm_check(now, &before);
         Ok(summary)
+    }
+
+    /// Runs `tx` as one transaction whose state must also be admitted by `gate` (the caller's home
+    /// for it, e.g. the Java heap): after planning and `db.memory.transaction.max`, before any
+    /// change. A refusal rolls the transaction back ([`DbError::StateRejected`]), the database
+    /// unchanged; on success the state is the caller's to release when the transaction ends.
+    ///
+    /// # Errors
+    /// As the operation's own method, and [`DbError::StateRejected`].
+    pub fn run_tx(
+        &mut self,
+        now: SimTime,
+        tx: Tx<'_>,
+        gate: &mut dyn StateGate,
+    ) -> Result<TxSummary, DbError> {
+        match tx {
+            Tx::CreateNodes {
+                n,
+                labels,
+                properties,
+            } => {
+                let spec = NodeSpec {
+                    labels,
+                    props: vec![PropValue::Int; properties as usize],
+                };
+                self.create_nodes_gated(now, n, &spec, gate)
+            }
+            Tx::CreateRelationships {
+                pairs,
+                rel_type,
+                properties,
+            } => self.create_relationships_gated(now, pairs, rel_type, properties, gate),
+            Tx::Update { ids } => self.update_nodes_gated(now, ids, gate),
+            Tx::Delete { ids, detach } => self.delete_nodes_gated(now, ids, detach, gate),
+            Tx::DeleteAll => {
+                let ids: Vec<u64> = self.node_ids().collect();
+                self.delete_nodes_gated(now, &ids, true, gate)
+            }
+        }
     }
 
     /// DETACH DELETE of every node (`MATCH (n) DETACH DELETE n`).
@@ -1267,6 +1457,15 @@ impl Database {
     /// [`DbError::NoSuchNode`] for a node that does not exist (nothing is changed);
     /// [`DbError::Terminated`] when the state exceeds `db.memory.transaction.max`.
     pub fn update_nodes(&mut self, now: SimTime, ids: &[u64]) -> Result<TxSummary, DbError> {
+        self.update_nodes_gated(now, ids, &mut AdmitAll)
+    }
+
+    fn update_nodes_gated(
+        &mut self,
+        now: SimTime,
+        ids: &[u64],
+        gate: &mut dyn StateGate,
+    ) -> Result<TxSummary, DbError> {
         let costs = self.config.tx_state_costs;
         let mut acct = TxAccount::default();
         let mut targets = Vec::with_capacity(ids.len());
@@ -1291,7 +1490,7 @@ impl Database {
                 }
             }
         }
-        self.check_memory(now, &acct)?;
+        self.check_memory(now, &acct, gate)?;
         let before = self.cache.metrics();
         for (kind, id) in targets {
             self.touch(kind, id, PinMode::Write);
@@ -1337,18 +1536,50 @@ impl Database {
         }
     }
 
-    /// `CALL db.checkpoint()`: a checkpoint now, without the IOPS limit.
+    /// `CALL db.checkpoint()`, run to completion: a checkpoint now without the IOPS limit, completed
+    /// at its start plus its duration (after a checkpoint already running, which it waits for, as
+    /// the procedure waits for the checkpoint lock). Returns the completion event (also recorded).
+    /// A caller on a timeline uses [`Database::start_checkpoint`] and
+    /// [`Database::complete_checkpoint`] instead.
     pub fn checkpoint(&mut self, now: SimTime) -> DbEvent {
         self.checkpoint_for(now, CheckpointTrigger::Explicit)
     }
 
-    /// A checkpoint for `trigger`: flush dirty pages, write ID files, append the checkpoint entry,
-    /// prune logs. Returns the completion event (also recorded).
+    /// A checkpoint for `trigger`, run to completion as [`Database::checkpoint`] does.
     pub fn checkpoint_for(&mut self, now: SimTime, trigger: CheckpointTrigger) -> DbEvent {
-        let tx_id = self.log.last_tx_id();
+        let mut start = now;
+        if let Some(running) = self.running_checkpoint {
+            start = start.max(running.completes_at);
+            self.complete_checkpoint(running.completes_at);
+        }
+        let done = self
+            .start_checkpoint(start, trigger)
+            .expect("no checkpoint is running");
+        self.complete_checkpoint(done)
+            .expect("the checkpoint just started")
+    }
+
+    /// Starts a checkpoint for `trigger` and returns when it completes, or `None` (and does nothing)
+    /// while another is running. At its start it flushes every page dirty then and writes the ID
+    /// files, and takes the log's position: it covers the transactions committed before it started.
+    /// Its duration is estimated from the bytes written (module docs). Until
+    /// [`Database::complete_checkpoint`] the database works as usual: transactions committed
+    /// meanwhile dirty pages and append to the log, and are left for the next checkpoint.
+    pub fn start_checkpoint(
+        &mut self,
+        now: SimTime,
+        trigger: CheckpointTrigger,
+    ) -> Option<SimTime> {
+        if self.running_checkpoint.is_some() {
+            return None;
+        }
+        let covered = self.log.position();
         self.events.push(DbEvent {
             at: now,
-            kind: DbEventKind::CheckpointStarted { trigger, tx_id },
+            kind: DbEventKind::CheckpointStarted {
+                trigger,
+                tx_id: covered.tx_id,
+            },
         });
         let flushed = self.cache.flush_all();
         debug_assert_eq!(
@@ -1360,50 +1591,77 @@ impl Database {
             .iter_mut()
             .map(|s| s.ids_mut().checkpoint())
             .sum();
-        self.log.append_checkpoint();
         let bytes = flushed.flushed_bytes + id_bytes;
         let mut rate = self.config.device_write_bytes_per_sec.max(1);
         if trigger != CheckpointTrigger::Explicit && self.config.checkpoint_iops_limit > 0 {
             rate = rate.min(self.config.checkpoint_iops_limit * PAGE_BYTES);
         }
         let duration = SimDuration((bytes as u128 * 1_000_000_000 / rate as u128) as u64);
+        let running = RunningCheckpoint {
+            trigger,
+            started_at: now,
+            completes_at: now.after(duration),
+            pages_flushed: flushed.flushed_pages,
+            covered,
+            txs: self.txs_since_checkpoint,
+            log_bytes: self.log_bytes_since_checkpoint,
+        };
+        self.running_checkpoint = Some(running);
+        Some(running.completes_at)
+    }
+
+    /// The checkpoint started by [`Database::start_checkpoint`] and not yet completed.
+    pub fn running_checkpoint(&self) -> Option<&RunningCheckpoint> {
+        self.running_checkpoint.as_ref()
+    }
+
+    /// Completes the running checkpoint at `now` (its [`RunningCheckpoint::completes_at`] on a
+    /// timeline): appends its checkpoint entry covering the position taken at its start, prunes logs
+    /// per the retention policy, and restarts the policy's count from the transactions committed
+    /// while it ran. Returns the completion event (also recorded), or `None` when none is running.
+    pub fn complete_checkpoint(&mut self, now: SimTime) -> Option<DbEvent> {
+        let running = self.running_checkpoint.take()?;
+        let tx_id = self.log.append_checkpoint_at(running.covered);
         let done = DbEvent {
-            at: now.after(duration),
+            at: now,
             kind: DbEventKind::CheckpointCompleted {
-                trigger,
+                trigger: running.trigger,
                 tx_id,
-                duration_estimate: duration,
-                pages_flushed: flushed.flushed_pages,
+                duration_estimate: running.completes_at.since(running.started_at),
+                pages_flushed: running.pages_flushed,
             },
         };
         self.events.push(done.clone());
-        let pruned = self.log.prune(now.after(duration));
+        let pruned = self.log.prune(now);
         if pruned.files > 0 {
             self.events.push(DbEvent {
-                at: now.after(duration),
+                at: now,
                 kind: DbEventKind::LogsPruned {
                     files: pruned.files,
                     bytes: pruned.bytes,
                 },
             });
         }
-        self.policy.completed(now.after(duration));
-        self.txs_since_checkpoint = 0;
-        self.log_bytes_since_checkpoint = 0;
-        done
+        self.policy.completed(now);
+        self.txs_since_checkpoint -= running.txs;
+        self.log_bytes_since_checkpoint -= running.log_bytes;
+        Some(done)
     }
 
-    /// What time does: one step of the background evictor, then a checkpoint if the policy says one
-    /// is due.
-    pub fn tick(&mut self, now: SimTime) {
+    /// What time does: one step of the background evictor, then, unless a checkpoint is running,
+    /// the start of one if the policy says one is due. Returns when a checkpoint it started
+    /// completes; the caller completes it then ([`Database::complete_checkpoint`]).
+    pub fn tick(&mut self, now: SimTime) -> Option<SimTime> {
         self.cache.run_evictor();
-        if let Some(trigger) = self.policy.trigger(
+        if self.running_checkpoint.is_some() {
+            return None;
+        }
+        let trigger = self.policy.trigger(
             now,
             self.txs_since_checkpoint,
             self.log_bytes_since_checkpoint,
-        ) {
-            self.checkpoint_for(now, trigger);
-        }
+        )?;
+        self.start_checkpoint(now, trigger)
     }
 
     /// A compacted copy (`neo4j-admin database copy --compact-node-store`), see [`crate::copy`].
@@ -1701,6 +1959,80 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_state_rolls_back_and_the_limit_is_checked_first() {
+        let mut cfg = DatabaseConfig::new(64 * MIB);
+        cfg.tx_memory_max_bytes = 10 * MIB;
+        let mut d = Database::new(cfg).unwrap();
+        let t = SimTime::ZERO;
+        let mut asked = Vec::new();
+        let mut gate = |bytes: u64| {
+            asked.push(bytes);
+            if bytes > MIB {
+                Err("java.lang.OutOfMemoryError: Java heap space".to_string())
+            } else {
+                Ok(())
+            }
+        };
+        let small = Tx::CreateNodes {
+            n: 1000,
+            labels: 1,
+            properties: 1,
+        };
+        d.run_tx(t, small, &mut gate).unwrap();
+        let before = d.report();
+        // (192 + 368) B per node: 2000 nodes take 1.07 MiB, refused by the gate.
+        let err = d.run_tx(
+            t,
+            Tx::Delete {
+                ids: &(0..1000).collect::<Vec<_>>(),
+                detach: true,
+            },
+            &mut gate,
+        );
+        assert_eq!(err.map(|s| s.tx_state_bytes), Ok(560_000));
+        let err = d
+            .run_tx(
+                t,
+                Tx::CreateNodes {
+                    n: 2000,
+                    labels: 1,
+                    properties: 1,
+                },
+                &mut gate,
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            DbError::StateRejected {
+                state_bytes: 1_120_000,
+                reason: "java.lang.OutOfMemoryError: Java heap space".into()
+            }
+        );
+        // Over db.memory.transaction.max: terminated before the gate is asked.
+        let err = d
+            .run_tx(
+                t,
+                Tx::CreateNodes {
+                    n: 20_000,
+                    labels: 1,
+                    properties: 1,
+                },
+                &mut gate,
+            )
+            .unwrap_err();
+        assert!(matches!(err, DbError::Terminated(_)));
+        assert_eq!(asked, [560_000 + 160 * 2, 560_000, 1_120_000]);
+        let after = d.report();
+        assert_eq!(
+            after.last_tx_id,
+            before.last_tx_id + 1,
+            "only the delete committed"
+        );
+        assert_eq!(after.store(StoreKind::Node).records_in_use, 0);
+        d.check_invariants().unwrap();
+    }
+
+    #[test]
     fn tick_checkpoints_by_policy_and_prunes() {
         let mut cfg = DatabaseConfig::new(64 * MIB);
         cfg.tx_log.rotation_bytes = 128 * 1024;
@@ -1717,11 +2049,20 @@ mod tests {
                 .iter()
                 .all(|e| !matches!(e.kind, DbEventKind::CheckpointStarted { .. }))
         );
-        d.tick(min(16));
+        let done = d.tick(min(16)).expect("a checkpoint started");
+        assert!(d.tick(min(16)).is_none(), "one checkpoint at a time");
+        assert!(
+            !d.drain_events()
+                .iter()
+                .any(|e| matches!(e.kind, DbEventKind::LogsPruned { .. })),
+            "pruning waits for completion"
+        );
+        let completed = d.complete_checkpoint(done).unwrap();
+        assert_eq!(completed.at, done);
         let events = d.drain_events();
         let text: Vec<String> = events.iter().map(|e| e.to_string()).collect();
         assert!(text[0].starts_with(
-            "Checkpoint triggered by \"Scheduled checkpoint for time threshold\" @ txId: 11 checkpoint started"
+            "Checkpoint triggered by \"Scheduled checkpoint for time threshold\" @ txId: 11 checkpoint completed"
         ), "{text:?}");
         assert!(
             events
@@ -1731,6 +2072,48 @@ mod tests {
         // keep_none keeps the newest non-empty file: the current one, or the last rotated one if the
         // current file holds no transaction yet.
         assert!(d.report().tx_log_files <= 2);
+        d.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn a_checkpoint_completes_after_its_duration_and_covers_only_what_came_before() {
+        let mut cfg = DatabaseConfig::new(64 * MIB);
+        cfg.checkpoint = CheckpointPolicy::new(crate::txlog::CheckpointPolicyKind::Continuous);
+        let mut d = Database::new(cfg).unwrap();
+        let t = SimTime(1_000_000_000);
+        d.create_nodes(t, 10_000, 1, 1).unwrap();
+        let covered = d.tx_log().last_tx_id();
+        let before = d.page_cache().metrics();
+        let done = d.tick(t).expect("continuous: something is pending");
+        // Flushed at its start: every page the creation dirtied.
+        let dirty = d.page_cache().metrics().since(&before).flushes;
+        assert!(dirty > 50, "{dirty}");
+        // Held to 600 IOs of 8 KiB per second: the dirty pages and the ID files.
+        let bytes = dirty * PAGE_BYTES + d.report().id_file_bytes;
+        assert_eq!(
+            done.since(t).nanos(),
+            (bytes as u128 * 1_000_000_000 / (600 * PAGE_BYTES) as u128) as u64
+        );
+        // A transaction while it runs: its pages are dirty again, and it is not covered.
+        let mid = SimTime(t.0 + done.since(t).nanos() / 2);
+        d.update_nodes(mid, &[1, 2, 3]).unwrap();
+        assert!(d.tick(mid).is_none());
+        let completed = d.complete_checkpoint(done).unwrap();
+        assert!(matches!(
+            completed.kind,
+            DbEventKind::CheckpointCompleted { tx_id, pages_flushed, .. }
+                if tx_id == covered && pages_flushed == dirty
+        ));
+        assert_eq!(d.report().last_checkpoint_tx_id, Some(covered));
+        // The update is still pending: the next tick starts a checkpoint that covers it and flushes
+        // the pages it dirtied.
+        let next = d.tick(done).expect("the update is pending");
+        assert!(matches!(
+            d.complete_checkpoint(next).unwrap().kind,
+            DbEventKind::CheckpointCompleted { pages_flushed, .. } if pages_flushed > 0
+        ));
+        assert_eq!(d.report().last_checkpoint_tx_id, Some(covered + 1));
+        assert!(d.tick(next).is_none(), "nothing pending");
         d.check_invariants().unwrap();
     }
 

@@ -35,9 +35,12 @@ pub use cache::{
     PinError, PinMode, PinRun,
 };
 pub use copy::CopyReport;
-pub use db::{Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, TxSummary};
+pub use db::{
+    Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
+    StateGate, Tx, TxSummary,
+};
 pub use store::{RecordFormat, StoreKind};
-pub use txlog::{CheckpointPolicy, CheckpointTrigger, RetentionPolicy};
+pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};
 
 use memsim_core::Usage;
 

@@ -33,9 +33,11 @@
 //!   [`TxLog::allocated_bytes`] counts the current file that way (*approximation*: rotated files
 //!   count their content).
 //! - `db.tx_log.rotation.retention_policy` ([`RetentionPolicy::parse`]): `2 days 2G` by default.
-//! - Pruning runs only after a checkpoint, and only removes rotated files wholly before the file that
-//!   holds the newest checkpoint ("at least one checkpoint must have happened in a more recent log
-//!   file"); of those, it removes the ones the retention policy does not keep.
+//! - Pruning runs only after a checkpoint completes, and only removes rotated files wholly before the
+//!   file that holds the newest checkpoint's covered position, the end of the log when it started
+//!   ("at least one checkpoint must have happened in a more recent log file"; a file rotated away
+//!   while the checkpoint ran may hold transactions it does not cover, so it stays); of those, it
+//!   removes the ones the retention policy does not keep.
 //!
 //! # Checkpoint policies
 //! [`CheckpointPolicy`]: PERIODIC (default: when `db.checkpoint.interval.tx` = 100000 transactions or
@@ -418,6 +420,15 @@ pub struct Rotation {
     pub bytes: u64,
 }
 
+/// A place in the log: a file and the last transaction written before it ([`TxLog::position`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogPosition {
+    /// The file's version.
+    pub version: u64,
+    /// The last committed transaction's id.
+    pub tx_id: u64,
+}
+
 /// Files removed by [`TxLog::prune`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
@@ -497,16 +508,37 @@ impl TxLog {
         (tx_id, bytes, rotation)
     }
 
-    /// Appends a checkpoint entry covering every committed transaction; returns the last one's id.
-    pub fn append_checkpoint(&mut self) -> u64 {
-        let current = self.files.back_mut().expect("a current file");
-        current.bytes += CHECKPOINT_ENTRY_BYTES;
-        self.last_checkpoint = Some((current.version, self.last_tx_id));
-        self.last_tx_id
+    /// Where the log ends now: the current file and the last committed transaction. A checkpoint
+    /// covers the position as of its start.
+    pub fn position(&self) -> LogPosition {
+        LogPosition {
+            version: self.files.back().expect("a current file").version,
+            tx_id: self.last_tx_id,
+        }
     }
 
-    /// Prunes after a checkpoint: removes the rotated files wholly before the newest checkpoint's
-    /// file that the retention policy does not keep.
+    /// Appends a checkpoint entry covering every committed transaction; returns the last one's id.
+    pub fn append_checkpoint(&mut self) -> u64 {
+        self.append_checkpoint_at(self.position())
+    }
+
+    /// Appends a checkpoint entry (to the current file) covering the transactions up to `covered`,
+    /// a position taken when the checkpoint started; returns its last transaction's id. Transactions
+    /// committed after that position wait for the next checkpoint, and pruning keeps the file that
+    /// holds `covered` and every later one.
+    pub fn append_checkpoint_at(&mut self, covered: LogPosition) -> u64 {
+        let current = self.files.back_mut().expect("a current file");
+        assert!(
+            covered.version <= current.version && covered.tx_id <= self.last_tx_id,
+            "a checkpoint covers a position already written"
+        );
+        current.bytes += CHECKPOINT_ENTRY_BYTES;
+        self.last_checkpoint = Some((covered.version, covered.tx_id));
+        covered.tx_id
+    }
+
+    /// Prunes after a checkpoint: removes the rotated files wholly before the file holding the
+    /// newest checkpoint's covered position that the retention policy does not keep.
     pub fn prune(&mut self, now: SimTime) -> Pruned {
         let Some((checkpoint_version, _)) = self.last_checkpoint else {
             return Pruned::default();
@@ -789,6 +821,27 @@ mod tests {
         // The newest checkpoint is in file 2: files 0 and 1 go, 2 and later stay whatever the policy.
         assert_eq!(l.prune(SimTime::ZERO).files, 2);
         assert_eq!(l.files().next().map(|f| f.version), Some(2));
+    }
+
+    #[test]
+    fn a_checkpoint_covers_its_start_position_and_pruning_keeps_its_file() {
+        let mut l = log("keep_none");
+        fill(&mut l, 0, 5); // file 0 holds 4 and rotated, file 1 holds one
+        let start = l.position();
+        assert_eq!(
+            start,
+            LogPosition {
+                version: 1,
+                tx_id: BASE_TX_ID + 5
+            }
+        );
+        fill(&mut l, 5, 8); // committed while the checkpoint runs: files 1 and 2 rotate
+        assert_eq!(l.n_files(), 4);
+        assert_eq!(l.append_checkpoint_at(start), BASE_TX_ID + 5);
+        assert_eq!(l.last_checkpoint_tx_id(), Some(BASE_TX_ID + 5));
+        // Only file 0 is wholly before the covered position: files 1 and 2 hold uncovered work.
+        assert_eq!(l.prune(SimTime::ZERO).files, 1);
+        assert_eq!(l.files().next().map(|f| f.version), Some(1));
     }
 
     #[test]

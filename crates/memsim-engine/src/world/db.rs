@@ -6,16 +6,31 @@
 //!   `Page Cache` account, growing as pages are first faulted.
 //! - `page_cache_touch` reads store data the scenario does not model record by record
 //!   ([`Database::warm`]): each page faults once, and once the cache is full each fault evicts.
-//! - Transaction state lives on the Java heap: after each transaction commits, its state
-//!   (`TxSummary::tx_state_bytes`, memsim's estimate per changed record) is allocated as live heap and
-//!   released at once, so it counts toward allocation, GC and heap sizing. *Approximation*: a
-//!   transaction is instantaneous here, and a heap too small for its state logs
-//!   `OutOfMemoryError` without undoing the (already committed) transaction.
-//! - Events: the database's checkpoint, rotation, pruning, eviction-storm and termination events
-//!   become run events at the instant of the operation (a checkpoint's estimated duration is in its
-//!   message).
+//! - Transaction state lives on the Java heap for the transaction's lifetime: its state
+//!   (`TxSummary::tx_state_bytes`, memsim's estimate per changed record) is allocated as live heap
+//!   when the transaction starts, before it changes anything ([`Database::run_tx`]'s gate), and
+//!   becomes garbage when it ends. A transaction of an operation split into `transactions` lasts
+//!   its share of the phase (until the next one starts); a `detach_delete_all` lasts the phase.
+//!   *Approximations*: the whole state is allocated at the start (a real transaction builds it up
+//!   as it goes, so a real one fails part-way, after the same amount of work), and the database
+//!   applies the transaction at its start (reports see its changes, log and freed IDs from then),
+//!   only its heap state lasting its duration. A heap too small for the state throws
+//!   `OutOfMemoryError: Java heap space` and the transaction is rolled back, the database unchanged
+//!   (Neo4j fails the transaction that hits the error). `db.memory.transaction.max` is checked
+//!   first: a transaction over it is terminated having built state up to the limit, which lives
+//!   and dies at once.
+//! - Checkpoints run on the timeline: `checkpoint_started` when one starts (a `checkpoint` phase, or
+//!   the policy at a tick), `checkpoint_completed` at its start plus its estimated duration
+//!   (in the message), when it covers the transactions committed before it started and logs are
+//!   pruned (`memsim_pagecache::db`'s docs: what runs meanwhile is left for the next one). One runs
+//!   at a time: a `checkpoint` or `copy` phase waits for a running one to complete, and a
+//!   checkpoint still running at the end of the run does not complete. A checkpoint phase's step is
+//!   its completion.
+//! - Other events: the database's rotation, pruning, eviction-storm and termination events become
+//!   run events at the instant of the operation.
 //!
 //! [`MuninnPageCache::usage`]: memsim_pagecache::MuninnPageCache::usage
+//! [`Database::run_tx`]: memsim_pagecache::Database::run_tx
 
 use memsim_core::{
     ByteSize, DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot, EventKind,
@@ -24,7 +39,8 @@ use memsim_core::{
 use memsim_pagecache::db::DbEventKind;
 use memsim_pagecache::txlog::{CheckpointPolicyKind, TxLogConfig};
 use memsim_pagecache::{
-    CheckpointPolicy, Database, DatabaseConfig, DbError, RecordFormat, TxSummary,
+    CheckpointPolicy, CheckpointTrigger, Database, DatabaseConfig, DbError, RecordFormat, Tx,
+    TxSummary,
 };
 use memsim_scenario::{CheckpointKind, DbFormat, DbOp, Scenario};
 
@@ -48,6 +64,8 @@ pub(super) struct DbState {
     steps: Vec<DbStep>,
     pub(super) skipped: u64,
     pub(super) tx_state_oom: u64,
+    // The checkpoint phase whose checkpoint is running (its step is taken at completion).
+    checkpoint_phase: Option<u32>,
     // Page-cache counters of the databases a copy replaced, so the run's counters keep counting.
     carried: DbCacheMetrics,
 }
@@ -109,6 +127,7 @@ impl DbState {
             steps: Vec::new(),
             skipped: 0,
             tx_state_oom: 0,
+            checkpoint_phase: None,
             carried: DbCacheMetrics::default(),
         }
     }
@@ -129,10 +148,25 @@ impl DbState {
         c.max_pages() * c.page_bytes
     }
 
+    /// The page cache's counters over the run: those of the databases a copy replaced, plus this
+    /// one's; the gauges are this one's.
+    pub(super) fn cache_metrics(&self) -> DbCacheMetrics {
+        let m = self.db.page_cache().metrics();
+        DbCacheMetrics {
+            hits: self.carried.hits + m.hits,
+            faults: self.carried.faults + m.faults,
+            pins: self.carried.pins + m.pins,
+            unpins: self.carried.unpins + m.unpins,
+            evictions: self.carried.evictions + m.evictions,
+            flushes: self.carried.flushes + m.flushes,
+            pages_in_use: m.pages_in_use,
+            max_pages: m.max_pages,
+        }
+    }
+
     /// The database now.
     pub(super) fn snapshot(&self, at: SimTime) -> DbSnapshot {
         let r = self.db.report();
-        let m = r.page_cache;
         DbSnapshot {
             at,
             stores: r
@@ -153,16 +187,7 @@ impl DbState {
             tx_log_bytes: r.tx_log_bytes,
             tx_log_files: r.tx_log_files,
             last_tx_id: r.last_tx_id,
-            cache: DbCacheMetrics {
-                hits: self.carried.hits + m.hits,
-                faults: self.carried.faults + m.faults,
-                pins: self.carried.pins + m.pins,
-                unpins: self.carried.unpins + m.unpins,
-                evictions: self.carried.evictions + m.evictions,
-                flushes: self.carried.flushes + m.flushes,
-                pages_in_use: m.pages_in_use,
-                max_pages: m.max_pages,
-            },
+            cache: self.cache_metrics(),
         }
     }
 
@@ -222,10 +247,12 @@ impl World<'_> {
         self.drain_db_events();
     }
 
-    /// The database tick: the background evictor and the checkpoint policy.
+    /// The database tick: the background evictor and the checkpoint policy (a checkpoint it starts
+    /// completes at its start plus its estimated duration).
     pub(super) fn db_tick(&mut self) {
-        if let Some(st) = self.db.as_mut() {
-            st.db.tick(self.now);
+        let now = self.now;
+        if let Some(done) = self.db.as_mut().and_then(|st| st.db.tick(now)) {
+            self.schedule(done, Ev::DbCheckpointDone);
         }
         self.drain_db_events();
         let next = self.now.after(DB_TICK);
@@ -234,37 +261,63 @@ impl World<'_> {
         }
     }
 
-    /// A database phase starts: one-off operations run now, the first transaction of a split one too.
+    /// The running checkpoint completes; a checkpoint phase's step is recorded now.
+    pub(super) fn db_checkpoint_done(&mut self) {
+        let Some(st) = self.db.as_mut() else { return };
+        st.db.complete_checkpoint(self.now);
+        let phase = st.checkpoint_phase.take();
+        self.drain_db_events();
+        if let Some(p) = phase {
+            self.db_step(p);
+        }
+    }
+
+    /// A database phase starts: transactions and one-off operations run now (reads are spread over
+    /// the phase by its work ticks).
     pub(super) fn db_phase_start(&mut self, p: u32) {
+        match self.phase(p).db.as_ref().map(|d| &d.op) {
+            None | Some(DbOp::Read { .. }) => {}
+            Some(DbOp::Checkpoint | DbOp::Copy) => self.db_phase_op(p),
+            Some(_) => self.db_tx(p),
+        }
+    }
+
+    /// `CALL db.checkpoint()` or the copy, once no checkpoint is running: the procedure waits for
+    /// the checkpoint lock, and the copy for the database to stop, which waits for the running
+    /// checkpoint. Until then it is retried when that checkpoint completes.
+    pub(super) fn db_phase_op(&mut self, p: u32) {
         let Some(pdb) = self.phase(p).db.as_ref() else {
             return;
         };
+        let Some(st) = self.db.as_mut() else { return };
+        if let Some(running) = st.db.running_checkpoint() {
+            let at = running.completes_at;
+            // Scheduled after the completion event at the same instant, so it runs after it.
+            self.schedule(at, Ev::DbOpRetry(p));
+            return;
+        }
         match pdb.op {
-            DbOp::Read { .. } => {}
             DbOp::Checkpoint => {
-                if let Some(st) = self.db.as_mut() {
-                    st.db.checkpoint(self.now);
+                if let Some(done) = st
+                    .db
+                    .start_checkpoint(self.now, CheckpointTrigger::Explicit)
+                {
+                    st.checkpoint_phase = Some(p);
+                    self.schedule(done, Ev::DbCheckpointDone);
                 }
                 self.drain_db_events();
-                self.db_step(p);
             }
             DbOp::Copy => {
                 self.db_copy();
                 self.db_step(p);
             }
-            DbOp::DetachDeleteAll => {
-                let r = match self.db.as_mut() {
-                    Some(st) => st.db.delete_all_nodes(self.now),
-                    None => return,
-                };
-                self.after_tx(r);
-                self.db_step(p);
-            }
-            _ => self.db_tx(p),
+            _ => unreachable!("only checkpoints and copies wait"),
         }
     }
 
-    /// The next transaction of phase `p`'s split operation; schedules the one after.
+    /// The next transaction of phase `p`'s operation (`detach_delete_all` is one transaction); it
+    /// holds its state on the heap until the next one starts (its share of the phase), then the one
+    /// after is scheduled.
     pub(super) fn db_tx(&mut self, p: u32) {
         let phase = self.phase(p);
         let Some(pdb) = phase.db.as_ref() else { return };
@@ -273,56 +326,84 @@ impl World<'_> {
         let n = pdb.transactions;
         st.tx_done[p as usize] += 1;
         let now = self.now;
+        let until = |i: u64| {
+            let offset = phase.duration.nanos() as u128 * i as u128 / n as u128;
+            phase.start.after(SimDuration(offset as u64)).max(now)
+        };
+        let ends = until(k + 1);
         let rng = &mut self.rngs[p as usize];
-        let r = match pdb.op {
+        let (pairs, ids): (Option<Vec<(u64, u64)>>, Option<Vec<u64>>) = match pdb.op {
+            DbOp::CreateRelationships { count, .. } => (
+                (0..share(count, k, n))
+                    .map(|_| Some((st.db.random_live_node(rng)?, st.db.random_live_node(rng)?)))
+                    .collect(),
+                None,
+            ),
+            DbOp::Update { count } => (
+                None,
+                (0..share(count, k, n))
+                    .map(|_| st.db.random_live_node(rng))
+                    .collect(),
+            ),
+            // Upward from where this phase's previous transaction stopped.
+            DbOp::DeleteNodes { count, .. } => (
+                None,
+                Some(
+                    st.db
+                        .node_ids_from(st.delete_from[p as usize])
+                        .take(share(count, k, n) as usize)
+                        .collect(),
+                ),
+            ),
+            _ => (None, None),
+        };
+        let tx = match pdb.op {
             DbOp::CreateNodes {
                 count,
                 labels,
                 properties,
-            } => Some(
-                st.db
-                    .create_nodes(now, share(count, k, n), labels, properties),
-            ),
+            } => Some(Tx::CreateNodes {
+                n: share(count, k, n),
+                labels,
+                properties,
+            }),
             DbOp::CreateRelationships {
-                count,
                 properties,
                 rel_type,
-            } => {
-                let pairs: Option<Vec<(u64, u64)>> = (0..share(count, k, n))
-                    .map(|_| Some((st.db.random_live_node(rng)?, st.db.random_live_node(rng)?)))
-                    .collect();
-                pairs.map(|pairs| {
-                    st.db
-                        .create_relationships(now, &pairs, rel_type, properties)
-                })
-            }
-            DbOp::Update { count } => {
-                let ids: Option<Vec<u64>> = (0..share(count, k, n))
-                    .map(|_| st.db.random_live_node(rng))
-                    .collect();
-                ids.map(|ids| st.db.update_nodes(now, &ids))
-            }
-            DbOp::DeleteNodes { count, detach } => {
-                // Upward from where this phase's previous transaction stopped.
-                let from = st.delete_from[p as usize];
-                let ids: Vec<u64> = st
-                    .db
-                    .node_ids_from(from)
-                    .take(share(count, k, n) as usize)
-                    .collect();
-                if let Some(last) = ids.last() {
-                    st.delete_from[p as usize] = last + 1;
-                }
-                if ids.is_empty() {
-                    None
-                } else {
-                    Some(st.db.delete_nodes(now, &ids, detach))
-                }
-            }
+                ..
+            } => pairs.as_deref().map(|pairs| Tx::CreateRelationships {
+                pairs,
+                rel_type,
+                properties,
+            }),
+            DbOp::Update { .. } => ids.as_deref().map(|ids| Tx::Update { ids }),
+            DbOp::DeleteNodes { detach, .. } => ids
+                .as_deref()
+                .filter(|ids| !ids.is_empty())
+                .map(|ids| Tx::Delete { ids, detach }),
+            DbOp::DetachDeleteAll => Some(Tx::DeleteAll),
             _ => None,
         };
+        // The transaction's state goes on the Java heap before it changes anything.
+        let jvm = &mut self.jvm;
+        let mut resized_from = None;
+        let mut gate = |bytes: u64| -> Result<(), String> {
+            if bytes == 0 {
+                return Ok(());
+            }
+            let out = jvm.allocate(bytes, true).map_err(|e| e.to_string())?;
+            resized_from = out.resized_from;
+            Ok(())
+        };
+        let r = tx.map(|tx| st.db.run_tx(now, tx, &mut gate));
+        if let (Some(Ok(_)), DbOp::DeleteNodes { .. }, Some(last)) =
+            (&r, &pdb.op, ids.as_ref().and_then(|ids| ids.last()))
+        {
+            st.delete_from[p as usize] = last + 1;
+        }
+        self.heap_resized(resized_from);
         match r {
-            Some(r) => self.after_tx(r),
+            Some(r) => self.after_tx(r, ends),
             None => {
                 if let Some(st) = self.db.as_mut() {
                     st.skipped += 1;
@@ -332,41 +413,55 @@ impl World<'_> {
         if k + 1 == n {
             self.db_step(p);
         } else {
-            let offset = phase.duration.nanos() as u128 * (k + 1) as u128 / n as u128;
-            let at = phase.start.after(SimDuration(offset as u64)).max(self.now);
-            self.schedule(at, Ev::DbTx(p));
+            self.schedule(ends, Ev::DbTx(p));
         }
     }
 
-    /// A committed or terminated transaction: its state on the heap, its events.
-    fn after_tx(&mut self, r: Result<TxSummary, DbError>) {
-        let state = match &r {
-            Ok(summary) => summary.tx_state_bytes,
-            Err(DbError::Terminated(_)) => self
-                .db
-                .as_ref()
-                .map_or(0, |st| st.db.config().tx_memory_max_bytes),
-            Err(_) => 0,
-        };
-        if state > 0 {
-            match self.heap_alloc(state, true) {
-                Ok(()) => self.jvm.release(state),
-                Err(e) => {
-                    self.counters.heap_oom_errors += 1;
-                    if let Some(st) = self.db.as_mut() {
-                        st.tx_state_oom += 1;
-                    }
-                    self.log(EventKind::OutOfMemoryError, e.to_string());
+    /// A transaction committed (its state stays on the heap until `ends`), was terminated (the
+    /// state it built up to the limit lived and died at once) or was rolled back (a heap
+    /// `OutOfMemoryError`); its events.
+    fn after_tx(&mut self, r: Result<TxSummary, DbError>, ends: SimTime) {
+        match r {
+            Ok(summary) if summary.tx_state_bytes > 0 => {
+                self.schedule(ends, Ev::DbTxEnd(summary.tx_state_bytes));
+            }
+            Ok(_) => {}
+            Err(DbError::Terminated(_)) => {
+                let limit = self
+                    .db
+                    .as_ref()
+                    .map_or(0, |st| st.db.config().tx_memory_max_bytes);
+                match self.heap_alloc(limit, true) {
+                    Ok(()) => self.jvm.release(limit),
+                    Err(e) => self.tx_state_oom(e.to_string(), limit),
+                }
+            }
+            Err(DbError::StateRejected {
+                state_bytes,
+                reason,
+            }) => self.tx_state_oom(reason, state_bytes),
+            Err(_) => {
+                if let Some(st) = self.db.as_mut() {
+                    st.skipped += 1;
                 }
             }
         }
-        if let Err(e) = &r
-            && !matches!(e, DbError::Terminated(_))
-            && let Some(st) = self.db.as_mut()
-        {
-            st.skipped += 1;
-        }
         self.drain_db_events();
+    }
+
+    /// A transaction's state did not fit the heap: the `OutOfMemoryError`, and the rollback.
+    fn tx_state_oom(&mut self, error: String, state_bytes: u64) {
+        self.counters.heap_oom_errors += 1;
+        if let Some(st) = self.db.as_mut() {
+            st.tx_state_oom += 1;
+        }
+        self.log(
+            EventKind::OutOfMemoryError,
+            format!(
+                "{error} (a transaction's state of {}: rolled back, the database unchanged)",
+                ByteSize(state_bytes)
+            ),
+        );
     }
 
     /// Reads of phase `p` up to `target` (its share of `reads` so far).
@@ -398,7 +493,7 @@ impl World<'_> {
     fn db_copy(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let (copy, report) = st.db.copy_compacted();
-        st.carried = st.snapshot(self.now).cache;
+        st.carried = st.cache_metrics();
         st.db = copy;
         st.full_logged = false;
         let pct = (report.unused_records * 100)

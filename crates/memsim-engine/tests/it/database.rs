@@ -375,3 +375,238 @@ db = { op = "delete_nodes", count = 500, detach = true, transactions = 5 }
     assert!(live_rels > 0 && live_rels < 2000 / 2, "{live_rels}");
     assert_eq!(ids(after, rels).1, 2000 - live_rels);
 }
+
+/// 100k nodes with a label and a property each: (192 + 368) B of transaction state per node, so
+/// 5.34 MiB per transaction of 10k and 53.4 MiB for a DETACH DELETE of all of them, on a 40 MiB heap.
+const SMALL_HEAP: &str = r#"
+[scenario]
+duration = "40s"
+
+[machine]
+ram = "8g"
+
+[jvm]
+heap = { initial = "16m", max = "40m" }
+
+[database]
+format = "standard"
+LIMIT
+
+[[phase]]
+name = "load"
+duration = "10s"
+db = { op = "create_nodes", count = 100_000, transactions = 10 }
+
+[[phase]]
+name = "delete everything at once"
+duration = "5s"
+db = { op = "detach_delete_all" }
+
+[[phase]]
+name = "delete in batches"
+duration = "10s"
+db = { op = "delete_nodes", count = 100_000, detach = true, transactions = 10 }
+"#;
+
+fn counter(r: &RunSummary, name: &str) -> u64 {
+    r.counters.iter().find(|(n, _)| n == name).expect(name).1
+}
+
+#[test]
+fn a_transaction_whose_state_does_not_fit_the_heap_is_rolled_back() {
+    let r = run_checked(&scenario(&SMALL_HEAP.replace("LIMIT", "")));
+    let oom = messages(&r, EventKind::OutOfMemoryError);
+    assert_eq!(oom.len(), 1, "{oom:?}");
+    assert!(
+        oom[0].starts_with("java.lang.OutOfMemoryError: Java heap space (a transaction's state of 53.41 MiB: rolled back, the database unchanged)"),
+        "{}",
+        oom[0]
+    );
+    let at = r
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OutOfMemoryError)
+        .unwrap()
+        .at;
+    assert_eq!(at.0, 10_000_000_000, "when the DETACH DELETE starts");
+    assert!(messages(&r, EventKind::TransactionTerminated).is_empty());
+    let st = steps(&r);
+    let (loaded, failed, batches) = (st[0].1, st[1].1, st[2].1);
+    // Rolled back: nothing deleted, nothing logged, no transaction id used.
+    assert_eq!(failed.store(NODES).unwrap().records_in_use, 100_000);
+    assert_eq!(failed.tx_log_bytes, loaded.tx_log_bytes);
+    assert_eq!(failed.last_tx_id, loaded.last_tx_id);
+    assert_eq!(ids(failed, NODES), (100_000, 0));
+    // In transactions of 10k the same delete fits.
+    assert_eq!(batches.store(NODES).unwrap().records_in_use, 0);
+    assert_eq!(batches.last_tx_id, loaded.last_tx_id + 10);
+    assert_eq!(counter(&r, "db_tx_state_heap_oom"), 1);
+    assert_eq!(counter(&r, "heap_out_of_memory_errors"), 1);
+    assert_eq!(counter(&r, "db_operations_skipped"), 0);
+}
+
+#[test]
+fn transaction_max_terminates_the_transaction_before_the_heap_runs_out() {
+    let r = run_checked(&scenario(
+        &SMALL_HEAP.replace("LIMIT", "transaction_max = \"20m\""),
+    ));
+    assert!(messages(&r, EventKind::OutOfMemoryError).is_empty());
+    let terminated = messages(&r, EventKind::TransactionTerminated);
+    assert_eq!(terminated.len(), 1, "{terminated:?}");
+    assert!(
+        terminated[0].contains(
+            "transaction state of 56000000 B would exceed db.memory.transaction.max = 20971520 B"
+        ),
+        "{}",
+        terminated[0]
+    );
+    let st = steps(&r);
+    assert_eq!(st[1].1.store(NODES).unwrap().records_in_use, 100_000);
+    assert_eq!(st[1].1.last_tx_id, st[0].1.last_tx_id);
+    assert_eq!(st[2].1.store(NODES).unwrap().records_in_use, 0);
+    assert_eq!(counter(&r, "db_tx_state_heap_oom"), 0);
+}
+
+/// A DETACH DELETE of 50k nodes (26.7 MiB of state) for the phase `TX`, and 24 MiB of other live
+/// data arriving from 4 s to 5 s, on a 48 MiB heap: together they do not fit.
+const STATE_LIFETIME: &str = r#"
+[scenario]
+duration = "20s"
+
+[machine]
+ram = "8g"
+
+[jvm]
+heap = { initial = "48m", max = "48m" }
+
+[database]
+
+[[phase]]
+name = "load"
+duration = "2s"
+db = { op = "create_nodes", count = 50_000, transactions = 10 }
+
+[[phase]]
+name = "delete"
+start = "2s"
+duration = "TX"
+db = { op = "detach_delete_all" }
+
+[[phase]]
+name = "other work"
+start = "4s"
+duration = "1s"
+heap_live = "24m"
+"#;
+
+#[test]
+fn transaction_state_stays_on_the_heap_for_the_transactions_duration() {
+    // The delete lasts until 10 s: the other work's data does not fit beside its state.
+    let long = run_checked(&scenario(&STATE_LIFETIME.replace("TX", "8s")));
+    let oom = long
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OutOfMemoryError)
+        .collect::<Vec<_>>();
+    assert!(!oom.is_empty());
+    assert!(
+        oom.iter()
+            .all(|e| e.message == "java.lang.OutOfMemoryError: Java heap space")
+    );
+    assert!(
+        oom.iter()
+            .all(|e| e.at.0 > 4_000_000_000 && e.at.0 <= 5_000_000_000)
+    );
+    // Done by 3 s, its state is garbage by then and the same work fits.
+    let short = run_checked(&scenario(&STATE_LIFETIME.replace("TX", "1s")));
+    assert!(messages(&short, EventKind::OutOfMemoryError).is_empty());
+    // Both deleted everything.
+    for r in [&long, &short] {
+        assert_eq!(steps(r)[1].1.store(NODES).unwrap().records_in_use, 0);
+    }
+}
+
+#[test]
+fn checkpoints_complete_at_their_start_plus_their_duration() {
+    let text = r#"
+[scenario]
+duration = "2m"
+
+[machine]
+ram = "8g"
+
+[database]
+checkpoint_interval_time = "20s"
+tx_log_rotation_size = "128k"
+tx_log_retention = "keep_none"
+
+[[phase]]
+name = "writes"
+duration = "100s"
+db = { op = "create_nodes", count = 1_500_000, transactions = 100 }
+
+[[phase]]
+name = "explicit"
+start = "21s"
+duration = "1s"
+db = { op = "checkpoint" }
+"#;
+    let r = run_checked(&scenario(text));
+    let started: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::CheckpointStarted)
+        .collect();
+    let completed: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::CheckpointCompleted)
+        .collect();
+    assert!(started.len() >= 3, "{started:?}");
+    assert_eq!(completed.len(), started.len(), "{completed:?}");
+    let tx_id = |m: &str| -> u64 {
+        let at = m.find("txId: ").unwrap() + 6;
+        m[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let millis = |m: &str| -> u64 {
+        let at = m.find("completed in ").unwrap() + 13;
+        m[at..].trim_end_matches("ms").parse().unwrap()
+    };
+    for (s, c) in started.iter().zip(&completed) {
+        // Completed at its start plus the duration its message gives (whole milliseconds).
+        assert!(c.at > s.at);
+        assert_eq!(
+            c.at.since(s.at).nanos() / 1_000_000,
+            millis(&c.message),
+            "{s:?} {c:?}"
+        );
+        assert_eq!(tx_id(&s.message), tx_id(&c.message));
+    }
+    // The first, at 20 s, is held to 600 IOs/s: it runs for seconds while transactions commit
+    // (one a second), which it does not cover.
+    assert_eq!(started[0].at.0, 20_000_000_000);
+    assert!(started[0].message.contains("time threshold"));
+    let first = completed[0].at.since(started[0].at).nanos();
+    assert!(first > 2_000_000_000, "{first}");
+    // The explicit checkpoint at 21 s waits for it, then runs without the limit (milliseconds).
+    assert_eq!(started[1].at, completed[0].at);
+    assert!(started[1].message.contains("db.checkpoint()"));
+    assert!(tx_id(&started[1].message) > tx_id(&started[0].message));
+    assert!(completed[1].at.since(started[1].at).nanos() < 1_000_000_000);
+    // The explicit checkpoint's step is its completion.
+    let st = steps(&r);
+    let cp = st.iter().find(|s| s.0 == "checkpoint").unwrap().1;
+    assert_eq!(cp.at, completed[1].at);
+    // Logs are pruned when a checkpoint completes, never when it starts.
+    let pruned: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::LogsPruned)
+        .collect();
+    assert!(!pruned.is_empty());
+    assert!(
+        pruned
+            .iter()
+            .all(|p| completed.iter().any(|c| c.at == p.at))
+    );
+}
