@@ -1035,7 +1035,8 @@ impl<'s> World<'s> {
         if let Some(st) = &self.db
             && db::DbState::needs_tick(s)
         {
-            let m = st.db.page_cache().metrics();
+            // Over the run, across a copy's replacement of the database.
+            let m = st.cache_metrics();
             counters.extend([
                 ("page_cache_hits".to_string(), m.hits),
                 ("page_cache_pins".to_string(), m.pins),

@@ -9,7 +9,9 @@
 //! (new IDs 0, 1, …) with their labels and property records, then live relationships between the
 //! renumbered nodes, all written as a bulk import (no transaction log beyond the new log file's
 //! header) and flushed. Store files therefore hold exactly the live records, and every ID generator
-//! starts with no free IDs.
+//! starts with no free IDs. The copy is returned as the database started on it finds it: with an
+//! empty page cache (neo4j-admin copies through a page cache of its own, in its own process; the
+//! database's cache starts cold), so its cache counters start from zero.
 //!
 //! [`CopyReport::records_scanned`] counts the node and relationship IDs the copy reads (up to each
 //! store's high-water mark) and [`CopyReport::unused_records`] those not in use, as StoreCopy's
@@ -55,6 +57,8 @@ pub fn compact(source: &Database) -> (Database, CopyReport) {
         target.import_relationship(new_ids[from], new_ids[to], props);
     }
     target.finish_import();
+    // The copy is written by neo4j-admin's own page cache; the database opened on it starts cold.
+    target.restart_cold();
     let scanned = source.store(StoreKind::Node).ids().high_id()
         + source.store(StoreKind::Relationship).ids().high_id();
     let live = source.n_nodes() + source.n_relationships();
@@ -99,5 +103,9 @@ mod tests {
         assert_eq!(copy.n_nodes(), 500);
         assert!(report.target_store_bytes < report.source_store_bytes);
         copy.check_invariants().unwrap();
+        // Cold: nothing cached, nothing allocated, no counts of the import's pins.
+        let m = copy.page_cache().metrics();
+        assert_eq!((m.pins, m.pages_in_use, m.flushes), (0, 0, 0));
+        assert_eq!(copy.page_cache().buffer_bytes(), 0);
     }
 }

@@ -706,6 +706,20 @@ impl Database {
             .collect()
     }
 
+    /// The database as a restart finds it: a new, empty page cache (no page cached or allocated,
+    /// counters from zero), the files as they are. Every page must have been flushed.
+    pub(crate) fn restart_cold(&mut self) {
+        assert!(
+            self.running_checkpoint.is_none(),
+            "a restart waits for the running checkpoint"
+        );
+        let cache =
+            MuninnPageCache::new(self.config.page_cache).expect("the cache was built before");
+        self.files = Self::map_stores(&cache, &self.stores);
+        self.warm_file = None;
+        self.cache = cache;
+    }
+
     /// The settings.
     pub fn config(&self) -> &DatabaseConfig {
         &self.config

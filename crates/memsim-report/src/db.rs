@@ -209,7 +209,7 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
     let m = &db.last.cache;
     writeln!(
         w,
-        "Database ({} format, page cache {}): hit ratio {}, usage ratio {}; {} pins, {} faults, {} evictions, {} flushes",
+        "Database ({} format, page cache {}): hit ratio {}, usage ratio {} ({} of {} pages in use at the end); {} pins, {} faults, {} evictions, {} flushes",
         db.format,
         ByteSize(db.page_cache_bytes),
         if m.pins == 0 {
@@ -218,11 +218,22 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
             ratio(m.hits, m.pins)
         },
         ratio(m.pages_in_use, m.max_pages),
+        m.pages_in_use,
+        m.max_pages,
         m.pins,
         m.faults,
         m.evictions,
         m.flushes,
     )?;
+    // A copy replaces the database: say so, or the usage ratio reads as the original's.
+    if let Some(copy) = db.steps.iter().rev().find(|s| s.op == "copy") {
+        writeln!(
+            w,
+            "  from {}s (\"{}\") the run went on with the compacted copy on a cold page cache: the usage is the copy's; hits, pins and the other counters cover the whole run",
+            crate::seconds_fixed(copy.snapshot.at),
+            copy.phase,
+        )?;
+    }
     if db.steps.is_empty() {
         return Ok(());
     }
@@ -423,6 +434,41 @@ mod tests {
                 max_pages: 40,
             },
         }
+    }
+
+    #[test]
+    fn the_text_says_when_the_run_went_on_with_a_copy() {
+        let step = |op: &str, t| memsim_core::DbStep {
+            phase: format!("{op} phase"),
+            op: op.into(),
+            snapshot: snap(t, 1500, 64, 30, 25),
+        };
+        let mut db = DatabaseRun {
+            format: "standard".into(),
+            page_cache_bytes: 40 * 8192,
+            samples: vec![],
+            steps: vec![step("create_nodes", 1), step("checkpoint", 2)],
+            last: snap(3, 1500, 64, 30, 25),
+        };
+        let text = |db: &DatabaseRun| {
+            let mut v = Vec::new();
+            super::text(db, &mut v).unwrap();
+            String::from_utf8(v).unwrap()
+        };
+        let plain = text(&db);
+        assert!(
+            plain.contains(
+                "hit ratio 0.8333, usage ratio 0.2500 (10 of 40 pages in use at the end); 30 pins"
+            ),
+            "{plain}"
+        );
+        assert!(!plain.contains("compacted copy"));
+        db.steps.push(step("copy", 3));
+        let copied = text(&db);
+        assert!(
+            copied.contains("\n  from 3.000s (\"copy phase\") the run went on with the compacted copy on a cold page cache"),
+            "{copied}"
+        );
     }
 
     #[test]

@@ -489,7 +489,8 @@ impl World<'_> {
         }
     }
 
-    /// `neo4j-admin database copy`: the run goes on with the compacted copy (and its cold cache).
+    /// `neo4j-admin database copy`: the run goes on with the compacted copy, whose page cache starts
+    /// cold (`memsim_pagecache::copy`); the cache counters keep counting over the run.
     fn db_copy(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let (copy, report) = st.db.copy_compacted();
@@ -502,7 +503,7 @@ impl World<'_> {
         self.log(
             EventKind::StoreCopied,
             format!(
-                "[StoreCopy] Copying of {} records: Unused Records {} ({pct}%); {} nodes and {} relationships copied; stores, ID files and logs {} -> {}",
+                "[StoreCopy] Copying of {} records: Unused Records {} ({pct}%); {} nodes and {} relationships copied; stores, ID files and logs {} -> {}; the run goes on with the copy, its page cache cold",
                 report.records_scanned,
                 report.unused_records,
                 report.nodes_copied,

@@ -91,6 +91,24 @@ fn space_reuse_reproduces_the_documents_sequence() {
         copied.total_bytes()
     );
     assert!(copied.total_bytes() * 100 < cp2.total_bytes());
+    // The database started on the copy has a cold cache; the counters go on over the run, and the
+    // run's counters agree with the report's.
+    assert_eq!(copied.cache.pages_in_use, 0);
+    assert_eq!(copied.cache.pins, cp2.cache.pins);
+    let last = &r.database.as_ref().unwrap().last.cache;
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(counter("page_cache_pins"), last.pins);
+    assert_eq!(counter("page_cache_faults"), last.faults);
+    assert_eq!(counter("page_cache_flushes"), last.flushes);
+    let pc = |i: usize| r.samples[i].accounts[Account::PageCache.index()].resident;
+    let before_copy = r.samples.iter().position(|s| s.at >= copied.at).unwrap() - 1;
+    // The 689 pages the original had cached are no longer allocated (frames remain).
+    assert!(
+        pc(before_copy) - pc(r.samples.len() - 1) >= 689 * 8192,
+        "{} -> {}",
+        pc(before_copy),
+        pc(r.samples.len() - 1)
+    );
     let copy_events = messages(&r, EventKind::StoreCopied);
     assert_eq!(copy_events.len(), 1);
     assert!(
