@@ -19,8 +19,9 @@
 //!   [`TxStateCosts`] (*memsim's estimate*, see there). When a transaction's state would exceed
 //!   `db.memory.transaction.max`, the transaction is terminated and rolled back
 //!   ([`DbEventKind::TransactionTerminated`]), the database unchanged. [`Database::run_tx`] also asks
-//!   the caller's [`StateGate`] (the engine: the Java heap) to take the state; a refusal rolls the
-//!   transaction back the same way ([`DbError::StateRejected`]).
+//!   the caller's [`StateGate`] (the engine: the Java heap) to take the state as it grows, up to
+//!   the limit: a refusal rolls the transaction back the same way ([`DbError::StateRejected`]),
+//!   so whichever of the two the state meets first ends it.
 //! - **Checkpoint** ([`Database::start_checkpoint`], by [`Database::tick`] when the
 //!   [`CheckpointPolicy`] says so, or [`Database::checkpoint`] run to completion): at its start it
 //!   flushes every page dirty then, writes the ID files and takes the log's position; at its
@@ -831,25 +832,27 @@ impl Database {
         self.cache.unpin(pin);
     }
 
-    /// The transaction's state against `db.memory.transaction.max`, then against `gate` (where it
-    /// lives); either refusal leaves the database unchanged.
+    /// The transaction's state against `gate` (where it lives) and `db.memory.transaction.max`:
+    /// the state, or as much of it as the limit allows, must pass the gate (else
+    /// [`DbError::StateRejected`]); a state over the limit is then terminated
+    /// ([`DbError::Terminated`]), the gate having admitted the limit's worth. Either leaves the
+    /// database unchanged.
     fn check_memory(
         &mut self,
         now: SimTime,
         acct: &TxAccount,
         gate: &mut dyn StateGate,
     ) -> Result<(), DbError> {
-        self.check_tx_limit(now, acct)?;
-        gate.admit(acct.state_bytes)
-            .map_err(|reason| DbError::StateRejected {
-                state_bytes: acct.state_bytes,
-                reason,
-            })
-    }
-
-    fn check_tx_limit(&mut self, now: SimTime, acct: &TxAccount) -> Result<(), DbError> {
+        // The state grows until it is complete or reaches the limit; whichever of the gate and the
+        // limit it meets first ends the transaction.
         let limit = self.config.tx_memory_max_bytes;
-        if limit > 0 && acct.state_bytes > limit {
+        let over = limit > 0 && acct.state_bytes > limit;
+        let built = if over { limit } else { acct.state_bytes };
+        gate.admit(built).map_err(|reason| DbError::StateRejected {
+            state_bytes: built,
+            reason,
+        })?;
+        if over {
             let reason = TerminationReason::MemoryLimit {
                 setting: "db.memory.transaction.max",
                 limit_bytes: limit,
@@ -1339,9 +1342,11 @@ impl Database {
     }
 
     /// Runs `tx` as one transaction whose state must also be admitted by `gate` (the caller's home
-    /// for it, e.g. the Java heap): after planning and `db.memory.transaction.max`, before any
-    /// change. A refusal rolls the transaction back ([`DbError::StateRejected`]), the database
-    /// unchanged; on success the state is the caller's to release when the transaction ends.
+    /// for it, e.g. the Java heap), after planning and before any change: all of it, or for a state
+    /// over `db.memory.transaction.max` the limit's worth (what it builds before it is
+    /// terminated). A refusal rolls the transaction back ([`DbError::StateRejected`]), the database
+    /// unchanged. What the gate admitted is the caller's to release: on success when the
+    /// transaction ends, on [`DbError::Terminated`] at once.
     ///
     /// # Errors
     /// As the operation's own method, and [`DbError::StateRejected`].
@@ -1973,7 +1978,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_state_rolls_back_and_the_limit_is_checked_first() {
+    fn a_refused_state_rolls_back_and_the_first_limit_met_ends_the_transaction() {
         let mut cfg = DatabaseConfig::new(64 * MIB);
         cfg.tx_memory_max_bytes = 10 * MIB;
         let mut d = Database::new(cfg).unwrap();
@@ -2022,20 +2027,33 @@ mod tests {
                 reason: "java.lang.OutOfMemoryError: Java heap space".into()
             }
         );
-        // Over db.memory.transaction.max: terminated before the gate is asked.
-        let err = d
-            .run_tx(
-                t,
-                Tx::CreateNodes {
-                    n: 20_000,
-                    labels: 1,
-                    properties: 1,
-                },
-                &mut gate,
-            )
-            .unwrap_err();
-        assert!(matches!(err, DbError::Terminated(_)));
-        assert_eq!(asked, [560_000 + 160 * 2, 560_000, 1_120_000]);
+        // Over db.memory.transaction.max (10 MiB): the state meets the gate's 1 MiB first.
+        let big = Tx::CreateNodes {
+            n: 20_000,
+            labels: 1,
+            properties: 1,
+        };
+        let err = d.run_tx(t, big, &mut gate).unwrap_err();
+        assert!(matches!(
+            err,
+            DbError::StateRejected {
+                state_bytes: 10_485_760,
+                ..
+            }
+        ));
+        assert_eq!(asked, [560_000 + 160 * 2, 560_000, 1_120_000, 10 * MIB]);
+        // A gate that takes 10 MiB: the limit is met first, terminated.
+        let mut roomy = |bytes: u64| {
+            if bytes <= 10 * MIB {
+                Ok(())
+            } else {
+                Err("full".to_string())
+            }
+        };
+        assert!(matches!(
+            d.run_tx(t, big, &mut roomy),
+            Err(DbError::Terminated(_))
+        ));
         let after = d.report();
         assert_eq!(
             after.last_tx_id,

@@ -16,9 +16,9 @@
 //!   applies the transaction at its start (reports see its changes, log and freed IDs from then),
 //!   only its heap state lasting its duration. A heap too small for the state throws
 //!   `OutOfMemoryError: Java heap space` and the transaction is rolled back, the database unchanged
-//!   (Neo4j fails the transaction that hits the error). `db.memory.transaction.max` is checked
-//!   first: a transaction over it is terminated having built state up to the limit, which lives
-//!   and dies at once.
+//!   (Neo4j fails the transaction that hits the error). With `db.memory.transaction.max`, the
+//!   state is built up to the limit: whichever of the heap and the limit it meets first ends the
+//!   transaction (a terminated one's state, the limit's worth, lives and dies at once).
 //! - Checkpoints run on the timeline: `checkpoint_started` when one starts (a `checkpoint` phase, or
 //!   the policy at a tick), `checkpoint_completed` at its start plus its estimated duration
 //!   (in the message), when it covers the transactions committed before it started and logs are
@@ -418,23 +418,21 @@ impl World<'_> {
     }
 
     /// A transaction committed (its state stays on the heap until `ends`), was terminated (the
-    /// state it built up to the limit lived and died at once) or was rolled back (a heap
-    /// `OutOfMemoryError`); its events.
+    /// state it built up to `transaction_max` lived and dies at once) or was rolled back (a heap
+    /// `OutOfMemoryError` before either); its events.
     fn after_tx(&mut self, r: Result<TxSummary, DbError>, ends: SimTime) {
         match r {
             Ok(summary) if summary.tx_state_bytes > 0 => {
                 self.schedule(ends, Ev::DbTxEnd(summary.tx_state_bytes));
             }
             Ok(_) => {}
+            // The heap took the state it built up to the limit; it dies with the transaction.
             Err(DbError::Terminated(_)) => {
                 let limit = self
                     .db
                     .as_ref()
                     .map_or(0, |st| st.db.config().tx_memory_max_bytes);
-                match self.heap_alloc(limit, true) {
-                    Ok(()) => self.jvm.release(limit),
-                    Err(e) => self.tx_state_oom(e.to_string(), limit),
-                }
+                self.jvm.release(limit);
             }
             Err(DbError::StateRejected {
                 state_bytes,

@@ -435,10 +435,20 @@ fn a_transaction_whose_state_does_not_fit_the_heap_is_rolled_back() {
     let r = run_checked(&scenario(&SMALL_HEAP.replace("LIMIT", "")));
     let oom = messages(&r, EventKind::OutOfMemoryError);
     assert_eq!(oom.len(), 1, "{oom:?}");
-    assert!(
-        oom[0].starts_with("java.lang.OutOfMemoryError: Java heap space (a transaction's state of 53.41 MiB: rolled back, the database unchanged)"),
-        "{}",
-        oom[0]
+    assert_eq!(
+        oom[0],
+        "java.lang.OutOfMemoryError: Java heap space (a transaction's state of 53.41 MiB: rolled back, the database unchanged)"
+    );
+    // A transaction_max above what the heap holds: the heap runs out first, at 50 MiB at the most.
+    let capped = run_checked(&scenario(
+        &SMALL_HEAP.replace("LIMIT", "transaction_max = \"50m\""),
+    ));
+    assert!(messages(&capped, EventKind::TransactionTerminated).is_empty());
+    assert_eq!(
+        messages(&capped, EventKind::OutOfMemoryError),
+        [
+            "java.lang.OutOfMemoryError: Java heap space (a transaction's state of 50.00 MiB: rolled back, the database unchanged)"
+        ]
     );
     let at = r
         .events
