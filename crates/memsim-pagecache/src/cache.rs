@@ -569,7 +569,8 @@ impl PinRun {
         }
     }
 
-    fn from_metrics(m: &CacheMetrics) -> PinRun {
+    /// The pin counters of `m` (a difference of metrics: [`CacheMetrics::since`]).
+    pub(crate) fn from_metrics(m: &CacheMetrics) -> PinRun {
         PinRun {
             pins: m.pins,
             hits: m.hits,

@@ -1458,15 +1458,8 @@ impl Database {
                 .expect("a single unpinned-at-rest pin always succeeds");
             self.cache.unpin(pin);
         }
-        let d = self.cache.metrics().since(&before);
         self.storm_check(now, &before);
-        PinRun {
-            pins: d.pins,
-            hits: d.hits,
-            faults: d.faults,
-            evictions: d.evictions,
-            flushes: d.flushes,
-        }
+        PinRun::from_metrics(&self.cache.metrics().since(&before))
     }
 
     /// Updates nodes in one transaction (`MATCH (n) WHERE id(n) IN $ids SET n.p = $v`): for each, its
@@ -1544,15 +1537,8 @@ impl Database {
                 }
             }
         }
-        let d = self.cache.metrics().since(&before);
         self.storm_check(now, &before);
-        PinRun {
-            pins: d.pins,
-            hits: d.hits,
-            faults: d.faults,
-            evictions: d.evictions,
-            flushes: d.flushes,
-        }
+        PinRun::from_metrics(&self.cache.metrics().since(&before))
     }
 
     /// `CALL db.checkpoint()`, run to completion: a checkpoint now without the IOPS limit, completed
