@@ -1615,6 +1615,12 @@ impl Database {
         Some(running.completes_at)
     }
 
+    /// The database was started at `now` (on a copy, say): the checkpoint policy's time threshold
+    /// counts from then, as a freshly started database's does, not from time zero.
+    pub fn started_at(&mut self, now: SimTime) {
+        self.policy.completed(now);
+    }
+
     /// The checkpoint started by [`Database::start_checkpoint`] and not yet completed.
     pub fn running_checkpoint(&self) -> Option<&RunningCheckpoint> {
         self.running_checkpoint.as_ref()

@@ -494,6 +494,7 @@ impl World<'_> {
         let (copy, report) = st.db.copy_compacted();
         st.carried = st.cache_metrics();
         st.db = copy;
+        st.db.started_at(self.now);
         st.full_logged = false;
         let pct = (report.unused_records * 100)
             .checked_div(report.records_scanned)

@@ -593,3 +593,60 @@ db = { op = "checkpoint" }
             .all(|p| completed.iter().any(|c| c.at == p.at))
     );
 }
+
+#[test]
+fn a_copy_waits_for_the_running_checkpoint_and_the_copy_counts_time_from_its_start() {
+    let text = r#"
+[scenario]
+duration = "50s"
+
+[machine]
+ram = "8g"
+
+[database]
+checkpoint_interval_time = "20s"
+
+[[phase]]
+name = "writes"
+duration = "50s"
+db = { op = "create_nodes", count = 750_000, transactions = 50 }
+
+[[phase]]
+name = "copy"
+start = "21s"
+duration = "1s"
+db = { op = "copy" }
+
+# Ten more transactions before the copy, so no checkpoint after it has the same txId as one before
+# (identical events are folded into one).
+[[phase]]
+name = "seed"
+start = "0s"
+duration = "1s"
+db = { op = "create_nodes", count = 10, transactions = 10 }
+"#;
+    let r = run_checked(&scenario(text));
+    let at = |kind: EventKind| -> Vec<u64> {
+        r.events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.at.0)
+            .collect()
+    };
+    let (started, completed) = (
+        at(EventKind::CheckpointStarted),
+        at(EventKind::CheckpointCompleted),
+    );
+    // The scheduled checkpoint of 20 s runs for seconds (600 IOs/s); the copy, due at 21 s, waits
+    // for it: the database must stop first.
+    assert_eq!(started[0], 20_000_000_000);
+    assert!(completed[0] > 22_000_000_000, "{completed:?}");
+    let copy = at(EventKind::StoreCopied);
+    assert_eq!(copy, [completed[0]]);
+    let copy_step = steps(&r).into_iter().find(|s| s.0 == "copy").unwrap();
+    assert_eq!(copy_step.1.at.0, completed[0]);
+    // The database started on the copy counts the policy's 20 s from its start, not from zero.
+    assert_eq!(started.len(), 2, "{started:?}");
+    assert!(started[1] >= copy[0] + 20_000_000_000, "{started:?}");
+    assert!(started[1] < copy[0] + 21_000_000_000, "{started:?}");
+}
