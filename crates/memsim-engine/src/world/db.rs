@@ -332,30 +332,25 @@ impl World<'_> {
         };
         let ends = until(k + 1);
         let rng = &mut self.rngs[p as usize];
-        let (pairs, ids): (Option<Vec<(u64, u64)>>, Option<Vec<u64>>) = match pdb.op {
-            DbOp::CreateRelationships { count, .. } => (
-                (0..share(count, k, n))
-                    .map(|_| Some((st.db.random_live_node(rng)?, st.db.random_live_node(rng)?)))
-                    .collect(),
-                None,
-            ),
-            DbOp::Update { count } => (
-                None,
-                (0..share(count, k, n))
-                    .map(|_| st.db.random_live_node(rng))
-                    .collect(),
-            ),
+        // The entities the transaction handles (`None` when there are none to draw from).
+        let pairs: Option<Vec<(u64, u64)>> = match pdb.op {
+            DbOp::CreateRelationships { count, .. } => (0..share(count, k, n))
+                .map(|_| Some((st.db.random_live_node(rng)?, st.db.random_live_node(rng)?)))
+                .collect(),
+            _ => None,
+        };
+        let ids: Option<Vec<u64>> = match pdb.op {
+            DbOp::Update { count } => (0..share(count, k, n))
+                .map(|_| st.db.random_live_node(rng))
+                .collect(),
             // Upward from where this phase's previous transaction stopped.
-            DbOp::DeleteNodes { count, .. } => (
-                None,
-                Some(
-                    st.db
-                        .node_ids_from(st.delete_from[p as usize])
-                        .take(share(count, k, n) as usize)
-                        .collect(),
-                ),
+            DbOp::DeleteNodes { count, .. } => Some(
+                st.db
+                    .node_ids_from(st.delete_from[p as usize])
+                    .take(share(count, k, n) as usize)
+                    .collect(),
             ),
-            _ => (None, None),
+            _ => None,
         };
         let tx = match pdb.op {
             DbOp::CreateNodes {
