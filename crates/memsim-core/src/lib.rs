@@ -7,6 +7,7 @@
 
 pub mod database;
 pub mod event;
+pub mod gc;
 pub mod ledger;
 pub mod rng;
 pub mod size;
@@ -15,6 +16,7 @@ pub mod time;
 
 pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot};
 pub use event::{Event, EventKind};
+pub use gc::{GcKind, GcSummary, PauseStats};
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
 pub use rng::{Dist, SimRng};
 pub use size::{ByteSize, ParseSizeError};

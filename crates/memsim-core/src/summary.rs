@@ -4,6 +4,7 @@
 
 use crate::database::DatabaseRun;
 use crate::event::Event;
+use crate::gc::GcSummary;
 use crate::ledger::{Account, Ledger, Usage};
 use crate::time::{SimDuration, SimTime};
 
@@ -86,6 +87,8 @@ pub struct RunSummary {
     pub counters: Vec<(String, u64)>,
     /// The database behind the page cache, when the scenario has one.
     pub database: Option<DatabaseRun>,
+    /// Garbage collection: pause distributions per kind of collection.
+    pub gc: GcSummary,
 }
 
 impl RunSummary {

@@ -613,7 +613,7 @@ impl<'s> World<'s> {
 
     fn heap_alloc(&mut self, bytes: u64, live: bool) -> Result<(), JvmError> {
         let before = self.jvm.heap().committed();
-        let out = self.jvm.allocate(bytes, live)?;
+        let out = self.jvm.allocate(bytes, live, self.now)?;
         self.heap_resized(out.resized_from);
         debug_assert!(out.resized_from.is_none() || out.resized_from == Some(before));
         Ok(())
@@ -1067,6 +1067,7 @@ impl<'s> World<'s> {
             parameters,
             counters,
             database: self.db.map(|st| st.finish(ended_at)),
+            gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
         }
     }
 }

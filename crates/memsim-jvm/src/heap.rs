@@ -1,21 +1,56 @@
-//! The Java heap: live data, garbage, collections and the committed size between `-Xms` and `-Xmx`.
+//! The Java heap: live data, garbage, collections with their pauses, and the committed size
+//! between `-Xms` and `-Xmx`.
 //!
-//! **Approximation**, calibrated against JDK 17 with `tools/jvm-calibrate` (docs/calibration.md):
+//! **Approximation**, calibrated against JDK 17 with `tools/jvm-calibrate` (docs/calibration.md) and
+//! `tools/gc-pauses` (pause counts and times):
 //! - Objects are either *live* (retained; released explicitly, then they become garbage) or
-//!   *garbage*. A collection reclaims all garbage: the generational hypothesis taken literally.
-//! - New objects go to the young generation's eden. A young collection runs when eden is full.
-//!   Eden is 8/10 of a third of the heap for Serial and Parallel (`NewRatio=2`, `SurvivorRatio=8`);
+//!   *garbage*. A collection reclaims all garbage: the generational hypothesis taken literally (so
+//!   G1's mixed collections, which reclaim old regions after concurrent marking, are not produced).
+//! - Time: an allocation call is taken as spread evenly over the simulated time since the previous
+//!   one, so each collection it triggers gets its own instant. Simulated time is the application's
+//!   (mutator) time: pauses are recorded (see [`crate::pause`]) but do not delay simulated events.
+//! - New objects go to the young generation's eden. A young collection runs each time eden fills.
+//!   Eden is 8/10 of a third of the heap for Serial (`NewRatio=2`, `SurvivorRatio=8`); Parallel
+//!   starts it at 6/8 of a third (`InitialSurvivorRatio=8`) and sizes it adaptively (below);
 //!   G1 starts its young generation at `G1NewSizePercent=5` % of the heap and grows it by a quarter
 //!   per collection up to `G1MaxNewSizePercent=60` % (a stand-in for its pause-time-driven sizing).
 //!   Live data survives to the old generation: with Serial and Parallel it is allocated in eden and
-//!   copied at the next young collection (so it is touched twice); with G1 the calibration workload's
-//!   large live arrays are humongous and go straight to old regions, which memsim applies to all live data.
-//! - When live data and garbage no longer fit the committed heap, a full collection runs and the heap
-//!   is resized by `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside
-//!   `[Xms, Xmx]`, in steps of the heap alignment. G1's and Parallel's adaptive expansion (GC time
-//!   ratio) is not modelled: with `Xms < Xmx` under churn the real heap grows further (docs/calibration.md).
-//! - If the live set plus the allocation cannot fit in `-Xmx` even after collecting, the allocation
-//!   fails with `java.lang.OutOfMemoryError: Java heap space` and nothing is allocated.
+//!   copied at the next young collection (so it is touched twice); with G1 it is placed in old
+//!   regions for residency (what the measured heap RSS fits), but its evacuation is still charged to
+//!   the next young pause. Survivor spaces are not usable for allocation: Parallel and Serial can hold
+//!   `committed` less two survivor spaces.
+//! - When live data and garbage no longer fit, a full collection runs and the heap is resized by
+//!   `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside `[Xms, Xmx]`, in
+//!   steps of the heap alignment.
+//! - Adaptive sizing from GC time, with `Xms < Xmx`:
+//!   **G1** (`G1HeapSizingPolicy::young_collection_expansion_amount`, jdk17u): after each young
+//!   collection the short-term pause-time ratio (this pause over the time since the previous one) and
+//!   the long-term one (the last 10 pauses) are compared with `1/(1+GCTimeRatio)`, `GCTimeRatio=12`
+//!   for G1, scaled down linearly while the heap is under half its maximum (not below 1 %). Four
+//!   short-term ratios over it, or a full window of 10 whose long-term ratio is over it, expand the
+//!   heap by `G1ExpandByPercentOfAvailable=20` % of the uncommitted space (at most the committed
+//!   size), scaled by how far the ratio exceeds the threshold (×0.2 … ×2), at least one region.
+//!   G1's shrinking at Remark is not modelled.
+//!   **Parallel** (`PSAdaptiveSizePolicy`, `UseAdaptiveSizePolicy`): GC cost = decaying averages
+//!   (`AdaptiveTimeWeight=25` %) of minor and major pause / (pause + interval); while it exceeds the
+//!   throughput goal `1/(1+GCTimeRatio)`, `GCTimeRatio=99`, each young collection grows eden by
+//!   `YoungGenerationSizeIncrement=20` % plus a supplement of 80 % halved every 8 young collections
+//!   (`YoungGenerationSizeSupplement`, `…Decay=8`), in proportion to the minor share of the cost, up
+//!   to a third of `-Xmx`. The old generation follows the free ratios above. Shrinking for footprint
+//!   is not modelled. The major cost is decayed once no full collection has run for 10 of its average
+//!   intervals (`AdaptiveSizeMajorGCDecayTimeScale=10`).
+//! - Errors: if the live set plus a retained allocation cannot fit in `-Xmx` even after collecting,
+//!   the allocation fails with `java.lang.OutOfMemoryError: Java heap space` and nothing is
+//!   allocated. With **Parallel** only (`UseGCOverheadLimit`; G1 does not implement it in JDK 17), a
+//!   full collection that leaves less than `GCHeapFreeLimit=2` % of the heap free while the GC cost is
+//!   over `GCTimeLimit=98` % counts towards the limit, any other full collection resets the count; at
+//!   `GCOverheadLimitThreshold=5` the allocation fails with `GC overhead limit exceeded`
+//!   (`GCOverheadChecker::check_gc_overhead_limit`, psParallelCompact.cpp, jdk17u). Explicit
+//!   collections (`System.gc()`) neither count nor reset.
+//! - TLABs are not modelled separately: a thread's TLAB is carved out of eden, so bytes in TLABs are
+//!   eden bytes; the refill waste HotSpot allows (`TLABWasteTargetPercent=1` % of eden) shifts the
+//!   young collection count by about 1 %, below what the pause measurements resolve. No real memory
+//!   is allocated per simulated byte (bumpalo would not serve).
 //! - Resident pages: the high-water mark of eden plus that of the old generation's live data (freed
 //!   regions are reused, so churn does not touch more than eden), capped by committed;
 //!   `AlwaysPreTouch`: resident = committed. JVM startup leaves a few MiB touched (`STARTUP_BYTES`).
@@ -23,7 +58,9 @@
 //!   `InitiatingHeapOccupancyPercent=45` of the committed heap; it matters to the GC's resident bytes.
 
 use crate::ergonomics::{Collector, Ergonomics};
-use memsim_core::Usage;
+use crate::pause::{PauseLog, PauseModel};
+use memsim_core::{GcKind, SimDuration, SimTime, Usage};
+use std::collections::VecDeque;
 
 const MIN_HEAP_FREE_PERCENT: u64 = 40;
 const MAX_HEAP_FREE_PERCENT: u64 = 70;
@@ -31,21 +68,53 @@ const IHOP_PERCENT: u64 = 45;
 /// What JVM startup (JDK class initialization, the main thread's first objects) leaves touched in the
 /// heap: 1.6–2.1 MiB of heap RSS in the idle calibration runs (docs/calibration.md).
 const STARTUP_BYTES: u64 = 2 << 20;
+/// G1's `GCTimeRatio` (set by G1 ergonomics) and Parallel's (the flag's default).
+const G1_GC_TIME_RATIO: f64 = 12.0;
+const PARALLEL_GC_TIME_RATIO: f64 = 99.0;
+/// G1: pauses kept for the long-term ratio, and short-term ratios over the threshold that expand.
+const G1_RECENT_PAUSES: usize = 10;
+const G1_MIN_OVER_THRESHOLD: u32 = 4;
+const G1_EXPAND_PERCENT_OF_AVAILABLE: u64 = 20;
+/// Parallel: `AdaptiveTimeWeight`, eden increments and the supplement's decay period.
+const PS_TIME_WEIGHT: f64 = 0.25;
+const PS_YOUNG_INCREMENT: u64 = 20;
+const PS_YOUNG_SUPPLEMENT: u64 = 80;
+const PS_SUPPLEMENT_DECAY: u64 = 8;
+const PS_MAJOR_DECAY_SCALE: u64 = 10;
+/// `GCTimeLimit`, `GCHeapFreeLimit`, `GCOverheadLimitThreshold`.
+const GC_TIME_LIMIT: f64 = 0.98;
+const GC_HEAP_FREE_LIMIT_PERCENT: u64 = 2;
+const GC_OVERHEAD_LIMIT_THRESHOLD: u32 = 5;
+/// Less free heap than this after a full collection cannot hold the next objects: allocation fails.
+const MIN_ROOM: u64 = 64 << 10;
+/// Collections one allocation call simulates one by one; beyond, the rest are recorded in bulk as
+/// copies of the last (the heap is then thrashing and nothing changes between them).
+const MAX_STEPPED_COLLECTIONS: u64 = 10_000;
 
 /// What a successful allocation did to the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AllocOutcome {
-    /// Collections this allocation triggered (0 or 1).
-    pub collections: u32,
+    /// Collections this allocation triggered.
+    pub collections: u64,
+    /// Of which full collections.
+    pub full_collections: u64,
     /// The committed size before, if it changed.
     pub resized_from: Option<u64>,
 }
 
-/// The heap could not hold the live set: `java.lang.OutOfMemoryError: Java heap space`.
+/// Why an allocation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeapSpaceError {
-    /// The allocation that failed.
-    pub requested: u64,
+pub enum HeapError {
+    /// The heap could not hold the live set: `java.lang.OutOfMemoryError: Java heap space`.
+    HeapSpace {
+        /// The allocation that failed.
+        requested: u64,
+    },
+    /// Parallel's overhead limit: `java.lang.OutOfMemoryError: GC overhead limit exceeded`.
+    GcOverheadLimit {
+        /// The allocation that failed.
+        requested: u64,
+    },
 }
 
 /// The heap's state.
@@ -66,20 +135,51 @@ pub struct Heap {
     // Bytes allocated in eden since the last young collection; part of them may be live.
     eden_used: u64,
     eden_live: u64,
+    // Live bytes allocated since the last young collection: what it will copy.
+    pending_copy: u64,
+    // G1: live bytes placed in old regions since the last young collection; they fill eden's share.
+    g1_direct: u64,
     // Live bytes in the old generation, and the high-water marks that make up `touched`.
     old_live: u64,
     eden_hw: u64,
     old_hw: u64,
     // G1's young generation as a percentage of the heap.
     young_percent: u64,
-    collections: u64,
     marking_ran: bool,
+    // Parallel's adaptively sized eden (0 for the other collectors).
+    ps_eden: u64,
+    ps_supplement: u64,
+    ps_young_count: u64,
+    minor_cost: f64,
+    major_cost: f64,
+    major_interval_avg: f64,
+    last_minor: SimTime,
+    last_major: Option<SimTime>,
+    // G1: (end, pause) of recent collections, oldest first, and the expansion trigger's state.
+    g1_recent: VecDeque<(SimTime, u64)>,
+    g1_over_count: u32,
+    g1_over_sum: f64,
+    g1_window: u32,
+    overhead_count: u32,
+    threads: u64,
+    last_alloc: SimTime,
+    model: PauseModel,
+    pauses: PauseLog,
+}
+
+fn ewma(avg: f64, sample: f64, weight: f64) -> f64 {
+    avg * (1.0 - weight) + sample * weight
 }
 
 impl Heap {
     /// A fresh heap committed at `-Xms`.
     pub fn new(e: &Ergonomics) -> Heap {
         let committed = e.heap_initial;
+        let startup = STARTUP_BYTES.min(committed);
+        let ps_eden = match e.collector {
+            Collector::Parallel => (committed / 3 * 3 / 4).max(e.heap_alignment),
+            _ => 0,
+        };
         Heap {
             collector: e.collector,
             initial: e.heap_initial,
@@ -88,43 +188,265 @@ impl Heap {
             pre_touch: e.always_pre_touch,
             committed,
             live: 0,
-            garbage: STARTUP_BYTES.min(committed),
+            garbage: startup,
             touched: if e.always_pre_touch {
                 committed
             } else {
-                STARTUP_BYTES.min(committed)
+                startup
             },
-            eden_used: STARTUP_BYTES.min(committed),
+            eden_used: startup,
             eden_live: 0,
+            pending_copy: 0,
+            g1_direct: 0,
             old_live: 0,
-            eden_hw: STARTUP_BYTES.min(committed),
+            eden_hw: startup,
             old_hw: 0,
             young_percent: 5,
-            collections: 0,
             marking_ran: false,
+            ps_eden,
+            ps_supplement: PS_YOUNG_SUPPLEMENT,
+            ps_young_count: 0,
+            minor_cost: 0.0,
+            major_cost: 0.0,
+            major_interval_avg: 0.0,
+            last_minor: SimTime::ZERO,
+            last_major: None,
+            g1_recent: VecDeque::new(),
+            g1_over_count: 0,
+            g1_over_sum: 0.0,
+            g1_window: 0,
+            overhead_count: 0,
+            threads: 0,
+            last_alloc: SimTime::ZERO,
+            model: PauseModel::new(e.collector, e.parallel_gc_threads),
+            pauses: PauseLog::new(),
         }
+    }
+
+    /// Live threads (their stacks are GC roots).
+    pub fn set_threads(&mut self, threads: u64) {
+        self.threads = threads;
     }
 
     fn eden_capacity(&self) -> u64 {
         match self.collector {
             Collector::G1 => self.committed * self.young_percent / 100,
-            Collector::Parallel | Collector::Serial => self.committed / 3 * 8 / 10,
+            Collector::Parallel => self.ps_eden,
+            Collector::Serial => self.committed / 3 * 8 / 10,
         }
         .max(1 << 20)
     }
 
-    /// A young collection: garbage goes, eden's live data moves to the old generation.
-    fn young_gc(&mut self) {
-        self.collections += 1;
+    /// Parallel's young generation: eden and two survivor spaces of an eighth each.
+    fn ps_young(&self) -> u64 {
+        self.ps_eden / 3 * 4
+    }
+
+    /// What a committed size can hold: Serial and Parallel cannot allocate in survivor spaces.
+    fn usable(&self, committed: u64) -> u64 {
+        match self.collector {
+            Collector::G1 => committed,
+            Collector::Parallel => committed - (self.ps_young() / 4).min(committed / 12),
+            Collector::Serial => committed - committed / 15,
+        }
+    }
+
+    /// The young-collection bookkeeping: garbage goes, eden's live data moves to the old generation.
+    fn collect_young_state(&mut self) {
+        // G1's young generation grows with collections that eden's garbage triggered, not with those
+        // that live data placed in old regions triggered (their evacuation keeps it small).
+        let churned = self.eden_used * 2 >= self.eden_capacity();
         self.garbage = 0;
         self.old_live += self.eden_live;
         self.eden_live = 0;
         self.eden_used = 0;
-        if self.collector == Collector::G1 {
+        self.pending_copy = 0;
+        self.g1_direct = 0;
+        if self.collector == Collector::G1 && churned {
             self.young_percent = (self.young_percent * 5 / 4)
                 .max(self.young_percent + 1)
                 .min(60);
         }
+    }
+
+    fn young_gc(&mut self, at: SimTime, out: &mut AllocOutcome) {
+        let pause = self
+            .model
+            .young(self.pending_copy, self.old_live, self.threads);
+        self.pauses.record(GcKind::Young, pause, 1);
+        self.collect_young_state();
+        out.collections += 1;
+        match self.collector {
+            Collector::G1 => self.g1_after_young(at, pause),
+            Collector::Parallel => self.ps_after_young(at, pause),
+            Collector::Serial => {}
+        }
+    }
+
+    /// A full collection; `needed` is what must fit afterwards. Returns whether the overhead limit
+    /// was reached.
+    fn full_gc_at(
+        &mut self,
+        at: SimTime,
+        needed: u64,
+        explicit: bool,
+        out: &mut AllocOutcome,
+    ) -> bool {
+        let pause = self.model.full(self.live, self.threads);
+        self.pauses.record(GcKind::Full, pause, 1);
+        self.collect_young_state();
+        out.collections += 1;
+        out.full_collections += 1;
+        self.resize_after_gc(needed);
+        if self.collector == Collector::Parallel {
+            self.ps_after_full(at, pause);
+            if !explicit {
+                return self.overhead_check();
+            }
+        }
+        false
+    }
+
+    fn ps_gc_cost(&self, at: SimTime) -> f64 {
+        let major = match self.last_major {
+            Some(last) if self.major_interval_avg > 0.0 => {
+                let since = at.since(last).nanos() as f64;
+                let horizon = self.major_interval_avg * PS_MAJOR_DECAY_SCALE as f64;
+                if since > horizon {
+                    self.major_cost * horizon / since
+                } else {
+                    self.major_cost
+                }
+            }
+            _ => self.major_cost,
+        };
+        (self.minor_cost + major).min(1.0)
+    }
+
+    fn ps_after_young(&mut self, at: SimTime, pause: SimDuration) {
+        let interval = at.since(self.last_minor).nanos() as f64;
+        let p = pause.nanos() as f64;
+        self.minor_cost = ewma(self.minor_cost, p / (p + interval), PS_TIME_WEIGHT);
+        self.last_minor = at;
+        self.ps_young_count += 1;
+        if self.ps_young_count % PS_SUPPLEMENT_DECAY == 0 {
+            self.ps_supplement /= 2;
+        }
+        let cost = self.ps_gc_cost(at);
+        if cost > 1.0 / (1.0 + PARALLEL_GC_TIME_RATIO) {
+            let increment = self.ps_eden / 100 * (PS_YOUNG_INCREMENT + self.ps_supplement);
+            let scaled = (increment as f64 * (self.minor_cost / cost).min(1.0)) as u64;
+            let old_part = self.committed - self.ps_young();
+            let max_eden = (self.max / 3 * 3 / 4)
+                .min((self.max - old_part) / 4 * 3)
+                .max(self.ps_eden);
+            let eden = (self.ps_eden + scaled).div_ceil(self.alignment) * self.alignment;
+            self.ps_eden = eden
+                .min(max_eden / self.alignment * self.alignment)
+                .max(self.ps_eden);
+            self.committed = (old_part + self.ps_young()).min(self.max);
+        }
+    }
+
+    fn ps_after_full(&mut self, at: SimTime, pause: SimDuration) {
+        let start = self.last_major.unwrap_or(SimTime::ZERO);
+        let interval = at.since(start).nanos() as f64;
+        let p = pause.nanos() as f64;
+        self.major_cost = ewma(self.major_cost, p / (p + interval), PS_TIME_WEIGHT);
+        self.major_interval_avg = if self.last_major.is_some() {
+            ewma(self.major_interval_avg, interval, PS_TIME_WEIGHT)
+        } else {
+            interval
+        };
+        self.last_major = Some(at);
+    }
+
+    /// After a full collection (Parallel): counts towards `GC overhead limit exceeded`.
+    fn overhead_check(&mut self) -> bool {
+        let cap = self.usable(self.max);
+        let free = cap.saturating_sub(self.live);
+        let at = self.last_major.unwrap_or(SimTime::ZERO);
+        if self.ps_gc_cost(at) > GC_TIME_LIMIT && free * 100 < cap * GC_HEAP_FREE_LIMIT_PERCENT {
+            self.overhead_count += 1;
+            if self.overhead_count >= GC_OVERHEAD_LIMIT_THRESHOLD {
+                self.overhead_count = 0;
+                return true;
+            }
+        } else {
+            self.overhead_count = 0;
+        }
+        false
+    }
+
+    fn g1_after_young(&mut self, at: SimTime, pause: SimDuration) {
+        let prev_end = self.g1_recent.back().map_or(SimTime::ZERO, |x| x.0);
+        self.g1_recent.push_back((at, pause.nanos()));
+        if self.g1_recent.len() > G1_RECENT_PAUSES + 1 {
+            self.g1_recent.pop_front();
+        }
+        // Simulated time excludes pauses: wall time between two ends = mutator time + the pause.
+        let p = pause.nanos() as f64;
+        let short = p / (at.since(prev_end).nanos() as f64 + p);
+        let window: Vec<&(SimTime, u64)> =
+            self.g1_recent.iter().rev().take(G1_RECENT_PAUSES).collect();
+        let oldest_start = if self.g1_recent.len() > G1_RECENT_PAUSES {
+            self.g1_recent[0].0
+        } else {
+            SimTime::ZERO
+        };
+        let sum: f64 = window.iter().map(|x| x.1 as f64).sum();
+        let long = sum / (at.since(oldest_start).nanos() as f64 + sum);
+        let goal = 1.0 / (1.0 + G1_GC_TIME_RATIO);
+        let threshold = if self.committed <= self.max / 2 {
+            (goal * self.committed as f64 / (self.max / 2) as f64).max(0.01)
+        } else {
+            goal
+        };
+        if self.committed >= self.max {
+            self.g1_clear();
+            return;
+        }
+        if short > threshold {
+            self.g1_over_count += 1;
+            self.g1_over_sum += short;
+        }
+        let filled = self.g1_window as usize >= G1_RECENT_PAUSES;
+        if self.g1_over_count >= G1_MIN_OVER_THRESHOLD || (filled && long > threshold) {
+            let uncommitted = self.max - self.committed;
+            let mut expand = if self.committed < self.initial / 4 {
+                (self.initial - self.committed) / 2
+            } else {
+                let base = (uncommitted * G1_EXPAND_PERCENT_OF_AVAILABLE / 100).min(self.committed);
+                let delta = if filled {
+                    long - threshold
+                } else {
+                    self.g1_over_sum / f64::from(self.g1_over_count) - threshold
+                };
+                let scale = if delta < goal {
+                    (delta / goal).max(0.2)
+                } else if delta > goal * 1.5 {
+                    (1.0 + (delta - goal * 1.5) / (goal * 2.0)).min(2.0)
+                } else {
+                    1.0
+                };
+                (base as f64 * scale) as u64
+            };
+            expand = expand.clamp(self.alignment, uncommitted);
+            self.committed = (self.committed + expand).div_ceil(self.alignment) * self.alignment;
+            self.committed = self.committed.min(self.max);
+            self.g1_clear();
+        } else if self.g1_over_count > 0 {
+            self.g1_window += 1;
+            if self.g1_window as usize > G1_RECENT_PAUSES {
+                self.g1_clear();
+            }
+        }
+    }
+
+    fn g1_clear(&mut self) {
+        self.g1_over_count = 0;
+        self.g1_over_sum = 0.0;
+        self.g1_window = 0;
     }
 
     fn update_touched(&mut self) {
@@ -137,36 +459,15 @@ impl Heap {
         };
     }
 
-    /// Allocates `bytes`; `live` objects stay until [`Heap::release`], others are garbage at once.
-    ///
-    /// # Errors
-    /// [`HeapSpaceError`] when the live set plus `bytes` exceeds the maximum heap.
-    pub fn allocate(&mut self, bytes: u64, live: bool) -> Result<AllocOutcome, HeapSpaceError> {
-        let mut outcome = AllocOutcome::default();
-        if self.live + self.garbage + bytes > self.committed {
-            // A full collection.
-            self.young_gc();
-            outcome.collections = 1;
-            if self.live + bytes > self.max {
-                return Err(HeapSpaceError { requested: bytes });
-            }
-            let before = self.committed;
-            self.resize_after_gc(self.live + bytes);
-            if self.committed != before {
-                outcome.resized_from = Some(before);
-            }
-        }
-        let through_eden = !live || self.collector != Collector::G1;
-        if through_eden && self.eden_used + bytes > self.eden_capacity() && self.eden_used > 0 {
-            self.young_gc();
-            outcome.collections = 1;
-        }
+    fn put(&mut self, bytes: u64, live: bool, through_eden: bool) {
         if live {
             self.live += bytes;
+            self.pending_copy += bytes;
             if through_eden {
                 self.eden_live += bytes;
             } else {
                 self.old_live += bytes;
+                self.g1_direct += bytes;
             }
         } else {
             self.garbage += bytes;
@@ -174,23 +475,126 @@ impl Heap {
         if through_eden {
             self.eden_used += bytes;
         }
+    }
+
+    /// Allocates `bytes` at simulated time `now`; `live` objects stay until [`Heap::release`],
+    /// others are garbage at once. The bytes are taken as allocated evenly since the previous call.
+    ///
+    /// # Errors
+    /// [`HeapError::HeapSpace`] when the live set plus `bytes` exceeds the maximum heap (nothing is
+    /// allocated); [`HeapError::GcOverheadLimit`] when Parallel's overhead limit is reached.
+    pub fn allocate(
+        &mut self,
+        bytes: u64,
+        live: bool,
+        now: SimTime,
+    ) -> Result<AllocOutcome, HeapError> {
+        let start = self.last_alloc.min(now);
+        self.last_alloc = now;
+        let mut out = AllocOutcome::default();
+        let before = self.committed;
+        let through_eden = !live || self.collector != Collector::G1;
+        let result = self.allocate_steps(bytes, live, through_eden, start, now, &mut out);
         self.update_touched();
         if self.collector == Collector::G1 && self.live * 100 > self.committed * IHOP_PERCENT {
             self.marking_ran = true;
         }
-        Ok(outcome)
+        if self.committed != before {
+            out.resized_from = Some(before);
+        }
+        result.map(|()| out)
+    }
+
+    fn allocate_steps(
+        &mut self,
+        bytes: u64,
+        live: bool,
+        through_eden: bool,
+        start: SimTime,
+        now: SimTime,
+        out: &mut AllocOutcome,
+    ) -> Result<(), HeapError> {
+        let span = now.since(start).nanos() as u128;
+        let at = |done: u64| {
+            SimTime(start.0 + (span * u128::from(done) / u128::from(bytes.max(1))) as u64)
+        };
+        if live && self.live + bytes > self.usable(self.max) {
+            // Even a full collection cannot make room: HotSpot collects, then throws.
+            self.full_gc_at(now, self.live, false, out);
+            return Err(HeapError::HeapSpace { requested: bytes });
+        }
+        let mut left = bytes;
+        let mut stepped = 0;
+        loop {
+            let heap_room = self
+                .usable(self.committed)
+                .saturating_sub(self.live + self.garbage);
+            let eden_room = self
+                .eden_capacity()
+                .saturating_sub(self.eden_used + self.g1_direct);
+            if left <= heap_room.min(eden_room) {
+                self.put(left, live, through_eden);
+                return Ok(());
+            }
+            let step = heap_room.min(eden_room);
+            self.put(step, live, through_eden);
+            left -= step;
+            let when = at(bytes - left);
+            let full = heap_room <= eden_room || self.eden_used + self.g1_direct == 0;
+            if stepped == MAX_STEPPED_COLLECTIONS && !live {
+                // Thrashing: the remaining collections repeat the last one.
+                return self.bulk_collections(left, full);
+            }
+            stepped += 1;
+            if full {
+                let limit =
+                    self.full_gc_at(when, self.live + if live { left } else { 0 }, false, out);
+                if limit {
+                    return Err(HeapError::GcOverheadLimit { requested: bytes });
+                }
+                let room = self.usable(self.committed).saturating_sub(self.live);
+                if room < MIN_ROOM.min(left) {
+                    return Err(HeapError::HeapSpace { requested: bytes });
+                }
+            } else {
+                self.young_gc(when, out);
+            }
+        }
+    }
+
+    /// Collections a thrashing allocation still needs, recorded as copies of the last one.
+    fn bulk_collections(&mut self, left: u64, full: bool) -> Result<(), HeapError> {
+        let room = if full {
+            self.usable(self.committed).saturating_sub(self.live)
+        } else {
+            self.eden_capacity()
+        }
+        .max(1);
+        let n = left / room;
+        let (kind, pause) = if full {
+            (GcKind::Full, self.model.full(self.live, self.threads))
+        } else {
+            (
+                GcKind::Young,
+                self.model.young(0, self.old_live, self.threads),
+            )
+        };
+        self.pauses.record(kind, pause, n);
+        self.collect_young_state();
+        self.put(left % room, false, true);
+        Ok(())
     }
 
     /// A full collection now (`System.gc()`): garbage goes and the heap is resized around the live set.
-    pub fn full_gc(&mut self) -> AllocOutcome {
-        self.young_gc();
+    pub fn full_gc(&mut self, now: SimTime) -> AllocOutcome {
+        let mut out = AllocOutcome::default();
         let before = self.committed;
-        self.resize_after_gc(self.live);
+        self.full_gc_at(now, self.live, true, &mut out);
         self.update_touched();
-        AllocOutcome {
-            collections: 1,
-            resized_from: (self.committed != before).then_some(before),
+        if self.committed != before {
+            out.resized_from = Some(before);
         }
+        out
     }
 
     /// Live bytes become garbage (a request finished, a cache entry was dropped).
@@ -201,6 +605,7 @@ impl Heap {
         // Released data leaves eden first (the youngest objects die first), then the old generation.
         let from_eden = bytes.min(self.eden_live);
         self.eden_live -= from_eden;
+        self.pending_copy = self.pending_copy.saturating_sub(bytes);
         self.old_live -= (bytes - from_eden).min(self.old_live);
     }
 
@@ -210,14 +615,28 @@ impl Heap {
         let min_desired = align(needed * 100 / (100 - MIN_HEAP_FREE_PERCENT)).max(align(needed));
         // No more than would leave MaxHeapFreeRatio free.
         let max_desired = align(needed * 100 / (100 - MAX_HEAP_FREE_PERCENT));
-        let target = if self.committed < min_desired {
+        let (current, young, floor) = match self.collector {
+            // Parallel: the free ratios size the old generation; eden is sized adaptively.
+            Collector::Parallel => {
+                let young = self.ps_young();
+                let initial_young = (self.initial / 3 * 3 / 4).max(self.alignment) / 3 * 4;
+                (
+                    self.committed - young,
+                    young,
+                    self.initial.saturating_sub(initial_young),
+                )
+            }
+            _ => (self.committed, 0, self.initial),
+        };
+        let target = if current < min_desired {
             min_desired
-        } else if self.committed > max_desired {
+        } else if current > max_desired {
             max_desired
         } else {
-            self.committed
+            current
         };
-        self.committed = target.clamp(self.initial, self.max);
+        self.committed = (target.clamp(floor, self.max.saturating_sub(young).max(floor)) + young)
+            .clamp(self.initial, self.max);
         if self.pre_touch {
             self.touched = self.committed;
         } else {
@@ -257,9 +676,19 @@ impl Heap {
         self.max
     }
 
+    /// The simulated time of the latest allocation.
+    pub fn clock(&self) -> SimTime {
+        self.last_alloc
+    }
+
     /// Collections so far.
     pub fn collections(&self) -> u64 {
-        self.collections
+        self.pauses.collections()
+    }
+
+    /// Every pause so far.
+    pub fn pauses(&self) -> &PauseLog {
+        &self.pauses
     }
 
     /// Whether G1 concurrent marking has run at least once.
@@ -272,6 +701,11 @@ impl Heap {
 mod tests {
     use super::*;
     use crate::ergonomics::{JvmFlags, MachineView};
+
+    /// One allocation every 10 ms of simulated time.
+    fn tick(i: u64) -> SimTime {
+        SimTime(i * 10_000_000)
+    }
 
     const MIB: u64 = 1 << 20;
 
@@ -293,8 +727,8 @@ mod tests {
     fn garbage_is_collected_without_growth() {
         let mut h = heap(256 * MIB, 1024 * MIB);
         let mut gcs = 0;
-        for _ in 0..1000 {
-            gcs += h.allocate(MIB, false).unwrap().collections;
+        for i in 0..1000 {
+            gcs += h.allocate(MIB, false, tick(i)).unwrap().collections;
         }
         assert!(
             gcs >= 3,
@@ -325,9 +759,9 @@ mod tests {
         let mut serial = Heap::new(&Ergonomics::resolve(m, flags(Collector::Serial)));
         let mut g1 = Heap::new(&Ergonomics::resolve(m, flags(Collector::G1)));
         for h in [&mut serial, &mut g1] {
-            h.allocate(512 * MIB, true).unwrap();
-            for _ in 0..1000 {
-                h.allocate(MIB, false).unwrap();
+            h.allocate(512 * MIB, true, tick(100)).unwrap();
+            for i in 0..1000 {
+                h.allocate(MIB, false, tick(101 + i)).unwrap();
             }
         }
         // Serial: eden (8/10 of 1 GiB) was filled, the live data copied to old: both touched.
@@ -350,23 +784,27 @@ mod tests {
     fn live_growth_expands_toward_max_then_fails() {
         let mut h = heap(64 * MIB, 512 * MIB);
         let mut grew = false;
-        for _ in 0..500 {
-            grew |= h.allocate(MIB, true).unwrap().resized_from.is_some();
+        for i in 0..500 {
+            grew |= h
+                .allocate(MIB, true, tick(i))
+                .unwrap()
+                .resized_from
+                .is_some();
         }
         assert!(grew);
         assert!(h.committed() >= 500 * MIB && h.committed() <= 512 * MIB);
-        let err = (0..20).find_map(|_| h.allocate(MIB, true).err());
-        assert_eq!(err, Some(HeapSpaceError { requested: MIB }));
+        let err = (0..20).find_map(|i| h.allocate(MIB, true, tick(500 + i)).err());
+        assert_eq!(err, Some(HeapError::HeapSpace { requested: MIB }));
         assert!(h.live() <= 512 * MIB);
     }
 
     #[test]
     fn shrinks_when_live_set_drops_but_not_below_xms() {
         let mut h = heap(64 * MIB, 1024 * MIB);
-        h.allocate(600 * MIB, true).unwrap();
+        h.allocate(600 * MIB, true, tick(1)).unwrap();
         assert!(h.committed() >= 600 * MIB);
         h.release(600 * MIB);
-        h.full_gc();
+        h.full_gc(tick(2));
         assert!(
             h.committed() < 600 * MIB,
             "committed {} after the live set vanished",

@@ -4,7 +4,7 @@ use crate::code::CodeCache;
 use crate::ergonomics::Ergonomics;
 use crate::gc::{HeapView, gc_usage};
 use crate::gc_workers;
-use crate::heap::{AllocOutcome, Heap};
+use crate::heap::{AllocOutcome, Heap, HeapError};
 use crate::metaspace::{Metaspace, MetaspaceError};
 use crate::native::{MallocArenas, ThreadLimit};
 use crate::threads::{
@@ -12,7 +12,7 @@ use crate::threads::{
     INTERNAL_PER_THREAD_BYTES, JVM_THREADS_COMMITTED_BYTES, JvmThreads, NMT_PER_THREAD_BYTES,
     SYNC_PER_THREAD_BYTES, ThreadStacks, VM_THREAD_STACK_BYTES,
 };
-use memsim_core::{Account, Ledger, Usage};
+use memsim_core::{Account, GcSummary, Ledger, SimDuration, SimTime, Usage};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1 << 20;
@@ -71,6 +71,9 @@ pub enum JvmError {
     /// The live set plus an allocation exceeds `-Xmx`.
     #[error("java.lang.OutOfMemoryError: Java heap space")]
     HeapSpace,
+    /// Parallel's `UseGCOverheadLimit`: over 98 % of the time in GC, under 2 % of the heap recovered.
+    #[error("java.lang.OutOfMemoryError: GC overhead limit exceeded")]
+    GcOverheadLimitExceeded,
     /// `MaxMetaspaceSize` reached.
     #[error("java.lang.OutOfMemoryError: Metaspace")]
     Metaspace,
@@ -116,8 +119,10 @@ impl Jvm {
         let touched = (JVM_THREADS_COMMITTED_BYTES / n).saturating_sub(GUARD_BYTES);
         stacks.start_native(n - native, ergo.thread_stack, touched);
         stacks.start_native(native, VM_THREAD_STACK_BYTES, touched);
+        let mut heap = Heap::new(&ergo);
+        heap.set_threads(stacks.count());
         Jvm {
-            heap: Heap::new(&ergo),
+            heap,
             stacks,
             metaspace: Metaspace::new(ergo.max_metaspace, ergo.compressed_class_space),
             code: CodeCache::new(ergo.reserved_code_cache),
@@ -210,17 +215,29 @@ impl Jvm {
         &self.heap
     }
 
-    /// Allocates on the heap (see [`Heap::allocate`]).
+    /// Allocates on the heap at simulated time `now` (see [`Heap::allocate`]).
     ///
     /// # Errors
-    /// [`JvmError::HeapSpace`] when the live set cannot fit.
-    pub fn allocate(&mut self, bytes: u64, live: bool) -> Result<AllocOutcome, JvmError> {
-        let r = self
-            .heap
-            .allocate(bytes, live)
-            .map_err(|_| JvmError::HeapSpace);
+    /// [`JvmError::HeapSpace`] when the live set cannot fit, [`JvmError::GcOverheadLimitExceeded`]
+    /// when Parallel's overhead limit is reached.
+    pub fn allocate(
+        &mut self,
+        bytes: u64,
+        live: bool,
+        now: SimTime,
+    ) -> Result<AllocOutcome, JvmError> {
+        self.heap.set_threads(self.stacks.count());
+        let r = self.heap.allocate(bytes, live, now).map_err(|e| match e {
+            HeapError::HeapSpace { .. } => JvmError::HeapSpace,
+            HeapError::GcOverheadLimit { .. } => JvmError::GcOverheadLimitExceeded,
+        });
         self.refresh_jvm_threads();
         r
+    }
+
+    /// The run's pauses so far; `elapsed` is the simulated time the run took.
+    pub fn gc_summary(&self, elapsed: SimDuration) -> GcSummary {
+        self.heap.pauses().summary(self.ergo.collector, elapsed)
     }
 
     /// Live heap bytes become garbage.
@@ -268,7 +285,8 @@ impl Jvm {
     /// Fitted on heap RSS: 3.45 KiB + 300 B per method for each class (4.6 KiB for a hidden one).
     /// A `HeapSpace` failure here is left to the next allocation to report.
     fn class_heap(&mut self, bytes: u64) {
-        let _ = self.heap.allocate(bytes, true);
+        let now = self.heap.clock();
+        let _ = self.heap.allocate(bytes, true, now);
         self.refresh_jvm_threads();
     }
 
@@ -306,7 +324,8 @@ impl Jvm {
         let ok = self.code.compile();
         if ok {
             self.metaspace.add_method_data();
-            let _ = self.heap.allocate(COMPILE_HEAP_BYTES, true);
+            let now = self.heap.clock();
+            let _ = self.heap.allocate(COMPILE_HEAP_BYTES, true, now);
             self.refresh_jvm_threads();
         }
         ok
@@ -458,6 +477,10 @@ mod tests {
         assert_eq!(
             JvmError::HeapSpace.to_string(),
             "java.lang.OutOfMemoryError: Java heap space"
+        );
+        assert_eq!(
+            JvmError::GcOverheadLimitExceeded.to_string(),
+            "java.lang.OutOfMemoryError: GC overhead limit exceeded"
         );
         assert_eq!(
             JvmError::Metaspace.to_string(),

@@ -14,6 +14,7 @@ pub mod gc_workers;
 pub mod heap;
 pub mod metaspace;
 pub mod native;
+pub mod pause;
 pub mod threads;
 
 mod jvm;

@@ -2,7 +2,8 @@
 //! and a small run that fits.
 
 use memsim_core::{
-    Account, Event, EventKind, Ledger, RunSummary, Sample, SimDuration, SimTime, Usage, Verdict,
+    Account, Event, EventKind, GcKind, GcSummary, Ledger, PauseStats, RunSummary, Sample,
+    SimDuration, SimTime, Usage, Verdict,
 };
 
 const MIB: u64 = 1 << 20;
@@ -209,6 +210,31 @@ pub(crate) fn oom_run() -> RunSummary {
             ("full_gcs".to_string(), 1),
         ],
         database: None,
+        gc: GcSummary {
+            collector: "-XX:+UseG1GC".to_string(),
+            pauses: vec![
+                PauseStats {
+                    kind: GcKind::Young,
+                    count: 412,
+                    p50: SimDuration(4_500_000),
+                    p90: SimDuration(9_000_000),
+                    p99: SimDuration(20_000_000),
+                    max: SimDuration(31_250_000),
+                    total: SimDuration::from_millis(2_100),
+                },
+                PauseStats {
+                    kind: GcKind::Full,
+                    count: 1,
+                    p50: SimDuration::from_secs(10),
+                    p90: SimDuration::from_secs(10),
+                    p99: SimDuration::from_secs(10),
+                    max: SimDuration::from_secs(10),
+                    total: SimDuration::from_secs(10),
+                },
+            ],
+            total_pause: SimDuration::from_millis(12_100),
+            pause_percent: 1.7,
+        },
     }
 }
 

@@ -32,10 +32,36 @@ struct Report<'a> {
     beyond_configuration: Vec<Beyond>,
     events: Vec<EventJson<'a>>,
     counters: Pairs<'a, u64>,
+    gc: GcJson<'a>,
     parameters: Pairs<'a, String>,
     n_events: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<crate::db::DatabaseJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct GcJson<'a> {
+    collector: &'a str,
+    collections: u64,
+    total_pause_ms: f64,
+    pause_percent: f64,
+    pauses: Vec<PauseJson>,
+}
+
+#[derive(Serialize)]
+struct PauseJson {
+    kind: &'static str,
+    count: u64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    total_ms: f64,
+}
+
+/// Milliseconds rounded to whole microseconds, computed from integer nanoseconds.
+fn ms_us(d: memsim_core::SimDuration) -> f64 {
+    ((d.nanos() + 500) / 1000) as f64 / 1000.0
 }
 
 #[derive(Serialize)]
@@ -117,8 +143,11 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// by name in report order: `{reserved_bytes, committed_bytes, resident_bytes, nmt_category,
 /// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`,
 /// `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
-/// (`[{at_seconds, kind, message, repeats}]`), `counters`, `parameters` (objects in the run's
-/// order) and `n_events`; then, for a run with a database, `database`: `format`,
+/// (`[{at_seconds, kind, message, repeats}]`), `counters`, `gc` (`{collector, collections,
+/// total_pause_ms, pause_percent, pauses: [{kind, count, p50_ms, p90_ms, p99_ms, max_ms,
+/// total_ms}]}`, one entry per kind of collection that ran, in milliseconds rounded to whole
+/// microseconds), `parameters` (objects in the run's order) and `n_events`; then, for a run with a
+/// database, `database`: `format`,
 /// `page_cache_bytes`, `steps` (after each database phase: `phase`, `op`, `at_seconds`,
 /// `store_bytes`, `id_file_bytes`, `tx_log_bytes`, `tx_log_files`, `total_bytes`, `last_tx_id`,
 /// `stores` (`[{file, file_bytes, id_file_bytes, high_id, records_in_use, reusable_ids,
@@ -173,6 +202,26 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
             })
             .collect(),
         counters: Pairs(&s.counters),
+        gc: GcJson {
+            collector: &s.gc.collector,
+            collections: s.gc.collections(),
+            total_pause_ms: ms_us(s.gc.total_pause),
+            pause_percent: (s.gc.pause_percent * 1000.0).round() / 1000.0,
+            pauses: s
+                .gc
+                .pauses
+                .iter()
+                .map(|p| PauseJson {
+                    kind: p.kind.as_str(),
+                    count: p.count,
+                    p50_ms: ms_us(p.p50),
+                    p90_ms: ms_us(p.p90),
+                    p99_ms: ms_us(p.p99),
+                    max_ms: ms_us(p.max),
+                    total_ms: ms_us(p.total),
+                })
+                .collect(),
+        },
         parameters: Pairs(&s.parameters),
         n_events: s.n_events,
         database: s.database.as_ref().map(crate::db::DatabaseJson::new),
@@ -226,6 +275,7 @@ mod tests {
                 "beyond_configuration",
                 "events",
                 "counters",
+                "gc",
                 "parameters",
                 "n_events",
             ]

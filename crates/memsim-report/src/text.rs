@@ -114,6 +114,31 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
         crate::db::text(db, &mut w)?;
     }
 
+    if s.gc.collections() > 0 {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "GC ({}): {} collections, {} paused ({:.1} % of the run); pauses simulated, not measured:",
+            s.gc.collector,
+            s.gc.collections(),
+            s.gc.total_pause,
+            s.gc.pause_percent
+        )?;
+        for p in &s.gc.pauses {
+            writeln!(
+                w,
+                "  {:<6} {:>8}×  p50 {:>9}  p90 {:>9}  p99 {:>9}  max {:>9}  total {}",
+                p.kind.as_str(),
+                p.count,
+                ms(p.p50),
+                ms(p.p90),
+                ms(p.p99),
+                ms(p.max),
+                p.total
+            )?;
+        }
+    }
+
     writeln!(w)?;
     let errors: Vec<_> = s.events.iter().filter(|e| e.kind.is_error()).collect();
     if errors.is_empty() {
@@ -139,6 +164,12 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
         s.n_events, s.ended_at, s.duration
     )?;
     w.flush()
+}
+
+/// A pause in milliseconds with three decimals, from integer nanoseconds.
+fn ms(d: memsim_core::SimDuration) -> String {
+    let us = (d.nanos() + 500) / 1000;
+    format!("{}.{:03} ms", us / 1000, us % 1000)
 }
 
 #[cfg(test)]
@@ -182,6 +213,16 @@ mod tests {
             text.contains("  12m03.250s  Memory cgroup out of memory: Killed process 1 (java)")
         );
         assert!(!text.contains("phase `load`"));
+        assert!(text.contains(
+            "GC (-XX:+UseG1GC): 413 collections, 12.100s paused (1.7 % of the run); pauses simulated, not measured:\n"
+        ), "{text}");
+        assert!(text.contains(
+            "  young       412×  p50  4.500 ms  p90  9.000 ms  p99 20.000 ms  max 31.250 ms  total 2.100s\n"
+        ), "{text}");
+        assert!(
+            text.contains("  full          1×  p50 10000.000 ms"),
+            "{text}"
+        );
         assert!(text.ends_with(
             "1234567 simulated events processed; stopped at 12m03.250s of a planned 20m00.000s.\n"
         ));

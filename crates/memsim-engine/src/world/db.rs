@@ -386,7 +386,7 @@ impl World<'_> {
             if bytes == 0 {
                 return Ok(());
             }
-            let out = jvm.allocate(bytes, true).map_err(|e| e.to_string())?;
+            let out = jvm.allocate(bytes, true, now).map_err(|e| e.to_string())?;
             resized_from = out.resized_from;
             Ok(())
         };
