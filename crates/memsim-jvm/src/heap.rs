@@ -830,4 +830,91 @@ mod tests {
         let h = Heap::new(&Ergonomics::resolve(m, f));
         assert_eq!(h.usage(), Usage::all(1 << 30));
     }
+
+    fn heap_with(c: Collector, xms: u64, xmx: u64) -> Heap {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        let f = JvmFlags {
+            heap_initial: Some(xms),
+            heap_max: Some(xmx),
+            collector: Some(c),
+            ..JvmFlags::default()
+        };
+        Heap::new(&Ergonomics::resolve(m, f))
+    }
+
+    /// Retains `total` bytes in 1 MiB steps over `secs` seconds of simulated time.
+    fn grow_live(h: &mut Heap, total_mib: u64, secs: u64) {
+        for i in 1..=total_mib {
+            h.allocate(MIB, true, SimTime(i * secs * 1_000_000_000 / total_mib))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn gc_time_not_free_ratios_expands_with_xms_below_xmx() {
+        for c in [Collector::G1, Collector::Parallel] {
+            // 200 MiB retained in 1 s: every young pause copies, much of the time is GC.
+            let mut fast = heap_with(c, 256 * MIB, 4 << 30);
+            grow_live(&mut fast, 200, 1);
+            // The same in 100 s: GC time is negligible.
+            let mut slow = heap_with(c, 256 * MIB, 4 << 30);
+            grow_live(&mut slow, 200, 100);
+            assert_eq!(fast.pauses().count(GcKind::Full), 0, "{c:?}");
+            assert_eq!(slow.pauses().count(GcKind::Full), 0, "{c:?}");
+            assert!(
+                fast.committed() > 256 * MIB,
+                "{c:?}: {} MiB",
+                fast.committed() / MIB
+            );
+            assert_eq!(slow.committed(), 256 * MIB, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn collections_get_their_own_instants_and_pauses() {
+        let mut h = heap_with(Collector::Serial, 256 * MIB, 256 * MIB);
+        // 100 MiB of garbage in one call over 1 s: eden (68 MiB) fills once in it.
+        let out = h
+            .allocate(100 * MIB, false, SimTime(1_000_000_000))
+            .unwrap();
+        assert_eq!(out.collections, 1);
+        let out = h
+            .allocate(1000 * MIB, false, SimTime(2_000_000_000))
+            .unwrap();
+        assert_eq!(out.collections, 1000 / 68 + 1, "{out:?}");
+        assert_eq!(h.pauses().count(GcKind::Young), h.collections());
+        assert!(h.pauses().total() > SimDuration(0));
+    }
+
+    /// A live set that creeps into a 64 MiB heap while garbage keeps coming: Parallel gives up
+    /// with `GC overhead limit exceeded`, G1 collects on until `Java heap space`.
+    #[test]
+    fn overhead_limit_is_parallels_alone() {
+        for c in [Collector::Parallel, Collector::G1] {
+            let mut h = heap_with(c, 64 * MIB, 64 * MIB);
+            let mut first_error = None;
+            for tick in 1..=1000u64 {
+                let now = SimTime(tick * 100_000_000);
+                let r = h
+                    .allocate(100 << 10, true, now)
+                    .and_then(|_| h.allocate(200 * MIB, false, now));
+                if let Err(e) = r {
+                    first_error = Some(e);
+                    break;
+                }
+            }
+            let want_overhead = c == Collector::Parallel;
+            assert!(
+                matches!(
+                    first_error,
+                    Some(HeapError::GcOverheadLimit { .. }) if want_overhead
+                ) || matches!(first_error, Some(HeapError::HeapSpace { .. }) if !want_overhead),
+                "{c:?}: {first_error:?}"
+            );
+        }
+    }
 }
