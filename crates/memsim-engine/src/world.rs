@@ -4,8 +4,8 @@ mod db;
 
 use crate::{RunOptions, WORK_TICK};
 use memsim_core::{
-    Account, ByteSize, Event, EventKind, Ledger, RunSummary, Sample, SimDuration, SimRng, SimTime,
-    Usage, Verdict,
+    Account, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration, SimRng,
+    SimTime, Usage, Verdict,
 };
 use memsim_direct::netty41::{Netty41Config, Netty41Pool};
 use memsim_direct::{
@@ -613,10 +613,30 @@ impl<'s> World<'s> {
 
     fn heap_alloc(&mut self, bytes: u64, live: bool) -> Result<(), JvmError> {
         let before = self.jvm.heap().committed();
-        let out = self.jvm.allocate(bytes, live, self.now)?;
+        let fulls_before = self.jvm.heap().pauses().count(GcKind::Full);
+        let result = self.jvm.allocate(bytes, live, self.now);
+        self.log_full_collections(fulls_before);
+        let out = result?;
         self.heap_resized(out.resized_from);
         debug_assert!(out.resized_from.is_none() || out.resized_from == Some(before));
         Ok(())
+    }
+
+    /// Logs the full collections run since the heap had run `fulls_before`, as one event under
+    /// HotSpot's unified-log name whose repeats count every one of them.
+    pub(crate) fn log_full_collections(&mut self, fulls_before: u64) {
+        let fulls = self.jvm.heap().pauses().count(GcKind::Full) - fulls_before;
+        if fulls > 0 {
+            let message = match self.jvm.ergonomics().collector {
+                Collector::G1 => "Pause Full (G1 Compaction Pause)",
+                Collector::Parallel => "Pause Full (Ergonomics)",
+                Collector::Serial => "Pause Full (Allocation Failure)",
+            }
+            .to_string();
+            self.log(EventKind::FullGc, message.clone());
+            let i = self.event_index[&(EventKind::FullGc, message)];
+            self.events[i].repeats += fulls - 1;
+        }
     }
 
     /// Logs a resize of the heap from `from` committed bytes to what it has now.

@@ -258,6 +258,23 @@ fn gc_overhead_limit_with_parallel_only() {
             .filter(|e| e.kind == EventKind::OutOfMemoryError)
             .map(|e| e.message.as_str())
             .collect();
+        // Before giving up, the heap thrashed in full collections, logged under HotSpot's names.
+        let full = sim
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::FullGc)
+            .unwrap_or_else(|| panic!("{gc}: no full collection logged"));
+        let cause = if gc == "g1" {
+            "Pause Full (G1 Compaction Pause)"
+        } else {
+            "Pause Full (Ergonomics)"
+        };
+        assert_eq!(full.message, cause);
+        assert_eq!(
+            full.repeats + 1,
+            sim.gc.of(GcKind::Full).unwrap().count,
+            "{gc}: every full collection is counted in the event"
+        );
         let expected = recorded(config);
         assert!(
             errors.first() == Some(&expected.as_str()),

@@ -380,6 +380,7 @@ impl World<'_> {
             _ => None,
         };
         // The transaction's state goes on the Java heap before it changes anything.
+        let fulls_before = self.jvm.heap().pauses().count(memsim_core::GcKind::Full);
         let jvm = &mut self.jvm;
         let mut resized_from = None;
         let mut gate = |bytes: u64| -> Result<(), String> {
@@ -396,6 +397,7 @@ impl World<'_> {
         {
             st.delete_from[p as usize] = last + 1;
         }
+        self.log_full_collections(fulls_before);
         self.heap_resized(resized_from);
         match r {
             Some(r) => self.after_tx(r, ends),
