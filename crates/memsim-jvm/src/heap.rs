@@ -4,8 +4,14 @@
 //! **Approximation**, calibrated against JDK 17 with `tools/jvm-calibrate` (docs/calibration.md) and
 //! `tools/gc-pauses` (pause counts and times):
 //! - Objects are either *live* (retained; released explicitly, then they become garbage) or
-//!   *garbage*. A collection reclaims all garbage: the generational hypothesis taken literally (so
-//!   G1's mixed collections, which reclaim old regions after concurrent marking, are not produced).
+//!   *garbage*. Garbage allocated or released since the last young collection is young and every
+//!   young collection reclaims it (the generational hypothesis taken literally); live data released
+//!   after surviving one is old garbage: full collections reclaim it, and G1's mixed collections
+//!   once concurrent marking ran (old occupancy over `InitiatingHeapOccupancyPercent=45` %) and found
+//!   more than `G1HeapWastePercent=5` % of the heap reclaimable: the next
+//!   `G1MixedGCCountTarget=8` young collections are mixed, each reclaiming an eighth. A mixed pause
+//!   is charged as a young one: the live data evacuated from old regions depends on fragmentation,
+//!   which memsim does not track.
 //! - Time: an allocation call is taken as spread evenly over the simulated time since the previous
 //!   one, so each collection it triggers gets its own instant. Simulated time is the application's
 //!   (mutator) time: pauses are recorded (see [`crate::pause`]) but do not delay simulated events.
@@ -75,6 +81,9 @@ const PARALLEL_GC_TIME_RATIO: f64 = 99.0;
 const G1_RECENT_PAUSES: usize = 10;
 const G1_MIN_OVER_THRESHOLD: u32 = 4;
 const G1_EXPAND_PERCENT_OF_AVAILABLE: u64 = 20;
+/// `G1HeapWastePercent`, `G1MixedGCCountTarget`.
+const G1_HEAP_WASTE_PERCENT: u64 = 5;
+const G1_MIXED_COUNT_TARGET: u64 = 8;
 /// Parallel: `AdaptiveTimeWeight`, eden increments and the supplement's decay period.
 const PS_TIME_WEIGHT: f64 = 0.25;
 const PS_YOUNG_INCREMENT: u64 = 20;
@@ -139,6 +148,12 @@ pub struct Heap {
     pending_copy: u64,
     // G1: live bytes placed in old regions since the last young collection; they fill eden's share.
     g1_direct: u64,
+    // Garbage in the old generation (released after surviving a young collection): only full
+    // collections, and G1's mixed ones, reclaim it. Invariant: old_garbage <= garbage.
+    old_garbage: u64,
+    // G1: mixed collections left in the current cycle, and the old garbage each reclaims.
+    g1_mixed_left: u64,
+    g1_mixed_chunk: u64,
     // Live bytes in the old generation, and the high-water marks that make up `touched`.
     old_live: u64,
     eden_hw: u64,
@@ -198,6 +213,9 @@ impl Heap {
             eden_live: 0,
             pending_copy: 0,
             g1_direct: 0,
+            old_garbage: 0,
+            g1_mixed_left: 0,
+            g1_mixed_chunk: 0,
             old_live: 0,
             eden_hw: startup,
             old_hw: 0,
@@ -256,7 +274,7 @@ impl Heap {
         // G1's young generation grows with collections that eden's garbage triggered, not with those
         // that live data placed in old regions triggered (their evacuation keeps it small).
         let churned = self.eden_used * 2 >= self.eden_capacity();
-        self.garbage = 0;
+        self.garbage = self.old_garbage;
         self.old_live += self.eden_live;
         self.eden_live = 0;
         self.eden_used = 0;
@@ -273,8 +291,22 @@ impl Heap {
         let pause = self
             .model
             .young(self.pending_copy, self.old_live, self.threads);
-        self.pauses.record(GcKind::Young, pause, 1);
+        let mixed = self.collector == Collector::G1 && self.g1_mixed_left > 0;
+        self.pauses
+            .record(if mixed { GcKind::Mixed } else { GcKind::Young }, pause, 1);
         self.collect_young_state();
+        if mixed {
+            let reclaim = self.g1_mixed_chunk.min(self.old_garbage);
+            self.old_garbage -= reclaim;
+            self.garbage -= reclaim;
+            self.g1_mixed_left = if self.old_garbage == 0 {
+                0
+            } else {
+                self.g1_mixed_left - 1
+            };
+        } else if self.collector == Collector::G1 {
+            self.g1_start_mixed();
+        }
         out.collections += 1;
         match self.collector {
             Collector::G1 => self.g1_after_young(at, pause),
@@ -294,6 +326,8 @@ impl Heap {
     ) -> bool {
         let pause = self.model.full(self.live, self.threads);
         self.pauses.record(GcKind::Full, pause, 1);
+        self.old_garbage = 0;
+        self.g1_mixed_left = 0;
         self.collect_young_state();
         out.collections += 1;
         out.full_collections += 1;
@@ -443,6 +477,20 @@ impl Heap {
         }
     }
 
+    /// After a young collection: once old-generation occupancy passed `InitiatingHeapOccupancyPercent`
+    /// concurrent marking runs, and if the old garbage it finds is over `G1HeapWastePercent=5` % of
+    /// the heap, the next `G1MixedGCCountTarget=8` young collections are mixed, each reclaiming an
+    /// eighth of it.
+    fn g1_start_mixed(&mut self) {
+        if (self.old_live + self.old_garbage) * 100 > self.committed * IHOP_PERCENT {
+            self.marking_ran = true;
+            if self.old_garbage * 100 > self.committed * G1_HEAP_WASTE_PERCENT {
+                self.g1_mixed_left = G1_MIXED_COUNT_TARGET;
+                self.g1_mixed_chunk = self.old_garbage.div_ceil(G1_MIXED_COUNT_TARGET);
+            }
+        }
+    }
+
     fn g1_clear(&mut self) {
         self.g1_over_count = 0;
         self.g1_over_sum = 0.0;
@@ -451,7 +499,7 @@ impl Heap {
 
     fn update_touched(&mut self) {
         self.eden_hw = self.eden_hw.max(self.eden_used.min(self.eden_capacity()));
-        self.old_hw = self.old_hw.max(self.old_live);
+        self.old_hw = self.old_hw.max(self.old_live + self.old_garbage);
         self.touched = if self.pre_touch {
             self.committed
         } else {
@@ -580,6 +628,9 @@ impl Heap {
             )
         };
         self.pauses.record(kind, pause, n);
+        if full {
+            self.old_garbage = 0;
+        }
         self.collect_young_state();
         self.put(left % room, false, true);
         Ok(())
@@ -602,11 +653,14 @@ impl Heap {
         let bytes = bytes.min(self.live);
         self.live -= bytes;
         self.garbage += bytes;
-        // Released data leaves eden first (the youngest objects die first), then the old generation.
-        let from_eden = bytes.min(self.eden_live);
+        // The youngest objects die first: what was allocated since the last young collection is young
+        // garbage (from eden, or G1's directly placed data), the rest is old garbage.
+        let young = bytes.min(self.pending_copy);
+        self.pending_copy -= young;
+        let from_eden = young.min(self.eden_live);
         self.eden_live -= from_eden;
-        self.pending_copy = self.pending_copy.saturating_sub(bytes);
         self.old_live -= (bytes - from_eden).min(self.old_live);
+        self.old_garbage += bytes - young;
     }
 
     fn resize_after_gc(&mut self, needed: u64) {
@@ -915,6 +969,42 @@ mod tests {
                 ) || matches!(first_error, Some(HeapError::HeapSpace { .. }) if !want_overhead),
                 "{c:?}: {first_error:?}"
             );
+        }
+    }
+
+    /// Data that survived a young collection and then died is old garbage: young collections leave
+    /// it, G1 reclaims it in mixed collections after marking, Serial and Parallel in full ones.
+    #[test]
+    fn old_garbage_needs_mixed_or_full_collections() {
+        for c in [Collector::G1, Collector::Serial, Collector::Parallel] {
+            let mut h = heap_with(c, 1 << 30, 1 << 30);
+            let mut t = 0;
+            let mut tick = |h: &mut Heap, bytes: u64, live: bool| {
+                t += 1;
+                h.allocate(bytes, live, SimTime(t * 10_000_000)).unwrap();
+            };
+            // 600 MiB retained, then carried into the old generation by churn.
+            for _ in 0..600 {
+                tick(&mut h, MIB, true);
+            }
+            for _ in 0..1000 {
+                tick(&mut h, MIB, false);
+            }
+            let young_before = h.pauses().count(GcKind::Young);
+            h.release(500 * MIB);
+            // Another 400 MiB retained alongside churn: with the old garbage still there, the heap fills.
+            for _ in 0..400 {
+                tick(&mut h, MIB, true);
+                tick(&mut h, 4 * MIB, false);
+            }
+            let young = h.pauses().count(GcKind::Young) - young_before;
+            let mixed = h.pauses().count(GcKind::Mixed);
+            let full = h.pauses().count(GcKind::Full);
+            assert!(young > 0, "{c:?}");
+            match c {
+                Collector::G1 => assert!(mixed > 0, "{c:?}: {mixed} mixed, {full} full"),
+                _ => assert!(mixed == 0 && full > 0, "{c:?}: {mixed} mixed, {full} full"),
+            }
         }
     }
 }
