@@ -246,18 +246,7 @@ fn gc_overhead_limit_with_parallel_only() {
         r["workload_errors"][0].as_str().unwrap().to_string()
     };
     for (gc, config) in [("parallel", "parallel-64m-leak"), ("g1", "g1-64m-leak")] {
-        let text = format!(
-            "[scenario]\nname = \"leak-{gc}\"\nduration = \"70s\"\n[machine]\nram = \"24g\"\ncores = 2\n\
-             [jvm]\ngc = \"{gc}\"\nheap = {{ initial = \"64m\", max = \"64m\" }}\n\
-             [[phase]]\nname = \"leak\"\nstart = \"0s\"\nduration = \"64s\"\nthreads = 1\nheap_live = \"64m\"\nheap_churn = \"2g/s\"\n"
-        );
-        let sim = simulate(&text);
-        let errors: Vec<&str> = sim
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::OutOfMemoryError)
-            .map(|e| e.message.as_str())
-            .collect();
+        let (sim, errors) = leak(gc);
         // Before giving up, the heap thrashed in full collections, logged under HotSpot's names.
         let full = sim
             .events
@@ -277,7 +266,7 @@ fn gc_overhead_limit_with_parallel_only() {
         );
         let expected = recorded(config);
         assert!(
-            errors.first() == Some(&expected.as_str()),
+            errors.first() == Some(&expected),
             "{gc}: memsim's first error {errors:?}, the JDK threw {expected}"
         );
     }
@@ -289,4 +278,57 @@ fn gc_overhead_limit_with_parallel_only() {
         recorded("g1-64m-leak"),
         "java.lang.OutOfMemoryError: Java heap space"
     );
+}
+
+/// The same leak in memsim: a 64 MiB heap whose live set creeps to its limit under 2 GiB/s of
+/// garbage. Returns the run and its `OutOfMemoryError` messages in order.
+fn leak(gc: &str) -> (RunSummary, Vec<String>) {
+    let text = format!(
+        "[scenario]\nname = \"leak-{gc}\"\nduration = \"70s\"\n[machine]\nram = \"24g\"\ncores = 2\n\
+             [jvm]\ngc = \"{gc}\"\nheap = {{ initial = \"64m\", max = \"64m\" }}\n\
+             [[phase]]\nname = \"leak\"\nstart = \"0s\"\nduration = \"64s\"\nthreads = 1\nheap_live = \"64m\"\nheap_churn = \"2g/s\"\n"
+    );
+    let sim = simulate(&text);
+    let errors = sim
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::OutOfMemoryError)
+        .map(|e| e.message.clone())
+        .collect();
+    (sim, errors)
+}
+
+/// The leak runs measured now on this machine's JDK 17 (well under a second each): the JDK must
+/// still throw what the recorded runs threw, and memsim the same.
+#[test]
+fn leak_runs_measured_live_throw_what_memsim_throws() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gc-pauses-live-leak");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    for (gc, flag) in [("parallel", "-XX:+UseParallelGC"), ("g1", "-XX:+UseG1GC")] {
+        let name = format!("live-{gc}-64m-leak");
+        let status = std::process::Command::new("python3")
+            .arg(root().join("tools/gc-pauses/measure.py"))
+            .args(["--results", out.to_str().unwrap(), "--config", &name])
+            .args([format!("{flag} -Xmx64m").as_str(), "--leak-every 4"])
+            .current_dir(root())
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed for the live GC measurement: {e}"));
+        assert!(
+            status.status.success(),
+            "measuring {name} failed (is a JDK 17 installed?):\n{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let r: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let real = r["workload_errors"][0].as_str().unwrap().to_string();
+        let (_, errors) = leak(gc);
+        assert_eq!(
+            errors.first(),
+            Some(&real),
+            "{gc}: memsim against the JDK now"
+        );
+    }
 }
