@@ -19,11 +19,12 @@
 //!   Eden is 8/10 of a third of the heap for Serial (`NewRatio=2`, `SurvivorRatio=8`); Parallel
 //!   starts it at 6/8 of a third (`InitialSurvivorRatio=8`) and sizes it adaptively (below);
 //!   G1 starts its young generation at `G1NewSizePercent=5` % of the heap and grows it by a quarter
-//!   per collection up to `G1MaxNewSizePercent=60` % (a stand-in for its pause-time-driven sizing).
+//!   per collection that garbage triggered up to `G1MaxNewSizePercent=60` % (a stand-in for its
+//!   pause-time-driven sizing, which keeps the young generation small while evacuations are costly).
 //!   Live data survives to the old generation: with Serial and Parallel it is allocated in eden and
 //!   copied at the next young collection (so it is touched twice); with G1 it is placed in old
-//!   regions for residency (what the measured heap RSS fits), but its evacuation is still charged to
-//!   the next young pause. Survivor spaces are not usable for allocation: Parallel and Serial can hold
+//!   regions for residency (what the measured heap RSS fits), but it fills eden's share (triggering
+//!   young collections) and its evacuation is charged to the next young pause. Survivor spaces are not usable for allocation: Parallel and Serial can hold
 //!   `committed` less two survivor spaces.
 //! - When live data and garbage no longer fit, a full collection runs and the heap is resized by
 //!   `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside `[Xms, Xmx]`, in
@@ -57,8 +58,8 @@
 //!   eden bytes; the refill waste HotSpot allows (`TLABWasteTargetPercent=1` % of eden) shifts the
 //!   young collection count by about 1 %, below what the pause measurements resolve. No real memory
 //!   is allocated per simulated byte (bumpalo would not serve).
-//! - Resident pages: the high-water mark of eden plus that of the old generation's live data (freed
-//!   regions are reused, so churn does not touch more than eden), capped by committed;
+//! - Resident pages: the high-water mark of eden plus that of the old generation's live data and old
+//!   garbage (freed regions are reused, so churn does not touch more than eden), capped by committed;
 //!   `AlwaysPreTouch`: resident = committed. JVM startup leaves a few MiB touched (`STARTUP_BYTES`).
 //! - Concurrent marking (G1) is considered to have run once live data exceeded
 //!   `InitiatingHeapOccupancyPercent=45` of the committed heap; it matters to the GC's resident bytes.
