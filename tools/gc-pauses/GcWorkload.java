@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Options (sizes take a k/m/g suffix, binary): {@code --live B} retained in 64 KiB arrays;
  * {@code --churn B} total garbage (the same mix as tools/jvm-calibrate/Workload.java: one 1 KiB
  * array and a few small objects per step); {@code --rate B} garbage per second, paced in 10 ms
- * slices (0 = as fast as possible); {@code --leak-every N} retains one 1 KiB array in N, unpaced, until the heap is
+ * slices (0 = as fast as possible); {@code --threads N} parks N more threads 50 frames deep (their stacks are
+ * roots every collection scans); {@code --leak-every N} retains one 1 KiB array in N, unpaced, until the heap is
  * exhausted (for the GC overhead limit; churn and rate are then ignored).
  * Prints {@code INFO key=value} lines and, when an OutOfMemoryError ends the run,
  * {@code CAUGHT <Throwable.toString()>}.
@@ -22,7 +23,7 @@ public final class GcWorkload {
     static List<byte[]> leaked = new ArrayList<>();
 
     public static void main(String[] args) {
-        long live = 0, churn = 0, rate = 0, leakEvery = 0;
+        long live = 0, churn = 0, rate = 0, leakEvery = 0, threads = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             long v = parseSize(args[i + 1]);
             switch (args[i]) {
@@ -30,8 +31,15 @@ public final class GcWorkload {
                 case "--churn": churn = v; break;
                 case "--rate": rate = v; break;
                 case "--leak-every": leakEvery = v; break;
+                case "--threads": threads = v; break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
+        }
+        // Parked threads whose stacks are GC roots (each 50 frames deep).
+        for (long i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> park(50), "parked-" + i);
+            t.setDaemon(true);
+            t.start();
         }
         long t0 = System.nanoTime();
         try {
@@ -76,6 +84,16 @@ public final class GcWorkload {
             System.out.println("INFO oom_ms=" + (System.nanoTime() - t0) / 1_000_000);
         }
         System.out.println("INFO total_ms=" + (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    static void park(int depth) {
+        if (depth > 0) {
+            park(depth - 1);
+        } else {
+            while (true) {
+                LockSupport.park();
+            }
+        }
     }
 
     static long parseSize(String s) {

@@ -27,6 +27,9 @@ CONFIGS = {
     "parallel-1g-live512m-churn2g": ("-XX:+UseParallelGC -Xms1g -Xmx1g", "--live 512m --churn 2g --rate 512m"),
     "g1-xms64m-xmx1g-live256m-churn2g": ("-XX:+UseG1GC -Xms64m -Xmx1g", "--live 256m --churn 2g --rate 512m"),
     "parallel-xms64m-xmx1g-live256m-churn2g": ("-XX:+UseParallelGC -Xms64m -Xmx1g", "--live 256m --churn 2g --rate 512m"),
+    "serial-512m-live128m-churn2g-1000t": ("-XX:+UseSerialGC -Xms512m -Xmx512m", "--live 128m --churn 2g --rate 512m --threads 1000"),
+    "parallel-512m-live128m-churn2g-1000t": ("-XX:+UseParallelGC -Xms512m -Xmx512m", "--live 128m --churn 2g --rate 512m --threads 1000"),
+    "g1-512m-live128m-churn2g-1000t": ("-XX:+UseG1GC -Xms512m -Xmx512m", "--live 128m --churn 2g --rate 512m --threads 1000"),
     "parallel-64m-leak": ("-XX:+UseParallelGC -Xmx64m", "--leak-every 4"),
     "g1-64m-leak": ("-XX:+UseG1GC -Xmx64m", "--leak-every 4"),
 }

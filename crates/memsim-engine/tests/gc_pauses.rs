@@ -95,6 +95,8 @@ fn jvm_section(r: &Value) -> String {
 fn churn_scenario(r: &Value) -> String {
     let args = r["workload_args"].as_array().unwrap();
     let live = arg(args, "--live").unwrap();
+    // The workload's main thread, plus the parked ones it was asked for.
+    let threads = 1 + arg(args, "--threads").map_or(0, |v| v.parse::<u64>().unwrap());
     let live_ms = info_ms(r, "live_ms").max(1);
     let churn_ms = info_ms(r, "churn_ms").max(1);
     let churned: u64 = r["workload_info"]["churned_bytes"]
@@ -105,7 +107,7 @@ fn churn_scenario(r: &Value) -> String {
     format!(
         "[scenario]\nname = \"{name}\"\nduration = \"{total}ms\"\n[machine]\nram = \"24g\"\ncores = {cores}\n[jvm]\n{jvm}\
          [[phase]]\nname = \"live\"\nstart = \"0s\"\nduration = \"{live_ms}ms\"\nheap_live = \"{live}\"\n\
-         [[phase]]\nname = \"churn\"\nstart = \"{live_ms}ms\"\nduration = \"{churn_ms}ms\"\nthreads = 1\nheap_churn = \"{rate}/s\"\n",
+         [[phase]]\nname = \"churn\"\nstart = \"{live_ms}ms\"\nduration = \"{churn_ms}ms\"\nthreads = {threads}\nheap_churn = \"{rate}/s\"\n",
         name = r["config"].as_str().unwrap(),
         total = live_ms + churn_ms + 1,
         cores = r["machine"]["nproc"].as_u64().unwrap(),
@@ -199,6 +201,8 @@ fn pause_counts_and_times_match_the_real_jvm() {
             problems.push(format!("{name}: now matches; remove it from KNOWN_MISSES"));
         }
     }
+    // The comparison, for `cargo test -- --nocapture`.
+    println!("{table}");
     assert!(problems.is_empty(), "{}\n{table}", problems.join("\n"));
 }
 

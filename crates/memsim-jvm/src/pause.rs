@@ -12,8 +12,10 @@
 //!   0.7–1.4 ms with 105 MiB in it; Serial's and G1's did not move measurably).
 //! - **Full** = fixed cost + live bytes at the measured mark-compact rate (dead objects cost ~nothing:
 //!   a 758 MiB heap with nothing live compacted in 8.9 ms).
-//! - Per-thread roots (`ROOTS_NS_PER_THREAD`) are *not* fitted: the measured workloads ran 1–2 threads;
-//!   2 µs per thread stack is an estimate, divided among `ParallelGCThreads`.
+//! - Thread stacks are roots every collection scans: 1000 more parked threads 50 frames deep raised the
+//!   steady young pause by 1.9 ms with Serial (one GC thread), 0.88 ms with Parallel and 1.7 ms with
+//!   G1 (two GC threads each), i.e. ~1.9, 1.75 and 3.4 µs of work per thread, divided among
+//!   `ParallelGCThreads` (tools/gc-pauses, the `-1000t` configurations). Deeper stacks cost more.
 
 use crate::ergonomics::Collector;
 use hdrhistogram::Histogram;
@@ -57,8 +59,14 @@ fn full_params(c: Collector) -> (u64, u64) {
     }
 }
 
-/// Estimated stack-scanning cost per live thread (not fitted; see the module doc).
-const ROOTS_NS_PER_THREAD: u64 = 2_000;
+/// Stack-scanning work per live thread, in nanoseconds (see the module doc).
+fn roots_ns_per_thread(c: Collector) -> u64 {
+    match c {
+        Collector::G1 => 3_400,
+        Collector::Parallel => 1_750,
+        Collector::Serial => 1_900,
+    }
+}
 
 /// The pause model of one JVM.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +89,7 @@ impl PauseModel {
     }
 
     fn roots(&self, threads: u64) -> u64 {
-        threads * ROOTS_NS_PER_THREAD / self.gc_threads
+        threads * roots_ns_per_thread(self.collector) / self.gc_threads
     }
 
     /// A young collection that copied `copied` bytes, with `old` bytes in the old generation and
