@@ -72,6 +72,7 @@ fn out_dir_holds_four_reports_and_two_runs_are_byte_identical() {
         "space-reuse",
         "space-reuse-recreate",
         "container-pids-limit",
+        "parallel-gc-overhead",
     ] {
         let (a, b) = (base.join(format!("{sim}-a")), base.join(format!("{sim}-b")));
         for dir in [&a, &b] {
@@ -320,6 +321,7 @@ fn check_accepts_every_bundled_scenario() {
         "space-reuse",
         "space-reuse-recreate",
         "container-pids-limit",
+        "parallel-gc-overhead",
     ] {
         let out = memsim(&["check", &format!("sims/{sim}.toml")]);
         assert!(out.status.success(), "{sim}: {}", text(&out.stderr));

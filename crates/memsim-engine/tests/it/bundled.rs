@@ -79,6 +79,7 @@ fn same_seed_same_bytes_other_seed_other_run() {
         "neo4j-12g-oom.toml",
         "netty-direct-oom.toml",
         "container-pids-limit.toml",
+        "parallel-gc-overhead.toml",
     ] {
         let s = bundled(name);
         let a = rendered(&run(&s, RunOptions::default()));
@@ -140,4 +141,31 @@ fn container_pids_limit_fails_thread_starts_not_memory() {
     assert_eq!(oome[0].repeats, 127);
     assert_eq!(counter("requests_failed"), 0);
     assert_eq!(r.verdict, memsim_core::Verdict::Fits);
+}
+
+#[test]
+fn parallel_gc_overhead_gives_up_before_the_heap_is_full_and_g1_does_not() {
+    let s = bundled("parallel-gc-overhead.toml");
+    let r = run_checked(&s);
+    let oome = messages(&r, EventKind::OutOfMemoryError);
+    assert_eq!(
+        oome.first().map(String::as_str),
+        Some("java.lang.OutOfMemoryError: GC overhead limit exceeded"),
+        "{oome:?}"
+    );
+    // Back-to-back full collections before it, counted in the GC section and logged as one event.
+    let full = r.gc.of(memsim_core::GcKind::Full).unwrap();
+    assert!(full.count > 1000, "{full:?}");
+    assert!(messages(&r, EventKind::FullGc) == ["Pause Full (Ergonomics)"]);
+    assert_eq!(r.verdict, Verdict::OverBudget, "the process lives");
+    // The same load on G1: no overhead limit, Java heap space.
+    let mut g1 = s.clone();
+    g1.jvm.gc = Some(memsim_scenario::Collector::G1);
+    let r = run_checked(&g1);
+    let oome = messages(&r, EventKind::OutOfMemoryError);
+    assert_eq!(
+        oome,
+        ["java.lang.OutOfMemoryError: Java heap space"],
+        "G1 has no overhead limit"
+    );
 }
