@@ -118,7 +118,7 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
         writeln!(w)?;
         writeln!(
             w,
-            "GC ({}): {} collections, {} paused ({:.1} % of the run); pauses simulated, not measured:",
+            "GC ({}): {} collections, {} paused on top of the simulated run ({:.1} % of wall time); pauses simulated, not measured:",
             s.gc.collector,
             s.gc.collections(),
             s.gc.total_pause,
@@ -214,7 +214,7 @@ mod tests {
         );
         assert!(!text.contains("phase `load`"));
         assert!(text.contains(
-            "GC (-XX:+UseG1GC): 413 collections, 12.100s paused (1.7 % of the run); pauses simulated, not measured:\n"
+            "GC (-XX:+UseG1GC): 413 collections, 12.100s paused on top of the simulated run (1.7 % of wall time); pauses simulated, not measured:\n"
         ), "{text}");
         assert!(text.contains(
             "  young       412×  p50  4.500 ms  p90  9.000 ms  p99 20.000 ms  max 31.250 ms  total 2.100s\n"
