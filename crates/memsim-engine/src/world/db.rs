@@ -68,6 +68,9 @@ pub(super) struct DbState {
     checkpoint_phase: Option<u32>,
     // Page-cache counters of the databases a copy replaced, so the run's counters keep counting.
     carried: DbCacheMetrics,
+    // Copies made so far: a copy's transaction ids restart, so its events name the copy to stay
+    // apart from the original's (identical run events are folded into one).
+    copies: u32,
 }
 
 impl DbState {
@@ -128,6 +131,7 @@ impl DbState {
             skipped: 0,
             tx_state_oom: 0,
             checkpoint_phase: None,
+            copies: 0,
             carried: DbCacheMetrics::default(),
         }
     }
@@ -220,6 +224,7 @@ impl World<'_> {
             st.full_logged = true;
         }
         let size = st.page_cache_bytes();
+        let copies = st.copies;
         for e in events {
             let kind = match e.kind {
                 DbEventKind::CheckpointStarted { .. } => EventKind::CheckpointStarted,
@@ -229,7 +234,11 @@ impl World<'_> {
                 DbEventKind::EvictionStorm { .. } => EventKind::EvictionStorm,
                 DbEventKind::TransactionTerminated { .. } => EventKind::TransactionTerminated,
             };
-            self.log(kind, e.to_string());
+            let message = match copies {
+                0 => e.to_string(),
+                n => format!("{e} (on store copy {n})"),
+            };
+            self.log(kind, message);
         }
         if full {
             self.log(
@@ -491,6 +500,7 @@ impl World<'_> {
         let (copy, report) = st.db.copy_compacted();
         st.carried = st.cache_metrics();
         st.db = copy;
+        st.copies += 1;
         st.db.started_at(self.now);
         st.full_logged = false;
         let pct = (report.unused_records * 100)
