@@ -104,6 +104,11 @@ impl PauseModel {
         SimDuration(young_fixed_ns(c) + copy + cards + self.roots(threads))
     }
 
+    /// What copying one byte costs in a young collection, in milliseconds.
+    pub fn copy_ms_per_byte(&self) -> f64 {
+        1.0 / copy_bytes_per_ms(self.collector) as f64
+    }
+
     /// A full collection with `live` bytes live and `threads` live threads.
     pub fn full(&self, live: u64, threads: u64) -> SimDuration {
         let (fixed, rate) = full_params(self.collector);
