@@ -19,10 +19,6 @@ const MIB: f64 = 1048576.0;
 /// Configurations memsim does not yet predict within ±10 %, with why.
 const KNOWN_MISSES: &[(&str, &str)] = &[
     (
-        "g1-4g-xms512m-500t-xss256k",
-        "RSS 19 % low: G1's GC-time expansion is modelled (heap 512 MiB → 3176 MiB against 3180 measured, GC structures within 2 %), but the real JVM touched more of the expanded heap (1514 MiB of heap RSS for 1183 MiB used) than memsim's eden and old-generation high-water marks: while the 1 GiB live set is built every young collection copies it, so G1's eden stays near its 5 % minimum, and memsim does not track which regions each expansion's eden landed in",
-    ),
-    (
         "parallel-4g-xms1g-100t",
         "heap 10.8 % low (2045 against 2292 MiB; RSS and GC within 3 %): Parallel's GC-time eden growth is modelled (from 41 % low before), but the JDK's GC.heap_info shows eden 512 MiB + survivors + old 1228 MiB, 1.8 GiB, under the 2292 MiB NMT counts: it keeps more of its generations' spaces committed than they use, which memsim does not model",
     ),

@@ -66,7 +66,10 @@
 //!   heapRegionManager.cpp, jdk17u): the free list is kept in address order, young regions are taken
 //!   from its tail and old and humongous ones from its head, and a collection returns eden regions
 //!   to the list without uncommitting them (G1 uncommits only when it shrinks the heap), so the
-//!   next eden reuses the same, already resident, top regions;
+//!   next eden reuses the same, already resident, top regions. When G1 expands the heap, the new
+//!   regions are the top of the free list: eden moves up, and the regions the earlier eden used
+//!   (its full extent, live data allocated there included) stay resident until the old generation,
+//!   growing from the bottom, reaches them;
 //!   `AlwaysPreTouch`: resident = committed. JVM startup leaves a few MiB touched (`STARTUP_BYTES`).
 //! - Concurrent marking (G1) is considered to have run once live data exceeded
 //!   `InitiatingHeapOccupancyPercent=45` of the committed heap; it matters to the GC's resident bytes.
@@ -333,6 +336,12 @@ pub struct Heap {
     old_live: u64,
     eden_hw: u64,
     old_hw: u64,
+    // G1: where earlier edens were, as (start, end) offsets from the heap's bottom: they stay
+    // resident after the heap expanded and eden moved to the new top (see `g1_eden_moves_up`).
+    g1_left_edens: Vec<(u64, u64)>,
+    // G1: the most eden held at this top, live data placed in old regions in its stead included
+    // (the JDK allocated it in these eden regions before copying it out).
+    g1_eden_span: u64,
     // G1's young generation, sized by its pause-time goal.
     g1_young: G1YoungSizer,
     marking_ran: bool,
@@ -394,6 +403,8 @@ impl Heap {
             old_live: 0,
             eden_hw: startup,
             old_hw: 0,
+            g1_left_edens: Vec::new(),
+            g1_eden_span: startup,
             g1_young: G1YoungSizer::new(committed, e.parallel_gc_threads),
             marking_ran: false,
             ps_eden,
@@ -446,6 +457,7 @@ impl Heap {
 
     /// The young-collection bookkeeping: garbage goes, eden's live data moves to the old generation.
     fn collect_young_state(&mut self) {
+        self.note_eden_span();
         self.garbage = self.old_garbage;
         self.old_live += self.eden_live;
         self.eden_live = 0;
@@ -646,8 +658,10 @@ impl Heap {
                 (base as f64 * scale) as u64
             };
             expand = expand.clamp(self.alignment, uncommitted);
+            let before = self.committed;
             self.committed = (self.committed + expand).div_ceil(self.alignment) * self.alignment;
             self.committed = self.committed.min(self.max);
+            self.g1_eden_moves_up(before);
             self.g1_clear();
         } else if self.g1_over_count > 0 {
             self.g1_window += 1;
@@ -677,13 +691,44 @@ impl Heap {
         self.g1_window = 0;
     }
 
+    /// G1 after the heap grew from `before`: young regions come from the top of the free list
+    /// (`HeapRegionManager::allocate_free_region`), now the newly committed regions, so eden moves
+    /// up; the regions the old eden used stay committed and resident, free, until old regions
+    /// (taken from the bottom) reach them. Only with the heap expanding between collections (G1's
+    /// GC-time expansion with `-Xms` < `-Xmx`).
+    fn g1_eden_moves_up(&mut self, before: u64) {
+        if self.collector != Collector::G1 || self.pre_touch || self.committed <= before {
+            return;
+        }
+        let span = self.g1_eden_span.max(self.eden_hw);
+        if span > 0 {
+            self.g1_left_edens
+                .push((before.saturating_sub(span), before));
+        }
+        self.eden_hw = self.eden_used.min(self.eden_capacity());
+        self.g1_eden_span = self.eden_hw;
+    }
+
+    fn note_eden_span(&mut self) {
+        let fill = (self.eden_used + self.g1_direct).min(self.eden_capacity());
+        self.g1_eden_span = self.g1_eden_span.max(fill);
+    }
+
     fn update_touched(&mut self) {
+        self.note_eden_span();
         self.eden_hw = self.eden_hw.max(self.eden_used.min(self.eden_capacity()));
         self.old_hw = self.old_hw.max(self.old_live + self.old_garbage);
+        // Earlier edens above the old generation's high-water mark.
+        let old_hw = self.old_hw;
+        let left: u64 = self
+            .g1_left_edens
+            .iter()
+            .map(|&(start, end)| end.saturating_sub(start.max(old_hw)))
+            .sum();
         self.touched = if self.pre_touch {
             self.committed
         } else {
-            (self.eden_hw + self.old_hw).min(self.committed)
+            (self.eden_hw + self.old_hw + left).min(self.committed)
         };
     }
 
@@ -869,8 +914,15 @@ impl Heap {
         } else {
             current
         };
+        let before = self.committed;
         self.committed = (target.clamp(floor, self.max.saturating_sub(young).max(floor)) + young)
             .clamp(self.initial, self.max);
+        self.g1_eden_moves_up(before);
+        let committed = self.committed;
+        self.g1_left_edens.retain_mut(|w| {
+            w.1 = w.1.min(committed);
+            w.0 < w.1
+        });
         if self.pre_touch {
             self.touched = self.committed;
         } else {
@@ -1196,6 +1248,31 @@ mod tests {
             );
             assert_eq!(slow.committed(), 256 * MIB, "{c:?}");
         }
+    }
+
+    /// G1 expanding under a fast-growing live set: each expansion moves eden to the newly committed
+    /// top, and the earlier edens above the old generation stay resident (the JDK's heap RSS,
+    /// 1514 MiB for 1183 MiB used, in the `g1-4g-xms512m-500t-xss256k` calibration); with the heap
+    /// committed from the start eden never moves.
+    #[test]
+    fn g1_expansion_leaves_earlier_edens_resident() {
+        let mut growing = heap_with(Collector::G1, 256 * MIB, 4 << 30);
+        grow_live(&mut growing, 600, 1);
+        assert!(growing.committed() > 256 * MIB);
+        let windows = growing.g1_left_edens.len();
+        let extra = growing
+            .resident()
+            .saturating_sub(growing.old_hw + growing.eden_hw);
+        // At least one earlier eden (5 % of a heap of 256 MiB or more) above the old generation.
+        assert!(
+            windows > 0 && extra >= 12 * MIB,
+            "{windows} earlier edens, {} MiB beyond old and eden",
+            extra / MIB
+        );
+        let mut fixed = heap_with(Collector::G1, 4 << 30, 4 << 30);
+        grow_live(&mut fixed, 600, 1);
+        assert!(fixed.g1_left_edens.is_empty());
+        assert_eq!(fixed.resident(), fixed.old_hw + fixed.eden_hw);
     }
 
     #[test]
