@@ -18,7 +18,7 @@
 //! - New objects go to the young generation's eden. A young collection runs each time eden fills.
 //!   Eden is 8/10 of a third of the heap for Serial (`NewRatio=2`, `SurvivorRatio=8`); Parallel
 //!   starts it at 6/8 of a third (`InitialSurvivorRatio=8`) and sizes it adaptively (below);
-//!   G1 sizes its young generation by its pause-time goal (see [`G1YoungSizer`]): it starts at
+//!   G1 sizes its young generation by its pause-time goal (see `G1YoungSizer`): it starts at
 //!   `G1NewSizePercent=5` % of the heap and, after each young collection, takes the longest eden
 //!   whose predicted evacuation fits `MaxGCPauseMillis=200`, at most `G1MaxNewSizePercent=60` % and
 //!   no more than the free regions outside the `G1ReservePercent=10` % reserve: under churn (nothing
