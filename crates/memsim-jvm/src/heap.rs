@@ -17,7 +17,9 @@
 //!   (mutator) time: pauses are recorded (see [`crate::pause`]) but do not delay simulated events.
 //! - New objects go to the young generation's eden. A young collection runs each time eden fills.
 //!   Eden is 8/10 of a third of the heap for Serial (`NewRatio=2`, `SurvivorRatio=8`); Parallel
-//!   starts it at 6/8 of a third (`InitialSurvivorRatio=8`) and sizes it adaptively (below);
+//!   starts its young generation at a third of `-Xms` with survivor spaces of an eighth each
+//!   (`InitialSurvivorRatio=8`: eden 128.5 MiB of 170.5 in a 512 MiB heap, as the JDK's logs show)
+//!   and sizes eden and survivors adaptively (below);
 //!   G1 sizes its young generation by its pause-time goal (see `G1YoungSizer`): it starts at
 //!   `G1NewSizePercent=5` % of the heap and, after each young collection, takes the longest eden
 //!   whose predicted evacuation fits `MaxGCPauseMillis=200`, at most `G1MaxNewSizePercent=60` % and
@@ -27,7 +29,7 @@
 //!   copied at the next young collection (so it is touched twice); with G1 it is placed in old
 //!   regions for residency (what the measured heap RSS fits), but it fills eden's share (triggering
 //!   young collections) and its evacuation is charged to the next young pause. Survivor spaces are not usable for allocation: Parallel and Serial can hold
-//!   `committed` less two survivor spaces.
+//!   `committed` less two survivor spaces (Parallel's as currently sized).
 //! - When live data and garbage no longer fit, a full collection runs and the heap is resized by
 //!   `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside `[Xms, Xmx]`, in
 //!   steps of the heap alignment.
@@ -44,9 +46,29 @@
 //!   (`AdaptiveTimeWeight=25` %) of minor and major pause / (pause + interval); while it exceeds the
 //!   throughput goal `1/(1+GCTimeRatio)`, `GCTimeRatio=99`, each young collection grows eden by
 //!   `YoungGenerationSizeIncrement=20` % plus a supplement of 80 % halved every 8 young collections
-//!   (`YoungGenerationSizeSupplement`, `…Decay=8`), in proportion to the minor share of the cost, up
-//!   to a third of `-Xmx`. The old generation follows the free ratios above. Shrinking for footprint
-//!   is not modelled. The major cost is decayed once no full collection has run for 10 of its average
+//!   (`YoungGenerationSizeSupplement`, `…Decay=8`), in proportion to the minor share of the cost.
+//!   The survivor spaces are sized from the bytes that survived young collections
+//!   (`PSAdaptiveSizePolicy::compute_survivor_space_size_and_threshold`, psAdaptiveSizePolicy.cpp,
+//!   jdk17u): a padded average (`AdaptiveSizePolicyWeight=10` %, plus `SurvivorPadding=3` mean
+//!   deviations, see `PaddedAverage`) rounded up to the 512 KiB space alignment, at least one
+//!   granule and at most a third of the maximum young generation (`MinSurvivorRatio=3`). memsim
+//!   promotes live data at once, so a collection's sample is what it copied, up to a survivor
+//!   space's size (the JDK counts aging objects held in the survivors, which memsim does not keep).
+//!   The policy resizes survivors only once `AdaptiveSizePolicyReadyThreshold=5` young collections
+//!   have run; in the JDK's `-Xlog:gc+heap=debug` the spaces changed one collection later than the
+//!   first decision (observed, not traced in the code; the survivor space in use is not moved), so
+//!   memsim resizes from the sixth: the seventh eden is the first resized one, as in the log.
+//!   The young generation (eden plus two survivors) stays between a third of `-Xms` (`NewSize`)
+//!   and a third of `-Xmx` (`MaxNewSize`), and eden gets what the survivors leave of it
+//!   (`PSYoungGen::resize_generation`, `resize_spaces`, psYoungGen.cpp): with `-Xms` = `-Xmx` under
+//!   churn, where almost nothing survives, survivors shrink to their minimum and eden grows from
+//!   128.5 to 169.5 MiB in a 512 MiB heap (the JDK: 168.5 MiB with 1 MiB survivors after six young
+//!   collections, `tools/gc-pauses/TlabWorkload.java`: 25 young collections for 4 GiB, memsim 25).
+//!   The old generation follows the free ratios above (with `UseAdaptiveSizePolicy` the JDK sets
+//!   `MinHeapFreeRatio=0`, `MaxHeapFreeRatio=100` and sizes it by its promotion estimates instead;
+//!   not modelled). Shrinking for footprint (`UseAdaptiveSizePolicyFootprintGoal`, when the GC cost
+//!   is under the goal) and the pause goal (`MaxGCPauseMillis` is unset for Parallel) are not
+//!   modelled. The major cost is decayed once no full collection has run for 10 of its average
 //!   intervals (`AdaptiveSizeMajorGCDecayTimeScale=10`).
 //! - Errors: if the live set plus a retained allocation cannot fit in `-Xmx` even after collecting,
 //!   the allocation fails with `java.lang.OutOfMemoryError: Java heap space` and nothing is
@@ -101,6 +123,20 @@ const PS_YOUNG_INCREMENT: u64 = 20;
 const PS_YOUNG_SUPPLEMENT: u64 = 80;
 const PS_SUPPLEMENT_DECAY: u64 = 8;
 const PS_MAJOR_DECAY_SCALE: u64 = 10;
+/// Parallel's space alignment: the granule of eden and the survivor spaces (every eden, survivor
+/// and young generation size in the JDK's `-Xlog:gc+heap=debug` is a multiple of 512 KiB).
+const PS_SPACE_ALIGNMENT: u64 = 512 << 10;
+/// `InitialSurvivorRatio` (each survivor space starts at an eighth of the young generation) and
+/// `MinSurvivorRatio` (a survivor space is at most a third of the maximum young generation).
+const PS_INITIAL_SURVIVOR_RATIO: u64 = 8;
+const PS_MIN_SURVIVOR_RATIO: u64 = 3;
+/// `AdaptiveSizePolicyReadyThreshold`: young collections before the size policy resizes the
+/// survivor spaces.
+const PS_READY_THRESHOLD: u64 = 5;
+/// `AdaptiveSizePolicyWeight` (percent) and `SurvivorPadding` (standard deviations) of the
+/// average of survived bytes.
+const PS_SURVIVED_WEIGHT: u64 = 10;
+const PS_SURVIVOR_PADDING: f64 = 3.0;
 /// `GCTimeLimit`, `GCHeapFreeLimit`, `GCOverheadLimitThreshold`.
 const GC_TIME_LIMIT: f64 = 0.98;
 const GC_HEAP_FREE_LIMIT_PERCENT: u64 = 2;
@@ -278,6 +314,41 @@ impl G1YoungSizer {
     }
 }
 
+/// Parallel's initial young generation for a heap size (`NewRatio=2`: a third, in space granules).
+fn ps_young_for(heap: u64) -> u64 {
+    (heap / 3 / PS_SPACE_ALIGNMENT * PS_SPACE_ALIGNMENT).max(3 * PS_SPACE_ALIGNMENT)
+}
+
+/// A decaying average with a padding of its mean deviation, as Parallel's size policy keeps of
+/// survived bytes (`AdaptivePaddedAverage`, gcUtil.cpp, jdk17u): each sample weighs
+/// `AdaptiveSizePolicyWeight=10` %, except that the n-th of the first 100 weighs at least 1/n (so
+/// early averages are plain means); the deviation is averaged the same way, and the padded average
+/// is the average plus `SurvivorPadding=3` deviations.
+#[derive(Debug, Clone, Copy, Default)]
+struct PaddedAverage {
+    count: u64,
+    avg: f64,
+    dev: f64,
+}
+
+impl PaddedAverage {
+    fn sample(&mut self, value: f64) {
+        self.count += 1;
+        let percent = if self.count <= 100 {
+            (100 / self.count).max(PS_SURVIVED_WEIGHT)
+        } else {
+            PS_SURVIVED_WEIGHT
+        };
+        let w = percent as f64 / 100.0;
+        self.avg = ewma(self.avg, value, w);
+        self.dev = ewma(self.dev, (value - self.avg).abs(), w);
+    }
+
+    fn padded(&self) -> f64 {
+        self.avg + PS_SURVIVOR_PADDING * self.dev
+    }
+}
+
 /// What a successful allocation did to the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AllocOutcome {
@@ -347,6 +418,12 @@ pub struct Heap {
     marking_ran: bool,
     // Parallel's adaptively sized eden (0 for the other collectors).
     ps_eden: u64,
+    // Parallel: each survivor space's size, the young generation's bounds (`NewSize` from `-Xms`,
+    // `MaxNewSize` from `-Xmx`), and the padded average of bytes that survived young collections.
+    ps_surv: u64,
+    ps_young_min: u64,
+    ps_young_max: u64,
+    ps_survived: PaddedAverage,
     ps_supplement: u64,
     ps_young_count: u64,
     minor_cost: f64,
@@ -375,9 +452,15 @@ impl Heap {
     pub fn new(e: &Ergonomics) -> Heap {
         let committed = e.heap_initial;
         let startup = STARTUP_BYTES.min(committed);
-        let ps_eden = match e.collector {
-            Collector::Parallel => (committed / 3 * 3 / 4).max(e.heap_alignment),
-            _ => 0,
+        let (ps_eden, ps_surv, ps_young_min, ps_young_max) = match e.collector {
+            Collector::Parallel => {
+                let young = ps_young_for(committed);
+                let surv = (young / PS_INITIAL_SURVIVOR_RATIO / PS_SPACE_ALIGNMENT
+                    * PS_SPACE_ALIGNMENT)
+                    .max(PS_SPACE_ALIGNMENT);
+                (young - 2 * surv, surv, young, ps_young_for(e.heap_max))
+            }
+            _ => (0, 0, 0, 0),
         };
         Heap {
             collector: e.collector,
@@ -408,6 +491,10 @@ impl Heap {
             g1_young: G1YoungSizer::new(committed, e.parallel_gc_threads),
             marking_ran: false,
             ps_eden,
+            ps_surv,
+            ps_young_min,
+            ps_young_max,
+            ps_survived: PaddedAverage::default(),
             ps_supplement: PS_YOUNG_SUPPLEMENT,
             ps_young_count: 0,
             minor_cost: 0.0,
@@ -441,16 +528,16 @@ impl Heap {
         .max(1 << 20)
     }
 
-    /// Parallel's young generation: eden and two survivor spaces of an eighth each.
+    /// Parallel's young generation: eden and two survivor spaces.
     fn ps_young(&self) -> u64 {
-        self.ps_eden / 3 * 4
+        self.ps_eden + 2 * self.ps_surv
     }
 
     /// What a committed size can hold: Serial and Parallel cannot allocate in survivor spaces.
     fn usable(&self, committed: u64) -> u64 {
         match self.collector {
             Collector::G1 => committed,
-            Collector::Parallel => committed - (self.ps_young() / 4).min(committed / 12),
+            Collector::Parallel => committed - (2 * self.ps_surv).min(committed / 12),
             Collector::Serial => committed - committed / 15,
         }
     }
@@ -502,7 +589,7 @@ impl Heap {
         }
         match self.collector {
             Collector::G1 => self.g1_after_young(at, pause),
-            Collector::Parallel => self.ps_after_young(at, pause),
+            Collector::Parallel => self.ps_after_young(at, pause, copied),
             Collector::Serial => {}
         }
     }
@@ -549,7 +636,8 @@ impl Heap {
         (self.minor_cost + major).min(1.0)
     }
 
-    fn ps_after_young(&mut self, at: SimTime, pause: SimDuration) {
+    /// After a young collection that copied `copied` live bytes (see the module doc, Parallel).
+    fn ps_after_young(&mut self, at: SimTime, pause: SimDuration, copied: u64) {
         let interval = at.since(self.last_minor).nanos() as f64;
         let p = pause.nanos() as f64;
         self.minor_cost = ewma(self.minor_cost, p / (p + interval), PS_TIME_WEIGHT);
@@ -558,20 +646,44 @@ impl Heap {
         if self.ps_young_count % PS_SUPPLEMENT_DECAY == 0 {
             self.ps_supplement /= 2;
         }
+        let old_part = self.committed - self.ps_young();
+        // The young generation may not push the heap past -Xmx.
+        let young_cap = self
+            .ps_young_max
+            .min((self.max - old_part) / PS_SPACE_ALIGNMENT * PS_SPACE_ALIGNMENT);
+        // What survived: memsim promotes live data at once, so a survivor space holds at most
+        // what it can of the bytes this collection copied.
+        self.ps_survived.sample(copied.min(self.ps_surv) as f64);
+        if self.ps_young_count > PS_READY_THRESHOLD {
+            let limit = (self.ps_young_max / PS_MIN_SURVIVOR_RATIO / PS_SPACE_ALIGNMENT
+                * PS_SPACE_ALIGNMENT)
+                .min(
+                    young_cap.saturating_sub(PS_SPACE_ALIGNMENT) / 2 / PS_SPACE_ALIGNMENT
+                        * PS_SPACE_ALIGNMENT,
+                )
+                .max(PS_SPACE_ALIGNMENT);
+            let target = (self.ps_survived.padded() as u64).div_ceil(PS_SPACE_ALIGNMENT)
+                * PS_SPACE_ALIGNMENT;
+            self.ps_surv = target.clamp(PS_SPACE_ALIGNMENT, limit);
+        }
         let cost = self.ps_gc_cost(at);
+        let mut desired = self.ps_eden;
         if cost > 1.0 / (1.0 + PARALLEL_GC_TIME_RATIO) {
             let increment = self.ps_eden / 100 * (PS_YOUNG_INCREMENT + self.ps_supplement);
-            let scaled = (increment as f64 * (self.minor_cost / cost).min(1.0)) as u64;
-            let old_part = self.committed - self.ps_young();
-            let max_eden = (self.max / 3 * 3 / 4)
-                .min((self.max - old_part) / 4 * 3)
-                .max(self.ps_eden);
-            let eden = (self.ps_eden + scaled).div_ceil(self.alignment) * self.alignment;
-            self.ps_eden = eden
-                .min(max_eden / self.alignment * self.alignment)
-                .max(self.ps_eden);
-            self.committed = (old_part + self.ps_young()).min(self.max);
+            desired += (increment as f64 * (self.minor_cost / cost).min(1.0)) as u64;
         }
+        // The young generation stays within [NewSize, MaxNewSize]; eden gets what the survivor
+        // spaces leave of it.
+        let young = (desired + 2 * self.ps_surv).div_ceil(PS_SPACE_ALIGNMENT) * PS_SPACE_ALIGNMENT;
+        let young = young
+            .max(self.ps_young_min)
+            .min(young_cap)
+            .max(2 * self.ps_surv + PS_SPACE_ALIGNMENT);
+        self.ps_eden = young - 2 * self.ps_surv;
+        self.committed = (old_part + young)
+            .div_ceil(self.alignment)
+            .saturating_mul(self.alignment)
+            .clamp(self.initial, self.max);
     }
 
     fn ps_after_full(&mut self, at: SimTime, pause: SimDuration) {
@@ -898,7 +1010,7 @@ impl Heap {
             // Parallel: the free ratios size the old generation; eden is sized adaptively.
             Collector::Parallel => {
                 let young = self.ps_young();
-                let initial_young = (self.initial / 3 * 3 / 4).max(self.alignment) / 3 * 4;
+                let initial_young = self.ps_young_min;
                 (
                     self.committed - young,
                     young,
@@ -1273,6 +1385,53 @@ mod tests {
         grow_live(&mut fixed, 600, 1);
         assert!(fixed.g1_left_edens.is_empty());
         assert_eq!(fixed.resident(), fixed.old_hw + fixed.eden_hw);
+    }
+
+    /// Eden's size after each of a fixed 512 MiB Parallel heap's young collections, allocating
+    /// `live_kib` KiB retained and 4 MiB of garbage every 10 ms, for `ticks` ticks.
+    fn ps_edens(live_kib: u64, ticks: u64) -> (Heap, Vec<u64>) {
+        let mut h = heap_with(Collector::Parallel, 512 * MIB, 512 * MIB);
+        let mut edens = Vec::new();
+        for i in 1..=ticks {
+            let before = h.collections();
+            if live_kib > 0 {
+                h.allocate(live_kib << 10, true, tick(i)).unwrap();
+            }
+            h.allocate(4 * MIB, false, tick(i)).unwrap();
+            if h.collections() > before {
+                edens.push(h.ps_eden);
+            }
+        }
+        (h, edens)
+    }
+
+    /// The JDK's `-Xlog:gc+heap=debug` for `TlabWorkload` (512 MiB, churn): eden 131584K (young
+    /// 170.5 MiB, survivors 21 MiB) for six young collections, then 172544K with 1 MiB survivors;
+    /// memsim's survivors go to the 512 KiB minimum, nothing surviving its collections.
+    #[test]
+    fn parallel_survivors_shrink_under_churn_once_the_policy_is_ready() {
+        let (h, edens) = ps_edens(0, 500);
+        let half = MIB / 2;
+        // Eden after each collection: the sixth (the log's GC(5)) is the first to resize it.
+        assert_eq!(edens[..5], [257 * half; 5], "{edens:?}");
+        assert!(edens[5..].iter().all(|&e| e == 339 * half), "{edens:?}");
+        assert_eq!(h.ps_young(), 341 * half);
+        assert_eq!(h.committed(), 512 * MIB);
+    }
+
+    /// Copying live data keeps the survivor spaces sized for it, and eden smaller.
+    #[test]
+    fn parallel_survivors_follow_what_survives() {
+        let (h, edens) = ps_edens(256, 600);
+        let last = *edens.last().unwrap();
+        // Between the initial 21 MiB and the churn-only minimum: about what each collection copies.
+        assert!(
+            h.ps_surv >= 4 * MIB && h.ps_surv < 21 * MIB,
+            "{} KiB",
+            h.ps_surv >> 10
+        );
+        assert!(last + 2 * h.ps_surv == 341 * MIB / 2, "{edens:?}");
+        assert!(last < 339 * MIB / 2 - 4 * MIB, "{edens:?}");
     }
 
     #[test]
