@@ -19,10 +19,6 @@ const MIB: f64 = 1048576.0;
 /// Configurations memsim does not yet predict within ±10 %, with why.
 const KNOWN_MISSES: &[(&str, &str)] = &[
     (
-        "parallel-4g-xms1g-100t",
-        "heap 21.8 % low (1792 against 2292 MiB; RSS and GC within 3 %): the JDK's GC.heap_info shows eden 512 MiB + two 42.5 MiB survivors + old 1228 MiB = 1825 MiB, under the 2292 MiB NMT counts: it keeps more committed than its generations' spaces hold, which memsim does not model; memsim's generations (eden 1024 MiB after two GC-time doublings, survivors 42.5 MiB as the JDK's, old by the free ratios) sum to 1792 MiB (2045 while memsim's survivors grew with eden, which the JDK's do not before its size policy is ready)",
-    ),
-    (
         "serial-4g-200t-xss2m",
         "RSS 27 % low: Serial's heap RSS (1.2 GiB for 512 MiB live) shows more copying than memsim's one eden fill plus promotion",
     ),

@@ -15,16 +15,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Measured configurations memsim does not reproduce, with why.
-const KNOWN_MISSES: &[(&str, &str)] = &[
-    (
-        "parallel-1g-live512m-churn2g",
-        "with 512 MiB live in a 683 MiB old generation, Parallel's size policy predicts promotion failure and turns every young collection into a full one (\"Pause Full (Ergonomics)\"); memsim runs young collections",
-    ),
-    (
-        "parallel-xms64m-xmx1g-live256m-churn2g",
-        "memsim's adaptive eden grows faster than the JDK's (10 young and 1 full collections against 25 and 4): the JDK grows the old generation in several full collections, and after them its size policy cut eden to 0.5 MiB (survivors sized for the overflowing live set) and regrew it to ~25 MiB over 20 young collections (-Xlog:gc+heap=debug); memsim does not model that collapse",
-    ),
-];
+const KNOWN_MISSES: &[(&str, &str)] = &[(
+    "parallel-xms64m-xmx1g-live256m-churn2g",
+    "memsim's adaptive eden grows faster than the JDK's (10 young and 1 full collections against 25 and 4): the JDK grows the old generation in several full collections, and after them its size policy cut eden to 0.5 MiB (survivors sized for the overflowing live set) and regrew it to ~25 MiB over 20 young collections (-Xlog:gc+heap=debug); memsim does not model that collapse",
+)];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
