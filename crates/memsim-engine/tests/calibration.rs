@@ -406,6 +406,17 @@ fn memsim_matches_the_real_jvm() {
         std::fs::read_to_string(&path).unwrap_or_default() == doc,
         "docs/calibration.md is stale: rerun with UPDATE_EXPECT=1"
     );
+    // The README's status line quotes these figures; keep it true.
+    let claim = format!("measures {} configurations", rows.len());
+    let hits = format!("({n_ok} match within ±10 %",);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&claim)
+            && readme.contains(&hits)
+            && readme.contains(&format!("the {} that do not", rows.len() - n_ok)),
+        "README.md's status should say `{claim}` and `{hits}` and `the {} that do not`",
+        rows.len() - n_ok
+    );
 }
 
 /// A few small configurations measured now, on this machine's JDK 17 (CI installs it), compared the
