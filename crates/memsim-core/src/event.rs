@@ -41,6 +41,8 @@ pub enum EventKind {
     TransactionTerminated,
     /// The store was compacted by copy (`neo4j-admin database copy`).
     StoreCopied,
+    /// A request arrived for a phase none of whose threads could start: nobody served it.
+    RequestUnserved,
 }
 
 impl EventKind {
@@ -65,6 +67,7 @@ impl EventKind {
             EventKind::EvictionStorm => "eviction_storm",
             EventKind::TransactionTerminated => "transaction_terminated",
             EventKind::StoreCopied => "store_copied",
+            EventKind::RequestUnserved => "request_unserved",
         }
     }
 
@@ -78,6 +81,7 @@ impl EventKind {
                 | EventKind::OomKilled
                 | EventKind::SimulationStopped
                 | EventKind::TransactionTerminated
+                | EventKind::RequestUnserved
         )
     }
 }

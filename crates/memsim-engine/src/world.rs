@@ -512,6 +512,11 @@ impl<'s> World<'s> {
             // Every thread of the phase failed to start: nobody serves the request.
             self.counters.requests_started += 1;
             self.counters.requests_failed += 1;
+            let message = format!(
+                "request not served: none of phase \"{}\"'s {} threads could start",
+                phase.name, phase.threads
+            );
+            self.log(EventKind::RequestUnserved, message);
             return;
         }
         let rng = &mut self.rngs[p as usize];

@@ -392,6 +392,43 @@ threads = 200
 }
 
 /// `ulimit -u` as measured on OpenJDK 17.0.15 (tools/jvm-calibrate/README.md): user `nobody` with
+/// When none of a phase's threads can start, its requests fail with an event that says why.
+#[test]
+fn requests_of_a_phase_without_threads_are_unserved() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10s"
+[machine]
+ram = "8g"
+cores = 2
+max_threads = 20
+[jvm]
+heap = { max = "256m" }
+[[phase]]
+name = "pool"
+duration = "5s"
+threads = 10
+[phase.requests]
+rate = "100/s"
+"#,
+    ));
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(counter("threads_failed_to_start"), 10);
+    assert!(counter("requests_failed") > 300);
+    let unserved: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::RequestUnserved)
+        .collect();
+    assert_eq!(unserved.len(), 1, "{:?}", r.events);
+    assert_eq!(
+        unserved[0].message,
+        "request not served: none of phase \"pool\"'s 10 threads could start"
+    );
+    assert_eq!(unserved[0].repeats + 1, counter("requests_failed"));
+}
+
 /// `ulimit -u 100`, running `bash -c "java -Xmx64m … | tail"` (2 of the 100 tasks), started 79
 /// threads; the 80th failed. memsim counts jcmd's Attach Listener, which that run did not have.
 #[test]
