@@ -59,8 +59,12 @@ pub struct GcSummary {
     pub pauses: Vec<PauseStats>,
     /// Total simulated pause time.
     pub total_pause: SimDuration,
-    /// Share of the run's simulated time spent in pauses, in percent (pauses / (pauses + run)).
+    /// Share of the run's simulated time the application was stopped, in percent (pauses inside the
+    /// run / the run): pauses stop the application on the simulated timeline.
     pub pause_percent: f64,
+    /// The part of `total_pause` that falls after the run ended: the last pauses (those of a
+    /// thrashing heap, back to back) still running when the simulation stopped.
+    pub pause_past_end: SimDuration,
 }
 
 impl GcSummary {

@@ -16,7 +16,7 @@ use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// The memory limit the process runs under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +82,31 @@ enum Ev {
     DbOpRetry(u32),
     /// A transaction ends: its state on the heap (bytes) becomes garbage.
     DbTxEnd(u64),
+    /// A request that arrived during a stop-the-world pause, read by the (stopped) event loop now.
+    Serve(u32),
+    /// The latest stop-the-world pause has ended: the next deferred event runs.
+    SafepointEnd,
+}
+
+impl Ev {
+    /// Whether the event is the work of Java threads, which a stop-the-world pause stops: requests,
+    /// a phase's continuous work and its end, transactions. Phase starts (the scenario's offered
+    /// load), samples and the engine's bookkeeping run on time; so do the database's background
+    /// ticks and checkpoint completion (**approximation**: Neo4j's evictor and checkpointer are Java
+    /// threads too, but their timing is modelled coarsely already).
+    fn stopped_by_pauses(self) -> bool {
+        matches!(
+            self,
+            Ev::Arrival(_)
+                | Ev::Serve(_)
+                | Ev::Release(_)
+                | Ev::Work(_)
+                | Ev::PhaseEnd(_)
+                | Ev::DbTx(_)
+                | Ev::DbTxEnd(_)
+                | Ev::DbOpRetry(_)
+        )
+    }
 }
 
 /// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner).
@@ -139,6 +164,10 @@ pub(crate) struct World<'s> {
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
     free_requests: Vec<u32>,
+    // Events of stopped threads, due during a stop-the-world pause, in the order they fell due.
+    backlog: VecDeque<Ev>,
+    // Whether an `Ev::SafepointEnd` is in the queue.
+    safepoint_end_queued: bool,
     next_thread: u32,
     events: Vec<Event>,
     event_index: BTreeMap<(EventKind, String), usize>,
@@ -262,6 +291,8 @@ impl<'s> World<'s> {
             ledger: Ledger::new(),
             requests: Vec::new(),
             free_requests: Vec::new(),
+            backlog: VecDeque::new(),
+            safepoint_end_queued: false,
             next_thread: 0,
             events: Vec::new(),
             event_index: BTreeMap::new(),
@@ -349,7 +380,13 @@ impl<'s> World<'s> {
             }
             self.now = at;
             self.n_events += 1;
-            self.handle(ev);
+            if ev.stopped_by_pauses()
+                && (self.now < self.jvm.stw_until() || !self.backlog.is_empty())
+            {
+                self.defer(ev);
+            } else {
+                self.handle(ev);
+            }
             self.account();
             if self.killed {
                 break;
@@ -361,11 +398,56 @@ impl<'s> World<'s> {
         self.finish()
     }
 
+    /// Holds an event of the application's threads until the world runs again (a safepoint: every
+    /// Java thread is stopped for the pause). Clients keep sending during the pause, so the next
+    /// arrival is still drawn on time; the request waits in the socket until Netty's event loop runs.
+    fn defer(&mut self, ev: Ev) {
+        let ev = match ev {
+            Ev::Arrival(p) => {
+                self.schedule_arrival(p);
+                Ev::Serve(p)
+            }
+            ev => ev,
+        };
+        self.backlog.push_back(ev);
+        self.queue_safepoint_end();
+    }
+
+    fn queue_safepoint_end(&mut self) {
+        if !self.safepoint_end_queued {
+            self.safepoint_end_queued = true;
+            self.schedule(self.now.max(self.jvm.stw_until()), Ev::SafepointEnd);
+        }
+    }
+
+    /// The world runs again: the backlog is worked off in the order it fell due, one event per
+    /// `SafepointEnd` (each accounted and counted like any event). When one of them triggers another
+    /// pause, the rest wait for its end: every event runs exactly once, so a heap that collects on
+    /// every allocation pushes the backlog past the end of the run rather than looping.
+    fn safepoint_end(&mut self) {
+        self.safepoint_end_queued = false;
+        if self.now < self.jvm.stw_until() {
+            self.queue_safepoint_end();
+            return;
+        }
+        if let Some(ev) = self.backlog.pop_front() {
+            self.handle(ev);
+        }
+        if !self.backlog.is_empty() {
+            self.queue_safepoint_end();
+        }
+    }
+
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::PhaseStart(p) => self.start_phase(p),
             Ev::PhaseEnd(p) => self.end_phase(p),
-            Ev::Arrival(p) => self.arrival(p),
+            Ev::Arrival(p) => {
+                self.schedule_arrival(p);
+                self.serve(p);
+            }
+            Ev::Serve(p) => self.serve(p),
+            Ev::SafepointEnd => self.safepoint_end(),
             Ev::Release(r) => self.release(r),
             Ev::Work(p) => self.work(p),
             Ev::LoadingCooled => self.jvm.set_loading(false),
@@ -503,8 +585,8 @@ impl<'s> World<'s> {
         }
     }
 
-    fn arrival(&mut self, p: u32) {
-        self.schedule_arrival(p);
+    /// A request of phase `p` is read and handled now.
+    fn serve(&mut self, p: u32) {
         let phase = self.phase(p);
         let req = phase.requests.as_ref().expect("requests");
         let started = self.phases[p as usize].started_threads;

@@ -13,8 +13,11 @@
 //!   is charged as a young one: the live data evacuated from old regions depends on fragmentation,
 //!   which memsim does not track.
 //! - Time: an allocation call is taken as spread evenly over the simulated time since the previous
-//!   one, so each collection it triggers gets its own instant. Simulated time is the application's
-//!   (mutator) time: pauses are recorded (see [`crate::pause`]) but do not delay simulated events.
+//!   one, so each collection it triggers gets its own instant. Pauses are on the simulated timeline
+//!   and stop the application ([`Heap::stw_until`]; the engine holds the application's events until
+//!   then): a collection due while the world is stopped starts when the previous pause ends, and the
+//!   GC-time ratios that size the heap measure mutator time from the end of one pause to the start
+//!   of the next.
 //! - New objects go to the young generation's eden. A young collection runs each time eden fills.
 //!   Eden is 8/10 of a third of the heap for Serial (`NewRatio=2`, `SurvivorRatio=8`); Parallel
 //!   starts its young generation at a third of `-Xms` with survivor spaces of an eighth each
@@ -443,6 +446,7 @@ pub struct Heap {
     minor_cost: f64,
     major_cost: f64,
     major_interval_avg: f64,
+    // When the latest young and full pauses ended.
     last_minor: SimTime,
     last_major: Option<SimTime>,
     // G1: (end, pause) of recent collections, oldest first, and the expansion trigger's state.
@@ -453,6 +457,8 @@ pub struct Heap {
     overhead_count: u32,
     threads: u64,
     last_alloc: SimTime,
+    // The end of the latest stop-the-world pause: pauses follow one another on the timeline.
+    stw_until: SimTime,
     model: PauseModel,
     pauses: PauseLog,
 }
@@ -527,6 +533,7 @@ impl Heap {
             overhead_count: 0,
             threads: 0,
             last_alloc: SimTime::ZERO,
+            stw_until: SimTime::ZERO,
             model: PauseModel::new(e.collector, e.parallel_gc_threads),
             pauses: PauseLog::new(),
         }
@@ -578,6 +585,7 @@ impl Heap {
         let mixed = self.collector == Collector::G1 && self.g1_mixed_left > 0;
         self.pauses
             .record(if mixed { GcKind::Mixed } else { GcKind::Young }, pause, 1);
+        let at = self.stop_world(at, pause, 1);
         let (found, copied) = (self.eden_used + self.g1_direct, self.pending_copy);
         self.collect_young_state();
         if mixed {
@@ -623,6 +631,7 @@ impl Heap {
     ) -> bool {
         let pause = self.model.full(self.live, self.threads);
         self.pauses.record(GcKind::Full, pause, 1);
+        let at = self.stop_world(at, pause, 1);
         self.old_garbage = 0;
         self.g1_mixed_left = 0;
         self.collect_young_state();
@@ -656,10 +665,11 @@ impl Heap {
 
     /// After a young collection that copied `copied` live bytes (see the module doc, Parallel).
     fn ps_after_young(&mut self, at: SimTime, pause: SimDuration, copied: u64) {
+        // The mutator interval: from the end of the previous pause to the start of this one.
         let interval = at.since(self.last_minor).nanos() as f64;
         let p = pause.nanos() as f64;
         self.minor_cost = ewma(self.minor_cost, p / (p + interval), PS_TIME_WEIGHT);
-        self.last_minor = at;
+        self.last_minor = at.after(pause);
         self.ps_young_count += 1;
         if self.ps_young_count % PS_SUPPLEMENT_DECAY == 0 {
             self.ps_supplement /= 2;
@@ -716,7 +726,7 @@ impl Heap {
         } else {
             interval
         };
-        self.last_major = Some(at);
+        self.last_major = Some(at.after(pause));
     }
 
     /// After a full collection (Parallel): counts towards `GC overhead limit exceeded`.
@@ -738,22 +748,24 @@ impl Heap {
 
     fn g1_after_young(&mut self, at: SimTime, pause: SimDuration) {
         let prev_end = self.g1_recent.back().map_or(SimTime::ZERO, |x| x.0);
-        self.g1_recent.push_back((at, pause.nanos()));
+        let end = at.after(pause);
+        self.g1_recent.push_back((end, pause.nanos()));
         if self.g1_recent.len() > G1_RECENT_PAUSES + 1 {
             self.g1_recent.pop_front();
         }
-        // Simulated time excludes pauses: wall time between two ends = mutator time + the pause.
+        // Pauses are on the timeline (`at` is when this one starts, the entries hold when each
+        // ended): wall time between two ends = mutator time + the pause.
         let p = pause.nanos() as f64;
         let short = p / (at.since(prev_end).nanos() as f64 + p);
         let window: Vec<&(SimTime, u64)> =
             self.g1_recent.iter().rev().take(G1_RECENT_PAUSES).collect();
-        let oldest_start = if self.g1_recent.len() > G1_RECENT_PAUSES {
+        let oldest_end = if self.g1_recent.len() > G1_RECENT_PAUSES {
             self.g1_recent[0].0
         } else {
             SimTime::ZERO
         };
         let sum: f64 = window.iter().map(|x| x.1 as f64).sum();
-        let long = sum / (at.since(oldest_start).nanos() as f64 + sum);
+        let long = sum / end.since(oldest_end).nanos() as f64;
         let goal = 1.0 / (1.0 + G1_GC_TIME_RATIO);
         let threshold = if self.committed <= self.max / 2 {
             (goal * self.committed as f64 / (self.max / 2) as f64).max(0.01)
@@ -950,7 +962,7 @@ impl Heap {
                 || !self.ps_should_scavenge();
             if stepped == MAX_STEPPED_COLLECTIONS && !live {
                 // Thrashing: the remaining collections repeat the last one.
-                return self.bulk_collections(left, full);
+                return self.bulk_collections(left, full, when);
             }
             stepped += 1;
             let full = full || {
@@ -993,7 +1005,7 @@ impl Heap {
     }
 
     /// Collections a thrashing allocation still needs, recorded as copies of the last one.
-    fn bulk_collections(&mut self, left: u64, full: bool) -> Result<(), HeapError> {
+    fn bulk_collections(&mut self, left: u64, full: bool, at: SimTime) -> Result<(), HeapError> {
         let room = if full {
             self.usable(self.committed).saturating_sub(self.live)
         } else {
@@ -1010,6 +1022,7 @@ impl Heap {
             )
         };
         self.pauses.record(kind, pause, n);
+        self.stop_world(at, pause, n);
         if full {
             self.old_garbage = 0;
         }
@@ -1122,6 +1135,22 @@ impl Heap {
     /// The simulated time of the latest allocation.
     pub fn clock(&self) -> SimTime {
         self.last_alloc
+    }
+
+    /// `n` back-to-back stop-the-world pauses of `pause` each, the first due at `at`: a pause due
+    /// while the world is still stopped (the bytes were taken as allocated evenly since the previous
+    /// call, some of them inside the previous pause) starts when that pause ends.
+    /// Returns when the first of them starts.
+    fn stop_world(&mut self, at: SimTime, pause: SimDuration, n: u64) -> SimTime {
+        let start = self.stw_until.max(at);
+        self.stw_until = start.after(SimDuration(pause.nanos().saturating_mul(n)));
+        start
+    }
+
+    /// When the latest stop-the-world pause ends (the application's threads run again); concurrent
+    /// phases (G1's marking) do not stop the world and are not in it.
+    pub fn stw_until(&self) -> SimTime {
+        self.stw_until
     }
 
     /// Collections so far.
@@ -1523,6 +1552,37 @@ mod tests {
         assert_eq!(out.collections, 1000 / 68 + 1, "{out:?}");
         assert_eq!(h.pauses().count(GcKind::Young), h.collections());
         assert!(h.pauses().total() > SimDuration(0));
+    }
+
+    /// Pauses follow one another on the timeline: a collection due while the world is still stopped
+    /// (its bytes were taken as allocated evenly since the previous call) starts when that pause ends,
+    /// so the world is stopped until at least the total of the pauses, and no later than the last
+    /// instant plus that total.
+    #[test]
+    fn pauses_stop_the_world_back_to_back() {
+        let mut h = heap_with(Collector::Serial, 256 * MIB, 256 * MIB);
+        assert_eq!(h.stw_until(), SimTime::ZERO);
+        // 100 MiB live in a 10 µs call (copied out of eden: long pauses), then garbage.
+        let now = SimTime(10_000);
+        h.allocate(100 * MIB, true, now).unwrap();
+        h.allocate(1000 * MIB, false, now).unwrap();
+        let total = h.pauses().total();
+        assert!(h.collections() > 10);
+        assert!(total > SimDuration::from_millis(10), "{total:?}");
+        assert!(
+            h.stw_until() >= SimTime::ZERO.after(total),
+            "{:?}",
+            h.stw_until()
+        );
+        assert!(h.stw_until() <= now.after(total), "{:?}", h.stw_until());
+        // Later collections, due after the world ran again, start at their own instants: the world
+        // is stopped no later than the last of them plus their pauses.
+        let until = h.stw_until();
+        let later = until.after(SimDuration::from_secs(1));
+        h.allocate(1000 * MIB, false, later).unwrap();
+        let more = SimDuration(h.pauses().total().nanos() - total.nanos());
+        assert!(h.stw_until() > until);
+        assert!(h.stw_until() <= later.after(more), "{:?}", h.stw_until());
     }
 
     /// A live set that creeps into a 64 MiB heap while garbage keeps coming: Parallel gives up

@@ -235,9 +235,18 @@ impl Jvm {
         r
     }
 
-    /// The run's pauses so far; `elapsed` is the simulated time the run took.
+    /// The run's pauses so far; `elapsed` is the simulated time the run took (pauses still running
+    /// after it are counted apart).
     pub fn gc_summary(&self, elapsed: SimDuration) -> GcSummary {
-        self.heap.pauses().summary(self.ergo.collector, elapsed)
+        let past_end = self.heap.stw_until().since(SimTime::ZERO.after(elapsed));
+        self.heap
+            .pauses()
+            .summary(self.ergo.collector, elapsed, past_end)
+    }
+
+    /// When the latest stop-the-world pause ends (see [`Heap::stw_until`]).
+    pub fn stw_until(&self) -> SimTime {
+        self.heap.stw_until()
     }
 
     /// Live heap bytes become garbage.

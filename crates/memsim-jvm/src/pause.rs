@@ -180,8 +180,15 @@ impl PauseLog {
         SimDuration(self.totals.iter().sum())
     }
 
-    /// The distributions, for the run summary; `elapsed` is the run's simulated time.
-    pub fn summary(&self, collector: Collector, elapsed: SimDuration) -> GcSummary {
+    /// The distributions, for the run summary; `elapsed` is the run's simulated time and `past_end`
+    /// the part of the pauses after it (pauses follow one another on the timeline, so the rest of
+    /// the total lies inside the run).
+    pub fn summary(
+        &self,
+        collector: Collector,
+        elapsed: SimDuration,
+        past_end: SimDuration,
+    ) -> GcSummary {
         let pauses = GcKind::ALL
             .iter()
             .filter(|k| self.count(**k) > 0)
@@ -200,16 +207,18 @@ impl PauseLog {
             })
             .collect();
         let total = self.total();
-        let whole = total.nanos() as f64 + elapsed.nanos() as f64;
+        let past_end = past_end.min(total);
+        let inside = (total.nanos() - past_end.nanos()).min(elapsed.nanos());
         GcSummary {
             collector: collector.flag().to_string(),
             pauses,
             total_pause: total,
-            pause_percent: if whole > 0.0 {
-                total.nanos() as f64 * 100.0 / whole
+            pause_percent: if elapsed.nanos() > 0 {
+                inside as f64 * 100.0 / elapsed.nanos() as f64
             } else {
                 0.0
             },
+            pause_past_end: past_end,
         }
     }
 }
@@ -243,7 +252,7 @@ mod tests {
             log.record(GcKind::Young, SimDuration(ms * NS_PER_MS), 1);
         }
         log.record(GcKind::Full, SimDuration(500 * NS_PER_MS), 3);
-        let s = log.summary(Collector::G1, SimDuration::from_secs(10));
+        let s = log.summary(Collector::G1, SimDuration::from_secs(10), SimDuration(0));
         let young = s.of(GcKind::Young).unwrap();
         assert_eq!(young.count, 100);
         let ms = |d: SimDuration| d.nanos() as f64 / 1e6;
@@ -255,6 +264,15 @@ mod tests {
         assert!(s.of(GcKind::Mixed).is_none());
         assert_eq!(s.collections(), 103);
         assert_eq!(s.total_pause, SimDuration(6550 * NS_PER_MS));
-        assert!((s.pause_percent - 6.55 / 16.55 * 100.0).abs() < 1e-9);
+        // Pauses are inside the run: 6.55 s of a 10 s run.
+        assert!((s.pause_percent - 65.5).abs() < 1e-9);
+        // Of which 0.55 s past its end: 6 s of the 10 s stopped.
+        let s = log.summary(
+            Collector::G1,
+            SimDuration::from_secs(10),
+            SimDuration(550 * NS_PER_MS),
+        );
+        assert!((s.pause_percent - 60.0).abs() < 1e-9);
+        assert_eq!(s.pause_past_end, SimDuration(550 * NS_PER_MS));
     }
 }

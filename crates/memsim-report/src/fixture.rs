@@ -234,6 +234,7 @@ pub(crate) fn oom_run() -> RunSummary {
             ],
             total_pause: SimDuration::from_millis(12_100),
             pause_percent: 1.7,
+            pause_past_end: SimDuration::ZERO,
         },
     }
 }

@@ -45,6 +45,7 @@ struct GcJson<'a> {
     collections: u64,
     total_pause_ms: f64,
     pause_percent: f64,
+    pause_past_end_ms: f64,
     pauses: Vec<PauseJson>,
 }
 
@@ -144,7 +145,7 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`,
 /// `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
 /// (`[{at_seconds, kind, message, repeats}]`), `counters`, `gc` (`{collector, collections,
-/// total_pause_ms, pause_percent, pauses: [{kind, count, p50_ms, p90_ms, p99_ms, max_ms,
+/// total_pause_ms, pause_percent, pause_past_end_ms, pauses: [{kind, count, p50_ms, p90_ms, p99_ms, max_ms,
 /// total_ms}]}`, one entry per kind of collection that ran, in milliseconds rounded to whole
 /// microseconds), `parameters` (objects in the run's order) and `n_events`; then, for a run with a
 /// database, `database`: `format`,
@@ -207,6 +208,7 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
             collections: s.gc.collections(),
             total_pause_ms: ms_us(s.gc.total_pause),
             pause_percent: (s.gc.pause_percent * 1000.0).round() / 1000.0,
+            pause_past_end_ms: ms_us(s.gc.pause_past_end),
             pauses: s
                 .gc
                 .pauses

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use memsim_core::{ByteSize, EventKind, RunSummary, Verdict};
+use memsim_core::{ByteSize, EventKind, RunSummary, SimDuration, Verdict};
 
 /// At most this many error lines; the rest are counted in one `… and N more` line.
 const ERROR_LINES_MAX: usize = 10;
@@ -116,9 +116,14 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
 
     if s.gc.collections() > 0 {
         writeln!(w)?;
+        let past_end = if s.gc.pause_past_end > SimDuration::ZERO {
+            format!(", the last {} of them past its end", s.gc.pause_past_end)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "GC ({}): {} collections, {} paused on top of the simulated run ({:.1} % of wall time); pauses simulated, not measured:",
+            "GC ({}): {} collections, {} paused ({:.1} % of the run stopped{past_end}); pauses simulated, not measured:",
             s.gc.collector,
             s.gc.collections(),
             s.gc.total_pause,
@@ -214,7 +219,7 @@ mod tests {
         );
         assert!(!text.contains("phase `load`"));
         assert!(text.contains(
-            "GC (-XX:+UseG1GC): 413 collections, 12.100s paused on top of the simulated run (1.7 % of wall time); pauses simulated, not measured:\n"
+            "GC (-XX:+UseG1GC): 413 collections, 12.100s paused (1.7 % of the run stopped); pauses simulated, not measured:\n"
         ), "{text}");
         assert!(text.contains(
             "  young       412×  p50  4.500 ms  p90  9.000 ms  p99 20.000 ms  max 31.250 ms  total 2.100s\n"
@@ -227,6 +232,12 @@ mod tests {
             "1234567 simulated events processed; stopped at 12m03.250s of a planned 20m00.000s.\n"
         ));
         assert_eq!(text, render(&s));
+        // Pauses still running when the run ended are named apart.
+        let mut s = s;
+        s.gc.pause_past_end = memsim_core::SimDuration::from_millis(2_500);
+        assert!(render(&s).contains(
+            "12.100s paused (1.7 % of the run stopped, the last 2.500s of them past its end);"
+        ));
     }
 
     #[test]

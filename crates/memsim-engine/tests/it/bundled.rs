@@ -158,6 +158,17 @@ fn parallel_gc_overhead_gives_up_before_the_heap_is_full_and_g1_does_not() {
     assert!(full.count > 1000, "{full:?}");
     assert!(messages(&r, EventKind::FullGc) == ["Pause Full (Ergonomics)"]);
     assert_eq!(r.verdict, Verdict::OverBudget, "the process lives");
+    // Pauses stop the application, so they lie on the run's timeline: the pauses inside the run are
+    // at most the run (when they came on top of it, 11 min of pauses were reported in 10 min), and
+    // the thrashing end of the run is the backlog the stopped application never works off.
+    let inside = r.gc.total_pause.nanos() - r.gc.pause_past_end.nanos();
+    assert!(
+        inside <= r.ended_at.since(memsim_core::SimTime::ZERO).nanos(),
+        "{:?}",
+        r.gc
+    );
+    assert!(r.gc.total_pause < r.duration, "{:?}", r.gc);
+    assert!(r.gc.pause_percent < 100.0, "{:?}", r.gc);
     // The same load on G1: no overhead limit, Java heap space.
     let mut g1 = s.clone();
     g1.jvm.gc = Some(memsim_scenario::Collector::G1);

@@ -5,6 +5,7 @@ mod database;
 mod ergonomics;
 mod errors;
 mod limits;
+mod pauses;
 
 use memsim_core::RunSummary;
 use memsim_engine::{RunOptions, run};
