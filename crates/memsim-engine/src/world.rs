@@ -1106,6 +1106,14 @@ impl<'s> World<'s> {
             ),
             ("requests_failed".to_string(), self.counters.requests_failed),
             (
+                // Arrived during pauses and still waiting for the application to run at the end.
+                "requests_waiting_at_end".to_string(),
+                self.backlog
+                    .iter()
+                    .filter(|e| matches!(e, Ev::Serve(_)))
+                    .count() as u64,
+            ),
+            (
                 "heap_out_of_memory_errors".to_string(),
                 self.counters.heap_oom_errors,
             ),

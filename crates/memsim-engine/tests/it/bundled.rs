@@ -169,6 +169,14 @@ fn parallel_gc_overhead_gives_up_before_the_heap_is_full_and_g1_does_not() {
     );
     assert!(r.gc.total_pause < r.duration, "{:?}", r.gc);
     assert!(r.gc.pause_percent < 100.0, "{:?}", r.gc);
+    // That backlog is counted: requests that arrived during the last pauses and were never served.
+    let waiting = r
+        .counters
+        .iter()
+        .find(|(n, _)| n == "requests_waiting_at_end")
+        .unwrap()
+        .1;
+    assert!(waiting > 0, "{:?}", r.counters);
     // The same load on G1: no overhead limit, Java heap space.
     let mut g1 = s.clone();
     g1.jvm.gc = Some(memsim_scenario::Collector::G1);
