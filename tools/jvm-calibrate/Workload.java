@@ -60,6 +60,10 @@ public final class Workload {
     static boolean systemGc = false;
     static int gzipRounds = 0; // per app thread: gzip + gunzip of a 256 KiB block, streams closed
     static int deflatersKept = 0; // per app thread: Deflaters left open (a per-thread cache)
+    static final List<String> JARS = new ArrayList<>(); // --jar: real libraries' classes to load
+    static int jarClasses = -1; // --jar-classes N (-1 = all)
+    static boolean exercise = false; // --exercise: construct objects of the loaded classes
+    static boolean jarShape = false; // --jar-shape: report the shape of the classes loaded
 
     // ---------------------------------------------------------------- state kept alive
     static final List<long[]> LIVE = new ArrayList<>();
@@ -102,6 +106,9 @@ public final class Workload {
         }
         info("classes_defined", CLASSES.size());
         info("class_loaders_created", LOADERS.size());
+        if (!JARS.isEmpty()) {
+            JarClasses.load();
+        }
 
         if (hotMethods > 0) {
             runHotMethods();
@@ -202,6 +209,10 @@ public final class Workload {
                 case "--system-gc": systemGc = Boolean.parseBoolean(v); break;
                 case "--gzip-rounds": gzipRounds = Integer.parseInt(v); break;
                 case "--deflaters-kept": deflatersKept = Integer.parseInt(v); break;
+                case "--jar": JARS.add(v); break;
+                case "--jar-classes": jarClasses = v.equals("all") ? -1 : Integer.parseInt(v); break;
+                case "--exercise": exercise = Boolean.parseBoolean(v); break;
+                case "--jar-shape": jarShape = Boolean.parseBoolean(v); break;
                 default: usage("unknown option " + k);
             }
         }
@@ -215,7 +226,8 @@ public final class Workload {
         System.err.println("options: --threads N --stack-depth D | --stack-bytes B --live-heap B --churn B/s"
                 + " --classes N --methods-per-class M --loaders L --hidden true|false --hot-methods H"
                 + " --hot-calls C --direct B --unsafe B --mapped B --mapped-dir DIR --system-gc true|false"
-                + " --gzip-rounds R --deflaters-kept K");
+                + " --gzip-rounds R --deflaters-kept K --jar PATH (repeatable) --jar-classes N|all"
+                + " --exercise true|false --jar-shape true|false");
         System.exit(2);
     }
 
@@ -398,6 +410,169 @@ public final class Workload {
     }
 
     // ---------------------------------------------------------------- classes
+    /**
+     * {@code --jar}: loads, links and initializes the classes of real libraries (jar files), in a
+     * {@link java.net.URLClassLoader} over all of them, class names sorted within each jar, jars in
+     * the order given, the first {@code --jar-classes} of them (all by default). A class that fails
+     * to load, link or initialize (a missing optional dependency) is skipped and counted. With
+     * {@code --exercise true}, every public concrete class with a public no-argument constructor is
+     * constructed and its {@code hashCode}/{@code toString} called, the objects kept. With
+     * {@code --jar-shape true} the shape of the classes loaded (methods, fields, bytecode,
+     * constant-pool entries, from their class files) is reported as {@code INFO jar_*} lines; reading
+     * it makes garbage of its own (the class files again, their strings), so memory measurements
+     * leave it off.
+     */
+    static final class JarClasses {
+        // The reported shape counts the classes loaded; jar_loaded_class_bytes sums their
+        // uncompressed sizes as the jars' directories give them (no reading, no garbage).
+        static final List<Object> KEPT = new ArrayList<>();
+        static long cpEntries, fields, methods, codeBytes, interfaces, fileBytes;
+
+        static void load() throws Exception {
+            java.net.URL[] urls = new java.net.URL[JARS.size()];
+            List<String[]> names = new ArrayList<>(); // {jar index, class name}
+            for (int j = 0; j < JARS.size(); j++) {
+                File f = new File(JARS.get(j));
+                urls[j] = f.toURI().toURL();
+                List<String> inJar = new ArrayList<>();
+                try (java.util.jar.JarFile jf = new java.util.jar.JarFile(f)) {
+                    java.util.Enumeration<java.util.jar.JarEntry> es = jf.entries();
+                    while (es.hasMoreElements()) {
+                        java.util.jar.JarEntry e = es.nextElement();
+                        String n = e.getName();
+                        if (n.endsWith(".class") && !n.startsWith("META-INF/")
+                                && !n.endsWith("module-info.class") && !n.endsWith("package-info.class")) {
+                            inJar.add(n + "\n" + e.getSize());
+                        }
+                    }
+                }
+                java.util.Collections.sort(inJar);
+                for (String n : inJar) {
+                    int nl = n.indexOf('\n');
+                    names.add(new String[] {String.valueOf(j), n.substring(0, nl), n.substring(nl + 1)});
+                }
+            }
+            int n = jarClasses < 0 ? names.size() : Math.min(jarClasses, names.size());
+            java.net.URLClassLoader loader = new java.net.URLClassLoader(urls, Workload.class.getClassLoader());
+            LOADERS.add(loader);
+            int loaded = 0, failed = 0, constructed = 0;
+            long listedBytes = 0; // the loaded classes' class-file sizes, from the jars' directories
+            java.util.jar.JarFile[] open = new java.util.jar.JarFile[jarShape ? JARS.size() : 0];
+            for (int j = 0; j < open.length; j++) {
+                open[j] = new java.util.jar.JarFile(JARS.get(j));
+            }
+            for (int i = 0; i < n; i++) {
+                String entry = names.get(i)[1];
+                String cn = entry.substring(0, entry.length() - 6).replace('/', '.');
+                Class<?> c;
+                try {
+                    c = Class.forName(cn, true, loader);
+                } catch (Throwable e) {
+                    failed++;
+                    continue;
+                }
+                loaded++;
+                listedBytes += Long.parseLong(names.get(i)[2]);
+                CLASSES.add(c);
+                if (jarShape) {
+                    java.util.jar.JarFile jf = open[Integer.parseInt(names.get(i)[0])];
+                    try (java.io.InputStream in = jf.getInputStream(jf.getEntry(entry))) {
+                        shape(in.readAllBytes());
+                    }
+                }
+                if (exercise && construct(c)) {
+                    constructed++;
+                }
+            }
+            for (java.util.jar.JarFile jf : open) {
+                jf.close();
+            }
+            info("jar_classes_listed", names.size());
+            info("jar_classes_loaded", loaded);
+            info("jar_classes_failed", failed);
+            info("jar_objects_constructed", constructed);
+            info("jar_loaded_class_bytes", listedBytes);
+            if (!jarShape) {
+                return;
+            }
+            info("jar_class_file_bytes", fileBytes);
+            info("jar_cp_entries", cpEntries);
+            info("jar_fields", fields);
+            info("jar_methods", methods);
+            info("jar_code_bytes", codeBytes);
+            info("jar_interfaces", interfaces);
+        }
+
+        static boolean construct(Class<?> c) {
+            int mod = c.getModifiers();
+            if (!java.lang.reflect.Modifier.isPublic(mod) || java.lang.reflect.Modifier.isAbstract(mod)
+                    || c.isInterface() || c.isEnum() || c.isAnnotation()) {
+                return false;
+            }
+            try {
+                Object o = c.getConstructor().newInstance();
+                sink = o.hashCode() + String.valueOf(o).length();
+                KEPT.add(o);
+                return true;
+            } catch (Throwable e) {
+                return false;
+            }
+        }
+
+        /** Adds one class file's counts (JVMS 4: constant pool, interfaces, fields, methods, Code). */
+        static void shape(byte[] b) throws IOException {
+            fileBytes += b.length;
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b));
+            in.skipBytes(8);
+            int cpCount = in.readUnsignedShort();
+            cpEntries += cpCount - 1;
+            String[] utf8 = new String[cpCount];
+            for (int i = 1; i < cpCount; i++) {
+                int tag = in.readUnsignedByte();
+                switch (tag) {
+                    case 1: utf8[i] = in.readUTF(); break;
+                    case 3: case 4: case 9: case 10: case 11: case 12: case 17: case 18: in.skipBytes(4); break;
+                    case 5: case 6: in.skipBytes(8); i++; break;
+                    case 7: case 8: case 16: case 19: case 20: in.skipBytes(2); break;
+                    case 15: in.skipBytes(3); break;
+                    default: throw new IOException("constant pool tag " + tag);
+                }
+            }
+            in.skipBytes(6);
+            int ni = in.readUnsignedShort();
+            interfaces += ni;
+            in.skipBytes(2 * ni);
+            int nf = in.readUnsignedShort();
+            fields += nf;
+            for (int i = 0; i < nf; i++) {
+                in.skipBytes(6);
+                skipAttributes(in, utf8, false);
+            }
+            int nm = in.readUnsignedShort();
+            methods += nm;
+            for (int i = 0; i < nm; i++) {
+                in.skipBytes(6);
+                skipAttributes(in, utf8, true);
+            }
+        }
+
+        static void skipAttributes(java.io.DataInputStream in, String[] utf8, boolean method) throws IOException {
+            int na = in.readUnsignedShort();
+            for (int a = 0; a < na; a++) {
+                String name = utf8[in.readUnsignedShort()];
+                int len = in.readInt();
+                if (method && "Code".equals(name)) {
+                    in.skipBytes(4);
+                    int codeLen = in.readInt();
+                    codeBytes += codeLen;
+                    in.skipBytes(len - 8);
+                } else {
+                    in.skipBytes(len);
+                }
+            }
+        }
+    }
+
     static final class GenLoader extends ClassLoader {
         GenLoader(int i) {
             super("gen-loader-" + i, Workload.class.getClassLoader());

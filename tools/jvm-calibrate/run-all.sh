@@ -137,6 +137,29 @@ for a in 1 2 default; do
     -- --threads 100 --deflaters-kept 2
 done
 
+# --- real class populations: the classes of Debian-packaged libraries (libguava-java,
+# libcommons-lang3-java, libjackson2-databind-java; .ci/run installs them) loaded, linked and
+# initialized in a URLClassLoader, and with --exercise true their public no-argument constructors
+# called; the fit set of the class cost model (crates/memsim-jvm/src/class_profile.rs)
+J=/usr/share/java
+guava=(--jar $J/guava.jar)
+lang3=(--jar $J/commons-lang3.jar)
+jackson=(--jar $J/jackson-annotations.jar --jar $J/jackson-core.jar --jar $J/jackson-databind.jar)
+run realcls-g1-512m-guava -- "${base[@]}" -- --threads 10 "${guava[@]}"
+run realcls-g1-512m-guava1000 -- "${base[@]}" -- --threads 10 "${guava[@]}" --jar-classes 1000
+run realcls-g1-512m-all -- "${base[@]}" -- --threads 10 "${guava[@]}" "${lang3[@]}" "${jackson[@]}"
+run realcls-g1-512m-all-exercise -- "${base[@]}" \
+  -- --threads 10 "${guava[@]}" "${lang3[@]}" "${jackson[@]}" --exercise true
+run realcls-g1-512m-all-gc -- "${base[@]}" \
+  -- --threads 10 "${guava[@]}" "${lang3[@]}" "${jackson[@]}" --system-gc true
+run realcls-g1-512m-all-exercise-gc -- "${base[@]}" \
+  -- --threads 10 "${guava[@]}" "${lang3[@]}" "${jackson[@]}" --exercise true --system-gc true
+run realcls-g1-512m-nojar-gc -- "${base[@]}" -- --threads 10 --system-gc true
+run realcls-parallel-1g-all-exercise -- -XX:+UseParallelGC -Xms1g -Xmx1g \
+  -- --threads 20 "${guava[@]}" "${lang3[@]}" "${jackson[@]}" --exercise true
+run realcls-serial-256m-lang3-jackson -- -XX:+UseSerialGC -Xms256m -Xmx256m \
+  -- --threads 10 "${lang3[@]}" "${jackson[@]}" --exercise true
+
 python3 "$here/summarize.py" || failed+=("summarize.py")
 
 if [ ${#failed[@]} -gt 0 ]; then
