@@ -796,7 +796,7 @@ impl<'s> World<'s> {
             for _ in 0..classes {
                 if let Err(e) = self
                     .jvm
-                    .load_class(phase.methods_per_class, phase.class_loaders > 0)
+                    .load_class(class_shape(phase), phase.class_loaders > 0)
                 {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].classes_blocked = true;
@@ -1132,6 +1132,10 @@ impl<'s> World<'s> {
                 u64::from(self.jvm.jvm_threads().gc_workers),
             ),
             ("classes_loaded".to_string(), self.jvm.classes()),
+            (
+                "metadata_gc_threshold_collections".to_string(),
+                self.jvm.metadata_gc_collections(),
+            ),
             ("methods_compiled".to_string(), self.jvm.compiled()),
             ("netty_allocations".to_string(), pc.allocations),
             ("netty_deallocations".to_string(), pc.deallocations),
@@ -1184,5 +1188,18 @@ impl<'s> World<'s> {
             database: self.db.map(|st| st.finish(ended_at)),
             gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
         }
+    }
+}
+
+/// The JVM model's class shape for a phase's `class_profile`.
+fn class_shape(phase: &memsim_scenario::Phase) -> memsim_jvm::class_profile::ClassShape {
+    use memsim_jvm::class_profile::ClassShape;
+    match phase.class_profile {
+        memsim_scenario::ClassProfile::Application => ClassShape::Application {
+            class_file_bytes: phase.class_file_bytes,
+        },
+        memsim_scenario::ClassProfile::Thin => ClassShape::Thin {
+            methods: phase.methods_per_class,
+        },
     }
 }

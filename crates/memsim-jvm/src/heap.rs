@@ -879,6 +879,26 @@ impl Heap {
         out
     }
 
+    /// The collection a `Metadata GC Threshold` asks for (`crate::metaspace_gc`): G1 a young one
+    /// that starts concurrent marking, Parallel a young one then a full one, Serial a full one.
+    pub fn metadata_gc(&mut self, now: SimTime) -> AllocOutcome {
+        let mut out = AllocOutcome::default();
+        let before = self.committed;
+        if self.collector != Collector::Serial {
+            self.young_gc(now, &mut out);
+        }
+        if self.collector == Collector::G1 {
+            self.marking_ran = true;
+        } else {
+            self.full_gc_at(now, self.live, true, &mut out);
+        }
+        self.update_touched();
+        if self.committed != before {
+            out.resized_from = Some(before);
+        }
+        out
+    }
+
     /// Live bytes become garbage (a request finished, a cache entry was dropped).
     pub fn release(&mut self, bytes: u64) {
         let bytes = bytes.min(self.live);

@@ -1,11 +1,13 @@
 //! The whole JVM: its parts, the small fixed NMT categories, and the errors HotSpot throws.
 
+use crate::class_profile::{ClassCost, ClassShape, HIDDEN_CLASS, JIMAGE_MAX_BYTES};
 use crate::code::CodeCache;
-use crate::ergonomics::Ergonomics;
+use crate::ergonomics::{Collector, Ergonomics};
 use crate::gc::{HeapView, gc_usage};
 use crate::gc_workers;
 use crate::heap::{AllocOutcome, Heap, HeapError};
 use crate::metaspace::{Metaspace, MetaspaceError};
+use crate::metaspace_gc::{MetaspaceGc, ThresholdCollection};
 use crate::native::{MallocArenas, ThreadLimit};
 use crate::threads::{
     C1_THREAD_STACK_BYTES, C2_THREAD_STACK_BYTES, GC_WORKER_STACK_BYTES, GUARD_BYTES,
@@ -28,8 +30,8 @@ const CDS: Usage = Usage {
 };
 const INTERNAL_BASE: u64 = 195 * KIB;
 const NMT_BASE: u64 = 174 * KIB;
-/// NMT's own overhead grows with live malloc blocks; 50k classes measured 6.2 MiB.
-const NMT_PER_CLASS: u64 = 120;
+// NMT's own overhead and the untracked native memory per loaded class are the class profile's
+// (`ClassCost::nmt_bytes`, `ClassCost::untracked_bytes`).
 const MODULE: u64 = 154 * KIB;
 const COMPILER_IDLE: u64 = 174 * KIB;
 /// C2 arenas during a compile storm, per C2 thread compiling: measured peaks 31–35 MiB with the one
@@ -43,11 +45,10 @@ const ARENA_CHUNK_IDLE: u64 = 2 * MIB;
 /// after loading stops). Time-dependent: the same run measured 3.2 and 9.8 MiB on different tries.
 const ARENA_CHUNK_LOADING: u64 = 21 * MIB / 2;
 /// Anonymous RSS outside the heap that NMT does not count, fitted on the calibration runs
-/// (docs/calibration.md): ~6 MiB at rest (glibc arenas, libc and libjvm C heap), + ~0.6 KiB per
-/// loaded class (RSS outside the heap grew 3563 B per class against 2945 B of NMT), + 3.7 KiB per
-/// JIT-compiled method (RSS outside the heap grew 3.7 KiB per hot method while NMT barely moved).
+/// (docs/calibration.md): ~6 MiB at rest (glibc arenas, libc and libjvm C heap), + what each loaded
+/// class adds (`ClassCost::untracked_bytes`), + 3.7 KiB per JIT-compiled method (RSS outside the
+/// heap grew 3.7 KiB per hot method while NMT barely moved).
 const UNTRACKED_BASE: u64 = 6 * MIB;
-const UNTRACKED_PER_CLASS: u64 = 618;
 const UNTRACKED_PER_COMPILED_METHOD: u64 = 1434;
 /// Free memory each further C2 thread that compiled leaves in its own glibc arena: its compiler
 /// arenas' chunks, freed by HotSpot's chunk-pool cleaner into malloc but kept by glibc. Measured:
@@ -94,6 +95,12 @@ pub struct Jvm {
     heap: Heap,
     stacks: ThreadStacks,
     metaspace: Metaspace,
+    metaspace_gc: MetaspaceGc,
+    // What the loaded classes add to NMT's own overhead and to untracked native memory.
+    class_nmt: u64,
+    class_untracked: u64,
+    // Pages of the jimage (`lib/modules`) the JDK classes the loaded classes use were read from.
+    class_jimage: u64,
     code: CodeCache,
     // Phases currently loading classes / compiling: they raise Arena Chunk / Compiler.
     n_loading: u32,
@@ -121,10 +128,15 @@ impl Jvm {
         stacks.start_native(native, VM_THREAD_STACK_BYTES, touched);
         let mut heap = Heap::new(&ergo);
         heap.set_threads(stacks.count());
+        let metaspace = Metaspace::new(ergo.max_metaspace, ergo.compressed_class_space);
         Jvm {
             heap,
             stacks,
-            metaspace: Metaspace::new(ergo.max_metaspace, ergo.compressed_class_space),
+            metaspace_gc: MetaspaceGc::new(ergo.max_metaspace, metaspace.committed()),
+            metaspace,
+            class_nmt: 0,
+            class_untracked: 0,
+            class_jimage: 0,
             code: CodeCache::new(ergo.reserved_code_cache),
             jvm_threads: JvmThreads::new(&ergo),
             app_threads: 0,
@@ -277,26 +289,55 @@ impl Jvm {
         self.stacks.count()
     }
 
-    /// Loads a class.
+    /// Loads a class of the given shape.
     ///
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
-    pub fn load_class(&mut self, methods: u32, custom_loader: bool) -> Result<(), JvmError> {
+    pub fn load_class(&mut self, shape: ClassShape, custom_loader: bool) -> Result<(), JvmError> {
+        let cost = shape.cost();
         self.metaspace
-            .load_class(methods, custom_loader)
+            .load_class(&cost, custom_loader)
             .map_err(Self::metaspace_error)?;
-        self.class_heap(3532 + 300 * u64::from(methods));
+        self.class_heap(&cost);
         Ok(())
     }
 
-    /// What loading a class leaves on the heap: its `Class` mirror, constant-pool strings and, in the
-    /// calibration workload, the generated class file it keeps — retained, so modelled as live data.
-    /// Fitted on heap RSS: 3.45 KiB + 300 B per method for each class (4.6 KiB for a hidden one).
+    /// What loading a class does to the heap (`crate::class_profile`): it keeps the class's mirror,
+    /// lock object, strings and static state, and drops the garbage its reading and initialization
+    /// made; then a `Metadata GC Threshold` collection if committed metaspace passed the mark.
     /// A `HeapSpace` failure here is left to the next allocation to report.
-    fn class_heap(&mut self, bytes: u64) {
+    fn class_heap(&mut self, cost: &ClassCost) {
+        self.class_nmt += cost.nmt_bytes;
+        self.class_untracked += cost.untracked_bytes;
+        self.class_jimage += cost.jimage_bytes;
         let now = self.heap.clock();
-        let _ = self.heap.allocate(bytes, true, now);
+        let _ = self.heap.allocate(cost.heap_kept_bytes, true, now);
+        if cost.heap_garbage_bytes > 0 {
+            let _ = self.heap.allocate(cost.heap_garbage_bytes, false, now);
+        }
+        self.metadata_threshold();
         self.refresh_jvm_threads();
+    }
+
+    /// Collects when committed metaspace has passed `MetaspaceGC`'s mark (`crate::metaspace_gc`).
+    fn metadata_threshold(&mut self) {
+        let committed = self.metaspace.committed();
+        if !self.metaspace_gc.exceeded(committed) {
+            return;
+        }
+        let kind = match self.ergo.collector {
+            Collector::G1 => ThresholdCollection::YoungConcurrentStart,
+            Collector::Parallel => ThresholdCollection::YoungThenFull,
+            Collector::Serial => ThresholdCollection::Full,
+        };
+        let now = self.heap.clock();
+        self.heap.metadata_gc(now);
+        self.metaspace_gc.collected(kind, committed);
+    }
+
+    /// Collections started by `Metadata GC Threshold`.
+    pub fn metadata_gc_collections(&self) -> u64 {
+        self.metaspace_gc.collections()
     }
 
     /// Defines a hidden class.
@@ -307,7 +348,7 @@ impl Jvm {
         self.metaspace
             .define_hidden_class()
             .map_err(Self::metaspace_error)?;
-        self.class_heap(4710);
+        self.class_heap(&HIDDEN_CLASS);
         Ok(())
     }
 
@@ -335,6 +376,7 @@ impl Jvm {
             self.metaspace.add_method_data();
             let now = self.heap.clock();
             let _ = self.heap.allocate(COMPILE_HEAP_BYTES, true, now);
+            self.metadata_threshold();
             self.refresh_jvm_threads();
         }
         ok
@@ -367,7 +409,6 @@ impl Jvm {
     /// Writes every JVM account into the ledger.
     pub fn account(&self, ledger: &mut Ledger) {
         let n_threads = self.stacks.count();
-        let n_classes = self.metaspace.classes();
         ledger.set(Account::JavaHeap, self.heap.usage());
         let view = HeapView {
             max: self.heap.max(),
@@ -402,7 +443,7 @@ impl Jvm {
         );
         ledger.set(
             Account::NativeMemoryTracking,
-            Usage::all(NMT_BASE + n_threads * NMT_PER_THREAD_BYTES + n_classes * NMT_PER_CLASS),
+            Usage::all(NMT_BASE + n_threads * NMT_PER_THREAD_BYTES + self.class_nmt),
         );
         ledger.set(Account::SharedClassSpace, CDS);
         ledger.set(
@@ -420,7 +461,7 @@ impl Jvm {
         );
         let c2_arenas = u64::from(self.c2_peak).min(self.arenas.limit());
         let untracked = UNTRACKED_BASE
-            + n_classes * UNTRACKED_PER_CLASS
+            + self.class_untracked
             + self.code.compiled() * UNTRACKED_PER_COMPILED_METHOD
             + (c2_arenas - 1) * C2_ARENA_SLACK
             + self.untracked_malloc;
@@ -433,11 +474,14 @@ impl Jvm {
                 resident: untracked + arenas.resident,
             },
         );
+        // The jimage is mapped whole; what the loaded classes read of it becomes resident.
+        let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
         ledger.set(
             Account::Libraries,
             Usage {
                 reserved: LIBRARIES_FILE + LIBRARIES_MAPPED,
-                ..Usage::all(LIBRARIES_FILE)
+                committed: resident,
+                resident,
             },
         );
     }

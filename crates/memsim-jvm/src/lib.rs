@@ -7,12 +7,14 @@
 //! calibration issue replaces them with fits against a real JDK on this project's machines.
 #![deny(missing_docs)]
 
+pub mod class_profile;
 pub mod code;
 pub mod ergonomics;
 pub mod gc;
 pub mod gc_workers;
 pub mod heap;
 pub mod metaspace;
+pub mod metaspace_gc;
 pub mod native;
 pub mod pause;
 pub mod threads;

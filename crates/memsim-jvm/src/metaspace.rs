@@ -1,34 +1,25 @@
 //! Classes: non-class metaspace (NMT `Metaspace`), class space (NMT `Class`) and symbols (NMT `Symbol`).
 //!
-//! Per loaded class, from `shared/reference/hotspot-memory.md` (generated classes with 4 int fields,
-//! 1 string constant; JDK classes come from CDS and cost ~0):
-//! - Metaspace = 1.06 MiB + 1989 B per class with 2 methods, + ≈ 255 B per further method
-//!   (8 methods → 3.5 KiB, 32 → 9.4 KiB; measured 3604 B at 8);
-//! - Class = 0.35 MiB + 706 B per class (656 B class space + 50 B malloc); class space reserved
-//!   = `CompressedClassSpaceSize`;
-//! - Symbol = 1.2 MiB + 163 B per class.
+//! What one class costs is its [`ClassShape`]'s [`ClassCost`] (`crate::class_profile`: real
+//! application classes by default, or the calibration workload's thin generated ones); this module
+//! adds them up over the granules HotSpot commits. Base figures of a JVM that loaded no application
+//! class, from the calibration runs (docs/calibration.md): Metaspace ≈ 640 KiB, Class ≈ 245 KiB,
+//! Symbol ≈ 1180 KiB; + ≈ 700 B of Metaspace per JIT-compiled method (MethodData/MethodCounters); a
+//! hidden class 1614 B Class + 2584 B Metaspace; a custom loader ≈ 8 KiB of Class (ClassLoaderData
+//! and class-space chunk waste) and 1.7 KiB of Metaspace.
 //!
-//! **Recalibrated** with `tools/jvm-calibrate` on this project's machines (docs/calibration.md),
-//! whose generated classes have 4 int fields and M tiny methods: Metaspace ≈ 640 KiB + (693 + 160·M) B
-//! per class (1013 B at 2 methods, 1979 at 8, 5823 at 32), Class ≈ 245 KiB + 570 B per class,
-//! Symbol ≈ 1180 KiB + 114 B per class, + ≈ 700 B of Metaspace per JIT-compiled method
-//! (MethodData/MethodCounters); a hidden class 1614 B Class + 2584 B Metaspace; a custom loader
-//! ≈ 8 KiB of Class (ClassLoaderData and class-space chunk waste) and 1.7 KiB of Metaspace.
-//! The figures below from the reference (fatter classes) are kept for their mechanisms.
-//!
-//! Class loaders and hidden classes (reference): each custom loader costs 1.4 KiB of malloc
-//! (`ClassLoaderData`, NMT `Class`) plus metaspace chunk waste that grows with its classes (3 KiB at
-//! 10 classes per loader, 15 KiB at 50: ≈ 307 B per class in a custom loader); a hidden class
-//! (non-strong, one loader data each) costs 1610 B of `Class` and 4323 B of `Metaspace`.
+//! Class loaders and hidden classes (shared/reference/hotspot-memory.md): each custom loader costs
+//! 1.4 KiB of malloc (`ClassLoaderData`, NMT `Class`) plus metaspace chunk waste; a hidden class
+//! (non-strong, one loader data each) has a loader data of its own.
 //!
 //! Committed metaspace grows in 64 KiB commit granules (JDK 16+ elastic metaspace,
 //! `Settings::commit_granule_bytes`); reserved non-class metaspace is approximated as committed
-//! rounded up to 64 MiB virtual-space nodes (to be calibrated). `MaxMetaspaceSize` bounds class +
-//! non-class committed; exceeding it throws `OutOfMemoryError: Metaspace`, exceeding the class space
-//! `OutOfMemoryError: Compressed class space`. Real application classes are fatter than these
-//! (cloudfoundry's calculator assumes 5800 B per class); per-loader chunk waste and hidden classes
-//! are for the calibration issue.
+//! rounded up to 64 MiB virtual-space nodes. `MaxMetaspaceSize` bounds class + non-class committed;
+//! exceeding it throws `OutOfMemoryError: Metaspace`, exceeding the class space
+//! `OutOfMemoryError: Compressed class space`. Collections at the metaspace high-water mark are
+//! `crate::metaspace_gc`'s.
 
+use crate::class_profile::{ClassCost, HIDDEN_CLASS, SYMBOL_BASE_BYTES};
 use memsim_core::Usage;
 
 const KIB: u64 = 1024;
@@ -57,6 +48,8 @@ pub struct Metaspace {
     class_space_used: u64,
     // Class-related malloc (per-class 50 B, ClassLoaderData 1.4 KiB per loader).
     class_malloc: u64,
+    // Symbol bytes of the loaded classes, excluding the base.
+    symbol_bytes: u64,
 }
 
 /// Metaspace chunk waste per class defined by a custom class loader (measured: none beyond the per-loader cost).
@@ -65,12 +58,6 @@ const LOADER_WASTE_PER_CLASS: u64 = 0;
 const LOADER_MALLOC: u64 = 8 * KIB;
 /// Non-class metaspace per custom loader.
 const LOADER_METASPACE: u64 = 1741;
-/// A hidden class's class space (its `Class` total 1614 B less the 50 B malloc).
-const HIDDEN_CLASS_SPACE: u64 = 1564;
-/// A hidden class's non-class metaspace.
-const HIDDEN_METASPACE: u64 = 2584;
-/// Class space per class (570 B of `Class` less the 50 B malloc).
-const CLASS_SPACE_PER_CLASS: u64 = 520;
 /// MethodData and counters per JIT-compiled method.
 pub const METHOD_DATA_BYTES: u64 = 700;
 
@@ -88,12 +75,8 @@ impl Metaspace {
             nonclass_used: 0,
             class_space_used: 0,
             class_malloc: 0,
+            symbol_bytes: 0,
         }
-    }
-
-    /// Non-class metadata bytes for one class with `methods` methods.
-    pub fn class_metadata_bytes(methods: u32) -> u64 {
-        693 + 160 * u64::from(methods)
     }
 
     fn class_space_committed(used: u64) -> u64 {
@@ -104,20 +87,24 @@ impl Metaspace {
         granules(640 * KIB + used)
     }
 
-    /// Loads one class with `methods` methods, by the application loader or a custom one.
+    /// Loads one class costing `cost`, by the application loader or a custom one.
     ///
     /// # Errors
     /// [`MetaspaceError`] when a limit would be exceeded; nothing is loaded then.
-    pub fn load_class(&mut self, methods: u32, custom_loader: bool) -> Result<(), MetaspaceError> {
+    pub fn load_class(
+        &mut self,
+        cost: &ClassCost,
+        custom_loader: bool,
+    ) -> Result<(), MetaspaceError> {
         let waste = if custom_loader {
             LOADER_WASTE_PER_CLASS
         } else {
             0
         };
-        self.add(
-            Self::class_metadata_bytes(methods) + waste,
-            CLASS_SPACE_PER_CLASS,
-        )
+        self.add(&ClassCost {
+            nonclass_bytes: cost.nonclass_bytes + waste,
+            ..*cost
+        })
     }
 
     /// Defines one hidden class (one loader data of its own).
@@ -125,7 +112,7 @@ impl Metaspace {
     /// # Errors
     /// [`MetaspaceError`] when a limit would be exceeded; nothing is defined then.
     pub fn define_hidden_class(&mut self) -> Result<(), MetaspaceError> {
-        self.add(HIDDEN_METASPACE, HIDDEN_CLASS_SPACE)
+        self.add(&HIDDEN_CLASS)
     }
 
     /// A custom class loader was created.
@@ -139,9 +126,10 @@ impl Metaspace {
         self.nonclass_used += METHOD_DATA_BYTES;
     }
 
-    fn add(&mut self, nonclass: u64, class_space: u64) -> Result<(), MetaspaceError> {
-        let used = self.nonclass_used + nonclass;
-        let class_committed = Self::class_space_committed(self.class_space_used + class_space);
+    fn add(&mut self, cost: &ClassCost) -> Result<(), MetaspaceError> {
+        let used = self.nonclass_used + cost.nonclass_bytes;
+        let class_committed =
+            Self::class_space_committed(self.class_space_used + cost.class_space_bytes);
         if class_committed > self.class_space_max {
             return Err(MetaspaceError::CompressedClassSpace);
         }
@@ -150,9 +138,16 @@ impl Metaspace {
         }
         self.n_classes += 1;
         self.nonclass_used = used;
-        self.class_space_used += class_space;
-        self.class_malloc += 50;
+        self.class_space_used += cost.class_space_bytes;
+        self.class_malloc += cost.malloc_bytes;
+        self.symbol_bytes += cost.symbol_bytes;
         Ok(())
+    }
+
+    /// Committed class and non-class metaspace: what `MetaspaceGC` compares with its mark.
+    pub fn committed(&self) -> u64 {
+        Self::nonclass_committed(self.nonclass_used)
+            + Self::class_space_committed(self.class_space_used)
     }
 
     /// Classes loaded.
@@ -183,32 +178,37 @@ impl Metaspace {
 
     /// NMT `Symbol`.
     pub fn symbol_usage(&self) -> Usage {
-        Usage::all(1180 * KIB + self.n_classes * 114)
+        Usage::all(SYMBOL_BASE_BYTES + self.symbol_bytes)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class_profile::ClassShape;
+
+    fn thin(methods: u32) -> ClassCost {
+        ClassShape::Thin { methods }.cost()
+    }
 
     #[test]
     fn per_class_costs_match_the_calibration_runs() {
         let mut m = Metaspace::new(u64::MAX, 1 << 30);
         let base = m.metaspace_usage().committed;
         for _ in 0..10_000 {
-            m.load_class(8, false).unwrap();
+            m.load_class(&thin(8), false).unwrap();
         }
         let per_class = (m.metaspace_usage().committed - base) as f64 / 10_000.0;
         // Measured (tools/jvm-calibrate sweep-classes10000): 1979 B per class at 8 methods.
         assert!((per_class - 1979.0).abs() / 1979.0 < 0.05, "{per_class}");
-        assert_eq!(Metaspace::class_metadata_bytes(2), 1013);
-        assert_eq!(Metaspace::class_metadata_bytes(32), 5813);
+        assert_eq!(ClassShape::thin_metadata_bytes(2), 1013);
+        assert_eq!(ClassShape::thin_metadata_bytes(32), 5813);
     }
 
     #[test]
     fn max_metaspace_stops_loading() {
         let mut m = Metaspace::new(8 * MIB, 1 << 30);
-        let err = (0..100_000).find_map(|_| m.load_class(8, false).err());
+        let err = (0..100_000).find_map(|_| m.load_class(&thin(8), false).err());
         assert_eq!(err, Some(MetaspaceError::Metaspace));
         assert!(
             m.metaspace_usage().committed + m.class_usage().committed
@@ -222,11 +222,11 @@ mod tests {
         let mut loaders = Metaspace::new(u64::MAX, 1 << 30);
         let mut hidden = Metaspace::new(u64::MAX, 1 << 30);
         for i in 0..10_000 {
-            plain.load_class(8, false).unwrap();
+            plain.load_class(&thin(8), false).unwrap();
             if i % 50 == 0 {
                 loaders.add_loader();
             }
-            loaders.load_class(8, true).unwrap();
+            loaders.load_class(&thin(8), true).unwrap();
             hidden.define_hidden_class().unwrap();
         }
         let per = |a: &Metaspace, b: &Metaspace| {
@@ -252,7 +252,7 @@ mod tests {
     fn class_space_limit() {
         let mut m = Metaspace::new(u64::MAX, 2 * MIB);
         assert_eq!(
-            (0..100_000).find_map(|_| m.load_class(2, false).err()),
+            (0..100_000).find_map(|_| m.load_class(&thin(2), false).err()),
             Some(MetaspaceError::CompressedClassSpace)
         );
     }

@@ -8,8 +8,8 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::{ScenarioErrors, excerpt};
 use crate::model::{
-    Collector, DirectPath, JvmSettings, Machine, NettyModel, NettySettings, PageCacheSettings,
-    Phase, Requests, Scenario,
+    ClassProfile, Collector, DirectPath, JvmSettings, Machine, NettyModel, NettySettings,
+    PageCacheSettings, Phase, Requests, Scenario,
 };
 use crate::reader::{Ctx, Tab, as_table};
 use crate::syntax::Unit;
@@ -79,6 +79,8 @@ const PHASE_KEYS: &[&str] = &[
     "heap_churn",
     "classes",
     "methods_per_class",
+    "class_profile",
+    "class_file_bytes",
     "compiled_methods",
     "page_cache_touch",
     "class_loaders",
@@ -149,6 +151,12 @@ const MAX_THREADS: u64 = 100_000;
 const MAX_CLASSES: u64 = 10_000_000;
 /// Default `methods_per_class`.
 const DEFAULT_METHODS_PER_CLASS: u32 = 8;
+/// Default `class_file_bytes`: the fit libraries' average class file (memsim-jvm `class_profile`).
+const DEFAULT_CLASS_FILE_BYTES: u64 = 3921;
+/// `class_file_bytes` bounds: a class file of a few fields and methods, and the JVM's 1 MiB-ish
+/// practical ceiling (64 Ki constant-pool entries, methods of at most 64 KiB of bytecode).
+const MIN_CLASS_FILE_BYTES: u64 = 256;
+const MAX_CLASS_FILE_BYTES: u64 = MIB;
 /// Most methods per class (the class file's `methods_count` is a u2).
 const MAX_METHODS_PER_CLASS: u64 = 65_535;
 /// Highest request rate, per second.
@@ -993,6 +1001,8 @@ fn read_phase(
         heap_churn_per_sec: 0,
         classes: 0,
         methods_per_class: DEFAULT_METHODS_PER_CLASS,
+        class_profile: ClassProfile::Application,
+        class_file_bytes: DEFAULT_CLASS_FILE_BYTES,
         compiled_methods: 0,
         page_cache_touch: 0,
         class_loaders: 0,
@@ -1130,6 +1140,36 @@ fn read_phase(
             );
         } else {
             p.methods_per_class = n as u32;
+        }
+    }
+    if let Some((v, span)) = t.read(cx, "class_profile", Ctx::string) {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "application" => p.class_profile = ClassProfile::Application,
+            "thin" => p.class_profile = ClassProfile::Thin,
+            _ => {
+                let path = t.key_path("class_profile");
+                cx.err(
+                    &path,
+                    span,
+                    format!("`{path}` has an unknown profile `{}`", excerpt(&v)),
+                    Some("expected one of: \"application\", \"thin\"".into()),
+                );
+            }
+        }
+    }
+    if let Some((n, span)) = t.read(cx, "class_file_bytes", Ctx::size) {
+        if (MIN_CLASS_FILE_BYTES..=MAX_CLASS_FILE_BYTES).contains(&n) {
+            p.class_file_bytes = n;
+        } else {
+            let path = t.key_path("class_file_bytes");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` is {n} B; it must be between 256 B and 1 MiB"),
+                Some(format!(
+                    "the default, {DEFAULT_CLASS_FILE_BYTES} B, is the average class file of guava, commons-lang3 and jackson"
+                )),
+            );
         }
     }
     if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {

@@ -56,6 +56,16 @@ pub struct Machine {
     pub address_space: Option<u64>,
 }
 
+/// `class_profile`: the kind of classes a phase loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassProfile {
+    /// `"application"`: classes compiled by javac from real code (the default).
+    Application,
+    /// `"thin"`: tiny generated classes like the calibration workload's (4 int fields,
+    /// `methods_per_class` static methods of a few bytes).
+    Thin,
+}
+
 /// The JVM's garbage collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Collector {
@@ -191,8 +201,13 @@ pub struct Phase {
     pub heap_churn_per_sec: u64,
     /// `classes`: classes loaded over the phase (default 0, at most 10,000,000).
     pub classes: u64,
-    /// `methods_per_class` (default 8, 1..=65535).
+    /// `methods_per_class` (default 8, 1..=65535): methods of each `thin` class.
     pub methods_per_class: u32,
+    /// `class_profile`: what the phase's `classes` look like (default [`ClassProfile::Application`]).
+    pub class_profile: ClassProfile,
+    /// `class_file_bytes`: the average class-file size of `application` classes (default 3921 B,
+    /// the fit libraries'; 256 B..=1 MiB).
+    pub class_file_bytes: u64,
     /// `compiled_methods`: methods the JIT compiles over the phase (default 0).
     pub compiled_methods: u64,
     /// `page_cache_touch`: distinct store bytes read into the page cache over the phase (default 0).

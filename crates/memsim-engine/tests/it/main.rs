@@ -5,6 +5,7 @@ mod database;
 mod ergonomics;
 mod errors;
 mod limits;
+mod metadata_gc;
 mod pauses;
 
 use memsim_core::RunSummary;

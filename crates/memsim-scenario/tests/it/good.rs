@@ -2,7 +2,7 @@
 
 use memsim_core::{Dist, SimDuration, SimTime};
 use memsim_scenario::{
-    Collector, DirectPath, JvmSettings, NettySettings, PageCacheSettings, Requests,
+    ClassProfile, Collector, DirectPath, JvmSettings, NettySettings, PageCacheSettings, Requests,
 };
 
 use crate::{BASE, ok};
@@ -60,6 +60,7 @@ name = "startup"
 duration = "2m"
 threads = 50
 classes = 20_000
+class_profile = "thin"
 methods_per_class = 10
 compiled_methods = 5000
 heap_live = "1g"
@@ -174,6 +175,9 @@ fn full_scenario_parses_to_the_expected_struct() {
     assert_eq!(p1.heap_churn_per_sec, 200 * M);
     assert_eq!(p1.page_cache_touch, 4 * G);
     assert_eq!(p1.methods_per_class, 8, "default");
+    assert_eq!(p0.class_profile, ClassProfile::Thin);
+    assert_eq!(p1.class_profile, ClassProfile::Application, "default");
+    assert_eq!(p1.class_file_bytes, 3921, "default");
     assert_eq!(
         p1.requests,
         Some(Requests {

@@ -307,6 +307,33 @@ fn phase_counts() {
         9,
         21,
     );
+    let e = one(
+        &phase("class_file_bytes = 100"),
+        "phase[0].class_file_bytes",
+        9,
+        20,
+    );
+    assert!(e.message().contains("between 256 B and 1 MiB"), "{e}");
+    one(
+        &phase("class_file_bytes = \"2m\""),
+        "phase[0].class_file_bytes",
+        9,
+        20,
+    );
+    let e = one(
+        &phase("class_profile = \"fat\""),
+        "phase[0].class_profile",
+        9,
+        17,
+    );
+    assert!(
+        e.hint().unwrap().contains("\"application\", \"thin\""),
+        "{e}"
+    );
+    let p = ok(&phase(
+        "class_profile = \"Thin\"\nclass_file_bytes = \"6k\"",
+    ));
+    assert_eq!(p.phases[0].class_file_bytes, 6144);
 }
 
 #[test]
