@@ -18,16 +18,18 @@
 //!   2.14 core/annotations/databind: 3344 classes, 3921 B of class file on average, 9.8 methods,
 //!   120 constant-pool entries, 296 B of bytecode and 2.4 fields per class), loaded, linked and
 //!   initialized in a `URLClassLoader`; differences against `realcls-g1-512m-nojar-gc`, per class
-//!   loaded from the jars. Loading them also pulled in 0.43 JDK classes per class (NMT counted 4796
+//!   loaded from the jars. Loading them also pulled in 0.44 JDK classes per class (NMT counted 4809
 //!   more classes), whose cost is inside the figures: `classes` counts the application's classes,
 //!   not the JDK's. Per class: 5406 B of Metaspace (1.379 per class-file byte), 995 B of Class,
-//!   1176 B of Symbol (0.300 per class-file byte). Guava alone (3205 B per class file) measured 4415
-//!   B of Metaspace and 937 of Symbol, the rule says 4420 and 962; commons-lang3 with jackson (5019
-//!   B) 7680 and 1650 against 6921 and 1506 (−10 %, −9 %): real classes vary beyond their size.
+//!   1176 B of Symbol (0.300 per class-file byte). Guava alone (3205 B per class file) measured 4416
+//!   B of Metaspace and 936 of Symbol, the rule says 4420 and 961; commons-lang3 with jackson (5018
+//!   B) 7732 and 1649 against 6919 and 1505 (−11 %, −9 %), and 1187 B of Class against 995 (−16 %:
+//!   class space follows vtables and itables, and jackson's serializer hierarchies are deep). Real
+//!   classes vary beyond their size; the tests in this file hold each fit population to its error.
 //! - [`ClassShape::Thin`]: the calibration workload's generated classes (4 int fields, `M` static
-//!   methods of 6–9 bytes of bytecode, ~23 + M constant-pool entries, ~600 B of class file at 8
+//!   methods of 6–9 bytes of bytecode, ~23 + M constant-pool entries, 562 B of class file at 8
 //!   methods): Metaspace 693 + 160·M B, Class 570 B, Symbol 114 B per class (sweeps of 10k–40k
-//!   classes at 2, 8 and 32 methods). Per class-file byte they cost 3.3× the application figure,
+//!   classes at 2, 8 and 32 methods). Per class-file byte they cost 2.5× the application figure
 //!   because their fixed per-class part (`ConstantPool` and `ConstantPoolCache` headers, the
 //!   `Method` array, the `InstanceKlass`) dominates a tiny class file.
 //!
@@ -100,10 +102,10 @@ const THIN_UNTRACKED_BYTES: u64 = 618;
 /// NMT's overhead per application class: 1898 KiB more in `realcls-g1-512m-all` than idle
 /// (`sweep-classes0`), 581 B per class (more, smaller malloc blocks per class than a thin one).
 const APPLICATION_NMT_BYTES: u64 = 581;
-/// Untracked anonymous memory per application class, fitted on `realcls-g1-512m-all`: anonymous RSS
-/// outside the heap grew 14.5 KiB per class against 11.2 KiB in NMT's categories (3.3 KiB: the
-/// class loader's and libzip's native buffers for reading the jars, glibc's free lists), of which
-/// memsim's other rules (GC, code) already give the first 0.2 KiB.
+/// Untracked anonymous memory per application class, fitted on `realcls-g1-512m-all` against the
+/// idle `sweep-classes0`: anonymous RSS outside the heap grew 14,476 B per class, NMT's categories
+/// (but GC, Code and Thread) 11,186 B; the rest (the JDK's native zip buffers reading the jars,
+/// glibc's free lists) is set so that memsim's RSS outside the heap meets that run's.
 const APPLICATION_UNTRACKED_BYTES: u64 = 3490;
 
 /// The jimage's resident pages per application class: `lib/modules` grew from 1088 KiB resident

@@ -525,6 +525,64 @@ mod tests {
         );
     }
 
+    fn jvm(collector: Collector, heap: u64) -> Jvm {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        let f = JvmFlags {
+            heap_initial: Some(heap),
+            heap_max: Some(heap),
+            collector: Some(collector),
+            ..JvmFlags::default()
+        };
+        Jvm::new(Ergonomics::resolve(m, f))
+    }
+
+    /// Loading keeps little on the heap: what survives is the classes' kept bytes, the garbage
+    /// their loading made is collected (realcls-g1-512m-all-gc: 3 KiB per class after a full GC).
+    #[test]
+    fn loading_keeps_only_the_kept_bytes_live() {
+        for collector in [Collector::G1, Collector::Parallel, Collector::Serial] {
+            let mut j = jvm(collector, 512 << 20);
+            let before = j.heap().live();
+            for _ in 0..3344 {
+                j.load_class(ClassShape::APPLICATION, false).unwrap();
+            }
+            let kept = j.heap().live() - before;
+            assert_eq!(kept, 3344 * ClassShape::APPLICATION.cost().heap_kept_bytes);
+            // The garbage went through eden: the young collections of the log, not a live set.
+            assert!(j.heap().collections() > 0, "{collector:?}");
+        }
+    }
+
+    /// 3344 application classes commit just over `MetaspaceSize` (21 MiB) of metaspace: one
+    /// threshold collection, of the collector's kind (the real JVM committed exactly 21,504 K for
+    /// them, and its next granule, for JIT profiles, started the collection); thin ones need many
+    /// more classes per crossing.
+    #[test]
+    fn metaspace_mark_starts_one_collection_per_crossing() {
+        let mut g1 = jvm(Collector::G1, 512 << 20);
+        let mut serial = jvm(Collector::Serial, 2 << 30);
+        for _ in 0..3344 {
+            g1.load_class(ClassShape::APPLICATION, false).unwrap();
+        }
+        assert_eq!(g1.metadata_gc_collections(), 1);
+        assert!(
+            g1.heap().marking_ran(),
+            "G1's threshold collection starts marking"
+        );
+        for _ in 0..40_000 {
+            serial
+                .load_class(ClassShape::Thin { methods: 8 }, false)
+                .unwrap();
+        }
+        // -Xlog:gc of 40,000 thin classes under Serial: three `Pause Full (Metadata GC Threshold)`.
+        assert_eq!(serial.metadata_gc_collections(), 3);
+        assert!(serial.heap().pauses().collections() >= 3);
+    }
+
     #[test]
     fn error_messages_are_hotspots() {
         assert_eq!(
