@@ -1127,6 +1127,7 @@ fn read_phase(
     if let Some(n) = uint_at_most(cx, t, "classes", MAX_CLASSES) {
         p.classes = n;
     }
+    let mut methods_span = None;
     if let Some((n, span)) = t.read(cx, "methods_per_class", Ctx::uint) {
         if n == 0 || n > MAX_METHODS_PER_CLASS {
             let path = t.key_path("methods_per_class");
@@ -1140,6 +1141,7 @@ fn read_phase(
             );
         } else {
             p.methods_per_class = n as u32;
+            methods_span = Some(span);
         }
     }
     if let Some((v, span)) = t.read(cx, "class_profile", Ctx::string) {
@@ -1157,9 +1159,11 @@ fn read_phase(
             }
         }
     }
+    let mut class_file_span = None;
     if let Some((n, span)) = t.read(cx, "class_file_bytes", Ctx::size) {
         if (MIN_CLASS_FILE_BYTES..=MAX_CLASS_FILE_BYTES).contains(&n) {
             p.class_file_bytes = n;
+            class_file_span = Some(span);
         } else {
             let path = t.key_path("class_file_bytes");
             cx.err(
@@ -1171,6 +1175,28 @@ fn read_phase(
                 )),
             );
         }
+    }
+    // Each shape key describes one profile; a key of the other would be silently ignored.
+    match (p.class_profile, methods_span, class_file_span) {
+        (ClassProfile::Application, Some(span), _) => {
+            let path = t.key_path("methods_per_class");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` describes thin generated classes, and this phase loads `application` classes"),
+                Some("add `class_profile = \"thin\"` for generated classes of that many tiny methods, or state real classes' size with `class_file_bytes`".into()),
+            );
+        }
+        (ClassProfile::Thin, _, Some(span)) => {
+            let path = t.key_path("class_file_bytes");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` describes application classes, and this phase loads `thin` ones"),
+                Some("thin classes are sized by `methods_per_class`; remove `class_profile` for real application classes".into()),
+            );
+        }
+        _ => {}
     }
     if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {
         p.compiled_methods = n;

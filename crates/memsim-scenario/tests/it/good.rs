@@ -309,6 +309,7 @@ name = "a"
 duration = "1000000s"
 threads = 100000
 classes = 10000000
+class_profile = "thin"
 methods_per_class = 65535
 stack_touched = "1g"
 requests = { rate = "10000000/s", buffer = "uniform(0, 0)", heap = "lognormal(median=0, sigma=10)" }

@@ -330,10 +330,25 @@ fn phase_counts() {
         e.hint().unwrap().contains("\"application\", \"thin\""),
         "{e}"
     );
-    let p = ok(&phase(
-        "class_profile = \"Thin\"\nclass_file_bytes = \"6k\"",
-    ));
+    let p = ok(&phase("class_file_bytes = \"6k\""));
     assert_eq!(p.phases[0].class_file_bytes, 6144);
+    let p = ok(&phase("class_profile = \"Thin\"\nmethods_per_class = 3"));
+    assert_eq!(p.phases[0].methods_per_class, 3);
+    // A shape key of the other profile would be ignored: it is an error.
+    let e = one(
+        &phase("methods_per_class = 3"),
+        "phase[0].methods_per_class",
+        9,
+        21,
+    );
+    assert!(e.message().contains("thin generated classes"), "{e}");
+    let e = one(
+        &phase("class_profile = \"thin\"\nclass_file_bytes = 4000"),
+        "phase[0].class_file_bytes",
+        10,
+        20,
+    );
+    assert!(e.hint().unwrap().contains("methods_per_class"), "{e}");
 }
 
 #[test]
