@@ -726,6 +726,19 @@ impl<'s> World<'s> {
         }
     }
 
+    /// Logs the full collections the metaspace high-water mark started since the JVM had started
+    /// `metadata_before` (Parallel and Serial collect fully at it; G1's young collections with
+    /// concurrent start are counted in `metadata_gc_threshold_collections`, not logged).
+    fn log_metadata_collections(&mut self, metadata_before: u64) {
+        let n = self.jvm.metadata_gc_collections() - metadata_before;
+        if n > 0 && self.jvm.ergonomics().collector != Collector::G1 {
+            let message = "Pause Full (Metadata GC Threshold)".to_string();
+            self.log(EventKind::FullGc, message.clone());
+            let i = self.event_index[&(EventKind::FullGc, message)];
+            self.events[i].repeats += n - 1;
+        }
+    }
+
     /// Logs a resize of the heap from `from` committed bytes to what it has now.
     fn heap_resized(&mut self, from: Option<u64>) {
         if let Some(from) = from {
@@ -792,6 +805,7 @@ impl<'s> World<'s> {
             }
             self.phases[p as usize].done_churn += churn;
         }
+        let metadata_before = self.jvm.metadata_gc_collections();
         if classes > 0 && !blocked {
             for _ in 0..classes {
                 if let Err(e) = self
@@ -815,6 +829,7 @@ impl<'s> World<'s> {
             }
         }
         self.phases[p as usize].done_compiled += compiled;
+        self.log_metadata_collections(metadata_before);
         if touch > 0 {
             self.db_warm(touch);
             self.phases[p as usize].done_touch += touch;
@@ -842,6 +857,7 @@ impl<'s> World<'s> {
         let frac =
             |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
         let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
+        let metadata_before = self.jvm.metadata_gc_collections();
         for _ in 0..hidden {
             if self.phases[p as usize].classes_blocked {
                 break;
@@ -852,6 +868,7 @@ impl<'s> World<'s> {
             }
         }
         self.phases[p as usize].done_hidden += hidden;
+        self.log_metadata_collections(metadata_before);
         // Whole 1 MiB buffers (the last one may be smaller).
         let target = frac(phase.direct_memory);
         while !self.phases[p as usize].direct_blocked

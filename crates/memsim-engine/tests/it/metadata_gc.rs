@@ -113,8 +113,17 @@ fn thin_classes_cross_the_metaspace_mark_as_often_as_logged() {
             of_kind >= events,
             "{name}: {of_kind} {kind:?} collections, at least {events} expected"
         );
+        let logged_fulls: u64 = r
+            .events
+            .iter()
+            .filter(|e| e.message == "Pause Full (Metadata GC Threshold)")
+            .map(|e| e.repeats + 1)
+            .sum();
         if kind == GcKind::Young {
             assert!(r.gc.of(GcKind::Full).is_none(), "{name}: G1 collects young");
+            assert_eq!(logged_fulls, 0, "{name}");
+        } else {
+            assert_eq!(logged_fulls, events, "{name}: the log's full collections");
         }
     }
 }
