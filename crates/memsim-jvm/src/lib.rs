@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod code;
+pub mod compilation;
 pub mod ergonomics;
 pub mod gc;
 pub mod gc_workers;
@@ -19,5 +20,5 @@ pub mod threads;
 
 mod jvm;
 
-pub use ergonomics::{Collector, Ergonomics, JvmFlags, MachineView};
+pub use ergonomics::{CodeCacheLayout, Collector, Compilation, Ergonomics, JvmFlags, MachineView};
 pub use jvm::{Jvm, JvmError};
