@@ -267,7 +267,13 @@ fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCod
     let source =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     match memsim_scenario::parse(&source, &file.display().to_string()) {
-        Ok(s) => Ok(Ok(s)),
+        Ok(s) => {
+            // What memsim accepted but does not model: one line each, on stderr.
+            for w in &s.warnings {
+                eprintln!("{}", w.render_warning());
+            }
+            Ok(Ok(s))
+        }
         Err(errors) => {
             if std::io::stderr().is_terminal() {
                 eprintln!("{:?}", miette::Report::new(errors));

@@ -313,6 +313,33 @@ fn impossible_values_are_rejected_all_at_once() {
 }
 
 #[test]
+fn pasted_flags_memsim_ignores_are_warned_about_on_stderr_by_check_and_run() {
+    let dir = scratch("flag-warnings");
+    let file = dir.join("x.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nduration = \"2s\"\n[machine]\nram = \"8g\"\ncontainer_limit = \"2Gi\"\n[jvm]\nflags = \"-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Dfoo=bar\"\n",
+    )
+    .unwrap();
+    let name = file.to_str().unwrap();
+    for args in [vec!["check", name], vec!["run", "--quiet", name]] {
+        let out = memsim(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].ends_with(":7:34: warning: `jvm.flags`: the HotSpot flag `-XX:+ExitOnOutOfMemoryError` is not modelled: memsim ignores it"),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].contains(":7:62: warning: `jvm.flags`: the system property `-Dfoo=bar`"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn check_accepts_every_bundled_scenario() {
     for sim in [
         "neo4j-12g-oom",

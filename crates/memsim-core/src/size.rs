@@ -1,7 +1,11 @@
-//! Byte sizes as users write them: JVM style (`4g`, `512m`, `16777216`) and unit style (`1.5GiB`, `8 KiB`).
+//! Byte sizes as users write them: JVM style (`4g`, `512m`, `16777216`), unit style (`1.5GiB`,
+//! `8 KiB`) and Kubernetes' binary quantities (`2Gi`, `512Mi`, `1Ki`).
 //!
 //! Every suffix is binary (k = 1024), as in HotSpot's `-Xmx4g` and Neo4j's `6g`/`6GB`
-//! settings; memsim never uses decimal kilobytes. Fractions are allowed when the result is a whole
+//! settings; memsim never uses decimal kilobytes. So `GB` and Kubernetes' `G` mean GiB, as the
+//! JVM's `g` does (HotSpot itself accepts only `k`, `m`, `g`, `t` in either case): a Kubernetes
+//! `limits.memory: 2G` (2·10⁹ bytes) must be written `"2000000000"` here, and Kubernetes' `m`
+//! (thousandths of a byte) is not supported: `512m` is 512 MiB, as in `-Xmx512m`. Fractions are allowed when the result is a whole
 //! number of bytes after rounding down (`1.5g`), and sizes that do not fit in 64 bits are errors.
 
 use std::fmt;
@@ -20,7 +24,9 @@ pub enum ParseSizeError {
     #[error("`{0}` is not a number")]
     BadNumber(String),
     /// The suffix is not one memsim knows.
-    #[error("unknown size unit `{0}` (use b, k, m, g, t, or KiB, MiB, GiB, TiB)")]
+    #[error(
+        "unknown size unit `{0}` (use b, k, m, g, t, p, or KiB, MiB, GiB, TiB, or Ki, Mi, Gi, Ti)"
+    )]
     BadUnit(String),
     /// The value does not fit in 64 bits.
     #[error("size `{0}` overflows 64 bits")]
@@ -45,7 +51,7 @@ impl ByteSize {
         self.0
     }
 
-    /// Parses `4g`, `512m`, `16777216`, `1.5GiB`, `8 KiB`, `64kb`.
+    /// Parses `4g`, `512m`, `16777216`, `1.5GiB`, `8 KiB`, `64kb`, `2Gi`; every unit is binary.
     ///
     /// # Errors
     /// [`ParseSizeError`] for empty strings, bad numbers, unknown units, negative values and overflow.
@@ -65,10 +71,11 @@ impl ByteSize {
         let unit = unit.trim();
         let shift = match unit.to_ascii_lowercase().as_str() {
             "" | "b" => 0,
-            "k" | "kb" | "kib" => 10,
-            "m" | "mb" | "mib" => 20,
-            "g" | "gb" | "gib" => 30,
-            "t" | "tb" | "tib" => 40,
+            "k" | "kb" | "kib" | "ki" => 10,
+            "m" | "mb" | "mib" | "mi" => 20,
+            "g" | "gb" | "gib" | "gi" => 30,
+            "t" | "tb" | "tib" | "ti" => 40,
+            "p" | "pb" | "pib" | "pi" => 50,
             _ => return Err(ParseSizeError::BadUnit(unit.to_string())),
         };
         if num.is_empty() || num.starts_with('.') && num.len() == 1 {
@@ -144,6 +151,29 @@ mod tests {
         assert_eq!(ByteSize::parse("1_000").unwrap().0, 1000);
         assert_eq!(ByteSize::parse("0").unwrap().0, 0);
         assert_eq!(ByteSize::parse("0.5k").unwrap().0, 512);
+    }
+
+    #[test]
+    fn parses_kubernetes_binary_quantities_and_jvm_upper_case() {
+        assert_eq!(ByteSize::parse("2Gi").unwrap().0, 2 << 30);
+        assert_eq!(ByteSize::parse("512Mi").unwrap().0, 512 << 20);
+        assert_eq!(ByteSize::parse("1Ki").unwrap().0, 1024);
+        assert_eq!(ByteSize::parse("1Ti").unwrap().0, 1 << 40);
+        assert_eq!(ByteSize::parse("1.5Gi").unwrap().0, 3 << 29);
+        // `GB`, `G` and `M` are binary, as the JVM's `-Xmx2G`: never Kubernetes' decimal units.
+        assert_eq!(ByteSize::parse("2GB").unwrap().0, 2 << 30);
+        assert_eq!(ByteSize::parse("2G").unwrap().0, 2 << 30);
+        assert_eq!(ByteSize::parse("500M").unwrap().0, 500 << 20);
+        assert_eq!(ByteSize::parse("2048K").unwrap().0, 2 << 20);
+        assert_eq!(ByteSize::parse("1p").unwrap().0, 1 << 50);
+        assert!(matches!(
+            ByteSize::parse("16384Pi"),
+            Err(ParseSizeError::Overflow(_))
+        ));
+        assert!(matches!(
+            ByteSize::parse("1Ei"),
+            Err(ParseSizeError::BadUnit(_))
+        ));
     }
 
     #[test]

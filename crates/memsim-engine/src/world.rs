@@ -228,6 +228,15 @@ impl<'s> World<'s> {
             parallel_gc_threads: s.jvm.parallel_gc_threads,
             conc_gc_threads: s.jvm.conc_gc_threads,
             ci_compiler_count: s.jvm.ci_compiler_count,
+            max_ram_percentage: s.jvm.max_ram_percentage,
+            min_ram_percentage: s.jvm.min_ram_percentage,
+            initial_ram_percentage: s.jvm.initial_ram_percentage,
+            max_ram: s.jvm.max_ram,
+            use_container_support: s.jvm.use_container_support,
+            tiered_compilation: s.jvm.tiered_compilation,
+            tiered_stop_at_level: s.jvm.tiered_stop_at_level,
+            segmented_code_cache: s.jvm.segmented_code_cache,
+            initial_code_cache: s.jvm.initial_code_cache,
         };
         let ergo = Ergonomics::resolve(machine, flags);
         let cap = NettyCap::from_property(s.netty.max_direct_memory, ergo.max_direct_memory);

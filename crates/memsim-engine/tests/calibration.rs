@@ -115,33 +115,14 @@ fn scenario_for(r: &Value) -> String {
     let ram_kb = r["machine"]["mem_total_kb"].as_u64().unwrap();
     let cores = r["machine"]["nproc"].as_u64().unwrap();
     let mut jvm = String::new();
-    let (mut xms, mut xmx) = (None, None);
-    for f in &flags {
-        if let Some(v) = f.strip_prefix("-Xms") {
-            xms = Some(v.to_string());
-        } else if let Some(v) = f.strip_prefix("-Xmx") {
-            xmx = Some(v.to_string());
-        } else if let Some(v) = f.strip_prefix("-Xss") {
-            let _ = writeln!(jvm, "thread_stack = \"{v}\"");
-        } else if f == "-XX:+UseG1GC" {
-            jvm.push_str("gc = \"g1\"\n");
-        } else if f == "-XX:+UseParallelGC" {
-            jvm.push_str("gc = \"parallel\"\n");
-        } else if f == "-XX:+UseSerialGC" {
-            jvm.push_str("gc = \"serial\"\n");
-        } else if f == "-XX:+AlwaysPreTouch" {
-            jvm.push_str("always_pre_touch = true\n");
-        } else if let Some(v) = f.strip_prefix("-XX:MaxDirectMemorySize=") {
-            let _ = writeln!(jvm, "max_direct_memory = \"{v}\"");
-        } else if let Some(v) = f.strip_prefix("-XX:ReservedCodeCacheSize=") {
-            let _ = writeln!(jvm, "reserved_code_cache = \"{v}\"");
-        } else if let Some(v) = f.strip_prefix("-XX:ActiveProcessorCount=") {
-            // The JVM is told its CPUs; the machine (and glibc, which sizes its arenas from it) keeps `nproc`.
-            let _ = writeln!(jvm, "active_processor_count = {v}");
-        } else {
-            panic!("{}: flag {f} has no scenario equivalent", r["config"]);
-        }
-    }
+    // The measured JVM's own command line, read by the scenario parser (`[jvm] flags`). The CPU
+    // count is given with -XX:ActiveProcessorCount: the machine (and glibc, which sizes its arenas
+    // from it) keeps `nproc`.
+    let quoted: Vec<String> = flags
+        .iter()
+        .map(|f| f.replace('\\', "\\\\").replace('"', "\\\""))
+        .collect();
+    let _ = writeln!(jvm, "flags = \"{}\"", quoted.join(" "));
     // The JVM's environment (measure.py --env).
     for (k, v) in r["env"].as_object().into_iter().flatten() {
         match k.as_str() {
@@ -153,18 +134,6 @@ fn scenario_for(r: &Value) -> String {
                 r["config"]
             ),
         }
-    }
-    match (xms, xmx) {
-        (Some(i), Some(m)) => {
-            let _ = writeln!(jvm, "heap = {{ initial = \"{i}\", max = \"{m}\" }}");
-        }
-        (None, Some(m)) => {
-            let _ = writeln!(jvm, "heap = {{ max = \"{m}\" }}");
-        }
-        (Some(i), None) => {
-            let _ = writeln!(jvm, "heap = {{ initial = \"{i}\" }}");
-        }
-        (None, None) => {}
     }
     // The JVM measured `setup_ms` of workload setup plus the settle period after READY: setup work
     // (classes, JIT, buffers, live heap) in a first phase, threads and churn until the measurement.
@@ -264,6 +233,8 @@ fn compare(r: &Value) -> Row {
     let text = scenario_for(r);
     let s = memsim_scenario::parse(&text, "calibration.toml")
         .unwrap_or_else(|e| panic!("{}\n{text}", e.render_plain()));
+    // Every measured flag has a scenario equivalent: none may be ignored.
+    assert!(s.warnings.is_empty(), "{}: {:?}", r["config"], s.warnings);
     let summary = run(
         &s,
         RunOptions {

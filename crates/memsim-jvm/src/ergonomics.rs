@@ -1,11 +1,14 @@
 //! HotSpot (JDK 17) ergonomics: the defaults a JVM picks from the machine when flags are absent.
 //!
-//! Sources (jdk17u): `Arguments::set_heap_size` (MaxRAMPercentage=25, MinRAMPercentage=50,
-//! InitialRAMPercentage=1.5625, default MaxHeapSize 96 MiB, compressed-oops cap),
+//! Sources (jdk17u): `Arguments::set_heap_size` (see [`heap_sizes`]: MaxRAMPercentage=25,
+//! MinRAMPercentage=50, InitialRAMPercentage=1.5625, MaxRAM 128 GiB, default MaxHeapSize
+//! `ScaleForWordSize(96 MiB)`, compressed-oops cap),
 //! `GCConfig::select_gc` + `os::is_server_class_machine` (G1 on ≥ 2 CPUs and ≥ 1792 MiB, else Serial),
 //! `WorkerPolicy::calc_parallel_worker_threads` (cores ≤ 8 → cores, else 8 + (cores − 8)·5/8),
 //! `G1HeapRegion::setup_heap_region_size` (max heap / 2048, a power of two in 1..=32 MiB),
-//! `CompilerConfig` (ReservedCodeCacheSize 240 MiB with tiered compilation),
+//! `CompilerConfig::ergo_initialize` and `CompilationPolicy::initialize` (see [`Compilation`] and
+//! [`CodeCacheLayout`]: ReservedCodeCacheSize 240 MiB with tiered compilation, 48 MiB C1-only or
+//! C2-only, segmented only when tiered and ≥ 240 MiB),
 //! `-Xss` default 1 MiB on Linux x86_64, `CompressedClassSpaceSize` 1 GiB,
 //! `MaxDirectMemorySize` default = `Runtime.maxMemory()` (approximated as the max heap; Parallel and
 //! Serial report one survivor space less), JDK 17 being container-aware (a cgroup limit is its RAM).
@@ -23,6 +26,8 @@
 //!   `CICompilerCountPerCPU`): max(log2(cpus)·log2(max(log2(cpus), 1))·3/2, 2), split C1 =
 //!   max(count/3, 1), C2 = count − C1 (the code-cache cap on the count is not modelled: it only
 //!   bites with a code cache of a few MiB).
+
+pub use crate::compilation::{CodeCacheLayout, Compilation, DEFAULT_INITIAL_CODE_CACHE};
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -89,6 +94,82 @@ pub struct JvmFlags {
     pub conc_gc_threads: Option<u32>,
     /// `-XX:CICompilerCount`.
     pub ci_compiler_count: Option<u32>,
+    /// `-XX:MaxRAMPercentage`.
+    pub max_ram_percentage: Option<f64>,
+    /// `-XX:MinRAMPercentage`.
+    pub min_ram_percentage: Option<f64>,
+    /// `-XX:InitialRAMPercentage`.
+    pub initial_ram_percentage: Option<f64>,
+    /// `-XX:MaxRAM`: the memory the heap sizing believes in.
+    pub max_ram: Option<u64>,
+    /// `-XX:-UseContainerSupport` = `Some(false)`: the host's RAM, not the container limit.
+    pub use_container_support: Option<bool>,
+    /// `-XX:+/-TieredCompilation`.
+    pub tiered_compilation: Option<bool>,
+    /// `-XX:TieredStopAtLevel` (1–3: C1 only).
+    pub tiered_stop_at_level: Option<u8>,
+    /// `-XX:+/-SegmentedCodeCache`.
+    pub segmented_code_cache: Option<bool>,
+    /// `-XX:InitialCodeCacheSize`.
+    pub initial_code_cache: Option<u64>,
+}
+
+/// `MaxHeapSize`'s default, `ScaleForWordSize(96 MiB)` on 64-bit: 96 MiB × 1.3, word aligned.
+pub const DEFAULT_MAX_HEAP_SIZE: u64 = 130_862_280;
+/// `MaxRAM`'s default on Linux x86_64 (server compiler): 128 GiB.
+pub const DEFAULT_MAX_RAM: u64 = 128 * GIB;
+/// `OldSize + NewSize` = `ScaleForWordSize(4 MiB) + ScaleForWordSize(1 MiB)`: the smallest
+/// ergonomic initial heap (measured: 8 MiB after alignment with `-XX:MaxRAM=200m`).
+const MIN_ERGONOMIC_INITIAL_HEAP: u64 = 5_452_592 + 1_363_144;
+/// The card table's alignment constraint on the heap (512-byte cards × 4 KiB pages): every
+/// collector's heap size is a multiple of 2 MiB (measured: `-XX:MaxRAM=400m` gives 126 MiB, not
+/// the 125 MiB that G1's 1 MiB regions alone would give).
+const CARD_TABLE_ALIGNMENT: u64 = 2 * MIB;
+
+/// HotSpot's heap sizing before alignment (`Arguments::set_heap_size`, jdk17u `arguments.cpp`).
+///
+/// `os_physical` is `os::physical_memory()`: the container limit when container support is on
+/// and a limit is set, else the machine's RAM. The RAM the percentages apply to is `-XX:MaxRAM`
+/// when given; else, when any RAM percentage is given, `os_physical` uncapped; else
+/// min(`os_physical`, 128 GiB). The maximum heap, unless `-Xmx`: MinRAMPercentage of that RAM
+/// when it is below the default MaxHeapSize (small machines), else the larger of
+/// MaxRAMPercentage of it and the default MaxHeapSize; capped just under 32 GiB for compressed
+/// oops unless a RAM flag was given (HotSpot then turns compressed oops off instead); at least
+/// `-Xms`. The initial heap, unless `-Xms`: InitialRAMPercentage of that RAM, at least
+/// OldSize + NewSize, at most the maximum heap. Returns (max, initial), before alignment.
+pub fn heap_sizes(os_physical: u64, flags: &JvmFlags) -> (u64, u64) {
+    let overrides = flags.max_ram_percentage.is_some()
+        || flags.min_ram_percentage.is_some()
+        || flags.initial_ram_percentage.is_some()
+        || flags.max_ram.is_some();
+    let ram = match flags.max_ram {
+        Some(m) => m,
+        None if overrides => os_physical,
+        None => os_physical.min(DEFAULT_MAX_RAM),
+    };
+    let percent = |p: f64| (ram as f64 * p / 100.0) as u64;
+    let max = match flags.heap_max {
+        Some(m) => m,
+        None => {
+            let reasonable_min = percent(flags.min_ram_percentage.unwrap_or(50.0));
+            let mut v = if reasonable_min < DEFAULT_MAX_HEAP_SIZE {
+                reasonable_min
+            } else {
+                percent(flags.max_ram_percentage.unwrap_or(25.0)).max(DEFAULT_MAX_HEAP_SIZE)
+            };
+            // Compressed oops cap the ergonomic heap just below 32 GiB.
+            if !overrides {
+                v = v.min(32 * GIB - 32 * MIB);
+            }
+            v.max(flags.heap_initial.unwrap_or(0))
+        }
+    };
+    let initial = flags.heap_initial.unwrap_or_else(|| {
+        percent(flags.initial_ram_percentage.unwrap_or(1.5625))
+            .max(MIN_ERGONOMIC_INITIAL_HEAP.min(max))
+            .min(max)
+    });
+    (max, initial)
 }
 
 /// The JVM's resolved configuration: every flag with a value.
@@ -135,6 +216,10 @@ pub struct Ergonomics {
     pub c1_threads: u32,
     /// C2 compiler threads at most (the rest).
     pub c2_threads: u32,
+    /// Which JIT compilers run.
+    pub compilation: Compilation,
+    /// The code cache's shape.
+    pub code_cache: CodeCacheLayout,
     /// Threads the JVM itself runs right after startup (VM thread, GC, compiler, signal, reference handler, …);
     /// GC workers and compiler threads are added later on demand (see `threads::JvmThreads`).
     pub jvm_threads: u32,
@@ -166,10 +251,6 @@ fn align_up(x: u64, a: u64) -> u64 {
     x.div_ceil(a).saturating_mul(a)
 }
 
-fn align_down(x: u64, a: u64) -> u64 {
-    x / a * a
-}
-
 /// G1's region size for a maximum heap: max/2048 rounded *up* to a power of two, clamped to
 /// 1..=32 MiB (measured with `tools/jvm-calibrate`: 3g → 2 MiB, 6028m and 8g → 4 MiB).
 pub fn g1_region_size(heap_max: u64) -> u64 {
@@ -179,9 +260,10 @@ pub fn g1_region_size(heap_max: u64) -> u64 {
 impl Ergonomics {
     /// Resolves the flags against the machine as HotSpot does.
     pub fn resolve(machine: MachineView, flags: JvmFlags) -> Ergonomics {
-        let physical = machine
-            .container_limit_bytes
-            .map_or(machine.ram_bytes, |l| l.min(machine.ram_bytes));
+        let physical = match machine.container_limit_bytes {
+            Some(l) if flags.use_container_support != Some(false) => l.min(machine.ram_bytes),
+            _ => machine.ram_bytes,
+        };
         let cpus = flags.active_processor_count.unwrap_or(machine.cores).max(1);
         let collector = flags
             .collector
@@ -190,32 +272,14 @@ impl Ergonomics {
             } else {
                 Collector::Serial
             });
-        // Default max heap: 25% of RAM; on tiny machines 50%, never below... the 96 MiB default unless RAM is smaller.
-        let default_max = {
-            let quarter = physical / 4;
-            let half = physical / 2;
-            let v = if half < 96 * MIB {
-                half
-            } else {
-                quarter.max((96 * MIB).min(half))
-            };
-            // Compressed oops cap the ergonomic heap just below 32 GiB.
-            v.min(32 * GIB - 32 * MIB)
-        };
-        let heap_max_raw = match (flags.heap_max, flags.heap_initial) {
-            (Some(m), _) => m,
-            // -Xms alone above the default max raises the max (Arguments::set_heap_size).
-            (None, Some(i)) => default_max.max(i),
-            (None, None) => default_max,
-        };
+        let (heap_max_raw, heap_initial_raw) = heap_sizes(physical, &flags);
         let alignment = match collector {
             Collector::G1 => g1_region_size(heap_max_raw),
             Collector::Parallel | Collector::Serial => 2 * MIB,
         };
-        let heap_max = align_up(heap_max_raw.max(alignment), alignment);
-        let default_initial = align_down(physical / 64, alignment).clamp(alignment, heap_max);
-        let heap_initial =
-            align_up(flags.heap_initial.unwrap_or(default_initial), alignment).min(heap_max);
+        let size_alignment = alignment.max(CARD_TABLE_ALIGNMENT);
+        let heap_max = align_up(heap_max_raw.max(alignment), size_alignment);
+        let heap_initial = align_up(heap_initial_raw.max(alignment), size_alignment).min(heap_max);
         let parallel_gc_threads = match collector {
             Collector::Serial => 0,
             _ => flags
@@ -232,13 +296,37 @@ impl Ergonomics {
             Collector::G1 => parallel_gc_threads,
             _ => 0,
         };
+        let compilation =
+            Compilation::from_flags(flags.tiered_compilation, flags.tiered_stop_at_level);
+        let code_cache = CodeCacheLayout::resolve(
+            compilation,
+            flags.reserved_code_cache,
+            flags.segmented_code_cache,
+            flags.initial_code_cache,
+        );
+        // `CompilationPolicy::initialize`: C1-only and C2-only JVMs give every compiler thread to
+        // their one compiler and accept one thread (measured: TieredStopAtLevel=1 with 16 CPUs,
+        // CICompilerCount 12 as tiered; with CICompilerCount=1 it starts, tiered refuses).
         let ci_compiler_count = flags
             .ci_compiler_count
             .unwrap_or_else(|| default_ci_compiler_count(cpus))
-            .max(2);
-        let c1_threads = (ci_compiler_count / 3).max(1);
-        let c2_threads = ci_compiler_count - c1_threads;
-        let jvm_threads = crate::threads::JvmThreads::at_startup(collector);
+            .max(if compilation == Compilation::Tiered {
+                2
+            } else {
+                1
+            });
+        let (c1_threads, c2_threads) = match compilation {
+            Compilation::Tiered => {
+                let c1 = (ci_compiler_count / 3).max(1);
+                (c1, ci_compiler_count - c1)
+            }
+            Compilation::C1Only => (ci_compiler_count, 0),
+            Compilation::C2Only => (0, ci_compiler_count),
+        };
+        let (c1_start, c2_start) =
+            crate::threads::JvmThreads::startup_compilers(compilation, c1_threads, c2_threads);
+        let jvm_threads =
+            crate::threads::JvmThreads::at_startup(collector) - 2 + c1_start + c2_start;
         Ergonomics {
             physical_bytes: physical,
             heap_initial,
@@ -248,7 +336,7 @@ impl Ergonomics {
             collector,
             max_direct_memory: flags.max_direct_memory.unwrap_or(heap_max),
             max_metaspace: flags.max_metaspace.unwrap_or(u64::MAX),
-            reserved_code_cache: flags.reserved_code_cache.unwrap_or(240 * MIB),
+            reserved_code_cache: code_cache.reserved,
             compressed_class_space: flags.compressed_class_space.unwrap_or(GIB),
             always_pre_touch: flags.always_pre_touch,
             active_processors: cpus,
@@ -260,6 +348,8 @@ impl Ergonomics {
             ci_compiler_count,
             c1_threads,
             c2_threads,
+            compilation,
+            code_cache,
             jvm_threads,
         }
     }
@@ -382,6 +472,180 @@ mod tests {
         let e = Ergonomics::resolve(machine(24 * GIB, 32), f);
         assert_eq!(e.collector, Collector::Serial);
         assert_eq!((e.parallel_gc_threads, e.conc_gc_threads), (0, 0));
+    }
+
+    /// `java -XX:+UseG1GC <flags> -XX:+PrintFlagsFinal -version` on JDK 17.0.15 (2 CPUs, 23.5 GiB
+    /// RAM): MaxHeapSize and InitialHeapSize; `tools/jvm-flags/README.md` has the runs.
+    #[test]
+    fn ram_percentages_as_measured() {
+        let host = 25_276_194_816;
+        type Case = (
+            Option<u64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<u64>,
+            u64,
+            u64,
+        );
+        let cases: [Case; 11] = [
+            // MaxRAM, MaxRAMPercentage, MinRAMPercentage, InitialRAMPercentage, -Xms → max, initial
+            (
+                Some(4 * GIB),
+                None,
+                None,
+                None,
+                None,
+                1_073_741_824,
+                67_108_864,
+            ),
+            (
+                Some(4 * GIB),
+                Some(75.0),
+                None,
+                None,
+                None,
+                3_221_225_472,
+                67_108_864,
+            ),
+            // Small RAM: MinRAMPercentage (50 %) of it, below the default MaxHeapSize.
+            (
+                Some(200 * MIB),
+                None,
+                None,
+                None,
+                None,
+                104_857_600,
+                8_388_608,
+            ),
+            (
+                Some(200 * MIB),
+                None,
+                Some(25.0),
+                None,
+                None,
+                52_428_800,
+                8_388_608,
+            ),
+            // Half of 400m is above the default MaxHeapSize (124.8 MiB): at least that, 2 MiB aligned.
+            (
+                Some(400 * MIB),
+                None,
+                None,
+                None,
+                None,
+                132_120_576,
+                8_388_608,
+            ),
+            // The initial heap is capped at the maximum.
+            (
+                Some(GIB),
+                None,
+                None,
+                Some(50.0),
+                None,
+                268_435_456,
+                268_435_456,
+            ),
+            (
+                Some(8 * GIB),
+                Some(50.0),
+                None,
+                Some(10.0),
+                None,
+                4_294_967_296,
+                859_832_320,
+            ),
+            (
+                Some(2 * GIB),
+                Some(90.0),
+                None,
+                None,
+                None,
+                1_933_574_144,
+                33_554_432,
+            ),
+            (
+                Some(4 * GIB),
+                None,
+                None,
+                None,
+                Some(3 * GIB),
+                3_221_225_472,
+                3_221_225_472,
+            ),
+            // A RAM flag lifts the compressed-oops cap (HotSpot turns compressed oops off).
+            (
+                Some(100 * GIB),
+                Some(50.0),
+                None,
+                None,
+                None,
+                53_687_091_200,
+                1_677_721_600,
+            ),
+            // No MaxRAM: the machine's RAM.
+            (
+                None,
+                Some(75.0),
+                None,
+                None,
+                None,
+                18_958_254_080,
+                402_653_184,
+            ),
+        ];
+        for (max_ram, max_pct, min_pct, init_pct, xms, want_max, want_initial) in cases {
+            let f = JvmFlags {
+                collector: Some(Collector::G1),
+                max_ram,
+                max_ram_percentage: max_pct,
+                min_ram_percentage: min_pct,
+                initial_ram_percentage: init_pct,
+                heap_initial: xms,
+                ..JvmFlags::default()
+            };
+            let e = Ergonomics::resolve(machine(host, 2), f);
+            assert_eq!(
+                (e.heap_max, e.heap_initial),
+                (want_max, want_initial),
+                "{f:?}"
+            );
+        }
+        // Serial, `-XX:MaxRAM=1g -XX:MaxRAMPercentage=33`: 338 MiB and 16 MiB measured.
+        let f = JvmFlags {
+            collector: Some(Collector::Serial),
+            max_ram: Some(GIB),
+            max_ram_percentage: Some(33.0),
+            ..JvmFlags::default()
+        };
+        let e = Ergonomics::resolve(machine(host, 2), f);
+        assert_eq!((e.heap_max, e.heap_initial), (354_418_688, 16_777_216));
+    }
+
+    #[test]
+    fn percentages_apply_to_the_container_limit_unless_container_support_is_off() {
+        let m = MachineView {
+            ram_bytes: 64 * GIB,
+            container_limit_bytes: Some(2 * GIB),
+            cores: 2,
+        };
+        let f = JvmFlags {
+            max_ram_percentage: Some(75.0),
+            ..JvmFlags::default()
+        };
+        assert_eq!(Ergonomics::resolve(m, f).heap_max, 1536 * MIB);
+        let f = JvmFlags {
+            use_container_support: Some(false),
+            ..f
+        };
+        assert_eq!(Ergonomics::resolve(m, f).heap_max, 48 * GIB);
+        // Without a RAM flag the heap stays under the compressed-oops limit, and MaxRAM (128 GiB) caps RAM.
+        let big = machine(512 * GIB, 8);
+        assert_eq!(
+            Ergonomics::resolve(big, JvmFlags::default()).heap_max,
+            32 * GIB - 32 * MIB
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ const COMPILER_IDLE: u64 = 174 * KIB;
 /// C2 thread of 2 CPUs; with 2 C2 threads compiling tiny methods the arena peak doubled (4.8 → 9.4 MiB,
 /// `cpu{4,16}-g1-512m-hot2k` against `sweep-hot2000`), so the storm is counted per running C2 thread.
 const COMPILER_STORM: u64 = 32 * MIB;
+/// Compiler arenas during a compile storm without C2, per C1 thread: fitted on one measurement,
+/// `tools/jvm-flags/results/c1only-g1-512m-hot2k` (2000 hot methods, 2 C1 threads, arena peak 1.8 MiB).
+const C1_ONLY_STORM: u64 = MIB;
 /// The chunk pool at rest: 2.0 MiB in every idle calibration run.
 const ARENA_CHUNK_IDLE: u64 = 2 * MIB;
 /// The chunk pool during and shortly after loading thousands of classes: 9.8–11.3 MiB measured a few
@@ -122,7 +125,10 @@ impl Jvm {
     pub fn new(ergo: Ergonomics) -> Jvm {
         let mut stacks = ThreadStacks::new();
         let n = u64::from(ergo.jvm_threads);
-        let native = u64::from(JvmThreads::native_at_startup(ergo.collector));
+        // The Java threads are the same whatever the compilers; the rest are native.
+        let java =
+            JvmThreads::at_startup(ergo.collector) - JvmThreads::native_at_startup(ergo.collector);
+        let native = n - u64::from(java);
         let touched = (JVM_THREADS_COMMITTED_BYTES / n).saturating_sub(GUARD_BYTES);
         stacks.start_native(n - native, ergo.thread_stack, touched);
         stacks.start_native(native, VM_THREAD_STACK_BYTES, touched);
@@ -137,7 +143,7 @@ impl Jvm {
             class_nmt: 0,
             class_untracked: 0,
             class_jimage: 0,
-            code: CodeCache::new(ergo.reserved_code_cache),
+            code: CodeCache::with_layout(ergo.code_cache),
             jvm_threads: JvmThreads::new(&ergo),
             app_threads: 0,
             compile_rate: 0,
@@ -431,8 +437,10 @@ impl Jvm {
         ledger.set(Account::Code, self.code.usage());
         ledger.set(
             Account::Compiler,
-            Usage::all(if self.n_compiling > 0 {
+            Usage::all(if self.n_compiling > 0 && self.jvm_threads.c2 > 0 {
                 COMPILER_STORM * u64::from(self.jvm_threads.c2)
+            } else if self.n_compiling > 0 {
+                C1_ONLY_STORM * u64::from(self.jvm_threads.c1)
             } else {
                 COMPILER_IDLE
             }),

@@ -9,6 +9,7 @@
 
 pub mod class_profile;
 pub mod code;
+pub mod compilation;
 pub mod ergonomics;
 pub mod gc;
 pub mod gc_workers;
@@ -21,5 +22,5 @@ pub mod threads;
 
 mod jvm;
 
-pub use ergonomics::{Collector, Ergonomics, JvmFlags, MachineView};
+pub use ergonomics::{CodeCacheLayout, Collector, Compilation, Ergonomics, JvmFlags, MachineView};
 pub use jvm::{Jvm, JvmError};

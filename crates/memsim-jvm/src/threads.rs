@@ -15,7 +15,7 @@
 //! of stack whatever the collector (19 threads with G1, 15 Parallel, 14 Serial). [`JvmThreads`]
 //! says which those are and which start later.
 
-use crate::ergonomics::{Collector, Ergonomics};
+use crate::ergonomics::{Collector, Compilation, Ergonomics};
 use memsim_core::Usage;
 
 const KIB: u64 = 1024;
@@ -207,13 +207,30 @@ impl JvmThreads {
             }
     }
 
+    /// The compiler threads running right after startup, (C1, C2): one of each compiler there is
+    /// (`UseDynamicNumberOfCompilerThreads`), except that a C1-only JVM keeps a second C1 thread for
+    /// the JDK's own start-up compilations (measured at 2 CPUs, `tools/jvm-flags/results/c1only-*`:
+    /// two `C1 CompilerThread`s idle and after 2000 hot methods; tiered runs one C1 there, its most).
+    pub fn startup_compilers(
+        compilation: Compilation,
+        c1_threads: u32,
+        c2_threads: u32,
+    ) -> (u32, u32) {
+        let c1 = match compilation {
+            Compilation::C1Only => c1_threads.min(2),
+            _ => c1_threads.min(1),
+        };
+        (c1, c2_threads.min(1))
+    }
+
     /// The on-demand threads right after startup.
     pub fn new(e: &Ergonomics) -> JvmThreads {
+        let (c1, c2) = Self::startup_compilers(e.compilation, e.c1_threads, e.c2_threads);
         JvmThreads {
             gc_workers: u32::from(e.parallel_gc_threads > 0),
             conc_workers: u32::from(e.conc_gc_threads > 0),
-            c1: 1,
-            c2: 1,
+            c1,
+            c2,
         }
     }
 
@@ -259,7 +276,12 @@ impl JvmThreads {
         let n = compile_rate
             .div_ceil(COMPILES_PER_SEC_PER_THREAD)
             .clamp(1, u64::from(u32::MAX)) as u32;
-        (w.c1, w.c2) = (n.min(e.c1_threads), n.min(e.c2_threads).max(1));
+        let (c1_start, c2_start) =
+            Self::startup_compilers(e.compilation, e.c1_threads, e.c2_threads);
+        (w.c1, w.c2) = (
+            n.max(c1_start).min(e.c1_threads),
+            n.max(c2_start).min(e.c2_threads),
+        );
         w
     }
 }

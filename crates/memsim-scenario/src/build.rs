@@ -58,6 +58,8 @@ const JVM_KEYS: &[&str] = &[
     "conc_gc_threads",
     "ci_compiler_count",
     "malloc_arena_max",
+    "flags",
+    "java_tool_options",
 ];
 const HEAP_KEYS: &[&str] = &["initial", "max"];
 const NETTY_KEYS: &[&str] = &[
@@ -247,6 +249,8 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
     if !cx.errors.is_empty() {
         return Err(ScenarioErrors::new(source, file, cx.errors));
     }
+    let mut warnings = cx.warnings;
+    warnings.sort_by_key(|w| w.span.start);
     Ok(Scenario {
         name: head.name.unwrap_or_else(|| default_name(file)),
         description: head.description,
@@ -260,6 +264,7 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
         page_cache,
         database,
         phases,
+        warnings,
     })
 }
 
@@ -681,6 +686,20 @@ fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
         j.always_pre_touch = b;
     }
     read_jvm_threads(cx, &t, &mut j);
+    crate::jvm_flags::read_flags(cx, &t, &mut j);
+    if j.ci_compiler_count == Some(1) && crate::jvm_flags::is_tiered(&j) {
+        let span = t
+            .get("ci_compiler_count")
+            .or_else(|| t.get("flags"))
+            .or_else(|| t.get("java_tool_options"))
+            .map_or(t.span.clone(), |v| v.span());
+        cx.err(
+            "jvm.ci_compiler_count",
+            span,
+            "`jvm.ci_compiler_count` is 1: a tiered JVM needs at least 2 compiler threads (one C1 and one C2)",
+            Some("HotSpot refuses to start with tiered compilation; 1 is accepted with -XX:TieredStopAtLevel=1 (C1 only) or -XX:-TieredCompilation".into()),
+        );
+    }
     j
 }
 
@@ -723,8 +742,8 @@ fn read_jvm_threads(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, j: &mut JvmSettings) {
     j.ci_compiler_count = count(
         cx,
         "ci_compiler_count",
-        2,
-        "-XX:CICompilerCount must be at least 2 with tiered compilation (one C1 and one C2 thread)",
+        1,
+        "-XX:CICompilerCount must be at least 2 with tiered compilation (one C1 and one C2 thread), 1 with C1 or C2 only",
     )
     .map(|(n, _)| n);
     j.malloc_arena_max = uint_in(

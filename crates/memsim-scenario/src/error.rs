@@ -99,6 +99,19 @@ impl ScenarioError {
         self.span.clone()
     }
 
+    /// The problem as a warning, on one line: `file:line:column: warning: message — hint: …`.
+    pub fn render_warning(&self) -> String {
+        let mut s = format!(
+            "{}:{}:{}: warning: {}",
+            self.file, self.line, self.column, self.message
+        );
+        if let Some(h) = &self.hint {
+            s.push_str(" — hint: ");
+            s.push_str(h);
+        }
+        s
+    }
+
     fn one_line(&self) -> String {
         let mut s = format!(
             "{}:{}:{}: {}",

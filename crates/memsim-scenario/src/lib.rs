@@ -9,6 +9,7 @@
 mod build;
 mod database;
 mod error;
+mod jvm_flags;
 mod model;
 mod reader;
 mod suggest;

@@ -33,6 +33,9 @@ pub struct Scenario {
     pub database: Option<crate::database::DatabaseSettings>,
     /// `[[phase]]` tables, in file order.
     pub phases: Vec<Phase>,
+    /// What the parser accepted but memsim does not model (JVM flags it ignores, …), in source
+    /// order: `memsim check` and `memsim run` print them on stderr.
+    pub warnings: Vec<crate::ScenarioError>,
 }
 
 /// `[machine]`: where the process runs.
@@ -108,6 +111,24 @@ pub struct JvmSettings {
     pub ci_compiler_count: Option<u32>,
     /// `malloc_arena_max`: the `MALLOC_ARENA_MAX` environment variable of the process (glibc).
     pub malloc_arena_max: Option<u32>,
+    /// `-XX:MaxRAMPercentage` (from `flags` / `java_tool_options` only).
+    pub max_ram_percentage: Option<f64>,
+    /// `-XX:MinRAMPercentage` (flags only).
+    pub min_ram_percentage: Option<f64>,
+    /// `-XX:InitialRAMPercentage` (flags only).
+    pub initial_ram_percentage: Option<f64>,
+    /// `-XX:MaxRAM` (flags only).
+    pub max_ram: Option<u64>,
+    /// `-XX:+/-UseContainerSupport` (flags only); `None` = on, HotSpot's default.
+    pub use_container_support: Option<bool>,
+    /// `-XX:+/-TieredCompilation` (flags only).
+    pub tiered_compilation: Option<bool>,
+    /// `-XX:TieredStopAtLevel` 1–4 (flags only; 1–3 = C1 only).
+    pub tiered_stop_at_level: Option<u8>,
+    /// `-XX:+/-SegmentedCodeCache` (flags only).
+    pub segmented_code_cache: Option<bool>,
+    /// `-XX:InitialCodeCacheSize` (flags only).
+    pub initial_code_cache: Option<u64>,
 }
 
 /// `[netty]`: Netty's `io.netty.*` system properties for the pooled allocator (4.1.48 defaults).

@@ -20,6 +20,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) src: &'s str,
     pub(crate) file: &'s str,
     pub(crate) errors: Vec<ScenarioError>,
+    /// What is accepted but not modelled: reported, never fatal.
+    pub(crate) warnings: Vec<ScenarioError>,
 }
 
 /// A table being read, with its key path and the span to blame for missing keys.
@@ -167,7 +169,20 @@ impl<'s> Ctx<'s> {
             src,
             file,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Records a warning.
+    pub(crate) fn warn(
+        &mut self,
+        path: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let e = ScenarioError::new(self.src, self.file, path, span, message.into(), hint);
+        self.warnings.push(e);
     }
 
     /// Records an error.

@@ -127,6 +127,7 @@ fn full_scenario_parses_to_the_expected_struct() {
             conc_gc_threads: Some(2),
             ci_compiler_count: Some(4),
             malloc_arena_max: Some(2),
+            ..JvmSettings::default()
         }
     );
     assert_eq!(

@@ -431,7 +431,7 @@ fn thread_count_flags_out_of_range() {
     );
     assert_eq!(
         e.message(),
-        "`jvm.ci_compiler_count` is 1; it must be between 2 and 1024"
+        "`jvm.ci_compiler_count` is 1: a tiered JVM needs at least 2 compiler threads (one C1 and one C2)"
     );
     assert!(e.hint().unwrap().contains("tiered"), "{e}");
     let e = one(

@@ -5,6 +5,7 @@ mod distributions;
 mod docs;
 mod fuzz;
 mod good;
+mod jvm_flags;
 mod limits;
 mod multiple;
 mod phases;
