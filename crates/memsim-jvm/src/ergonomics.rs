@@ -100,6 +100,10 @@ pub struct Ergonomics {
     pub heap_initial: u64,
     /// `MaxHeapSize`.
     pub heap_max: u64,
+    /// `MinHeapSize`: the floor a full collection (or G1's Remark) may shrink the heap to. `-Xms`
+    /// sets it with `InitialHeapSize`; without it the JVM takes `OldSize + NewSize` (5.2 + 1.3 MiB)
+    /// aligned up: 8 MiB with G1 and Parallel in `-XX:+PrintFlagsFinal` here (JDK 17.0.15).
+    pub heap_min: u64,
     /// The heap's sizing granule (G1 region size; 2 MiB for the others, approximating the generations' alignment).
     pub heap_alignment: u64,
     /// `ThreadStackSize`.
@@ -216,6 +220,10 @@ impl Ergonomics {
         let default_initial = align_down(physical / 64, alignment).clamp(alignment, heap_max);
         let heap_initial =
             align_up(flags.heap_initial.unwrap_or(default_initial), alignment).min(heap_max);
+        let heap_min = match flags.heap_initial {
+            Some(_) => heap_initial,
+            None => align_up(8 * MIB, alignment).min(heap_initial),
+        };
         let parallel_gc_threads = match collector {
             Collector::Serial => 0,
             _ => flags
@@ -243,6 +251,7 @@ impl Ergonomics {
             physical_bytes: physical,
             heap_initial,
             heap_max,
+            heap_min,
             heap_alignment: alignment,
             thread_stack: flags.thread_stack.unwrap_or(MIB),
             collector,
@@ -268,6 +277,29 @@ impl Ergonomics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `MinHeapSize`: `-Xms` when given, else 8 MiB (`-XX:+PrintFlagsFinal`, G1 and Parallel).
+    #[test]
+    fn min_heap_size_is_xms_or_8_mib() {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        for c in [Collector::G1, Collector::Parallel] {
+            let f = |xms| JvmFlags {
+                heap_initial: xms,
+                heap_max: Some(1 << 30),
+                collector: Some(c),
+                ..JvmFlags::default()
+            };
+            assert_eq!(Ergonomics::resolve(m, f(None)).heap_min, 8 * MIB, "{c:?}");
+            assert_eq!(
+                Ergonomics::resolve(m, f(Some(256 * MIB))).heap_min,
+                256 * MIB
+            );
+        }
+    }
 
     fn machine(ram: u64, cores: u32) -> MachineView {
         MachineView {
