@@ -58,6 +58,7 @@ public final class Workload {
     static long mapped = 0;
     static String mappedDir = System.getProperty("java.io.tmpdir");
     static boolean systemGc = false;
+    static long dropLive = 0; // bytes of the live heap dropped right after it was grown (old garbage)
     static int gzipRounds = 0; // per app thread: gzip + gunzip of a 256 KiB block, streams closed
     static int deflatersKept = 0; // per app thread: Deflaters left open (a per-thread cache)
     static final List<String> JARS = new ArrayList<>(); // --jar: real libraries' classes to load
@@ -99,6 +100,9 @@ public final class Workload {
         info("stack_depth", frameDepth);
 
         growLiveHeap(liveHeap);
+        if (dropLive > 0) {
+            dropLiveHeap(dropLive);
+        }
         info("live_heap_bytes", (long) LIVE.size() * LIVE_CHUNK_LONGS * 8);
 
         if (classes > 0) {
@@ -207,6 +211,7 @@ public final class Workload {
                 case "--mapped": mapped = parseSize(v); break;
                 case "--mapped-dir": mappedDir = v; break;
                 case "--system-gc": systemGc = Boolean.parseBoolean(v); break;
+                case "--drop-live": dropLive = parseSize(v); break;
                 case "--gzip-rounds": gzipRounds = Integer.parseInt(v); break;
                 case "--deflaters-kept": deflatersKept = Integer.parseInt(v); break;
                 case "--jar": JARS.add(v); break;
@@ -383,6 +388,14 @@ public final class Workload {
             long[] a = new long[LIVE_CHUNK_LONGS];
             a[0] = i;
             LIVE.add(a);
+        }
+    }
+
+    /** Drops the youngest {@code bytes} of the live heap: they become garbage in the old generation. */
+    static void dropLiveHeap(long bytes) {
+        long n = Math.min(LIVE.size(), bytes / (LIVE_CHUNK_LONGS * 8L));
+        for (long i = 0; i < n; i++) {
+            LIVE.remove(LIVE.size() - 1);
         }
     }
 
@@ -758,12 +771,14 @@ public final class Workload {
         int n = 0;
         while (done < bytes) {
             int size = (int) Math.min(1L << 20, bytes - done);
+            long t = System.nanoTime();
             try {
                 DIRECT.add(ByteBuffer.allocateDirect(size));
             } catch (OutOfMemoryError e) {
                 System.err.println("CAUGHT " + e);
                 System.err.flush();
                 info("direct_oom", e.toString());
+                info("direct_oom_ms", (System.nanoTime() - t) / 1_000_000);
                 info("direct_oom_after_buffers", n);
                 break;
             }

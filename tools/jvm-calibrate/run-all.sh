@@ -160,6 +160,25 @@ run realcls-parallel-1g-all-exercise -- -XX:+UseParallelGC -Xms1g -Xmx1g \
 run realcls-serial-256m-lang3-jackson -- -XX:+UseSerialGC -Xms256m -Xmx256m \
   -- --threads 10 "${lang3[@]}" "${jackson[@]}" --exercise true
 
+# --- heap mechanisms (mech-*): Parallel's size policy without -Xms (young and old generations from
+# the initial heap), G1 shrinking after a full collection and at Remark once live data dropped, and a
+# failing direct-buffer reservation (Bits.reserveMemory collects and retries before it throws)
+run mech-parallel-1g-noxms-live256m-churn32m -- -XX:+UseParallelGC -Xmx1g \
+  -- --threads 20 --live-heap 256m --churn 32m
+run mech-parallel-4g-noxms-live1g-churn64m -- -XX:+UseParallelGC -Xmx4g \
+  -- --threads 20 --live-heap 1g --churn 64m
+run mech-parallel-default-noxms-live128m-churn128m -- -XX:+UseParallelGC \
+  -- --threads 10 --live-heap 128m --churn 128m
+run mech-parallel-2g-noxms-idle -- -XX:+UseParallelGC -Xmx2g -- --threads 10
+run mech-g1-2g-noxms-live768m-drop640m-gc -- -XX:+UseG1GC -Xmx2g \
+  -- --threads 10 --live-heap 768m --drop-live 640m --system-gc true
+run mech-g1-2g-noxms-live1g-drop896m-churn64m -- -XX:+UseG1GC -Xmx2g \
+  -- --threads 10 --live-heap 1g --drop-live 896m --churn 64m
+run mech-g1-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseG1GC -Xmx1g -XX:MaxDirectMemorySize=64m \
+  -- --threads 10 --live-heap 256m --drop-live 192m --direct 100m
+run mech-parallel-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseParallelGC -Xmx1g \
+  -XX:MaxDirectMemorySize=64m -- --threads 10 --live-heap 256m --drop-live 192m --direct 100m
+
 python3 "$here/summarize.py" || failed+=("summarize.py")
 
 if [ ${#failed[@]} -gt 0 ]; then

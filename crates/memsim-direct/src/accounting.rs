@@ -10,8 +10,8 @@
 //! Netty's counter adds first, then checks `used > limit` (equal is allowed) and rolls back: its
 //! message reports the used bytes before the attempt. JDK 17's `Bits.tryReserveMemory` succeeds iff
 //! `cap <= limit - totalCapacity`; after its retries (reference processing, `System.gc()`, up to 9
-//! sleeps, ≤ 511 ms) it throws `Cannot reserve …`. memsim has no unreachable buffers to clean, so the
-//! retries cannot help and are not simulated. The JDK's ~8 KiB baseline of its own buffers is not modelled.
+//! sleeps, ≤ 511 ms: `bits.rs`, run by the engine, whose `System.gc()` is a full collection of the
+//! heap) it throws `Cannot reserve …`. The JDK's ~8 KiB baseline of its own buffers is not modelled.
 
 /// How Netty counts its direct memory, resolved from `io.netty.maxDirectMemory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod accounting;
+pub mod bits;
 pub mod concurrent;
 pub mod netty41;
 pub mod replay;
@@ -23,6 +24,7 @@ pub mod trace;
 mod sync;
 
 pub use accounting::{DirectAccounting, DirectAllocError, NettyCap, Reservations};
+pub use bits::{BitsAttempt, reserve_memory};
 pub use concurrent::{AtomicDirectCounter, PoolHandle, SharedBuf, SharedPool};
 pub use simple::{PoolConfig, SimplePool};
 

@@ -187,6 +187,9 @@ struct Counters {
     requests_failed: u64,
     heap_oom_errors: u64,
     direct_oom_errors: u64,
+    // `System.gc()` calls and `tryReserveMemory` calls of failing JDK direct reservations.
+    direct_reservation_gcs: u64,
+    direct_reservation_tries: u64,
     threads_failed: u64,
 }
 
@@ -553,6 +556,12 @@ impl<'s> World<'s> {
         let phase = self.phase(p);
         // Finish continuous work exactly, then retire the threads.
         self.work(p);
+        if phase.heap_released > 0 {
+            self.jvm.release(phase.heap_released);
+        }
+        if phase.system_gc {
+            self.system_gc();
+        }
         let st = &mut self.phases[p as usize];
         st.active = false;
         let (first, started) = (st.first_thread, st.started_threads);
@@ -629,7 +638,7 @@ impl<'s> World<'s> {
                     .pool
                     .allocate(&mut self.acct, thread, buffer)
                     .map(|h| (DirectPath::Netty, h, buffer)),
-                DirectPath::Jdk => self.acct.reserve_jdk(buffer).map(|()| {
+                DirectPath::Jdk => self.reserve_jdk_direct(buffer).map(|()| {
                     self.jdk_direct = Usage::all(self.jdk_direct.committed + buffer);
                     (DirectPath::Jdk, BufHandle(u32::MAX), buffer)
                 }),
@@ -705,6 +714,33 @@ impl<'s> World<'s> {
         self.jvm.release(r.heap);
         self.counters.requests_completed += 1;
         debug_assert!((r.phase as usize) < self.phases.len());
+    }
+
+    /// `ByteBuffer.allocateDirect`: the JDK's `Bits.reserveMemory`, which runs `System.gc()` and
+    /// retries before it gives up (`memsim_direct::bits`). memsim's collections free no direct
+    /// memory (buffers are freed when dropped), so the retries fail as the first try did; the
+    /// collection itself is real: a full GC that may shrink the heap and touches its mark bitmap.
+    fn reserve_jdk_direct(&mut self, bytes: u64) -> Result<(), DirectAllocError> {
+        let acct = &mut self.acct;
+        let attempt = memsim_direct::reserve_memory(|| acct.reserve_jdk(bytes).is_ok(), || {});
+        if attempt.reserved {
+            return Ok(());
+        }
+        self.counters.direct_reservation_gcs += u64::from(attempt.system_gcs);
+        self.counters.direct_reservation_tries += u64::from(attempt.tries);
+        if attempt.system_gcs > 0 {
+            self.system_gc();
+        }
+        // Fails again, with the JDK's message.
+        self.acct.reserve_jdk(bytes)
+    }
+
+    /// `System.gc()`: a full collection with every collector memsim models (G1 without
+    /// `ExplicitGCInvokesConcurrent`), logged under its unified-log name.
+    pub(crate) fn system_gc(&mut self) {
+        let out = self.jvm.system_gc(self.now);
+        self.log(EventKind::FullGc, "Pause Full (System.gc())".to_string());
+        self.heap_resized(out.resized_from);
     }
 
     fn heap_alloc(&mut self, bytes: u64, live: bool) -> Result<(), JvmError> {
@@ -888,7 +924,7 @@ impl<'s> World<'s> {
             if done + size > target && target < phase.direct_memory {
                 break;
             }
-            match self.acct.reserve_jdk(size) {
+            match self.reserve_jdk_direct(size) {
                 Ok(()) => self.jdk_direct = Usage::all(self.jdk_direct.committed + size),
                 Err(e) => {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
@@ -1146,6 +1182,15 @@ impl<'s> World<'s> {
             (
                 "direct_out_of_memory_errors".to_string(),
                 self.counters.direct_oom_errors,
+            ),
+            (
+                // `Bits.reserveMemory`'s `System.gc()` before a `Cannot reserve` error.
+                "direct_reservation_gcs".to_string(),
+                self.counters.direct_reservation_gcs,
+            ),
+            (
+                "direct_reservation_tries".to_string(),
+                self.counters.direct_reservation_tries,
             ),
             ("gc_collections".to_string(), self.jvm.heap().collections()),
             ("threads_alive".to_string(), self.jvm.threads()),

@@ -47,6 +47,18 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
         "RSS 80 % low: as for arena1-g1-512m-100t-gzip",
     ),
     (
+        "mech-g1-1g-noxms-drop192m-maxdirect64m-direct100m",
+        "Java Heap 11 % low (214 against 240 MiB) after the direct reservation's System.gc() shrank the heap: G1 sizes it from used *regions*, and 1 MiB regions hold only 15 of the workload's 64 KiB arrays (64 MiB live fill 69 regions), a waste memsim, which knows no object sizes, does not count (RSS within 1 %)",
+    ),
+    (
+        "mech-parallel-1g-noxms-drop192m-maxdirect64m-direct100m",
+        "RSS 10 % low: the JDK's -Xlog shows 15.5 MiB held in a survivor space and 77 MiB left in eden at the System.gc(), the old generation touched to 168 MiB; memsim promotes at once, so its old and eden high-water marks (heap RSS 256 MiB against 296) differ",
+    ),
+    (
+        "mech-parallel-default-noxms-live128m-churn128m",
+        "RSS 19 % high: memsim grows eden at every young collection, the JDK only when from-space lies at the top of the young generation (every second collection, psYoungGen.cpp resize_spaces, seen in -Xlog); modelling that alone raised another fit configuration's heap by 12 %, so it waits for survivor occupancy to be modelled with it",
+    ),
+    (
         "sweep-g1-4g",
         "RSS 12 % low: idle G1 touches more of its per-region tables at 4g than the 2/512 card-table-and-BOT rule",
     ),
@@ -175,6 +187,10 @@ fn scenario_for(r: &Value) -> String {
             live_phase,
             "[[phase]]\nname = \"live heap\"\nstart = \"0s\"\nduration = \"{ms}ms\"\nheap_live = \"{v}\"\n"
         );
+        // `--drop-live`: the youngest part of it dropped right after it was grown.
+        if let Some(d) = arg(&args, "--drop-live") {
+            let _ = writeln!(live_phase, "heap_released = \"{d}\"");
+        }
     }
     if let Some(v) = arg(&args, "--churn") {
         let _ = writeln!(phase, "heap_churn = \"{}/s\"", size(v));
@@ -201,6 +217,10 @@ fn scenario_for(r: &Value) -> String {
     }
     if let Some(v) = arg(&args, "--loaders") {
         let _ = writeln!(setup, "class_loaders = {v}");
+    }
+    // `System.gc()` once at the end of setup.
+    if arg(&args, "--system-gc") == Some("true") {
+        setup.push_str("system_gc = true\n");
     }
     if let Some(v) = arg(&args, "--hot-methods") {
         let _ = writeln!(setup, "compiled_methods = {v}");

@@ -181,6 +181,10 @@ pub struct Ergonomics {
     pub heap_initial: u64,
     /// `MaxHeapSize`.
     pub heap_max: u64,
+    /// `MinHeapSize`: the floor a full collection (or G1's Remark) may shrink the heap to. `-Xms`
+    /// sets it with `InitialHeapSize`; without it the JVM takes `OldSize + NewSize` (5.2 + 1.3 MiB)
+    /// aligned up: 8 MiB with G1 and Parallel in `-XX:+PrintFlagsFinal` here (JDK 17.0.15).
+    pub heap_min: u64,
     /// The heap's sizing granule (G1 region size; 2 MiB for the others, approximating the generations' alignment).
     pub heap_alignment: u64,
     /// `ThreadStackSize`.
@@ -280,6 +284,10 @@ impl Ergonomics {
         let size_alignment = alignment.max(CARD_TABLE_ALIGNMENT);
         let heap_max = align_up(heap_max_raw.max(alignment), size_alignment);
         let heap_initial = align_up(heap_initial_raw.max(alignment), size_alignment).min(heap_max);
+        let heap_min = match flags.heap_initial {
+            Some(_) => heap_initial,
+            None => align_up(8 * MIB, size_alignment).min(heap_initial),
+        };
         let parallel_gc_threads = match collector {
             Collector::Serial => 0,
             _ => flags
@@ -331,6 +339,7 @@ impl Ergonomics {
             physical_bytes: physical,
             heap_initial,
             heap_max,
+            heap_min,
             heap_alignment: alignment,
             thread_stack: flags.thread_stack.unwrap_or(MIB),
             collector,
@@ -358,6 +367,29 @@ impl Ergonomics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `MinHeapSize`: `-Xms` when given, else 8 MiB (`-XX:+PrintFlagsFinal`, G1 and Parallel).
+    #[test]
+    fn min_heap_size_is_xms_or_8_mib() {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        for c in [Collector::G1, Collector::Parallel] {
+            let f = |xms| JvmFlags {
+                heap_initial: xms,
+                heap_max: Some(1 << 30),
+                collector: Some(c),
+                ..JvmFlags::default()
+            };
+            assert_eq!(Ergonomics::resolve(m, f(None)).heap_min, 8 * MIB, "{c:?}");
+            assert_eq!(
+                Ergonomics::resolve(m, f(Some(256 * MIB))).heap_min,
+                256 * MIB
+            );
+        }
+    }
 
     fn machine(ram: u64, cores: u32) -> MachineView {
         MachineView {

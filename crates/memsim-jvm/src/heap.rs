@@ -44,7 +44,11 @@
 //!   full collections (`parallel-1g-live512m-churn2g`: the JDK 2 young and 7 full, memsim 2 and 9).
 //! - When live data and garbage no longer fit, a full collection runs and the heap is resized by
 //!   `MinHeapFreeRatio=40` / `MaxHeapFreeRatio=70` (HotSpot defaults), never outside `[Xms, Xmx]`, in
-//!   steps of the heap alignment.
+//!   steps of the heap alignment; G1 (`G1HeapSizingPolicy::full_collection_resize_amount`) may shrink
+//!   down to `MinHeapSize`, which is `-Xms` when given and 8 MiB otherwise, so without `-Xms` a full
+//!   collection (also `System.gc()`, e.g. the one inside a failing direct reservation) can leave the
+//!   heap below its initial size (the JDK: 793 → 240 MiB for 64 MiB live, memsim 214: G1 counts
+//!   used *regions*, whose waste memsim does not know). G1 sizes from used bytes here, not regions.
 //! - Adaptive sizing from GC time, with `Xms < Xmx`:
 //!   **G1** (`G1HeapSizingPolicy::young_collection_expansion_amount`, jdk17u): after each young
 //!   collection the short-term pause-time ratio (this pause over the time since the previous one) and
@@ -53,7 +57,8 @@
 //!   short-term ratios over it, or a full window of 10 whose long-term ratio is over it, expand the
 //!   heap by `G1ExpandByPercentOfAvailable=20` % of the uncommitted space (at most the committed
 //!   size), scaled by how far the ratio exceeds the threshold (×0.2 … ×2), at least one region.
-//!   G1's shrinking at Remark is not modelled.
+//!   G1's shrinking at Remark (the same free-ratio rule, jdk17u `G1ConcurrentMark::remark`) is not
+//!   modelled (`mech-g1-2g-noxms-live1g-drop896m-churn64m`, where the JDK did not shrink, is within 1 %).
 //!   **Parallel** (`PSAdaptiveSizePolicy`, `UseAdaptiveSizePolicy`): GC cost = decaying averages
 //!   (`AdaptiveTimeWeight=25` %) of minor and major pause / (pause + interval); while it exceeds the
 //!   throughput goal `1/(1+GCTimeRatio)`, `GCTimeRatio=99`, each young collection grows eden by
@@ -114,7 +119,11 @@ use memsim_core::{GcKind, SimDuration, SimTime, Usage};
 use std::collections::VecDeque;
 
 mod g1;
+mod parallel;
 use g1::G1YoungSizer;
+use parallel::{
+    PS_INITIAL_SURVIVOR_RATIO, PS_SPACE_ALIGNMENT, PS_YOUNG_SUPPLEMENT, PaddedAverage, ps_young_for,
+};
 
 const MIN_HEAP_FREE_PERCENT: u64 = 40;
 const MAX_HEAP_FREE_PERCENT: u64 = 70;
@@ -122,9 +131,8 @@ const IHOP_PERCENT: u64 = 45;
 /// What JVM startup (JDK class initialization, the main thread's first objects) leaves touched in the
 /// heap: 1.6–2.1 MiB of heap RSS in the idle calibration runs (docs/calibration.md).
 const STARTUP_BYTES: u64 = 2 << 20;
-/// G1's `GCTimeRatio` (set by G1 ergonomics) and Parallel's (the flag's default).
+/// G1's `GCTimeRatio` (set by G1 ergonomics).
 const G1_GC_TIME_RATIO: f64 = 12.0;
-const PARALLEL_GC_TIME_RATIO: f64 = 99.0;
 /// G1: pauses kept for the long-term ratio, and short-term ratios over the threshold that expand.
 const G1_RECENT_PAUSES: usize = 10;
 const G1_MIN_OVER_THRESHOLD: u32 = 4;
@@ -132,74 +140,11 @@ const G1_EXPAND_PERCENT_OF_AVAILABLE: u64 = 20;
 /// `G1HeapWastePercent`, `G1MixedGCCountTarget`.
 const G1_HEAP_WASTE_PERCENT: u64 = 5;
 const G1_MIXED_COUNT_TARGET: u64 = 8;
-/// Parallel: `AdaptiveTimeWeight`, eden increments and the supplement's decay period.
-const PS_TIME_WEIGHT: f64 = 0.25;
-const PS_YOUNG_INCREMENT: u64 = 20;
-const PS_YOUNG_SUPPLEMENT: u64 = 80;
-const PS_SUPPLEMENT_DECAY: u64 = 8;
-const PS_MAJOR_DECAY_SCALE: u64 = 10;
-/// Parallel's space alignment: the granule of eden and the survivor spaces (every eden, survivor
-/// and young generation size in the JDK's `-Xlog:gc+heap=debug` is a multiple of 512 KiB).
-const PS_SPACE_ALIGNMENT: u64 = 512 << 10;
-/// `InitialSurvivorRatio` (each survivor space starts at an eighth of the young generation) and
-/// `MinSurvivorRatio` (a survivor space is at most a third of the maximum young generation).
-const PS_INITIAL_SURVIVOR_RATIO: u64 = 8;
-const PS_MIN_SURVIVOR_RATIO: u64 = 3;
-/// `AdaptiveSizePolicyReadyThreshold`: young collections before the size policy resizes the
-/// survivor spaces.
-const PS_READY_THRESHOLD: u64 = 5;
-/// `AdaptiveSizePolicyWeight` (percent) and `SurvivorPadding` (standard deviations) of the
-/// average of survived bytes.
-const PS_SURVIVED_WEIGHT: u64 = 10;
-const PS_SURVIVOR_PADDING: f64 = 3.0;
-/// `GCTimeLimit`, `GCHeapFreeLimit`, `GCOverheadLimitThreshold`.
-const GC_TIME_LIMIT: f64 = 0.98;
-const GC_HEAP_FREE_LIMIT_PERCENT: u64 = 2;
-const GC_OVERHEAD_LIMIT_THRESHOLD: u32 = 5;
 /// Less free heap than this after a full collection cannot hold the next objects: allocation fails.
 const MIN_ROOM: u64 = 64 << 10;
 /// Collections one allocation call simulates one by one; beyond, the rest are recorded in bulk as
 /// copies of the last (the heap is then thrashing and nothing changes between them).
 const MAX_STEPPED_COLLECTIONS: u64 = 10_000;
-
-/// Parallel's initial young generation for a heap size (`NewRatio=2`: a third, in space granules).
-fn ps_young_for(heap: u64) -> u64 {
-    (heap / 3 / PS_SPACE_ALIGNMENT * PS_SPACE_ALIGNMENT).max(3 * PS_SPACE_ALIGNMENT)
-}
-
-/// A decaying average with a padding of its mean deviation, as Parallel's size policy keeps of
-/// survived bytes (`AdaptivePaddedAverage`, gcUtil.cpp, jdk17u): each sample weighs
-/// `AdaptiveSizePolicyWeight=10` %, except that the n-th of the first 100 weighs at least 1/n (so
-/// early averages are plain means); the deviation is averaged the same way, and the padded average
-/// is the average plus `SurvivorPadding=3` deviations.
-#[derive(Debug, Clone, Copy, Default)]
-struct PaddedAverage {
-    count: u64,
-    avg: f64,
-    dev: f64,
-    /// Zero samples leave the deviation alone (`AdaptivePaddedNoZeroDevAverage`, for promoted bytes).
-    zero_keeps_dev: bool,
-}
-
-impl PaddedAverage {
-    fn sample(&mut self, value: f64) {
-        self.count += 1;
-        let percent = if self.count <= 100 {
-            (100 / self.count).max(PS_SURVIVED_WEIGHT)
-        } else {
-            PS_SURVIVED_WEIGHT
-        };
-        let w = percent as f64 / 100.0;
-        self.avg = ewma(self.avg, value, w);
-        if value != 0.0 || !self.zero_keeps_dev {
-            self.dev = ewma(self.dev, (value - self.avg).abs(), w);
-        }
-    }
-
-    fn padded(&self) -> f64 {
-        self.avg + PS_SURVIVOR_PADDING * self.dev
-    }
-}
 
 /// What a successful allocation did to the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -233,9 +178,12 @@ pub struct Heap {
     collector: Collector,
     initial: u64,
     max: u64,
+    // `MinHeapSize`: G1's full collections shrink the heap no further (8 MiB without `-Xms`).
+    min: u64,
     alignment: u64,
     pre_touch: bool,
-    // Invariant: initial <= committed <= max, a multiple of alignment.
+    // Invariant: min <= committed <= max, a multiple of alignment; initial <= committed unless a
+    // G1 full collection shrank the heap below it (only without `-Xms`).
     committed: u64,
     // Invariant: live + garbage <= committed.
     live: u64,
@@ -274,6 +222,8 @@ pub struct Heap {
     // `MaxNewSize` from `-Xmx`), and the padded average of bytes that survived young collections.
     ps_surv: u64,
     ps_young_min: u64,
+    // Parallel: the young generation's committed size (eden plus two survivors).
+    ps_young_committed: u64,
     ps_young_max: u64,
     ps_survived: PaddedAverage,
     ps_promoted: PaddedAverage,
@@ -322,6 +272,7 @@ impl Heap {
             collector: e.collector,
             initial: e.heap_initial,
             max: e.heap_max,
+            min: e.heap_min,
             alignment: e.heap_alignment,
             pre_touch: e.always_pre_touch,
             committed,
@@ -349,12 +300,10 @@ impl Heap {
             ps_eden,
             ps_surv,
             ps_young_min,
+            ps_young_committed: ps_eden + 2 * ps_surv,
             ps_young_max,
             ps_survived: PaddedAverage::default(),
-            ps_promoted: PaddedAverage {
-                zero_keeps_dev: true,
-                ..PaddedAverage::default()
-            },
+            ps_promoted: PaddedAverage::no_zero_dev(),
             ps_supplement: PS_YOUNG_SUPPLEMENT,
             ps_young_count: 0,
             minor_cost: 0.0,
@@ -387,11 +336,6 @@ impl Heap {
             Collector::Serial => self.committed / 3 * 8 / 10,
         }
         .max(1 << 20)
-    }
-
-    /// Parallel's young generation: eden and two survivor spaces.
-    fn ps_young(&self) -> u64 {
-        self.ps_eden + 2 * self.ps_surv
     }
 
     /// What a committed size can hold: Serial and Parallel cannot allocate in survivor spaces.
@@ -479,105 +423,6 @@ impl Heap {
             if !explicit {
                 return self.overhead_check();
             }
-        }
-        false
-    }
-
-    fn ps_gc_cost(&self, at: SimTime) -> f64 {
-        let major = match self.last_major {
-            Some(last) if self.major_interval_avg > 0.0 => {
-                let since = at.since(last).nanos() as f64;
-                let horizon = self.major_interval_avg * PS_MAJOR_DECAY_SCALE as f64;
-                if since > horizon {
-                    self.major_cost * horizon / since
-                } else {
-                    self.major_cost
-                }
-            }
-            _ => self.major_cost,
-        };
-        (self.minor_cost + major).min(1.0)
-    }
-
-    /// After a young collection that copied `copied` live bytes (see the module doc, Parallel).
-    fn ps_after_young(&mut self, at: SimTime, pause: SimDuration, copied: u64) {
-        // The mutator interval: from the end of the previous pause to the start of this one.
-        let interval = at.since(self.last_minor).nanos() as f64;
-        let p = pause.nanos() as f64;
-        self.minor_cost = ewma(self.minor_cost, p / (p + interval), PS_TIME_WEIGHT);
-        self.last_minor = at.after(pause);
-        self.ps_young_count += 1;
-        if self.ps_young_count % PS_SUPPLEMENT_DECAY == 0 {
-            self.ps_supplement /= 2;
-        }
-        let old_part = self.committed - self.ps_young();
-        // The young generation may not push the heap past -Xmx.
-        let young_cap = self
-            .ps_young_max
-            .min((self.max - old_part) / PS_SPACE_ALIGNMENT * PS_SPACE_ALIGNMENT);
-        // What survived: memsim promotes live data at once, so a survivor space holds at most
-        // what it can of the bytes this collection copied.
-        self.ps_survived.sample(copied.min(self.ps_surv) as f64);
-        // Promoted: memsim moves every copied byte to the old generation.
-        self.ps_promoted.sample(copied as f64);
-        if self.ps_young_count > PS_READY_THRESHOLD {
-            let limit = (self.ps_young_max / PS_MIN_SURVIVOR_RATIO / PS_SPACE_ALIGNMENT
-                * PS_SPACE_ALIGNMENT)
-                .min(
-                    young_cap.saturating_sub(PS_SPACE_ALIGNMENT) / 2 / PS_SPACE_ALIGNMENT
-                        * PS_SPACE_ALIGNMENT,
-                )
-                .max(PS_SPACE_ALIGNMENT);
-            let target = (self.ps_survived.padded() as u64).div_ceil(PS_SPACE_ALIGNMENT)
-                * PS_SPACE_ALIGNMENT;
-            self.ps_surv = target.clamp(PS_SPACE_ALIGNMENT, limit);
-        }
-        let cost = self.ps_gc_cost(at);
-        let mut desired = self.ps_eden;
-        if cost > 1.0 / (1.0 + PARALLEL_GC_TIME_RATIO) {
-            let increment = self.ps_eden / 100 * (PS_YOUNG_INCREMENT + self.ps_supplement);
-            desired += (increment as f64 * (self.minor_cost / cost).min(1.0)) as u64;
-        }
-        // The young generation stays within [NewSize, MaxNewSize]; eden gets what the survivor
-        // spaces leave of it.
-        let young = (desired + 2 * self.ps_surv).div_ceil(PS_SPACE_ALIGNMENT) * PS_SPACE_ALIGNMENT;
-        let young = young
-            .max(self.ps_young_min)
-            .min(young_cap)
-            .max(2 * self.ps_surv + PS_SPACE_ALIGNMENT);
-        self.ps_eden = young - 2 * self.ps_surv;
-        self.committed = (old_part + young)
-            .div_ceil(self.alignment)
-            .saturating_mul(self.alignment)
-            .clamp(self.initial, self.max);
-    }
-
-    fn ps_after_full(&mut self, at: SimTime, pause: SimDuration) {
-        let start = self.last_major.unwrap_or(SimTime::ZERO);
-        let interval = at.since(start).nanos() as f64;
-        let p = pause.nanos() as f64;
-        self.major_cost = ewma(self.major_cost, p / (p + interval), PS_TIME_WEIGHT);
-        self.major_interval_avg = if self.last_major.is_some() {
-            ewma(self.major_interval_avg, interval, PS_TIME_WEIGHT)
-        } else {
-            interval
-        };
-        self.last_major = Some(at.after(pause));
-    }
-
-    /// After a full collection (Parallel): counts towards `GC overhead limit exceeded`.
-    fn overhead_check(&mut self) -> bool {
-        let cap = self.usable(self.max);
-        let free = cap.saturating_sub(self.live);
-        let at = self.last_major.unwrap_or(SimTime::ZERO);
-        if self.ps_gc_cost(at) > GC_TIME_LIMIT && free * 100 < cap * GC_HEAP_FREE_LIMIT_PERCENT {
-            self.overhead_count += 1;
-            if self.overhead_count >= GC_OVERHEAD_LIMIT_THRESHOLD {
-                self.overhead_count = 0;
-                return true;
-            }
-        } else {
-            self.overhead_count = 0;
         }
         false
     }
@@ -819,27 +664,6 @@ impl Heap {
         }
     }
 
-    /// Parallel: free bytes in the old generation.
-    fn ps_old_free(&self) -> u64 {
-        (self.committed - self.ps_young()).saturating_sub(self.old_live + self.old_garbage)
-    }
-
-    /// Parallel, eden full: a young collection is attempted only if the padded average of promoted
-    /// bytes (at most what the young generation holds) fits in the old generation's free space;
-    /// otherwise a full collection runs instead (`PSScavenge::should_attempt_scavenge`, jdk17u).
-    fn ps_should_scavenge(&self) -> bool {
-        self.collector != Collector::Parallel
-            || (self.ps_promoted.padded() as u64).min(self.eden_used) < self.ps_old_free()
-    }
-
-    /// Parallel, after a young collection: a full collection follows at once when the padded
-    /// average of promoted bytes exceeds the old generation's free space
-    /// (`PSAdaptiveSizePolicy::should_full_GC`, called from `PSScavenge::invoke`, jdk17u).
-    fn ps_full_after_young(&self) -> bool {
-        self.collector == Collector::Parallel
-            && self.ps_promoted.padded() as u64 > self.ps_old_free()
-    }
-
     /// Collections a thrashing allocation still needs, recorded as copies of the last one.
     fn bulk_collections(&mut self, left: u64, full: bool, at: SimTime) -> Result<(), HeapError> {
         let room = if full {
@@ -931,7 +755,10 @@ impl Heap {
                     self.initial.saturating_sub(initial_young),
                 )
             }
-            _ => (self.committed, 0, self.initial),
+            // G1 (`G1HeapSizingPolicy::full_collection_resize_amount`) shrinks to `MinHeapSize`,
+            // which is `-Xms` when given and 8 MiB otherwise.
+            Collector::G1 => (self.committed, 0, self.min),
+            Collector::Serial => (self.committed, 0, self.initial),
         };
         let target = if current < min_desired {
             min_desired
@@ -941,8 +768,13 @@ impl Heap {
             current
         };
         let before = self.committed;
+        let lowest = if self.collector == Collector::G1 {
+            self.min
+        } else {
+            self.initial
+        };
         self.committed = (target.clamp(floor, self.max.saturating_sub(young).max(floor)) + young)
-            .clamp(self.initial, self.max);
+            .clamp(lowest, self.max);
         self.g1_eden_moves_up(before);
         let committed = self.committed;
         self.g1_left_edens.retain_mut(|w| {
@@ -1031,11 +863,11 @@ mod tests {
     use crate::ergonomics::{JvmFlags, MachineView};
 
     /// One allocation every 10 ms of simulated time.
-    fn tick(i: u64) -> SimTime {
+    pub(super) fn tick(i: u64) -> SimTime {
         SimTime(i * 10_000_000)
     }
 
-    const MIB: u64 = 1 << 20;
+    pub(super) const MIB: u64 = 1 << 20;
 
     fn heap(xms: u64, xmx: u64) -> Heap {
         let m = MachineView {
@@ -1201,6 +1033,46 @@ mod tests {
         assert!(h.live() <= 512 * MIB);
     }
 
+    /// G1's full collection sizes the heap to what is used over `1 - MaxHeapFreeRatio` (70 %), down
+    /// to `MinHeapSize`: below the initial heap without `-Xms` (the JDK: 240 MiB for 64 MiB live in
+    /// `mech-g1-1g-noxms-drop192m-maxdirect64m-direct100m`, from 793 MiB), never below `-Xms`.
+    #[test]
+    fn g1_full_collection_shrinks_to_min_heap_size_without_xms() {
+        let m = MachineView {
+            ram_bytes: 24 << 30,
+            container_limit_bytes: None,
+            cores: 2,
+        };
+        let g1 = |xms: Option<u64>| {
+            Heap::new(&Ergonomics::resolve(
+                m,
+                JvmFlags {
+                    heap_initial: xms,
+                    heap_max: Some(1 << 30),
+                    collector: Some(Collector::G1),
+                    ..JvmFlags::default()
+                },
+            ))
+        };
+        for xms in [None, Some(512 * MIB)] {
+            let mut h = g1(xms);
+            let initial = h.committed();
+            grow_live(&mut h, 256, 1);
+            h.release(192 * MIB);
+            let out = h.full_gc(SimTime(2_000_000_000));
+            let want = (64 * MIB * 100 / 30).div_ceil(MIB) * MIB;
+            match xms {
+                None => {
+                    assert!(initial > 300 * MIB);
+                    assert_eq!(h.committed(), want, "{} MiB", h.committed() / MIB);
+                    assert!(out.resized_from.is_some());
+                }
+                Some(x) => assert_eq!(h.committed(), x.max(want)),
+            }
+            assert!(h.resident() <= h.committed());
+        }
+    }
+
     #[test]
     fn shrinks_when_live_set_drops_but_not_below_xms() {
         let mut h = heap(64 * MIB, 1024 * MIB);
@@ -1234,7 +1106,7 @@ mod tests {
         assert_eq!(h.usage(), Usage::all(1 << 30));
     }
 
-    fn heap_with(c: Collector, xms: u64, xmx: u64) -> Heap {
+    pub(super) fn heap_with(c: Collector, xms: u64, xmx: u64) -> Heap {
         let m = MachineView {
             ram_bytes: 24 << 30,
             container_limit_bytes: None,
@@ -1250,7 +1122,7 @@ mod tests {
     }
 
     /// Retains `total` bytes in 1 MiB steps over `secs` seconds of simulated time.
-    fn grow_live(h: &mut Heap, total_mib: u64, secs: u64) {
+    pub(super) fn grow_live(h: &mut Heap, total_mib: u64, secs: u64) {
         for i in 1..=total_mib {
             h.allocate(MIB, true, SimTime(i * secs * 1_000_000_000 / total_mib))
                 .unwrap();
@@ -1284,29 +1156,6 @@ mod tests {
         }
     }
 
-    /// Parallel's promotion estimate: a live set promoted faster than the old generation has room
-    /// for turns young collections into full ones (the JDK's `parallel-1g-live512m-churn2g`: 2
-    /// young and 7 full collections), while churn alone never does.
-    #[test]
-    fn parallel_full_collections_when_promotion_outgrows_the_old_generation() {
-        let mut h = heap_with(Collector::Parallel, 1 << 30, 1 << 30);
-        grow_live(&mut h, 512, 1);
-        let young = h.pauses().count(GcKind::Young);
-        let full = h.pauses().count(GcKind::Full);
-        for i in 1..=2048 {
-            h.allocate(MIB, false, SimTime(1_000_000_000 + i * 2_000_000))
-                .unwrap();
-        }
-        assert!(
-            h.pauses().count(GcKind::Full) - full >= 4,
-            "{} full after the live set",
-            h.pauses().count(GcKind::Full) - full
-        );
-        assert!(h.pauses().count(GcKind::Young) - young <= 2);
-        let (churn, _) = ps_edens(0, 500);
-        assert_eq!(churn.pauses().count(GcKind::Full), 0);
-    }
-
     /// G1 expanding under a fast-growing live set: each expansion moves eden to the newly committed
     /// top, and the earlier edens above the old generation stay resident (the JDK's heap RSS,
     /// 1514 MiB for 1183 MiB used, in the `g1-4g-xms512m-500t-xss256k` calibration); with the heap
@@ -1330,53 +1179,6 @@ mod tests {
         grow_live(&mut fixed, 600, 1);
         assert!(fixed.g1_left_edens.is_empty());
         assert_eq!(fixed.resident(), fixed.old_hw + fixed.eden_hw);
-    }
-
-    /// Eden's size after each of a fixed 512 MiB Parallel heap's young collections, allocating
-    /// `live_kib` KiB retained and 4 MiB of garbage every 10 ms, for `ticks` ticks.
-    fn ps_edens(live_kib: u64, ticks: u64) -> (Heap, Vec<u64>) {
-        let mut h = heap_with(Collector::Parallel, 512 * MIB, 512 * MIB);
-        let mut edens = Vec::new();
-        for i in 1..=ticks {
-            let before = h.collections();
-            if live_kib > 0 {
-                h.allocate(live_kib << 10, true, tick(i)).unwrap();
-            }
-            h.allocate(4 * MIB, false, tick(i)).unwrap();
-            if h.collections() > before {
-                edens.push(h.ps_eden);
-            }
-        }
-        (h, edens)
-    }
-
-    /// The JDK's `-Xlog:gc+heap=debug` for `TlabWorkload` (512 MiB, churn): eden 131584K (young
-    /// 170.5 MiB, survivors 21 MiB) for six young collections, then 172544K with 1 MiB survivors;
-    /// memsim's survivors go to the 512 KiB minimum, nothing surviving its collections.
-    #[test]
-    fn parallel_survivors_shrink_under_churn_once_the_policy_is_ready() {
-        let (h, edens) = ps_edens(0, 500);
-        let half = MIB / 2;
-        // Eden after each collection: the sixth (the log's GC(5)) is the first to resize it.
-        assert_eq!(edens[..5], [257 * half; 5], "{edens:?}");
-        assert!(edens[5..].iter().all(|&e| e == 339 * half), "{edens:?}");
-        assert_eq!(h.ps_young(), 341 * half);
-        assert_eq!(h.committed(), 512 * MIB);
-    }
-
-    /// Copying live data keeps the survivor spaces sized for it, and eden smaller.
-    #[test]
-    fn parallel_survivors_follow_what_survives() {
-        let (h, edens) = ps_edens(256, 600);
-        let last = *edens.last().unwrap();
-        // Between the initial 21 MiB and the churn-only minimum: about what each collection copies.
-        assert!(
-            h.ps_surv >= 4 * MIB && h.ps_surv < 21 * MIB,
-            "{} KiB",
-            h.ps_surv >> 10
-        );
-        assert!(last + 2 * h.ps_surv == 341 * MIB / 2, "{edens:?}");
-        assert!(last < 339 * MIB / 2 - 4 * MIB, "{edens:?}");
     }
 
     #[test]

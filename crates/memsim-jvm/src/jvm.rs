@@ -267,6 +267,13 @@ impl Jvm {
         self.heap.stw_until()
     }
 
+    /// `System.gc()` at `now`: a full collection (see [`Heap::full_gc`]).
+    pub fn system_gc(&mut self, now: SimTime) -> AllocOutcome {
+        let out = self.heap.full_gc(now);
+        self.refresh_jvm_threads();
+        out
+    }
+
     /// Live heap bytes become garbage.
     pub fn release(&mut self, bytes: u64) {
         self.heap.release(bytes);
@@ -421,6 +428,7 @@ impl Jvm {
             committed: self.heap.committed(),
             resident: self.heap.resident(),
             marking_ran: self.heap.marking_ran(),
+            full_gc_ran: self.heap.pauses().count(memsim_core::GcKind::Full) > 0,
         };
         ledger.set(
             Account::Gc,

@@ -78,6 +78,8 @@ const PHASE_KEYS: &[&str] = &[
     "threads",
     "stack_touched",
     "heap_live",
+    "heap_released",
+    "system_gc",
     "heap_churn",
     "classes",
     "methods_per_class",
@@ -1017,6 +1019,8 @@ fn read_phase(
         threads: 0,
         stack_touched: DEFAULT_STACK_TOUCHED.min(jvm.thread_stack.unwrap_or(u64::MAX)),
         heap_live: 0,
+        heap_released: 0,
+        system_gc: false,
         heap_churn_per_sec: 0,
         classes: 0,
         methods_per_class: DEFAULT_METHODS_PER_CLASS,
@@ -1139,6 +1143,12 @@ fn read_phase(
     }
     if let Some((v, _)) = t.read(cx, "heap_live", Ctx::size) {
         p.heap_live = v;
+    }
+    if let Some((v, _)) = t.read(cx, "heap_released", Ctx::size) {
+        p.heap_released = v;
+    }
+    if let Some((b, _)) = t.read(cx, "system_gc", Ctx::boolean) {
+        p.system_gc = b;
     }
     if let Some((v, _)) = t.read(cx, "heap_churn", Ctx::byte_rate) {
         p.heap_churn_per_sec = v;

@@ -218,6 +218,11 @@ pub struct Phase {
     pub stack_touched: u64,
     /// `heap_live`: bytes added to the live heap over the phase, kept afterwards (default 0).
     pub heap_live: u64,
+    /// `heap_released`: live heap bytes that become garbage at the phase's end (default 0; at
+    /// most what is live then).
+    pub heap_released: u64,
+    /// `system_gc`: `System.gc()` at the phase's end, after `heap_released` (default false).
+    pub system_gc: bool,
     /// `heap_churn`: short-lived heap allocation rate in bytes per second (`"200m/s"`; default 0).
     pub heap_churn_per_sec: u64,
     /// `classes`: classes loaded over the phase (default 0, at most 10,000,000).

@@ -461,3 +461,81 @@ threads = 200
         200 - failed
     );
 }
+
+/// A failing `allocateDirect` runs the JDK's `Bits.reserveMemory` protocol: one `System.gc()` (a
+/// full collection, which shrinks G1's heap without `-Xms` to the live set over 30 %) and 12 tries,
+/// counted in `counters`; then the `Cannot reserve` error. Dropped live data and `system_gc` at a
+/// phase's end are the scenario's way to say the same without direct memory.
+#[test]
+fn failed_direct_reservation_collects_and_retries() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10s"
+[machine]
+ram = "24g"
+cores = 2
+[jvm]
+gc = "g1"
+heap = { max = "1g" }
+max_direct_memory = "64m"
+[[phase]]
+name = "live heap, most of it dropped"
+duration = "1s"
+heap_live = "256m"
+heap_released = "192m"
+[[phase]]
+name = "buffers"
+duration = "1s"
+direct_memory = "100m"
+"#,
+    ));
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(counter("direct_reservation_gcs"), 1);
+    assert_eq!(counter("direct_reservation_tries"), 12);
+    assert_eq!(
+        counter("direct_out_of_memory_errors"),
+        0,
+        "setup allocations are not requests"
+    );
+    assert_eq!(
+        messages(&r, EventKind::FullGc),
+        vec!["Pause Full (System.gc())"]
+    );
+    assert!(
+        messages(&r, EventKind::OutOfMemoryError)[0].starts_with("java.lang.OutOfMemoryError: Cannot reserve 1048576 bytes of direct buffer memory (allocated: 67108864")
+    );
+    // 64 MiB live / 0.3, in 1 MiB regions: below the 376 MiB initial heap (MinHeapSize is 8 MiB).
+    let heap = r.samples.last().unwrap().accounts[memsim_core::Account::JavaHeap.index()];
+    assert_eq!(heap.committed, 214 << 20);
+}
+
+/// `system_gc` at a phase's end: the same full collection without a direct reservation; with
+/// `-Xms` the heap stays at it.
+#[test]
+fn system_gc_shrinks_to_xms_at_most() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10s"
+[machine]
+ram = "24g"
+cores = 2
+[jvm]
+gc = "g1"
+heap = { initial = "512m", max = "2g" }
+[[phase]]
+name = "live heap, most of it dropped"
+duration = "1s"
+heap_live = "768m"
+heap_released = "640m"
+system_gc = true
+"#,
+    ));
+    assert_eq!(
+        messages(&r, EventKind::FullGc),
+        vec!["Pause Full (System.gc())"]
+    );
+    let heap = r.samples.last().unwrap().accounts[memsim_core::Account::JavaHeap.index()];
+    assert_eq!(heap.committed, 512 << 20);
+}
