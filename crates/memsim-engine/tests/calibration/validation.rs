@@ -10,6 +10,7 @@
 //!   after `GC.run`, the allocation rate from its GC log).
 
 use serde_json::Value;
+use std::path::Path;
 
 /// Classes an idle JVM running Workload loads (NMT's count in the fit set's `g1-256m-idle`: 732,
 /// `g1-default-heap-idle`: 730); what memsim's baseline already holds, so not stated again.
@@ -108,4 +109,94 @@ pub(crate) fn shape(r: &Value) -> String {
         .map_or(&args[..], |i| &args[i + 1..]);
     s.push_str(&rest.join(" "));
     s
+}
+
+/// Two validation configurations measured now, with the JVM flags and arguments recorded in
+/// `tools/jvm-calibrate/validation/`, and judged as the recorded ones are: within ±10 % on every
+/// judged cell unless listed in `VALIDATION_MISSES`. Needs python3, a JDK 17 and Debian's
+/// commons-math3 jar (`.ci/run` installs them).
+#[test]
+fn validation_configurations_measured_live_match() {
+    let _one_jvm_at_a_time = super::LIVE_JVM.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("validation-live");
+    let _ = std::fs::remove_dir_all(&out);
+    let classes = out.join("classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    let javac = std::process::Command::new("javac")
+        .args(["--release", "17", "-nowarn", "-d"])
+        .arg(&classes)
+        .arg(super::root().join("tools/jvm-calibrate/validation/JarLoad.java"))
+        .output()
+        .unwrap_or_else(|e| panic!("javac is needed for the live validation: {e}"));
+    assert!(
+        javac.status.success(),
+        "javac JarLoad.java failed:\n{}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    for name in ["v-live-jars-math3-serial", "v-live-g1-noxms-churn"] {
+        let path = super::root().join(format!("tools/jvm-calibrate/validation/{name}.json"));
+        let recorded: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let strings = |k: &str| -> Vec<String> {
+            recorded[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        };
+        let (flags, args) = (strings("jvm_flags"), strings("workload_args"));
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(super::root().join("tools/jvm-calibrate/measure.py"))
+            .args([name, "--results", out.to_str().unwrap()]);
+        if loads_jars(&recorded) {
+            let jars = super::arg(&args, "--jars").unwrap();
+            for jar in jars.split(':') {
+                assert!(
+                    Path::new(jar).exists(),
+                    "{jar} is missing: `apt-get install -y libcommons-math3-java`"
+                );
+            }
+            cmd.args([
+                "--main",
+                "JarLoad",
+                "--classpath",
+                &format!("{}:{jars}", classes.display()),
+            ]);
+        }
+        let status = cmd
+            .arg("--")
+            .args(&flags)
+            .arg("--")
+            .args(&args)
+            .current_dir(super::root())
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed for the live validation: {e}"));
+        assert!(
+            status.status.success(),
+            "measuring {name} failed:\n{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let live: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        // Judged as the recorded measurement is: no cell may miss live that hits recorded (a
+        // listed miss may stay a miss, in the same cells).
+        let judged = super::compare_or_explain(&as_stated(&live), super::compare);
+        let allowed =
+            super::compare_or_explain(&as_stated(&recorded), super::compare).missed_cells();
+        let new_misses: Vec<String> = judged
+            .missed_cells()
+            .into_iter()
+            .zip(judged.misses())
+            .filter(|(cell, _)| !allowed.contains(cell))
+            .map(|(_, miss)| miss)
+            .collect();
+        assert!(
+            new_misses.is_empty(),
+            "{name} measured live misses where the recorded measurement hits:\n{}",
+            new_misses.join("\n")
+        );
+    }
 }
