@@ -11,6 +11,9 @@ Driver options:
     --ready-timeout S   seconds to wait for READY (default 300)
     --results DIR       output directory (default tools/jvm-calibrate/results)
     --env NAME=VALUE    an environment variable for the JVM (repeatable; e.g. MALLOC_ARENA_MAX=2)
+    --main CLASS        the main class (default Workload); it must speak Workload's protocol
+                        (the validation battery's JarLoad does: it loads jars, then runs Workload)
+    --classpath CP      entries appended to the class path after Workload's build directory
 
 The JVM always gets -XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions
 -XX:+PrintNMTStatistics before the given flags (the exit report, in bytes, is saved too).
@@ -506,7 +509,8 @@ class Run:
         cp = build()
         self.rawdir.mkdir(parents=True, exist_ok=True)
         self.scratch = Path(tempfile.mkdtemp(prefix=f".{self.name}.", dir=self.rawdir))
-        cmd = ["java", *DRIVER_FLAGS, *self.flags, "-cp", str(cp), "Workload", *self.wargs]
+        classpath = ":".join([str(cp), *([self.opts["classpath"]] if self.opts["classpath"] else [])])
+        cmd = ["java", *DRIVER_FLAGS, *self.flags, "-cp", classpath, self.opts["main"], *self.wargs]
         log(f"{self.name}: {' '.join(cmd)}")
         self.stderr_path = self.scratch / f"{self.name}.stderr.txt"
         self.info: dict = {}
@@ -660,7 +664,8 @@ def main(argv: list[str]) -> int:
     b = rest.index("--", a + 1)
     dopts, flags, wargs = rest[:a], rest[a + 1:b], rest[b + 1:]
     opts = {"settle": 2.0, "max_samples": 20, "action": "classes 1000;threads 10",
-            "ready_timeout": 300.0, "results": str(HERE / "results"), "env": {}}
+            "ready_timeout": 300.0, "results": str(HERE / "results"), "env": {},
+            "main": "Workload", "classpath": ""}
     i = 0
     while i < len(dopts):
         k = dopts[i]
@@ -682,6 +687,10 @@ def main(argv: list[str]) -> int:
                 print(f"bad --env {v!r}: use NAME=VALUE", file=sys.stderr)
                 return 2
             opts["env"][var] = value
+        elif k == "--main":
+            opts["main"] = v
+        elif k == "--classpath":
+            opts["classpath"] = v
         elif k == "--results":
             opts["results"] = str(Path(v).resolve())
         else:

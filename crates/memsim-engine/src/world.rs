@@ -855,7 +855,7 @@ impl<'s> World<'s> {
             for _ in 0..classes {
                 if let Err(e) = self
                     .jvm
-                    .load_class(class_shape(phase), phase.class_loaders > 0)
+                    .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
                 {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].classes_blocked = true;
@@ -865,7 +865,7 @@ impl<'s> World<'s> {
         }
         self.phases[p as usize].done_classes += classes;
         for _ in 0..compiled {
-            if !self.jvm.compile() {
+            if !self.jvm.compile(self.now) {
                 self.log(
                     EventKind::CodeCacheFull,
                     "OpenJDK 64-Bit Server VM warning: CodeCache is full. Compiler has been disabled.".to_string(),
@@ -907,7 +907,7 @@ impl<'s> World<'s> {
             if self.phases[p as usize].classes_blocked {
                 break;
             }
-            if let Err(e) = self.jvm.define_hidden_class() {
+            if let Err(e) = self.jvm.define_hidden_class(self.now) {
                 self.log(EventKind::OutOfMemoryError, e.to_string());
                 self.phases[p as usize].classes_blocked = true;
             }

@@ -302,16 +302,22 @@ impl Jvm {
         self.stacks.count()
     }
 
-    /// Loads a class of the given shape.
+    /// Loads a class of the given shape at simulated time `now` (the collections its garbage
+    /// starts are timed from it, so G1's heap sizing sees them as far apart as they were).
     ///
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
-    pub fn load_class(&mut self, shape: ClassShape, custom_loader: bool) -> Result<(), JvmError> {
+    pub fn load_class(
+        &mut self,
+        shape: ClassShape,
+        custom_loader: bool,
+        now: SimTime,
+    ) -> Result<(), JvmError> {
         let cost = shape.cost();
         self.metaspace
             .load_class(&cost, custom_loader)
             .map_err(Self::metaspace_error)?;
-        self.class_heap(&cost);
+        self.class_heap(&cost, now);
         Ok(())
     }
 
@@ -319,11 +325,11 @@ impl Jvm {
     /// lock object, strings and static state, and drops the garbage its reading and initialization
     /// made; then a `Metadata GC Threshold` collection if committed metaspace passed the mark.
     /// A `HeapSpace` failure here is left to the next allocation to report.
-    fn class_heap(&mut self, cost: &ClassCost) {
+    fn class_heap(&mut self, cost: &ClassCost, now: SimTime) {
         self.class_nmt += cost.nmt_bytes;
         self.class_untracked += cost.untracked_bytes;
         self.class_jimage += cost.jimage_bytes;
-        let now = self.heap.clock();
+        let now = now.max(self.heap.clock());
         let _ = self.heap.allocate(cost.heap_kept_bytes, true, now);
         if cost.heap_garbage_bytes > 0 {
             let _ = self.heap.allocate(cost.heap_garbage_bytes, false, now);
@@ -353,15 +359,15 @@ impl Jvm {
         self.metaspace_gc.collections()
     }
 
-    /// Defines a hidden class.
+    /// Defines a hidden class at simulated time `now`.
     ///
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
-    pub fn define_hidden_class(&mut self) -> Result<(), JvmError> {
+    pub fn define_hidden_class(&mut self, now: SimTime) -> Result<(), JvmError> {
         self.metaspace
             .define_hidden_class()
             .map_err(Self::metaspace_error)?;
-        self.class_heap(&HIDDEN_CLASS);
+        self.class_heap(&HIDDEN_CLASS, now);
         Ok(())
     }
 
@@ -382,12 +388,13 @@ impl Jvm {
         self.metaspace.classes()
     }
 
-    /// JIT-compiles one method (its code, and its MethodData in metaspace); `false` when the code cache is full.
-    pub fn compile(&mut self) -> bool {
+    /// JIT-compiles one method at simulated time `now` (its code, and its MethodData in
+    /// metaspace); `false` when the code cache is full.
+    pub fn compile(&mut self, now: SimTime) -> bool {
         let ok = self.code.compile();
         if ok {
             self.metaspace.add_method_data();
-            let now = self.heap.clock();
+            let now = now.max(self.heap.clock());
             let _ = self.heap.allocate(COMPILE_HEAP_BYTES, true, now);
             self.metadata_threshold();
             self.refresh_jvm_threads();
@@ -564,7 +571,7 @@ mod tests {
             let mut j = jvm(collector, 512 << 20);
             let before = j.heap().live();
             for _ in 0..3344 {
-                j.load_class(ClassShape::APPLICATION, false).unwrap();
+                j.load_class(ClassShape::APPLICATION, false, SimTime::ZERO).unwrap();
             }
             let kept = j.heap().live() - before;
             assert_eq!(kept, 3344 * ClassShape::APPLICATION.cost().heap_kept_bytes);
@@ -582,7 +589,7 @@ mod tests {
         let mut g1 = jvm(Collector::G1, 512 << 20);
         let mut serial = jvm(Collector::Serial, 2 << 30);
         for _ in 0..3344 {
-            g1.load_class(ClassShape::APPLICATION, false).unwrap();
+            g1.load_class(ClassShape::APPLICATION, false, SimTime::ZERO).unwrap();
         }
         assert_eq!(g1.metadata_gc_collections(), 1);
         assert!(
@@ -591,7 +598,7 @@ mod tests {
         );
         for _ in 0..40_000 {
             serial
-                .load_class(ClassShape::Thin { methods: 8 }, false)
+                .load_class(ClassShape::Thin { methods: 8 }, false, SimTime::ZERO)
                 .unwrap();
         }
         // -Xlog:gc of 40,000 thin classes under Serial: three `Pause Full (Metadata GC Threshold)`.
