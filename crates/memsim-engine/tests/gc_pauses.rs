@@ -193,7 +193,8 @@ fn pause_counts_and_times_match_the_real_jvm() {
 }
 
 /// One configuration measured now on this machine's JDK 17 (about 4 s; CI installs the JDK),
-/// compared the same way. Fails loudly without java or python3: the comparison is the point.
+/// compared the same way except for the maximum pause. Fails loudly without java or python3: the
+/// comparison is the point.
 #[test]
 fn one_configuration_measured_live_matches() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gc-pauses-live");
@@ -219,6 +220,10 @@ fn one_configuration_measured_live_matches() {
         serde_json::from_str(&std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap())
             .unwrap();
     let (bad, line) = compare(&r);
+    // A live maximum is one pause on a shared machine: a single scheduler stall of the CI VM
+    // (281 ms against 44 ms predicted, seen once on a 2-core runner) decides it. The live run
+    // judges the counts and the median; the maximum is judged on the recorded battery above.
+    let bad: Vec<_> = bad.into_iter().filter(|b| *b != "young max").collect();
     assert!(bad.is_empty(), "{}: {line}", bad.join(", "));
 }
 
