@@ -25,6 +25,8 @@ pub enum EventKind {
     PageCacheFull,
     /// The kernel (or the container's cgroup) killed the process.
     OomKilled,
+    /// At the limit, reclaim began taking the file pages the process keeps using: it thrashes.
+    Thrashing,
     /// The engine stopped the run early (its `max_events` budget ran out).
     SimulationStopped,
     /// The database began a checkpoint (debug.log's `checkpoint started...`).
@@ -59,6 +61,7 @@ impl EventKind {
             EventKind::CodeCacheFull => "code_cache_full",
             EventKind::PageCacheFull => "page_cache_full",
             EventKind::OomKilled => "oom_killed",
+            EventKind::Thrashing => "thrashing",
             EventKind::SimulationStopped => "simulation_stopped",
             EventKind::CheckpointStarted => "checkpoint_started",
             EventKind::CheckpointCompleted => "checkpoint_completed",

@@ -5,6 +5,7 @@
 //! distributions, and the [`RunSummary`] that renderers turn into reports.
 #![deny(missing_docs)]
 
+pub mod charge;
 pub mod database;
 pub mod event;
 pub mod gc;
@@ -14,6 +15,7 @@ pub mod size;
 pub mod summary;
 pub mod time;
 
+pub use charge::{Charge, Pressure};
 pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot};
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};

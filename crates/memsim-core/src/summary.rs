@@ -2,6 +2,7 @@
 //!
 //! Renderers see only this, never a model's internals (an architecture invariant).
 
+use crate::charge::{Charge, Pressure};
 use crate::database::DatabaseRun;
 use crate::event::Event;
 use crate::gc::GcSummary;
@@ -15,16 +16,21 @@ pub enum Verdict {
     Fits,
     /// Peak resident memory exceeded the configured budget but stayed under the limit.
     OverBudget,
+    /// The process lived, but at the limit the kernel reclaimed the file pages it keeps using
+    /// (its libraries, CDS, modules, the hot part of its mapped files): it thrashed, refaulting them
+    /// with its threads and collections stalled (`RunSummary::pressure` says from when).
+    Thrashing,
     /// Resident memory exceeded the machine's or container's limit and the process was killed.
     OomKilled,
 }
 
 impl Verdict {
-    /// The name used in `report.json`: `fits`, `over_budget` or `oom_killed`.
+    /// The name used in `report.json`: `fits`, `over_budget`, `thrashing` or `oom_killed`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Verdict::Fits => "fits",
             Verdict::OverBudget => "over_budget",
+            Verdict::Thrashing => "thrashing",
             Verdict::OomKilled => "oom_killed",
         }
     }
@@ -37,6 +43,8 @@ pub struct Sample {
     pub at: SimTime,
     /// Every account's usage, indexed like [`Account::ALL`].
     pub accounts: [Usage; Account::COUNT],
+    /// What the kernel charges and counts as the working set.
+    pub charge: Charge,
 }
 
 impl Sample {
@@ -89,6 +97,8 @@ pub struct RunSummary {
     pub database: Option<DatabaseRun>,
     /// Garbage collection: pause distributions per kind of collection.
     pub gc: GcSummary,
+    /// The kernel's view: the charge and working set at their peaks, thrashing.
+    pub pressure: Pressure,
 }
 
 impl RunSummary {

@@ -1,11 +1,16 @@
 //! The simulated process and its event loop.
 
+mod cgroup;
 mod db;
+mod finish;
+mod limit;
+
+pub use limit::Limit;
 
 use crate::{RunOptions, WORK_TICK};
 use memsim_core::{
     Account, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration, SimRng,
-    SimTime, Usage, Verdict,
+    SimTime, Usage,
 };
 use memsim_direct::netty41::{Netty41Config, Netty41Pool};
 use memsim_direct::{
@@ -17,47 +22,6 @@ use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
-
-/// The memory limit the process runs under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limit {
-    /// Bytes of resident memory above which the process is killed.
-    pub bytes: u64,
-    /// Where it comes from, for people.
-    pub source: String,
-    /// Whether a container (cgroup) limit or the machine's RAM decides.
-    pub cgroup: bool,
-}
-
-impl Limit {
-    /// The limit of a scenario's machine: the container limit if it is below what the machine has
-    /// for this process (RAM less `os_reserved`), else that.
-    pub fn of(s: &Scenario) -> Limit {
-        let m = &s.machine;
-        let machine = m.ram.saturating_sub(m.os_reserved);
-        let machine_source = if m.os_reserved > 0 {
-            format!(
-                "machine RAM {} − {} for the OS",
-                ByteSize(m.ram),
-                ByteSize(m.os_reserved)
-            )
-        } else {
-            format!("machine RAM {}", ByteSize(m.ram))
-        };
-        match m.container_limit {
-            Some(c) if c <= machine => Limit {
-                bytes: c,
-                source: format!("container limit {}", ByteSize(c)),
-                cgroup: true,
-            },
-            _ => Limit {
-                bytes: machine,
-                source: machine_source,
-                cgroup: false,
-            },
-        }
-    }
-}
 
 /// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
 const POOL_CHECK_EVERY: u64 = 1024;
@@ -86,6 +50,8 @@ enum Ev {
     Serve(u32),
     /// The latest stop-the-world pause has ended: the next deferred event runs.
     SafepointEnd,
+    /// The OOM kill the kernel model scheduled may be due (checked after the event, in `account`).
+    OomCheck,
 }
 
 impl Ev {
@@ -135,6 +101,8 @@ struct PhaseState {
     done_direct: u64,
     done_unsafe: u64,
     done_mapped: u64,
+    done_mapped_hot: u64,
+    done_written: u64,
     classes_blocked: bool,
     direct_blocked: bool,
     active: bool,
@@ -159,6 +127,14 @@ pub(crate) struct World<'s> {
     // Bytes of `Unsafe.allocateMemory` (NMT Other) and of mapped files touched (file-backed RSS).
     unsafe_memory: u64,
     mapped_files: u64,
+    // Of the mapped files' bytes, those read again and again; bytes of files written with write();
+    // bytes dirtied since the kernel model last saw them.
+    mapped_hot: u64,
+    written_files: u64,
+    newly_dirty: u64,
+    // The kernel's side of the limit, and when its pending kill was last scheduled for.
+    cgroup: cgroup::MemCgroup,
+    kill_check_at: Option<SimTime>,
     db: Option<db::DbState>,
     ledger: Ledger,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
@@ -299,6 +275,11 @@ impl<'s> World<'s> {
             jdk_direct: Usage::default(),
             unsafe_memory: 0,
             mapped_files: 0,
+            mapped_hot: 0,
+            written_files: 0,
+            newly_dirty: 0,
+            cgroup: cgroup::MemCgroup::new(Limit::of(s).bytes),
+            kill_check_at: None,
             db,
             ledger: Ledger::new(),
             requests: Vec::new(),
@@ -329,6 +310,8 @@ impl<'s> World<'s> {
                 done_direct: 0,
                 done_unsafe: 0,
                 done_mapped: 0,
+                done_mapped_hot: 0,
+                done_written: 0,
                 classes_blocked: false,
                 direct_blocked: false,
                 active: false,
@@ -475,6 +458,7 @@ impl<'s> World<'s> {
             Ev::DbCheckpointDone => self.db_checkpoint_done(),
             Ev::DbOpRetry(p) => self.db_phase_op(p),
             Ev::DbTxEnd(bytes) => self.jvm.release(bytes),
+            Ev::OomCheck => {}
         }
     }
 
@@ -542,6 +526,7 @@ impl<'s> World<'s> {
             + phase.direct_memory
             + phase.unsafe_memory
             + phase.mapped_files
+            + phase.written_files
             > 0
             || matches!(
                 phase.db.as_ref().map(|d| &d.op),
@@ -853,9 +838,9 @@ impl<'s> World<'s> {
         let metadata_before = self.jvm.metadata_gc_collections();
         if classes > 0 && !blocked {
             for _ in 0..classes {
-                if let Err(e) = self
-                    .jvm
-                    .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
+                if let Err(e) =
+                    self.jvm
+                        .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
                 {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].classes_blocked = true;
@@ -939,6 +924,16 @@ impl<'s> World<'s> {
         let mapped = frac(phase.mapped_files) - self.phases[p as usize].done_mapped;
         self.phases[p as usize].done_mapped += mapped;
         self.mapped_files += mapped;
+        if phase.mapped_files_written {
+            self.newly_dirty += mapped;
+        }
+        let hot = frac(phase.mapped_files_hot) - self.phases[p as usize].done_mapped_hot;
+        self.phases[p as usize].done_mapped_hot += hot;
+        self.mapped_hot += hot;
+        let written = frac(phase.written_files) - self.phases[p as usize].done_written;
+        self.phases[p as usize].done_written += written;
+        self.written_files += written;
+        self.newly_dirty += written;
     }
 
     fn account(&mut self) {
@@ -953,8 +948,13 @@ impl<'s> World<'s> {
         );
         self.ledger
             .set(Account::Other, Usage::all(self.unsafe_memory));
-        self.ledger
-            .set(Account::MappedFiles, Usage::all(self.mapped_files));
+        let thrashing_before = self.cgroup.pressure().thrashing_since;
+        self.charge_account();
+        if thrashing_before.is_none()
+            && let Some(since) = self.cgroup.pressure().thrashing_since
+        {
+            self.log_thrashing(since);
+        }
         if self.options.check_invariants {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
@@ -972,292 +972,17 @@ impl<'s> World<'s> {
             self.peak_at = self.now;
             self.at_peak = self.ledger.clone();
         }
-        if resident > self.limit.bytes && !self.killed {
-            self.kill();
-        }
-    }
-
-    fn kill(&mut self) {
-        self.killed = true;
-        let total = self.ledger.total();
-        let kb = |b: u64| b / 1024;
-        let mut shares: Vec<(Account, u64)> = Account::ALL
-            .iter()
-            .map(|a| (*a, self.ledger.get(*a).resident))
-            .filter(|(_, r)| *r * 100 >= total.resident)
-            .collect();
-        shares.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        let shares: Vec<String> = shares
-            .iter()
-            .map(|(a, r)| {
-                format!(
-                    "{} {} ({:.0}%)",
-                    a.name(),
-                    ByteSize(*r),
-                    pct(*r, total.resident)
-                )
-            })
-            .collect();
-        let who = if self.limit.cgroup {
-            "Memory cgroup out of memory"
-        } else {
-            "Out of memory"
-        };
-        let message = format!(
-            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — resident {} > limit {} (by {}): {}",
-            kb(total.reserved),
-            kb(self.ledger.resident_anon()),
-            kb(self.ledger.resident_file()),
-            ByteSize(total.resident),
-            ByteSize(self.limit.bytes),
-            ByteSize(total.resident - self.limit.bytes),
-            shares.join(", ")
-        );
-        self.log(EventKind::OomKilled, message);
     }
 
     fn take_sample(&mut self) {
         self.samples.push(Sample {
             at: self.now,
             accounts: *self.ledger.accounts(),
+            charge: self.cgroup.charge(),
         });
         if let Some(st) = self.db.as_mut() {
             let snapshot = st.snapshot(self.now);
             st.samples.push(snapshot);
-        }
-    }
-
-    fn finish(self) -> RunSummary {
-        let s = self.s;
-        let ended_at = self.now;
-        let e = *self.jvm.ergonomics();
-        let mut configured_terms = vec![(
-            if s.jvm.heap_max.is_some() {
-                "-Xmx".to_string()
-            } else {
-                "-Xmx (default)".to_string()
-            },
-            e.heap_max,
-        )];
-        let mut configured_accounts = vec![Account::JavaHeap];
-        if let Some(st) = &self.db {
-            let explicit = s.page_cache.as_ref().is_some_and(|c| c.size.is_some());
-            configured_terms.push((
-                if explicit {
-                    "page cache"
-                } else {
-                    "page cache (default)"
-                }
-                .to_string(),
-                st.page_cache_bytes(),
-            ));
-            configured_accounts.push(Account::PageCache);
-        }
-        let direct_cap = match self.acct.cap() {
-            NettyCap::Counter { limit } if s.netty.max_direct_memory > 0 => {
-                Some(("io.netty.maxDirectMemory", limit))
-            }
-            _ => s
-                .jvm
-                .max_direct_memory
-                .map(|m| ("-XX:MaxDirectMemorySize", m)),
-        };
-        if let Some((name, bytes)) = direct_cap {
-            configured_terms.push((name.to_string(), bytes));
-            configured_accounts.extend([Account::NettyDirect, Account::JdkDirect]);
-        }
-        let configured_bytes = configured_terms.iter().map(|(_, b)| *b).sum();
-        let verdict = if self.killed {
-            Verdict::OomKilled
-        } else if self.peak > configured_bytes {
-            Verdict::OverBudget
-        } else {
-            Verdict::Fits
-        };
-        let netty_cap = match self.acct.cap() {
-            NettyCap::Counter { limit } => format!("Netty counter, max {limit} bytes"),
-            NettyCap::Jdk => "JDK accounting (io.netty.maxDirectMemory=0)".to_string(),
-        };
-        let parameters = vec![
-            ("seed".to_string(), self.seed.to_string()),
-            ("collector".to_string(), e.collector.flag().to_string()),
-            ("Xms".to_string(), e.heap_initial.to_string()),
-            ("Xmx".to_string(), e.heap_max.to_string()),
-            ("Xss".to_string(), e.thread_stack.to_string()),
-            (
-                "MaxDirectMemorySize".to_string(),
-                e.max_direct_memory.to_string(),
-            ),
-            (
-                "ReservedCodeCacheSize".to_string(),
-                e.reserved_code_cache.to_string(),
-            ),
-            ("AlwaysPreTouch".to_string(), e.always_pre_touch.to_string()),
-            ("jvm_threads".to_string(), e.jvm_threads.to_string()),
-            (
-                "ActiveProcessorCount".to_string(),
-                e.active_processors.to_string(),
-            ),
-            (
-                "ParallelGCThreads".to_string(),
-                e.parallel_gc_threads.to_string(),
-            ),
-            ("ConcGCThreads".to_string(), e.conc_gc_threads.to_string()),
-            (
-                "G1ConcRefinementThreads".to_string(),
-                e.refinement_threads.to_string(),
-            ),
-            (
-                "CICompilerCount".to_string(),
-                format!(
-                    "{} ({} C1 + {} C2)",
-                    e.ci_compiler_count, e.c1_threads, e.c2_threads
-                ),
-            ),
-            (
-                "malloc_arena_max".to_string(),
-                self.jvm.arenas().limit().to_string(),
-            ),
-            (
-                "max_threads".to_string(),
-                s.machine
-                    .max_threads
-                    .map_or("unlimited".to_string(), |n| n.to_string()),
-            ),
-            (
-                "address_space".to_string(),
-                s.machine
-                    .address_space
-                    .map_or("unlimited".to_string(), |n| n.to_string()),
-            ),
-            ("netty_direct_accounting".to_string(), netty_cap),
-            (
-                "netty_pool_model".to_string(),
-                match s.netty.model {
-                    NettyModel::Netty41 => "4.1.48",
-                    NettyModel::Approx => "approx",
-                }
-                .to_string(),
-            ),
-            (
-                "netty_chunk_size".to_string(),
-                self.pool_chunk_size.to_string(),
-            ),
-            (
-                "netty_direct_arenas".to_string(),
-                self.pool_arenas.to_string(),
-            ),
-            (
-                "page_cache_size".to_string(),
-                self.db
-                    .as_ref()
-                    .map_or(0, db::DbState::page_cache_bytes)
-                    .to_string(),
-            ),
-            ("limit".to_string(), self.limit.bytes.to_string()),
-        ];
-        let pc = self.pool.counters();
-        let mut counters = vec![
-            (
-                "requests_started".to_string(),
-                self.counters.requests_started,
-            ),
-            (
-                "requests_completed".to_string(),
-                self.counters.requests_completed,
-            ),
-            ("requests_failed".to_string(), self.counters.requests_failed),
-            (
-                // Arrived during pauses and still waiting for the application to run at the end.
-                "requests_waiting_at_end".to_string(),
-                self.backlog
-                    .iter()
-                    .filter(|e| matches!(e, Ev::Serve(_)))
-                    .count() as u64,
-            ),
-            (
-                "heap_out_of_memory_errors".to_string(),
-                self.counters.heap_oom_errors,
-            ),
-            (
-                "direct_out_of_memory_errors".to_string(),
-                self.counters.direct_oom_errors,
-            ),
-            (
-                // `Bits.reserveMemory`'s `System.gc()` before a `Cannot reserve` error.
-                "direct_reservation_gcs".to_string(),
-                self.counters.direct_reservation_gcs,
-            ),
-            (
-                "direct_reservation_tries".to_string(),
-                self.counters.direct_reservation_tries,
-            ),
-            ("gc_collections".to_string(), self.jvm.heap().collections()),
-            ("threads_alive".to_string(), self.jvm.threads()),
-            (
-                "threads_failed_to_start".to_string(),
-                self.counters.threads_failed,
-            ),
-            (
-                "jvm_gc_workers_started".to_string(),
-                u64::from(self.jvm.jvm_threads().gc_workers),
-            ),
-            ("classes_loaded".to_string(), self.jvm.classes()),
-            (
-                "metadata_gc_threshold_collections".to_string(),
-                self.jvm.metadata_gc_collections(),
-            ),
-            ("methods_compiled".to_string(), self.jvm.compiled()),
-            ("netty_allocations".to_string(), pc.allocations),
-            ("netty_deallocations".to_string(), pc.deallocations),
-            ("netty_chunks_created".to_string(), pc.chunks_created),
-            ("netty_chunks_destroyed".to_string(), pc.chunks_destroyed),
-            (
-                "netty_used_direct_memory".to_string(),
-                self.pool.used_memory(),
-            ),
-            ("netty_active_bytes".to_string(), self.pool.active_bytes()),
-            (
-                "page_cache_faults".to_string(),
-                self.db.as_ref().map_or(0, |st| st.cache_metrics().faults),
-            ),
-        ];
-        if let Some(st) = &self.db
-            && db::DbState::needs_tick(s)
-        {
-            // Over the run, across a copy's replacement of the database.
-            let m = st.cache_metrics();
-            counters.extend([
-                ("page_cache_hits".to_string(), m.hits),
-                ("page_cache_pins".to_string(), m.pins),
-                ("page_cache_evictions".to_string(), m.evictions),
-                ("page_cache_flushes".to_string(), m.flushes),
-                ("db_last_tx_id".to_string(), st.db.tx_log().last_tx_id()),
-                ("db_operations_skipped".to_string(), st.skipped),
-                ("db_tx_state_heap_oom".to_string(), st.tx_state_oom),
-            ]);
-        }
-        RunSummary {
-            scenario: s.name.clone(),
-            seed: self.seed,
-            verdict,
-            limit_bytes: self.limit.bytes,
-            limit_source: self.limit.source,
-            configured_bytes,
-            configured_terms,
-            configured_accounts,
-            peak_resident_bytes: self.peak,
-            peak_at: self.peak_at,
-            at_peak: self.at_peak,
-            duration: s.duration,
-            ended_at,
-            events: self.events,
-            samples: self.samples,
-            n_events: self.n_events,
-            parameters,
-            counters,
-            database: self.db.map(|st| st.finish(ended_at)),
-            gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
         }
     }
 }

@@ -571,7 +571,8 @@ mod tests {
             let mut j = jvm(collector, 512 << 20);
             let before = j.heap().live();
             for _ in 0..3344 {
-                j.load_class(ClassShape::APPLICATION, false, SimTime::ZERO).unwrap();
+                j.load_class(ClassShape::APPLICATION, false, SimTime::ZERO)
+                    .unwrap();
             }
             let kept = j.heap().live() - before;
             assert_eq!(kept, 3344 * ClassShape::APPLICATION.cost().heap_kept_bytes);
@@ -589,7 +590,8 @@ mod tests {
         let mut g1 = jvm(Collector::G1, 512 << 20);
         let mut serial = jvm(Collector::Serial, 2 << 30);
         for _ in 0..3344 {
-            g1.load_class(ClassShape::APPLICATION, false, SimTime::ZERO).unwrap();
+            g1.load_class(ClassShape::APPLICATION, false, SimTime::ZERO)
+                .unwrap();
         }
         assert_eq!(g1.metadata_gc_collections(), 1);
         assert!(

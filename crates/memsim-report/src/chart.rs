@@ -53,6 +53,8 @@ const POINTS_MAX: usize = 1000;
 const LIMIT_COLOUR: &str = "#c00000";
 const CONFIGURED_COLOUR: &str = "#1f3a5f";
 const OOM_COLOUR: &str = "#d00000";
+/// The working set line (dashed).
+const WORKING_SET_COLOUR: &str = "#0b5394";
 const ERROR_COLOUR: &str = "#e6550d";
 const PHASE_COLOUR: &str = "#444444";
 const OTHER_EVENT_COLOUR: &str = "#888888";
@@ -181,6 +183,7 @@ fn marker_priority(kind: EventKind) -> Option<u8> {
     match kind {
         EventKind::OomKilled => Some(0),
         k if k.is_error() => Some(1),
+        EventKind::Thrashing => Some(1),
         EventKind::PhaseStarted => Some(2),
         EventKind::PageCacheFull
         | EventKind::CheckpointCompleted
@@ -195,6 +198,7 @@ fn marker_colour(kind: EventKind) -> &'static str {
     match kind {
         EventKind::OomKilled => OOM_COLOUR,
         k if k.is_error() => ERROR_COLOUR,
+        EventKind::Thrashing => ERROR_COLOUR,
         EventKind::PhaseStarted => PHASE_COLOUR,
         _ => OTHER_EVENT_COLOUR,
     }
@@ -304,6 +308,10 @@ fn verdict_words(s: &RunSummary) -> String {
                 .map_or(s.ended_at, |e| e.at);
             format!("OOM-KILLED at {at}")
         }
+        Verdict::Thrashing => {
+            let since = s.pressure.thrashing_since.unwrap_or(s.ended_at);
+            format!("THRASHING from {since}")
+        }
         Verdict::OverBudget => "OVER BUDGET".to_string(),
         Verdict::Fits => "FITS".to_string(),
     }
@@ -378,7 +386,14 @@ fn chart_string(s: &RunSummary) -> String {
         .map(|x| x.resident_total())
         .max()
         .unwrap_or(0);
+    let max_working_set = s
+        .samples
+        .iter()
+        .map(|x| x.charge.working_set_bytes)
+        .max()
+        .unwrap_or(0);
     let y_data_max = max_total
+        .max(max_working_set)
         .max(s.peak_resident_bytes)
         .max(s.limit_bytes)
         .max(s.configured_bytes)
@@ -412,7 +427,7 @@ fn chart_string(s: &RunSummary) -> String {
     let title = format!("{} — {}", truncate(&s.scenario, 80), verdict_words(s));
     let title_colour = match s.verdict {
         Verdict::OomKilled => OOM_COLOUR,
-        Verdict::OverBudget => ERROR_COLOUR,
+        Verdict::OverBudget | Verdict::Thrashing => ERROR_COLOUR,
         Verdict::Fits => "#1a1a1a",
     };
     emit!(
@@ -534,6 +549,30 @@ fn chart_string(s: &RunSummary) -> String {
             r##"<path d="{}" fill="none" stroke="#222222" stroke-width="1"/>"##,
             d.trim_end()
         );
+        // The working set (the cgroup's charge less inactive file pages, as `kubectl top` shows it):
+        // dashed, labelled at its last point.
+        if max_working_set > 0 {
+            let mut d = String::new();
+            for (j, (x, i)) in xs.iter().zip(&indices).enumerate() {
+                let cmd = if j == 0 { 'M' } else { 'L' };
+                let ws = s.samples[*i].charge.working_set_bytes;
+                let _ = write!(d, "{cmd}{x:.1},{:.1} ", frame.y(ws as f64));
+            }
+            emit!(
+                out,
+                r##"<path d="{}" fill="none" stroke="{WORKING_SET_COLOUR}" stroke-width="1.5" stroke-dasharray="6 3"><title>working set (charge − inactive file pages)</title></path>"##,
+                d.trim_end()
+            );
+            if let (Some(x), Some(i)) = (xs.last(), indices.last()) {
+                let ws = s.samples[*i].charge.working_set_bytes;
+                emit!(
+                    out,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11" fill="{WORKING_SET_COLOUR}">working set</text>"##,
+                    x - 4.0,
+                    frame.y(ws as f64) + 13.0
+                );
+            }
+        }
     } else {
         emit!(
             out,
@@ -727,6 +766,16 @@ mod tests {
     }
 
     #[test]
+    fn thrashing_chart_says_from_when() {
+        let mut s = fixture::fitting_run();
+        s.verdict = Verdict::Thrashing;
+        s.pressure.thrashing_since = Some(memsim_core::SimTime(61_500_000_000));
+        let svg = render(&s);
+        assert!(svg.contains("THRASHING from 1m01.500s"), "{svg}");
+        assert!(svg.contains(&format!(r#"fill="{ERROR_COLOUR}">"#)));
+    }
+
+    #[test]
     fn oom_chart_has_limit_budget_and_marker() {
         let s = fixture::oom_run();
         let svg = render(&s);
@@ -743,6 +792,11 @@ mod tests {
         assert!(oom_label.contains(&format!(r#"fill="{OOM_COLOUR}""#)));
         assert!(oom_label.contains(r#"font-weight="bold""#));
         assert!(svg.contains("neo4j-import-oom — OOM-KILLED at 12m03.250s"));
+        // The working set, dashed and labelled.
+        assert!(svg.contains(
+            r#"stroke-dasharray="6 3"><title>working set (charge − inactive file pages)</title>"#
+        ));
+        assert!(svg.contains(">working set</text>"));
         assert!(svg.contains(">OutOfDirectMemoryError ×38</text>"));
         // Layers: ever-resident accounts; legend names them; Synchronization (300 B) is resident too.
         for a in Account::ALL {

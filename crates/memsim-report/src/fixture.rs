@@ -2,8 +2,8 @@
 //! and a small run that fits.
 
 use memsim_core::{
-    Account, Event, EventKind, GcKind, GcSummary, Ledger, PauseStats, RunSummary, Sample,
-    SimDuration, SimTime, Usage, Verdict,
+    Account, Charge, Event, EventKind, GcKind, GcSummary, Ledger, PauseStats, Pressure, RunSummary,
+    Sample, SimDuration, SimTime, Usage, Verdict,
 };
 
 const MIB: u64 = 1 << 20;
@@ -120,6 +120,18 @@ fn event(at: f64, kind: EventKind, message: &str, repeats: u64) -> Event {
     }
 }
 
+/// The kernel's view of a ledger: 24 MiB of kernel memory, file pages inactive.
+fn charge_of(l: &Ledger) -> Charge {
+    let kernel = 24 * MIB;
+    Charge {
+        charge_bytes: l.total().resident + kernel,
+        working_set_bytes: l.resident_anon() + kernel,
+        file_bytes: l.resident_file(),
+        dirty_bytes: 0,
+        kernel_bytes: kernel,
+    }
+}
+
 /// A Neo4j-like run (Xmx 4 GiB + page cache 6 GiB in a 12 GiB container) killed at 12m03.250s.
 pub(crate) fn oom_run() -> RunSummary {
     let end = 723.25;
@@ -130,6 +142,7 @@ pub(crate) fn oom_run() -> RunSummary {
         .map(|t| Sample {
             at: secs(*t),
             accounts: *ledger_at(*t).accounts(),
+            charge: charge_of(&ledger_at(*t)),
         })
         .collect();
     let at_peak = ledger_at(end);
@@ -210,6 +223,13 @@ pub(crate) fn oom_run() -> RunSummary {
             ("full_gcs".to_string(), 1),
         ],
         database: None,
+        pressure: Pressure {
+            thrashing_since: Some(secs(722.0)),
+            thrashing_until: None,
+            peak_charge_bytes: charge_of(&ledger_at(end)).charge_bytes,
+            peak_working_set_bytes: charge_of(&ledger_at(end)).working_set_bytes,
+            writeback_wait_nanos: 0,
+        },
         gc: GcSummary {
             collector: "-XX:+UseG1GC".to_string(),
             pauses: vec![
@@ -245,6 +265,7 @@ pub(crate) fn fitting_run() -> RunSummary {
     let end = 100.0;
     s.scenario = "fits <small> & \"quoted\"".to_string();
     s.verdict = Verdict::Fits;
+    s.pressure.thrashing_since = None;
     s.samples.retain(|x| x.at <= secs(end));
     s.at_peak = ledger_at(end);
     s.peak_resident_bytes = s.at_peak.total().resident;

@@ -29,6 +29,7 @@ struct Report<'a> {
     categories_at_peak: Categories<'a>,
     resident_anon_bytes_at_peak: u64,
     resident_file_bytes_at_peak: u64,
+    kernel: KernelJson,
     beyond_configuration: Vec<Beyond>,
     events: Vec<EventJson<'a>>,
     counters: Pairs<'a, u64>,
@@ -37,6 +38,16 @@ struct Report<'a> {
     n_events: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<crate::db::DatabaseJson<'a>>,
+}
+
+/// The kernel's view: the cgroup's charge and working set at their peaks, and thrashing.
+#[derive(Serialize)]
+struct KernelJson {
+    peak_charge_bytes: u64,
+    peak_working_set_bytes: u64,
+    thrashing_since_seconds: Option<f64>,
+    thrashing_until_seconds: Option<f64>,
+    writeback_wait_seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -142,8 +153,10 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// `configured_bytes`, `configured_terms` (`[{name, bytes}]`), `peak_resident_bytes`,
 /// `peak_at_seconds`, `ended_at_seconds`, `duration_seconds`, `categories_at_peak` (every account
 /// by name in report order: `{reserved_bytes, committed_bytes, resident_bytes, nmt_category,
-/// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`,
-/// `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
+/// backing, configured}`), `resident_anon_bytes_at_peak`, `resident_file_bytes_at_peak`, `kernel`
+/// (`{peak_charge_bytes, peak_working_set_bytes, thrashing_since_seconds, thrashing_until_seconds,
+/// writeback_wait_seconds}`: the memory cgroup's charge and working set at their peaks, when
+/// thrashing began and ended, `null` when it did not, or did not end), `beyond_configuration` (`[{category, resident_bytes}]`, largest first), `events`
 /// (`[{at_seconds, kind, message, repeats}]`), `counters`, `gc` (`{collector, collections,
 /// total_pause_ms, pause_percent, pause_past_end_ms, pauses: [{kind, count, p50_ms, p90_ms, p99_ms, max_ms,
 /// total_ms}]}`, one entry per kind of collection that ran, in milliseconds rounded to whole
@@ -184,6 +197,15 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
         categories_at_peak: Categories(s),
         resident_anon_bytes_at_peak: s.at_peak.resident_anon(),
         resident_file_bytes_at_peak: s.at_peak.resident_file(),
+        kernel: KernelJson {
+            peak_charge_bytes: s.pressure.peak_charge_bytes,
+            peak_working_set_bytes: s.pressure.peak_working_set_bytes,
+            thrashing_since_seconds: s.pressure.thrashing_since.map(seconds_ms),
+            thrashing_until_seconds: s.pressure.thrashing_until.map(seconds_ms),
+            writeback_wait_seconds: seconds_ms(memsim_core::SimTime(
+                s.pressure.writeback_wait_nanos,
+            )),
+        },
         beyond_configuration: s
             .beyond_configuration()
             .into_iter()
@@ -274,6 +296,7 @@ mod tests {
                 "categories_at_peak",
                 "resident_anon_bytes_at_peak",
                 "resident_file_bytes_at_peak",
+                "kernel",
                 "beyond_configuration",
                 "events",
                 "counters",

@@ -19,7 +19,8 @@ fn share(part: u64, whole: u64) -> String {
 /// Writes the terminal summary: plain text, no colours, lines ending in `\n`.
 ///
 /// In order: `scenario <name>  seed=<seed>`; a `VERDICT:` line in words (`OOM-KILLED`,
-/// `OVER BUDGET` or `FITS`, with the numbers that decide it); the peak, the limit and the
+/// `THRASHING`, `OVER BUDGET` or `FITS`, with the numbers that decide it); the peak resident, the
+/// peak charge and working set (the kernel's view), the limit and the
 /// configured budget with its terms (`configured 10.00 GiB = -Xmx 4.00 GiB + page cache 6.00 GiB`);
 /// `Beyond configuration (resident at peak, largest first):` with each account's size and share
 /// of the peak; `Errors:` with each error event's time and message, followed by `(×N)` where the
@@ -44,10 +45,24 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
                 .iter()
                 .find(|e| e.kind == EventKind::OomKilled)
                 .map_or(s.ended_at, |e| e.at);
+            let thrashed = s
+                .pressure
+                .thrashing_since
+                .map_or(String::new(), |t| format!(", thrashing from {t}"));
             writeln!(
                 w,
-                "VERDICT: OOM-KILLED at {at} — resident {peak} exceeded the limit {limit} by {}",
-                ByteSize(s.peak_resident_bytes.saturating_sub(s.limit_bytes))
+                "VERDICT: OOM-KILLED at {at} — anonymous and kernel memory left no room under the limit {limit} after reclaim{thrashed}"
+            )?;
+        }
+        Verdict::Thrashing => {
+            let since = s.pressure.thrashing_since.unwrap_or(s.ended_at);
+            let until = s
+                .pressure
+                .thrashing_until
+                .map_or("the end".to_string(), |t| t.to_string());
+            writeln!(
+                w,
+                "VERDICT: THRASHING from {since} to {until} — at the limit {limit} the kernel reclaims the file pages the JVM keeps using; its threads and collections stall on major faults (not killed)"
             )?;
         }
         Verdict::OverBudget => writeln!(
@@ -71,6 +86,12 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
         s.peak_at,
         ByteSize(s.at_peak.resident_anon()),
         ByteSize(s.at_peak.resident_file())
+    )?;
+    writeln!(
+        w,
+        "  charge         {} peak, working set {} peak (what the cgroup and `kubectl top` see)",
+        ByteSize(s.pressure.peak_charge_bytes),
+        ByteSize(s.pressure.peak_working_set_bytes)
     )?;
     writeln!(w, "  limit          {limit} ({})", s.limit_source)?;
     if s.configured_terms.is_empty() {
@@ -190,16 +211,37 @@ mod tests {
     }
 
     #[test]
+    fn thrashing_run_says_from_when() {
+        let mut s = fixture::fitting_run();
+        s.verdict = Verdict::Thrashing;
+        s.pressure.thrashing_since = Some(SimTime(61_500_000_000));
+        let text = render(&s);
+        assert!(
+            text.lines().nth(1).unwrap().starts_with(
+                "VERDICT: THRASHING from 1m01.500s to the end — at the limit 24.00 GiB the kernel reclaims"
+            ),
+            "{text}"
+        );
+        s.pressure.thrashing_until = Some(SimTime(70_000_000_000));
+        assert!(render(&s).contains("THRASHING from 1m01.500s to 1m10.000s"));
+    }
+
+    #[test]
     fn oom_run_summary() {
         let s = fixture::oom_run();
         let text = render(&s);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "scenario neo4j-import-oom  seed=42");
+        assert_eq!(
+            lines[1],
+            "VERDICT: OOM-KILLED at 12m03.250s — anonymous and kernel memory left no room under the limit 12.00 GiB after reclaim, thrashing from 12m02.000s"
+        );
         assert!(
-            lines[1].starts_with("VERDICT: OOM-KILLED at 12m03.250s — resident ")
-                && lines[1].contains(" exceeded the limit 12.00 GiB by "),
+            lines[3].starts_with("  charge         ")
+                && lines[3].contains(" peak, working set ")
+                && lines[3].ends_with("(what the cgroup and `kubectl top` see)"),
             "{}",
-            lines[1]
+            lines[3]
         );
         assert!(text.contains("  limit          12.00 GiB (container limit)\n"));
         assert!(

@@ -13,7 +13,10 @@ use crate::{account_slug, seconds_fixed};
 ///
 /// Header: `time_s`, then `<slug>_committed_bytes,<slug>_resident_bytes` for each account in
 /// [`Account::ALL`] order (slugs from [`crate::account_slug`]), then
-/// `resident_anon_bytes,resident_file_bytes,resident_total_bytes`; for a run with a database, then
+/// `resident_anon_bytes,resident_file_bytes,resident_total_bytes`, then the kernel's view:
+/// `charge_bytes` (what the memory cgroup charges: anonymous, page cache, kernel),
+/// `working_set_bytes` (the charge less inactive file pages, as `kubectl top` shows),
+/// `charged_file_bytes`, `dirty_bytes`, `kernel_bytes`; for a run with a database, then
 /// `page_cache_hit_ratio` (over the interval since the previous sample; empty when nothing was
 /// pinned), `page_cache_usage_ratio`, `page_cache_pins`, `page_cache_faults`,
 /// `page_cache_evictions` (cumulative), `db_store_bytes`, `db_id_file_bytes`, `db_tx_log_bytes`,
@@ -32,7 +35,7 @@ pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
     }
     write!(
         w,
-        ",resident_anon_bytes,resident_file_bytes,resident_total_bytes"
+        ",resident_anon_bytes,resident_file_bytes,resident_total_bytes,charge_bytes,working_set_bytes,charged_file_bytes,dirty_bytes,kernel_bytes"
     )?;
     if let Some(db) = &s.database {
         crate::db::csv_header(db, &mut w)?;
@@ -49,6 +52,12 @@ pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
             }
         }
         write!(w, ",{anon},{file},{}", anon + file)?;
+        let c = &sample.charge;
+        write!(
+            w,
+            ",{},{},{},{},{}",
+            c.charge_bytes, c.working_set_bytes, c.file_bytes, c.dirty_bytes, c.kernel_bytes
+        )?;
         if let Some(db) = &s.database {
             crate::db::csv_row(db, i, &mut w)?;
         }
@@ -70,7 +79,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let mut lines = text.lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        assert_eq!(header.len(), 1 + 2 * Account::COUNT + 3);
+        assert_eq!(header.len(), 1 + 2 * Account::COUNT + 3 + 5);
         assert_eq!(header[0], "time_s");
         assert_eq!(header[1], "java_heap_committed_bytes");
         assert_eq!(header[2], "java_heap_resident_bytes");
@@ -78,11 +87,16 @@ mod tests {
         assert!(header.contains(&"netty_direct_committed_bytes"));
         assert_eq!(header[2 * Account::COUNT], "mapped_files_resident_bytes");
         assert_eq!(
-            header[header.len() - 3..],
+            header[2 * Account::COUNT + 1..],
             [
                 "resident_anon_bytes",
                 "resident_file_bytes",
-                "resident_total_bytes"
+                "resident_total_bytes",
+                "charge_bytes",
+                "working_set_bytes",
+                "charged_file_bytes",
+                "dirty_bytes",
+                "kernel_bytes"
             ]
         );
         let rows: Vec<Vec<u64>> = lines
@@ -96,10 +110,12 @@ mod tests {
         assert_eq!(rows.len(), s.samples.len());
         for (row, sample) in rows.iter().zip(&s.samples) {
             let residents: u64 = (0..Account::COUNT).map(|i| row[2 * i + 1]).sum();
-            let n = row.len();
+            let n = 2 * Account::COUNT + 3;
             assert_eq!(row[n - 3] + row[n - 2], row[n - 1]);
             assert_eq!(residents, row[n - 1]);
             assert_eq!(row[n - 1], sample.resident_total());
+            assert_eq!(row[n], sample.charge.charge_bytes);
+            assert_eq!(row[n + 1], sample.charge.working_set_bytes);
         }
         assert!(text.lines().last().unwrap().starts_with("723.250,"));
         assert!(text.ends_with('\n'));

@@ -92,6 +92,9 @@ const PHASE_KEYS: &[&str] = &[
     "direct_memory",
     "unsafe_memory",
     "mapped_files",
+    "mapped_files_hot",
+    "mapped_files_written",
+    "written_files",
     "malloc_per_thread",
     "requests",
     "db",
@@ -1033,6 +1036,9 @@ fn read_phase(
         direct_memory: 0,
         unsafe_memory: 0,
         mapped_files: 0,
+        mapped_files_hot: 0,
+        mapped_files_written: false,
+        written_files: 0,
         malloc_per_thread: 0,
         requests: None,
         db: None,
@@ -1244,6 +1250,29 @@ fn read_phase(
     }
     if let Some((v, _)) = t.read(cx, "mapped_files", Ctx::size) {
         p.mapped_files = v;
+    }
+    if let Some((v, span)) = t.read(cx, "mapped_files_hot", Ctx::size) {
+        if v > p.mapped_files {
+            let path = t.key_path("mapped_files_hot");
+            cx.err(
+                &path,
+                span,
+                format!(
+                    "`{path}` ({}) is more than the phase's `mapped_files` ({})",
+                    human_size(v),
+                    human_size(p.mapped_files)
+                ),
+                Some("the hot part is a part of the mapped bytes".into()),
+            );
+        } else {
+            p.mapped_files_hot = v;
+        }
+    }
+    if let Some((b, _)) = t.read(cx, "mapped_files_written", Ctx::boolean) {
+        p.mapped_files_written = b;
+    }
+    if let Some((v, _)) = t.read(cx, "written_files", Ctx::size) {
+        p.written_files = v;
     }
     if let Some((v, span)) = t.read(cx, "malloc_per_thread", Ctx::size) {
         if v > GIB {

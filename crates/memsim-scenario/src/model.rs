@@ -248,6 +248,15 @@ pub struct Phase {
     pub unsafe_memory: u64,
     /// `mapped_files`: bytes of memory-mapped files read (touched) over the phase (default 0).
     pub mapped_files: u64,
+    /// `mapped_files_hot`: the part of `mapped_files` read again and again (an index's hot part):
+    /// the kernel keeps it on the active list, and reclaiming it means thrashing (default 0).
+    pub mapped_files_hot: u64,
+    /// `mapped_files_written`: whether `mapped_files` are written through a shared mapping
+    /// (`FileChannel.map(READ_WRITE)`), so their pages are dirty until written back (default false).
+    pub mapped_files_written: bool,
+    /// `written_files`: bytes of files written with `write()` over the phase: page cache charged to
+    /// the container, dirty until written back, not in RSS (default 0).
+    pub written_files: u64,
     /// `malloc_per_thread`: native memory each of the phase's threads keeps malloc'd through libraries
     /// NMT does not see (zlib, JNI code), while the thread lives (default 0).
     pub malloc_per_thread: u64,

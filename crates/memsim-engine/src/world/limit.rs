@@ -1,0 +1,148 @@
+//! The memory limit the process runs under, and how the world applies the kernel's model
+//! ([`super::cgroup`]) to the ledger after every event: file-backed accounts shrink to what reclaim
+//! leaves, the charge and working set are recorded, and the OOM kill comes when the model says.
+
+use memsim_core::{Account, ByteSize, EventKind, SimTime, Usage};
+use memsim_scenario::Scenario;
+
+use super::cgroup::Demand;
+use super::{Ev, World, pct};
+
+/// The memory limit the process runs under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// Bytes of resident memory above which the process is killed.
+    pub bytes: u64,
+    /// Where it comes from, for people.
+    pub source: String,
+    /// Whether a container (cgroup) limit or the machine's RAM decides.
+    pub cgroup: bool,
+}
+
+impl Limit {
+    /// The limit of a scenario's machine: the container limit if it is below what the machine has
+    /// for this process (RAM less `os_reserved`), else that.
+    pub fn of(s: &Scenario) -> Limit {
+        let m = &s.machine;
+        let machine = m.ram.saturating_sub(m.os_reserved);
+        let machine_source = if m.os_reserved > 0 {
+            format!(
+                "machine RAM {} − {} for the OS",
+                ByteSize(m.ram),
+                ByteSize(m.os_reserved)
+            )
+        } else {
+            format!("machine RAM {}", ByteSize(m.ram))
+        };
+        match m.container_limit {
+            Some(c) if c <= machine => Limit {
+                bytes: c,
+                source: format!("container limit {}", ByteSize(c)),
+                cgroup: true,
+            },
+            _ => Limit {
+                bytes: machine,
+                source: machine_source,
+                cgroup: false,
+            },
+        }
+    }
+}
+
+impl World<'_> {
+    /// Charges the ledger's state to the group (after every event): reclaim shrinks the resident
+    /// part of `Libraries` and `Mapped files`, and a kill that has come due runs; one not yet due
+    /// is scheduled so that it runs even if nothing else happens.
+    pub(super) fn charge_account(&mut self) {
+        let libraries = self.ledger.get(Account::Libraries);
+        let demand = Demand {
+            anon: self.ledger.resident_anon(),
+            threads: self.jvm.threads(),
+            libraries: libraries.committed,
+            mapped: self.mapped_files,
+            mapped_hot: self.mapped_hot,
+            written: self.written_files,
+            newly_dirty: std::mem::take(&mut self.newly_dirty),
+        };
+        let kept = self.cgroup.update(self.now, &demand);
+        self.ledger.set(
+            Account::Libraries,
+            Usage {
+                resident: kept.libraries,
+                ..libraries
+            },
+        );
+        self.ledger.set(
+            Account::MappedFiles,
+            Usage {
+                resident: kept.mapped,
+                ..Usage::all(self.mapped_files)
+            },
+        );
+        match self.cgroup.kill_due() {
+            Some(due) if due <= self.now => {
+                if !self.killed {
+                    self.kill();
+                }
+            }
+            Some(due) => {
+                if self.kill_check_at != Some(due) {
+                    self.kill_check_at = Some(due);
+                    self.schedule(due, Ev::OomCheck);
+                }
+            }
+            None => self.kill_check_at = None,
+        }
+    }
+
+    /// When the thrashing the run saw began (for the event log).
+    pub(super) fn log_thrashing(&mut self, since: SimTime) {
+        self.log(
+            EventKind::Thrashing,
+            format!(
+                "thrashing: reclaim takes the file pages the JVM keeps using (anonymous and kernel memory {} + hot file pages beside the limit {}); major faults stall its threads and collections (since {since})",
+                ByteSize(self.ledger.resident_anon() + self.cgroup.charge().kernel_bytes),
+                ByteSize(self.limit.bytes),
+            ),
+        );
+    }
+
+    /// The OOM killer: the run stops here.
+    fn kill(&mut self) {
+        self.killed = true;
+        let total = self.ledger.total();
+        let kb = |b: u64| b / 1024;
+        let mut shares: Vec<(Account, u64)> = Account::ALL
+            .iter()
+            .map(|a| (*a, self.ledger.get(*a).resident))
+            .filter(|(_, r)| *r * 100 >= total.resident)
+            .collect();
+        shares.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let shares: Vec<String> = shares
+            .iter()
+            .map(|(a, r)| {
+                format!(
+                    "{} {} ({:.0}%)",
+                    a.name(),
+                    ByteSize(*r),
+                    pct(*r, total.resident)
+                )
+            })
+            .collect();
+        let who = if self.limit.cgroup {
+            "Memory cgroup out of memory"
+        } else {
+            "Out of memory"
+        };
+        let message = format!(
+            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — anonymous and kernel memory left no room under the limit {} after reclaim ({}): {}",
+            kb(total.reserved),
+            kb(self.ledger.resident_anon()),
+            kb(self.ledger.resident_file()),
+            ByteSize(self.limit.bytes),
+            self.cgroup.describe(),
+            shares.join(", ")
+        );
+        self.log(EventKind::OomKilled, message);
+    }
+}
