@@ -1,8 +1,19 @@
 //! `memsim`: simulate a JVM process's memory from a scenario file.
 //!
 //! The binary is thin: it reads files, calls the scenario parser, the engine and the renderers, and
-//! owns exit codes. Exit 0: the simulation ran (whatever its verdict); 2: the scenario or the command
-//! line is wrong (nothing is written); 1: an I/O failure (nothing half-written is left behind).
+//! owns exit codes:
+//!
+//! - **0**: the command ran (for `run`, whatever the simulation's verdict).
+//! - **2**: the input or the command line is wrong — a bad scenario, trace or NMT file, or an
+//!   `--out` directory memsim must not replace (it holds files memsim did not write, or is a
+//!   symbolic link or a file). Nothing is written.
+//! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
+//!   half-written is left behind: `--out` keeps its previous report set.
+//!
+//! `--out` is published as one unit by [`publish`], which also documents the
+//! `MEMSIM_FAULT_INJECT_STEP` test hook.
+
+mod publish;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -257,6 +268,16 @@ fn install_rerun_hint(file: &Path, seed: Option<u64>) {
     }));
 }
 
+fn publish_failure(e: publish::PublishError) -> ExitCode {
+    match e {
+        publish::PublishError::Refused(message) => {
+            eprintln!("memsim: {message}");
+            ExitCode::from(2)
+        }
+        publish::PublishError::Io(e) => io_failure(e),
+    }
+}
+
 fn io_failure(e: anyhow::Error) -> ExitCode {
     eprintln!("memsim: {e:#}");
     ExitCode::from(1)
@@ -298,6 +319,12 @@ fn run(
         Ok(Err(code)) => return code,
         Err(e) => return io_failure(e),
     };
+    // Refuse an `--out` memsim must not replace before spending time on the simulation.
+    if let Some(dir) = out
+        && let Err(e) = publish::check_out_dir(dir)
+    {
+        return publish_failure(e);
+    }
     let summary = memsim_engine::run(
         &scenario,
         memsim_engine::RunOptions {
@@ -306,9 +333,9 @@ fn run(
         },
     );
     if let Some(dir) = out
-        && let Err(e) = write_reports(dir, &memsim_report::write_all_reports(&summary))
+        && let Err(e) = publish::publish(dir, &memsim_report::write_all_reports(&summary))
     {
-        return io_failure(e);
+        return publish_failure(e);
     }
     if !quiet {
         let mut text = Vec::new();
@@ -327,28 +354,4 @@ fn run(
         }
     }
     ExitCode::SUCCESS
-}
-
-/// Writes every report next to its final name first, then renames: a reader never sees a half file,
-/// and a failure removes what this call wrote.
-fn write_reports(dir: &Path, files: &[(&'static str, Vec<u8>)]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = |name: &str| dir.join(format!(".{name}.tmp"));
-    let result = (|| {
-        for (name, bytes) in files {
-            std::fs::write(tmp(name), bytes)
-                .with_context(|| format!("cannot write {}", tmp(name).display()))?;
-        }
-        for (name, _) in files {
-            std::fs::rename(tmp(name), dir.join(name))
-                .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        for (name, _) in files {
-            let _ = std::fs::remove_file(tmp(name));
-        }
-    }
-    result
 }
