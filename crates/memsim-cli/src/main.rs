@@ -13,9 +13,9 @@
 //! `--out` is published as one unit by [`publish`], which also documents the
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
+mod input;
 mod publish;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -85,12 +85,22 @@ enum NmtCommand {
 }
 
 fn read_nmt(file: &Path) -> Result<memsim_report::NmtSummary, ExitCode> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| io_failure(anyhow::anyhow!("cannot read {}: {e}", file.display())))?;
+    let text = input::read_text(file, input::Kind::Nmt).map_err(input_failure)?;
     memsim_report::parse_nmt(&text).map_err(|e| {
-        eprintln!("{}: {e}", file.display());
+        eprintln!("{}: {e}", input::shown(file));
         ExitCode::from(2)
     })
+}
+
+/// Reports why an input was not read: exit 2 for bad input, 1 for an I/O failure.
+fn input_failure(e: input::InputError) -> ExitCode {
+    match e {
+        input::InputError::Bad(message) => {
+            eprintln!("memsim: {message}");
+            ExitCode::from(2)
+        }
+        input::InputError::Io(e) => io_failure(e),
+    }
 }
 
 fn print_out(text: &str) -> ExitCode {
@@ -187,9 +197,9 @@ fn parse_signed_size(s: &str) -> Result<i64, String> {
 }
 
 fn direct_replay(a: &ReplayArgs) -> ExitCode {
-    let text = match std::fs::read_to_string(&a.trace) {
+    let text = match input::read_text(&a.trace, input::Kind::Trace) {
         Ok(t) => t,
-        Err(e) => return io_failure(anyhow::anyhow!("cannot read {}: {e}", a.trace.display())),
+        Err(e) => return input_failure(e),
     };
     let options = memsim_direct::replay::ReplayOptions {
         arenas: a.arenas,
@@ -218,7 +228,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}: {e}", a.trace.display());
+            eprintln!("{}: {e}", input::shown(&a.trace));
             ExitCode::from(2)
         }
     }
@@ -241,7 +251,7 @@ fn main() -> ExitCode {
             Ok(Ok(s)) => {
                 println!(
                     "{}: ok ({} phases, {})",
-                    file.display(),
+                    input::shown(&file),
                     s.phases.len(),
                     s.duration
                 );
@@ -285,9 +295,12 @@ fn io_failure(e: anyhow::Error) -> ExitCode {
 
 /// Reads and validates a scenario. `Ok(Err(code))` = the scenario is wrong and has been reported.
 fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCode>> {
-    let source =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    match memsim_scenario::parse(&source, &file.display().to_string()) {
+    let source = match input::read_text(file, input::Kind::Scenario) {
+        Ok(s) => s,
+        Err(input::InputError::Io(e)) => return Err(e),
+        Err(bad) => return Ok(Err(input_failure(bad))),
+    };
+    match memsim_scenario::parse(&source, &input::shown(file)) {
         Ok(s) => {
             // What memsim accepted but does not model: one line each, on stderr.
             for w in &s.warnings {
