@@ -10,8 +10,9 @@
 /// How many characters of a value a message repeats before cutting it short.
 pub const MESSAGE_VALUE_CHARS: usize = 80;
 
-/// Whether `c` must not reach a terminal as itself: controls and bidirectional formatting marks.
-fn needs_escape(c: char) -> bool {
+/// Whether `c` must not reach a terminal as itself: controls (newline and tab included) and
+/// bidirectional formatting marks.
+pub fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }

@@ -40,10 +40,10 @@ fn is_bare(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// `path.key`, quoting the key when it is not bare.
+/// `path.key`, quoting the key when it is not bare; a long key is cut (see [`excerpt`]).
 pub(crate) fn join(path: &str, key: &str) -> String {
     let key = if is_bare(key) {
-        key.to_string()
+        excerpt(key)
     } else {
         format!("\"{}\"", excerpt(key))
     };
