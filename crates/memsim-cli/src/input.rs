@@ -60,21 +60,7 @@ pub(crate) enum InputError {
 
 /// `path` as it may appear in a message: control characters escaped, nothing cut.
 pub(crate) fn shown(path: &Path) -> String {
-    let p = path.display().to_string();
-    if p.chars().any(char::is_control) {
-        p.chars()
-            .flat_map(|c| {
-                let escaped: Vec<char> = if c.is_control() {
-                    c.escape_debug().collect()
-                } else {
-                    vec![c]
-                };
-                escaped
-            })
-            .collect()
-    } else {
-        p
-    }
+    memsim_core::quote::escape_controls(&path.display().to_string()).into_owned()
 }
 
 /// Reads `path` as UTF-8 text of at most `kind`'s limit.

@@ -76,6 +76,14 @@ impl Steps {
         }
     }
 
+    /// Steps that never abort: for clean-up after a failure.
+    fn inert() -> Steps {
+        Steps {
+            done: 0,
+            abort_after: None,
+        }
+    }
+
     /// Marks one step done; the test hook aborts here when asked to.
     fn step(&mut self) {
         self.done += 1;
@@ -290,16 +298,6 @@ pub(crate) fn publish(out: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(
     }
     steps.step();
     Ok(())
-}
-
-impl Steps {
-    /// Steps that never abort: for clean-up after a failure.
-    fn inert() -> Steps {
-        Steps {
-            done: 0,
-            abort_after: None,
-        }
-    }
 }
 
 /// Moves the staged directory to `out`. Returns where the old set went, if there was one.

@@ -45,6 +45,28 @@ pub fn escape_for_message(text: &str) -> String {
     out
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`) and nothing cut: for text that
+/// must stay whole, such as a file name or a message already built from quoted values.
+///
+/// ```
+/// use memsim_core::quote::escape_controls;
+/// assert_eq!(escape_controls("a\nb.toml"), "a\\nb.toml");
+/// ```
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `text` in backquotes, made safe as by [`escape_for_message`]: `` `value` ``.
 ///
 /// ```

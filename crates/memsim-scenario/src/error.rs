@@ -294,18 +294,9 @@ fn printable(source: &str) -> String {
 
 /// `text` with control characters escaped, so it cannot span lines or move the cursor.
 fn one_line(text: String) -> String {
-    if text.chars().any(char::is_control) {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if c.is_control() {
-                out.extend(c.escape_debug());
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    } else {
-        text
+    match memsim_core::quote::escape_controls(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
 
