@@ -264,15 +264,20 @@ pub(crate) fn publish(out: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(
     for (name, bytes) in files {
         debug_assert!(REPORT_NAMES.contains(name));
         let path = staging.path().join(name);
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::File::options()
-                .write(true)
-                .create_new(true)
-                .open(&path)?;
-            f.write_all(bytes)?;
-            f.sync_all()
-        };
-        write().map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        let failed = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
+        // `create_new`: O_CREAT | O_EXCL, which fails on anything already there, links included.
+        let mut f = fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(failed)?;
+        steps.step();
+        // Half a file is a step too: a kill mid-write must not show either.
+        let half = bytes.len() / 2;
+        f.write_all(&bytes[..half]).map_err(failed)?;
+        steps.step();
+        f.write_all(&bytes[half..]).map_err(failed)?;
+        f.sync_all().map_err(failed)?;
         steps.step();
     }
     sync_dir(staging.path());
