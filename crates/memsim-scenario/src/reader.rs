@@ -242,6 +242,25 @@ impl<'s> Ctx<'s> {
         }
     }
 
+    /// A name printed in reports and on the terminal: a string without control characters or
+    /// bidirectional marks (the reports and the run summary print it as it is).
+    pub(crate) fn label(&mut self, path: &str, v: &Val<'_>) -> Option<String> {
+        let s = self.string(path, v)?;
+        if s.chars().any(memsim_core::quote::needs_escape) {
+            self.err(
+                path,
+                v.span(),
+                format!(
+                    "`{path}` {} holds control characters; it is printed in reports and on the terminal",
+                    memsim_core::quote_for_message(&s)
+                ),
+                Some("write the name on one line, without escapes such as \\n or \\u001b".into()),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
     /// A boolean.
     pub(crate) fn boolean(&mut self, path: &str, v: &Val<'_>) -> Option<bool> {
         match v.get_ref() {

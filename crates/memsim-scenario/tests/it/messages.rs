@@ -92,3 +92,29 @@ fn the_graphical_report_shows_no_escape_sequence_from_the_file() {
     assert!(out.contains("heap = \"4?[2Jg???\""), "{out}");
     assert!(out.contains("hep"), "{out}");
 }
+
+#[test]
+fn names_printed_on_the_terminal_cannot_hold_control_characters() {
+    let e = crate::one(
+        "[scenario]\nname = \"x\\u001b[31mred\"\nduration = \"20m\"\n\n[machine]\nram = \"16g\"\n",
+        "scenario.name",
+        2,
+        8,
+    );
+    assert!(
+        e.message()
+            .contains("`x\\u{1b}[31mred` holds control characters"),
+        "{e}"
+    );
+    let text = plain(&base(
+        "[[phase]]\nname = \"\"\"two\nlines\"\"\"\nduration = \"1m\"\n",
+    ));
+    assert!(
+        text.contains("`phase[0].name` `two\\nlines` holds control characters"),
+        "{text}"
+    );
+    // Ordinary names, Unicode included, are fine.
+    crate::ok(&base(
+        "[[phase]]\nname = \"Aufwärmen – 1\"\nduration = \"1m\"\n",
+    ));
+}
