@@ -288,7 +288,7 @@ pub(crate) fn publish(out: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(
         Ok(swapped) => swapped,
         Err(e) => {
             remove_report_dir(&staged, &mut Steps::inert());
-            return Err(e.into());
+            return Err(e);
         }
     };
     sync_dir(&target.parent);
@@ -306,20 +306,20 @@ pub(crate) fn publish(out: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(
 }
 
 /// Moves the staged directory to `out`. Returns where the old set went, if there was one.
-fn place(staged: &Path, out: &Path, steps: &mut Steps) -> anyhow::Result<Option<PathBuf>> {
+fn place(staged: &Path, out: &Path, steps: &mut Steps) -> Result<Option<PathBuf>, PublishError> {
     match rename_new(staged, out) {
         Ok(()) => {
             steps.step();
             return Ok(None);
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || is_not_empty(&e) => {}
-        Err(e) => return Err(anyhow::anyhow!("cannot rename into {}: {e}", out.display())),
+        Err(e) => {
+            return Err(anyhow::anyhow!("cannot rename into {}: {e}", out.display()).into());
+        }
     }
-    // `out` exists (checked to hold only reports): swap in one step where the system can.
-    check_out_dir(out).map_err(|e| match e {
-        PublishError::Refused(m) => anyhow::anyhow!(m),
-        PublishError::Io(e) => e,
-    })?;
+    // `out` exists: check again that it holds only reports (files may have appeared during the
+    // run), then swap in one step where the system can.
+    check_out_dir(out)?;
     match exchange(staged, out) {
         Ok(()) => {
             steps.step();
@@ -333,12 +333,15 @@ fn place(staged: &Path, out: &Path, steps: &mut Steps) -> anyhow::Result<Option<
             fs::rename(out, &aside)
                 .map_err(|e| anyhow::anyhow!("cannot move {} aside: {e}", out.display()))?;
             steps.step();
-            fs::rename(staged, out)
-                .map_err(|e| anyhow::anyhow!("cannot rename into {}: {e}", out.display()))?;
+            if let Err(e) = fs::rename(staged, out) {
+                // Put the old set back rather than leave no `out`.
+                let _ = fs::rename(&aside, out);
+                return Err(anyhow::anyhow!("cannot rename into {}: {e}", out.display()).into());
+            }
             steps.step();
             Ok(Some(aside))
         }
-        Err(e) => Err(anyhow::anyhow!("cannot replace {}: {e}", out.display())),
+        Err(e) => Err(anyhow::anyhow!("cannot replace {}: {e}", out.display()).into()),
     }
 }
 
