@@ -1,10 +1,21 @@
 //! `memsim`: simulate a JVM process's memory from a scenario file.
 //!
 //! The binary is thin: it reads files, calls the scenario parser, the engine and the renderers, and
-//! owns exit codes. Exit 0: the simulation ran (whatever its verdict); 2: the scenario or the command
-//! line is wrong (nothing is written); 1: an I/O failure (nothing half-written is left behind).
+//! owns exit codes:
+//!
+//! - **0**: the command ran (for `run`, whatever the simulation's verdict).
+//! - **2**: the input or the command line is wrong — a bad scenario, trace or NMT file, or an
+//!   `--out` directory memsim must not replace (it holds files memsim did not write, or is a
+//!   symbolic link or a file). Nothing is written.
+//! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
+//!   half-written is left behind: `--out` keeps its previous report set.
+//!
+//! `--out` is published as one unit by [`publish`], which also documents the
+//! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
-use anyhow::Context as _;
+mod input;
+mod publish;
+
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -74,12 +85,22 @@ enum NmtCommand {
 }
 
 fn read_nmt(file: &Path) -> Result<memsim_report::NmtSummary, ExitCode> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| io_failure(anyhow::anyhow!("cannot read {}: {e}", file.display())))?;
+    let text = input::read_text(file, input::Kind::Nmt).map_err(input_failure)?;
     memsim_report::parse_nmt(&text).map_err(|e| {
-        eprintln!("{}: {e}", file.display());
+        eprintln!("{}: {e}", input::shown(file));
         ExitCode::from(2)
     })
+}
+
+/// Reports why an input was not read: exit 2 for bad input, 1 for an I/O failure.
+fn input_failure(e: input::InputError) -> ExitCode {
+    match e {
+        input::InputError::Bad(message) => {
+            eprintln!("memsim: {message}");
+            ExitCode::from(2)
+        }
+        input::InputError::Io(e) => io_failure(e),
+    }
 }
 
 fn print_out(text: &str) -> ExitCode {
@@ -176,9 +197,9 @@ fn parse_signed_size(s: &str) -> Result<i64, String> {
 }
 
 fn direct_replay(a: &ReplayArgs) -> ExitCode {
-    let text = match std::fs::read_to_string(&a.trace) {
+    let text = match input::read_text(&a.trace, input::Kind::Trace) {
         Ok(t) => t,
-        Err(e) => return io_failure(anyhow::anyhow!("cannot read {}: {e}", a.trace.display())),
+        Err(e) => return input_failure(e),
     };
     let options = memsim_direct::replay::ReplayOptions {
         arenas: a.arenas,
@@ -207,7 +228,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}: {e}", a.trace.display());
+            eprintln!("{}: {e}", input::shown(&a.trace));
             ExitCode::from(2)
         }
     }
@@ -230,7 +251,7 @@ fn main() -> ExitCode {
             Ok(Ok(s)) => {
                 println!(
                     "{}: ok ({} phases, {})",
-                    file.display(),
+                    input::shown(&file),
                     s.phases.len(),
                     s.duration
                 );
@@ -257,6 +278,16 @@ fn install_rerun_hint(file: &Path, seed: Option<u64>) {
     }));
 }
 
+fn publish_failure(e: publish::PublishError) -> ExitCode {
+    match e {
+        publish::PublishError::Refused(message) => {
+            eprintln!("memsim: {message}");
+            ExitCode::from(2)
+        }
+        publish::PublishError::Io(e) => io_failure(e),
+    }
+}
+
 fn io_failure(e: anyhow::Error) -> ExitCode {
     eprintln!("memsim: {e:#}");
     ExitCode::from(1)
@@ -264,9 +295,12 @@ fn io_failure(e: anyhow::Error) -> ExitCode {
 
 /// Reads and validates a scenario. `Ok(Err(code))` = the scenario is wrong and has been reported.
 fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCode>> {
-    let source =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    match memsim_scenario::parse(&source, &file.display().to_string()) {
+    let source = match input::read_text(file, input::Kind::Scenario) {
+        Ok(s) => s,
+        Err(input::InputError::Io(e)) => return Err(e),
+        Err(bad) => return Ok(Err(input_failure(bad))),
+    };
+    match memsim_scenario::parse(&source, &input::shown(file)) {
         Ok(s) => {
             // What memsim accepted but does not model: one line each, on stderr.
             for w in &s.warnings {
@@ -298,6 +332,12 @@ fn run(
         Ok(Err(code)) => return code,
         Err(e) => return io_failure(e),
     };
+    // Refuse an `--out` memsim must not replace before spending time on the simulation.
+    if let Some(dir) = out
+        && let Err(e) = publish::check_out_dir(dir)
+    {
+        return publish_failure(e);
+    }
     let summary = memsim_engine::run(
         &scenario,
         memsim_engine::RunOptions {
@@ -306,9 +346,9 @@ fn run(
         },
     );
     if let Some(dir) = out
-        && let Err(e) = write_reports(dir, &memsim_report::write_all_reports(&summary))
+        && let Err(e) = publish::publish(dir, &memsim_report::write_all_reports(&summary))
     {
-        return io_failure(e);
+        return publish_failure(e);
     }
     if !quiet {
         let mut text = Vec::new();
@@ -327,28 +367,4 @@ fn run(
         }
     }
     ExitCode::SUCCESS
-}
-
-/// Writes every report next to its final name first, then renames: a reader never sees a half file,
-/// and a failure removes what this call wrote.
-fn write_reports(dir: &Path, files: &[(&'static str, Vec<u8>)]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = |name: &str| dir.join(format!(".{name}.tmp"));
-    let result = (|| {
-        for (name, bytes) in files {
-            std::fs::write(tmp(name), bytes)
-                .with_context(|| format!("cannot write {}", tmp(name).display()))?;
-        }
-        for (name, _) in files {
-            std::fs::rename(tmp(name), dir.join(name))
-                .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        for (name, _) in files {
-            let _ = std::fs::remove_file(tmp(name));
-        }
-    }
-    result
 }

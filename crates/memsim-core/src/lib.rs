@@ -10,6 +10,7 @@ pub mod database;
 pub mod event;
 pub mod gc;
 pub mod ledger;
+pub mod quote;
 pub mod rng;
 pub mod size;
 pub mod summary;
@@ -20,6 +21,7 @@ pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnaps
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
+pub use quote::quote_for_message;
 pub use rng::{Dist, SimRng};
 pub use size::{ByteSize, ParseSizeError};
 pub use summary::{RunSummary, Sample, Verdict};

@@ -21,18 +21,16 @@ pub enum ParseSizeError {
     #[error("empty size")]
     Empty,
     /// The numeric part was not a number.
-    #[error("`{0}` is not a number")]
+    #[error("`{}` is not a number", crate::quote::escape_for_message(.0))]
     BadNumber(String),
     /// The suffix is not one memsim knows.
-    #[error(
-        "unknown size unit `{0}` (use b, k, m, g, t, p, or KiB, MiB, GiB, TiB, or Ki, Mi, Gi, Ti)"
-    )]
+    #[error("unknown size unit `{}` (use b, k, m, g, t, p, or KiB, MiB, GiB, TiB, or Ki, Mi, Gi, Ti)", crate::quote::escape_for_message(.0))]
     BadUnit(String),
     /// The value does not fit in 64 bits.
-    #[error("size `{0}` overflows 64 bits")]
+    #[error("size `{}` overflows 64 bits", crate::quote::escape_for_message(.0))]
     Overflow(String),
     /// A negative size.
-    #[error("size `{0}` is negative")]
+    #[error("size `{}` is negative", crate::quote::escape_for_message(.0))]
     Negative(String),
 }
 

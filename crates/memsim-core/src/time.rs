@@ -20,16 +20,16 @@ pub enum ParseDurationError {
     #[error("empty duration")]
     Empty,
     /// The numeric part was not a number.
-    #[error("`{0}` is not a number")]
+    #[error("`{}` is not a number", crate::quote::escape_for_message(.0))]
     BadNumber(String),
     /// No unit, or an unknown one.
-    #[error("unknown or missing duration unit in `{0}` (use ns, us, ms, s, m, h, d)")]
+    #[error("unknown or missing duration unit in `{}` (use ns, us, ms, s, m, h, d)", crate::quote::escape_for_message(.0))]
     BadUnit(String),
     /// Does not fit in 64 bits of nanoseconds (about 584 years).
-    #[error("duration `{0}` is too long")]
+    #[error("duration `{}` is too long", crate::quote::escape_for_message(.0))]
     Overflow(String),
     /// A negative duration.
-    #[error("duration `{0}` is negative")]
+    #[error("duration `{}` is negative", crate::quote::escape_for_message(.0))]
     Negative(String),
 }
 

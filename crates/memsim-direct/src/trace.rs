@@ -20,6 +20,7 @@
 //! [`generate`] writes realistic random traces, deterministic from a seed.
 
 use memsim_core::SimRng;
+use memsim_core::quote::escape_for_message;
 use std::fmt::Write as _;
 
 /// The largest size a trace may request: Netty capacities are Java `int`s.
@@ -120,7 +121,7 @@ fn thread_suffix(rest: &[&str], line: usize, form: &str) -> Result<String, Trace
             line,
             format!(
                 "expected '{form}' followed by nothing or 'thread <t>', got '{}'",
-                rest.join(" ")
+                escape_for_message(&rest.join(" "))
             ),
         )),
     }
@@ -130,7 +131,10 @@ fn parse_size(s: &str, line: usize) -> Result<u64, TraceError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(err(
             line,
-            format!("bad size '{s}' (expected a non-negative integer of bytes)"),
+            format!(
+                "bad size '{}' (expected a non-negative integer of bytes)",
+                escape_for_message(s)
+            ),
         ));
     }
     let mut v: u64 = 0;
@@ -139,7 +143,10 @@ fn parse_size(s: &str, line: usize) -> Result<u64, TraceError> {
         if v > MAX_SIZE {
             return Err(err(
                 line,
-                format!("size {s} exceeds {MAX_SIZE} (Netty's int capacity)"),
+                format!(
+                    "size {} exceeds {MAX_SIZE} (Netty's int capacity)",
+                    escape_for_message(s)
+                ),
             ));
         }
     }
@@ -208,7 +215,10 @@ pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
             other => {
                 return Err(err(
                     line,
-                    format!("unknown verb '{other}' (expected alloc, free, trim, exit or metrics)"),
+                    format!(
+                        "unknown verb '{}' (expected alloc, free, trim, exit or metrics)",
+                        escape_for_message(other)
+                    ),
                 ));
             }
         };

@@ -10,6 +10,8 @@
 
 use std::fmt::Write as _;
 
+use memsim_core::quote_for_message;
+
 /// One parsed amount pair, in bytes, with the diff's deltas when the input had them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NmtAmounts {
@@ -36,7 +38,8 @@ pub struct NmtSummary {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct NmtParseError {
-    /// 1-based line (0 when the whole text is at fault).
+    /// 1-based line: the offending line, or the last line when the whole text is at fault (no
+    /// `Total:` line by the end).
     pub line: usize,
     /// What is wrong.
     pub message: String,
@@ -67,7 +70,7 @@ fn amount(s: &str, signed: bool) -> Option<i128> {
         return None;
     }
     let n: i128 = digits[..end].parse().ok()?;
-    let v = n * i128::from(unit_bytes(&digits[end..])?);
+    let v = n.checked_mul(i128::from(unit_bytes(&digits[end..])?))?;
     Some(if neg { -v } else { v })
 }
 
@@ -101,15 +104,17 @@ fn amounts(s: &str) -> Option<NmtAmounts> {
 pub fn parse_nmt(text: &str) -> Result<NmtSummary, NmtParseError> {
     let mut out = NmtSummary::default();
     let mut saw_total = false;
+    let mut lines = 0;
     for (i, raw) in text.lines().enumerate() {
+        lines = i + 1;
         let line = raw.trim();
         let err = |message: String| NmtParseError {
             line: i + 1,
             message,
         };
         if let Some(rest) = line.strip_prefix("Total:") {
-            out.total =
-                amounts(rest).ok_or_else(|| err(format!("malformed Total line: {line}")))?;
+            out.total = amounts(rest)
+                .ok_or_else(|| err(format!("malformed Total line {}", quote_for_message(line))))?;
             saw_total = true;
         } else if let Some(rest) = line.strip_prefix('-') {
             let Some(open) = rest.find("(reserved=") else {
@@ -117,19 +122,28 @@ pub fn parse_nmt(text: &str) -> Result<NmtSummary, NmtParseError> {
             };
             let name = rest[..open].trim();
             let inner = rest[open + 1..].trim_end().strip_suffix(')');
-            let a = inner
-                .and_then(amounts)
-                .ok_or_else(|| err(format!("malformed category line: {line}")))?;
+            let a = inner.and_then(amounts).ok_or_else(|| {
+                err(format!(
+                    "malformed category line {}",
+                    quote_for_message(line)
+                ))
+            })?;
             if name.is_empty() {
                 return Err(err("category line without a name".into()));
+            }
+            if name.chars().any(char::is_control) {
+                return Err(err(format!(
+                    "category name {} holds control characters",
+                    quote_for_message(name)
+                )));
             }
             out.categories.push((name.to_string(), a));
         }
     }
     if !saw_total {
         return Err(NmtParseError {
-            line: 0,
-            message: "no `Total: reserved=…, committed=…` line: not a VM.native_memory summary"
+            line: lines.max(1),
+            message: "reached the end without a `Total: reserved=…, committed=…` line: not a VM.native_memory summary"
                 .into(),
         });
     }
@@ -158,12 +172,14 @@ pub fn nmt_json(s: &NmtSummary) -> serde_json::Value {
     serde_json::json!({"total": one(&s.total), "categories": cats})
 }
 
+/// Bytes to KB as NMT rounds, `(bytes + 512) / 1024`, without overflowing near `u64::MAX`.
 fn kb(bytes: u64) -> u64 {
-    (bytes + 512) / 1024
+    bytes / 1024 + u64::from(bytes % 1024 >= 512)
 }
 
+/// `nowKB`, then the signed change from `before` when non-zero (computed in 128 bits).
 fn with_delta(now: u64, before: u64) -> String {
-    let (n, b) = (kb(now) as i128, kb(before) as i128);
+    let (n, b) = (i128::from(kb(now)), i128::from(kb(before)));
     match n - b {
         0 => format!("{n}KB"),
         d if d > 0 => format!("{n}KB +{d}KB"),
@@ -251,12 +267,79 @@ Total: reserved=3554519KB, committed=542799KB
 
     #[test]
     fn rejects_what_is_not_nmt() {
-        assert_eq!(parse_nmt("hello\n").unwrap_err().line, 0);
+        let e = parse_nmt("hello\nworld\n").unwrap_err();
+        assert_eq!(
+            e.line, 2,
+            "the end of the text, where the Total line was still missing"
+        );
+        assert!(
+            e.to_string().starts_with("line 2: reached the end without"),
+            "{e}"
+        );
+        assert_eq!(parse_nmt("").unwrap_err().line, 1);
         let e = parse_nmt("Total: reserved=12XB, committed=1KB\n").unwrap_err();
         assert_eq!(e.line, 1);
         let e =
             parse_nmt("Total: reserved=1KB, committed=1KB\n-  Code (reserved=1KB)\n").unwrap_err();
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn echoed_lines_are_quoted_and_bounded() {
+        let long = format!(
+            "Total: reserved={}XB, committed=1KB\u{1b}[2J",
+            "9".repeat(5000)
+        );
+        let e = parse_nmt(&long).unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.starts_with("line 1: malformed Total line `Total: reserved=999"),
+            "{m}"
+        );
+        assert!(m.len() < 200 && m.ends_with("bytes)`"), "{m}");
+        let e = parse_nmt(
+            "Total: reserved=1KB, committed=1KB\n- Co\u{1b}de (reserved=1KB, committed=1KB)\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.to_string().contains("`Co\\u{1b}de`"), "{e}");
+        // Amounts whose bytes overflow are malformed, not wrapped.
+        let huge = format!("Total: reserved={}GB, committed=1KB\n", "9".repeat(37));
+        assert_eq!(parse_nmt(&huge).unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn diff_of_a_shrink_is_negative_and_extremes_do_not_wrap() {
+        let amounts = |r: u64, c: u64| NmtAmounts {
+            reserved_bytes: r,
+            committed_bytes: c,
+            ..Default::default()
+        };
+        let a = NmtSummary {
+            total: amounts(10 << 20, u64::MAX),
+            categories: vec![("Thread".into(), amounts(5 << 20, 4 << 20))],
+        };
+        let b = NmtSummary {
+            total: amounts(4 << 20, 0),
+            categories: vec![("Thread".into(), amounts(1 << 20, 1 << 20))],
+        };
+        let d = render_nmt_diff(&a, &b);
+        assert!(
+            d.contains("Total: reserved=4096KB -6144KB, committed=0KB -18014398509481984KB\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("Thread (reserved=1024KB -4096KB, committed=1024KB -3072KB)\n"),
+            "{d}"
+        );
+        let back = render_nmt_diff(&b, &a);
+        assert!(
+            back.contains("committed=18014398509481984KB +18014398509481984KB"),
+            "{back}"
+        );
+        assert_eq!(kb(u64::MAX), 1 << 54);
+        assert_eq!(kb(511), 0);
+        assert_eq!(kb(512), 1);
     }
 
     #[test]

@@ -321,7 +321,7 @@ fn read_scenario(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Head {
         return head;
     };
     t.check_keys(cx, SCENARIO_KEYS);
-    if let Some((name, span)) = t.read(cx, "name", Ctx::string) {
+    if let Some((name, span)) = t.read(cx, "name", Ctx::label) {
         if name.trim().is_empty() {
             cx.err(
                 &t.key_path("name"),
@@ -1047,7 +1047,7 @@ fn read_phase(
         cx,
         "name",
         "name the phase, e.g. `name = \"warm-up\"`",
-        Ctx::string,
+        Ctx::label,
     ) {
         if name.trim().is_empty() {
             let path = t.key_path("name");

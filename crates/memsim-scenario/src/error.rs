@@ -48,6 +48,9 @@ impl ScenarioError {
     ) -> ScenarioError {
         let span = clamp_span(source, span);
         let (line, column) = line_column(source, span.start);
+        // Values are quoted where they are echoed; this guards the line structure whatever a
+        // message holds.
+        let (message, hint) = (one_line(message), hint.map(one_line));
         let message = if key_path.is_empty() || message.contains(&format!("`{key_path}`")) {
             message
         } else {
@@ -183,7 +186,7 @@ impl ScenarioErrors {
             .collect();
         ScenarioErrors {
             file: file.to_string(),
-            source_code: Arc::new(NamedSource::new(file, source.to_string())),
+            source_code: Arc::new(NamedSource::new(file, printable(source))),
             errors,
             shown,
         }
@@ -268,22 +271,39 @@ fn line_column(source: &str, at: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Formats a short, single-line excerpt of user text for messages.
-pub(crate) fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
+/// `source` as a graphical report may show it on a terminal: every control character other than
+/// tab and line ends, and every bidirectional-formatting mark, becomes `?` (one per byte, so spans
+/// keep their offsets); an escape sequence in the file cannot reach the terminal.
+fn printable(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        let keep = match c {
+            '\t' | '\n' => true,
+            '\r' => chars.peek() == Some(&'\n'),
+            _ => !memsim_core::quote::needs_escape(c),
+        };
+        if keep {
             out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
         }
     }
     out
+}
+
+/// `text` with control characters escaped, so it cannot span lines or move the cursor.
+fn one_line(text: String) -> String {
+    match memsim_core::quote::escape_controls(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
+/// User text as a message may repeat it: one line, control characters escaped, cut after 80
+/// characters with its length ([`memsim_core::quote::escape_for_message`]; the caller adds the quotes).
+pub(crate) fn excerpt(text: &str) -> String {
+    memsim_core::quote::escape_for_message(text)
 }
 
 #[cfg(test)]
@@ -327,6 +347,10 @@ mod tests {
     fn excerpt_is_single_line_and_short() {
         assert_eq!(excerpt("a\nb"), "a\\nb");
         assert_eq!(excerpt("\"q\""), "\"q\"");
-        assert_eq!(excerpt(&"x".repeat(50)).chars().count(), 41);
+        assert_eq!(excerpt(&"x".repeat(80)), "x".repeat(80));
+        assert_eq!(
+            excerpt(&"x".repeat(1 << 20)),
+            format!("{}… (1048576 bytes)", "x".repeat(80))
+        );
     }
 }

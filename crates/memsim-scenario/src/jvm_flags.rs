@@ -166,8 +166,9 @@ fn body_start(src: &str, span: &Range<usize>, value: &str) -> Option<usize> {
 fn jvm_size(text: &str) -> Result<u64, String> {
     let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &text[digits.len()..];
+    let shown = crate::error::excerpt(text);
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{text}` is not a size HotSpot accepts"));
+        return Err(format!("`{shown}` is not a size HotSpot accepts"));
     }
     let shift = match unit {
         "" => 0,
@@ -177,15 +178,16 @@ fn jvm_size(text: &str) -> Result<u64, String> {
         "t" | "T" => 40,
         _ => {
             return Err(format!(
-                "`{text}`: HotSpot accepts only the units k, m, g, t in flags (not `{unit}`)"
+                "`{shown}`: HotSpot accepts only the units k, m, g, t in flags (not `{}`)",
+                crate::error::excerpt(unit)
             ));
         }
     };
     let n: u64 = digits
         .parse()
-        .map_err(|_| format!("`{text}` overflows 64 bits"))?;
+        .map_err(|_| format!("`{shown}` overflows 64 bits"))?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{text}` overflows 64 bits"))
+        .ok_or_else(|| format!("`{shown}` overflows 64 bits"))
 }
 
 const SIZE_HINT: &str = "HotSpot sizes are digits with an optional k, m, g or t: -Xmx2g, -Xss512k, -XX:MaxRAM=4294967296";
@@ -207,8 +209,17 @@ fn closest_flag(name: &str) -> Option<&'static str> {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once(' ').map(|(_, n)| n));
     let lower = name.to_ascii_lowercase();
+    // A suggestion must be within a quarter of the name's length, so names further apart in
+    // length than that are never close: this keeps a 1 MiB "flag" from costing minutes.
+    let max = name.len().div_ceil(4).max(1);
+    if name.len() > 128 {
+        return None;
+    }
     let mut best: Option<(usize, &'static str)> = None;
     for n in names {
+        if n.len().abs_diff(name.len()) > max {
+            continue;
+        }
         let d = if n.to_ascii_lowercase() == lower {
             0
         } else {
@@ -218,8 +229,7 @@ fn closest_flag(name: &str) -> Option<&'static str> {
             best = Some((d, n));
         }
     }
-    best.filter(|(d, _)| *d <= name.len().div_ceil(4).max(1))
-        .map(|(_, n)| n)
+    best.filter(|(d, _)| *d <= max).map(|(_, n)| n)
 }
 
 /// `-X` options (`java -X`) memsim ignores, as prefixes.
@@ -294,7 +304,11 @@ impl Reader<'_, '_> {
         match jvm_size(value) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.err(w, format!("`{}`: {e}", w.text), Some(SIZE_HINT.into()));
+                self.err(
+                    w,
+                    format!("`{}`: {e}", crate::error::excerpt(&w.text)),
+                    Some(SIZE_HINT.into()),
+                );
                 None
             }
         }
@@ -308,7 +322,7 @@ impl Reader<'_, '_> {
                     w,
                     format!(
                         "`{}`: the value must be a whole number in {min}..={max}",
-                        w.text
+                        crate::error::excerpt(&w.text)
                     ),
                     None,
                 );
@@ -323,7 +337,10 @@ impl Reader<'_, '_> {
             _ => {
                 self.err(
                     w,
-                    format!("`{}`: the value must be a percentage from 0 to 100", w.text),
+                    format!(
+                        "`{}`: the value must be a percentage from 0 to 100",
+                        crate::error::excerpt(&w.text)
+                    ),
                     Some("e.g. -XX:MaxRAMPercentage=75 or 75.0".into()),
                 );
                 None
@@ -410,6 +427,7 @@ impl Reader<'_, '_> {
             },
         };
         let Some(ty) = flag_type(name) else {
+            let shown = crate::error::excerpt(name);
             let hint = closest_flag(name).map(|n| {
                 let form = if flag_type(n) == Some("bool") {
                     format!("-XX:+{n} or -XX:-{n}")
@@ -420,7 +438,7 @@ impl Reader<'_, '_> {
             });
             self.err(
                 w,
-                format!("`-XX:{name}` is not a HotSpot 17 flag (HotSpot refuses to start: \"Unrecognized VM option\")"),
+                format!("`-XX:{shown}` is not a HotSpot 17 flag (HotSpot refuses to start: \"Unrecognized VM option\")"),
                 hint.or(Some("`java -XX:+PrintFlagsFinal -version` lists HotSpot's flags".into())),
             );
             return;
@@ -468,7 +486,11 @@ impl Reader<'_, '_> {
                             self.f.thread_stack = Some(b);
                             self.set(Key::ThreadStack, w);
                         }
-                        None => self.err(w, format!("`{}` overflows 64 bits", w.text), None),
+                        None => self.err(
+                            w,
+                            format!("`{}` overflows 64 bits", crate::error::excerpt(&w.text)),
+                            None,
+                        ),
                     }
                 }
             }
@@ -569,7 +591,10 @@ impl Reader<'_, '_> {
                 Ok(l @ 1..=4) => self.f.tiered_stop_at_level = Some(l),
                 _ => self.err(
                     w,
-                    format!("`{}`: the level must be 0 to 4", w.text),
+                    format!(
+                        "`{}`: the level must be 0 to 4",
+                        crate::error::excerpt(&w.text)
+                    ),
                     None,
                 ),
             },

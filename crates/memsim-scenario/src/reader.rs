@@ -40,10 +40,10 @@ fn is_bare(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// `path.key`, quoting the key when it is not bare.
+/// `path.key`, quoting the key when it is not bare; a long key is cut (see [`excerpt`]).
 pub(crate) fn join(path: &str, key: &str) -> String {
     let key = if is_bare(key) {
-        key.to_string()
+        excerpt(key)
     } else {
         format!("\"{}\"", excerpt(key))
     };
@@ -240,6 +240,25 @@ impl<'s> Ctx<'s> {
                 None
             }
         }
+    }
+
+    /// A name printed in reports and on the terminal: a string without control characters or
+    /// bidirectional marks (the reports and the run summary print it as it is).
+    pub(crate) fn label(&mut self, path: &str, v: &Val<'_>) -> Option<String> {
+        let s = self.string(path, v)?;
+        if s.chars().any(memsim_core::quote::needs_escape) {
+            self.err(
+                path,
+                v.span(),
+                format!(
+                    "`{path}` {} holds control characters; it is printed in reports and on the terminal",
+                    memsim_core::quote_for_message(&s)
+                ),
+                Some("write the name on one line, without escapes such as \\n or \\u001b".into()),
+            );
+            return None;
+        }
+        Some(s)
     }
 
     /// A boolean.

@@ -5,6 +5,8 @@
 use memsim_core::time::NANOS_PER_SEC;
 use memsim_core::{ByteSize, Dist, SimDuration};
 
+use crate::error::excerpt;
+
 /// What is wrong with a value, and how to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Problem {
@@ -70,37 +72,42 @@ pub(crate) fn rate(text: &str) -> Result<f64, Problem> {
     let hint =
         format!("write a rate such as \"3000/s\", \"50/ms\" or \"90/m\" (units: {RATE_UNITS})");
     let s = text.trim();
+    let q = excerpt(s);
     let Some((num, unit)) = s.rsplit_once('/') else {
         return Err(Problem::new(
-            format!("invalid rate `{s}`: missing the time unit"),
+            format!("invalid rate `{q}`: missing the time unit"),
             hint,
         ));
     };
     let num = num.trim();
+    let num_q = excerpt(num);
     if num.starts_with('-') {
-        return Err(Problem::new(format!("rate `{s}` is negative"), hint));
+        return Err(Problem::new(format!("rate `{q}` is negative"), hint));
     }
     if !is_decimal(num) {
         return Err(Problem::new(
-            format!("invalid rate `{s}`: `{num}` is not a number"),
+            format!("invalid rate `{q}`: `{num_q}` is not a number"),
             hint,
         ));
     }
     let Some(nanos) = per_unit_nanos(unit) else {
         return Err(Problem::new(
-            format!("invalid rate `{s}`: unknown time unit `/{}`", unit.trim()),
+            format!(
+                "invalid rate `{q}`: unknown time unit `/{}`",
+                excerpt(unit.trim())
+            ),
             hint,
         ));
     };
     let n: f64 = num.replace('_', "").parse().map_err(|_| {
         Problem::new(
-            format!("invalid rate `{s}`: `{num}` is not a number"),
+            format!("invalid rate `{q}`: `{num_q}` is not a number"),
             hint.clone(),
         )
     })?;
     let per_sec = n * (1e9 / nanos as f64);
     if !per_sec.is_finite() {
-        return Err(Problem::new(format!("rate `{s}` is too large"), hint));
+        return Err(Problem::new(format!("rate `{q}` is too large"), hint));
     }
     Ok(per_sec)
 }
@@ -111,27 +118,28 @@ pub(crate) fn byte_rate(text: &str) -> Result<u64, Problem> {
         "write a size per time unit such as \"200m/s\" or \"2g/m\" (units: {RATE_UNITS}; sizes are binary, k = 1024)"
     );
     let s = text.trim();
+    let q = excerpt(s);
     let Some((amount, unit)) = s.rsplit_once('/') else {
         return Err(Problem::new(
-            format!("invalid byte rate `{s}`: missing the time unit"),
+            format!("invalid byte rate `{q}`: missing the time unit"),
             hint,
         ));
     };
     let bytes = ByteSize::parse(amount)
-        .map_err(|e| Problem::new(format!("invalid byte rate `{s}`: {e}"), hint.clone()))?
+        .map_err(|e| Problem::new(format!("invalid byte rate `{q}`: {e}"), hint.clone()))?
         .bytes();
     let Some(nanos) = per_unit_nanos(unit) else {
         return Err(Problem::new(
             format!(
-                "invalid byte rate `{s}`: unknown time unit `/{}`",
-                unit.trim()
+                "invalid byte rate `{q}`: unknown time unit `/{}`",
+                excerpt(unit.trim())
             ),
             hint,
         ));
     };
     let per_sec = u128::from(bytes) * u128::from(NANOS_PER_SEC) / u128::from(nanos);
     u64::try_from(per_sec)
-        .map_err(|_| Problem::new(format!("byte rate `{s}` overflows 64 bits"), hint))
+        .map_err(|_| Problem::new(format!("byte rate `{q}` overflows 64 bits"), hint))
 }
 
 /// What a distribution's values measure.
@@ -187,6 +195,7 @@ const FORMS: [(&[&str], &[&str]); 4] = [
 /// (`name=value`); white space is ignored around every part.
 pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
     let s = text.trim();
+    let q = excerpt(s);
     let problem = |message: String| Problem {
         message,
         hint: Some(unit.dist_hint()),
@@ -198,9 +207,10 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
         });
     };
     let name = s[..open].trim().to_ascii_lowercase();
+    let name_q = excerpt(&name);
     let Some(inner) = s[open + 1..].strip_suffix(')') else {
         return Err(problem(format!(
-            "invalid distribution `{s}`: missing `)` at the end"
+            "invalid distribution `{q}`: missing `)` at the end"
         )));
     };
     let Some((_, params)) = FORMS
@@ -208,8 +218,8 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
         .find(|(names, _)| names.contains(&name.as_str()))
     else {
         return Err(problem(format!(
-            "unknown distribution `{}` in `{s}`",
-            s[..open].trim()
+            "unknown distribution `{}` in `{q}`",
+            excerpt(s[..open].trim())
         )));
     };
     let mut values: Vec<Option<&str>> = vec![None; params.len()];
@@ -223,20 +233,21 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
     for arg in args {
         if arg.is_empty() {
             return Err(problem(format!(
-                "invalid distribution `{s}`: empty parameter"
+                "invalid distribution `{q}`: empty parameter"
             )));
         }
         if let Some((pname, pvalue)) = arg.split_once('=') {
             let pname = pname.trim().to_ascii_lowercase();
+            let pname_q = excerpt(&pname);
             let Some(slot) = params.iter().position(|p| *p == pname) else {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: `{name}` has no parameter `{pname}` (its parameters: {})",
+                    "invalid distribution `{q}`: `{name_q}` has no parameter `{pname_q}` (its parameters: {})",
                     params.join(", ")
                 )));
             };
             if values[slot].is_some() {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: parameter `{pname}` given twice"
+                    "invalid distribution `{q}`: parameter `{pname_q}` given twice"
                 )));
             }
             values[slot] = Some(pvalue.trim());
@@ -244,12 +255,12 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
         } else {
             if seen_named {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: positional parameter after a named one"
+                    "invalid distribution `{q}`: positional parameter after a named one"
                 )));
             }
             if positional >= params.len() {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: `{name}` takes {} parameter{} ({})",
+                    "invalid distribution `{q}`: `{name_q}` takes {} parameter{} ({})",
                     params.len(),
                     if params.len() == 1 { "" } else { "s" },
                     params.join(", ")
@@ -265,14 +276,14 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
             Some(v) => got.push(*v),
             None => {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: missing parameter `{p}`"
+                    "invalid distribution `{q}`: missing parameter `{p}`"
                 )));
             }
         }
     }
     let val = |i: usize| {
         unit.value(got[i]).map_err(|p| Problem {
-            message: format!("invalid distribution `{s}`: {}", p.message),
+            message: format!("invalid distribution `{q}`: {}", p.message),
             hint: Some(unit.dist_hint()),
         })
     };
@@ -282,16 +293,17 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
             let (lo, hi) = (val(0)?, val(1)?);
             if lo > hi {
                 return Err(Problem::new(
-                    format!("invalid distribution `{s}`: uniform's low end is above its high end"),
+                    format!("invalid distribution `{q}`: uniform's low end is above its high end"),
                     format!(
                         "write the smaller value first, e.g. \"uniform({}, {})\"",
-                        got[1], got[0]
+                        excerpt(got[1]),
+                        excerpt(got[0])
                     ),
                 ));
             }
             if hi - lo == u64::MAX {
                 return Err(problem(format!(
-                    "invalid distribution `{s}`: the range is too wide"
+                    "invalid distribution `{q}`: the range is too wide"
                 )));
             }
             Ok(Dist::Uniform { lo, hi })
@@ -308,7 +320,8 @@ pub(crate) fn dist(text: &str, unit: Unit) -> Result<Dist, Problem> {
             if !sigma.is_finite() || sigma <= 0.0 || sigma > 10.0 {
                 return Err(Problem::new(
                     format!(
-                        "invalid distribution `{s}`: sigma `{sigma_text}` must be a number greater than 0 and at most 10"
+                        "invalid distribution `{q}`: sigma `{}` must be a number greater than 0 and at most 10",
+                        excerpt(sigma_text)
                     ),
                     format!(
                         "sigma is the standard deviation of ln(value): 0.5 is narrow, 1.5 heavy-tailed, e.g. \"lognormal(median={}, sigma=1.5)\"",

@@ -7,6 +7,7 @@ mod fuzz;
 mod good;
 mod jvm_flags;
 mod limits;
+mod messages;
 mod multiple;
 mod phases;
 mod rendering;
