@@ -1,0 +1,125 @@
+//! The `MemoryRegionCache`s of one thread cache of [`super::Netty41Pool`], stored sparsely.
+//!
+//! A thread cache bound to an arena has one region per entry of the [`super::CacheLayout`] (39 with
+//! the defaults). Most of them stay empty: a thread caches the few size classes it frees. A region
+//! that holds no entry and has no hit since the last trim is indistinguishable from a fresh one, so
+//! only the others are stored, sorted by their index in the layout; the rest are implied. With
+//! 100,000 threads this keeps memsim's own memory at what the threads cache, not at 39 regions per
+//! thread. Exact: every operation sees the same regions, in the same order, as a dense array would.
+
+use std::collections::VecDeque;
+
+/// One `MemoryRegionCache` that differs from a fresh one.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Region {
+    /// Cached (chunk slot, handle) entries of the cache's arena, oldest first.
+    pub(super) queue: VecDeque<(u32, u64)>,
+    /// Hits since the last trim.
+    pub(super) hits: u32,
+}
+
+impl Region {
+    fn is_fresh(&self) -> bool {
+        self.queue.is_empty() && self.hits == 0
+    }
+}
+
+/// A thread cache's regions: none (no arena, or caches off), or the layout's, stored sparsely.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Regions {
+    // Regions exist at indexes 0..n (n = 0: the cache has none).
+    n: usize,
+    // Invariant: sorted by index, indexes < n, no fresh region.
+    stored: Vec<(u16, Region)>,
+}
+
+impl Regions {
+    /// `n` fresh regions (0 for a cache without any).
+    pub(super) fn new(n: usize) -> Regions {
+        assert!(
+            n <= usize::from(u16::MAX),
+            "{n} regions in one thread cache"
+        );
+        Regions {
+            n,
+            stored: Vec::new(),
+        }
+    }
+
+    /// Whether region `i` exists.
+    pub(super) fn has(&self, i: usize) -> bool {
+        i < self.n
+    }
+
+    fn position(&self, i: usize) -> Result<usize, usize> {
+        self.stored
+            .binary_search_by_key(&i, |(k, _)| usize::from(*k))
+    }
+
+    /// Entries region `i` holds (0 for a fresh or missing one).
+    pub(super) fn len(&self, i: usize) -> usize {
+        self.position(i).map_or(0, |p| self.stored[p].1.queue.len())
+    }
+
+    /// `MemoryRegionCache.allocate`: region `i`'s oldest entry, counting a hit; `None` for an empty
+    /// region (which is left as it was).
+    pub(super) fn pop(&mut self, i: usize) -> Option<(u32, u64)> {
+        let p = self.position(i).ok()?;
+        let region = &mut self.stored[p].1;
+        let hit = region.queue.pop_front()?;
+        region.hits += 1;
+        Some(hit)
+    }
+
+    /// `MemoryRegionCache.add`: appends an entry to region `i` (which must exist).
+    pub(super) fn push(&mut self, i: usize, entry: (u32, u64)) {
+        debug_assert!(self.has(i));
+        let p = match self.position(i) {
+            Ok(p) => p,
+            Err(p) => {
+                self.stored.insert(p, (i as u16, Region::default()));
+                p
+            }
+        };
+        self.stored[p].1.queue.push_back(entry);
+    }
+
+    /// Visits the stored regions in index order with `f(index, region)`, then drops the ones left
+    /// fresh. The implied regions are fresh: every per-region rule is a no-op on them.
+    pub(super) fn for_each(&mut self, mut f: impl FnMut(usize, &mut Region)) {
+        for (i, r) in &mut self.stored {
+            f(usize::from(*i), r);
+        }
+        self.stored.retain(|(_, r)| !r.is_fresh());
+    }
+
+    /// The stored regions with their index, in index order (for checks).
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
+        self.stored.iter().map(|(i, r)| (usize::from(*i), r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_only_regions_that_differ_from_fresh() {
+        let mut r = Regions::new(39);
+        assert!(r.has(38) && !r.has(39));
+        assert_eq!(r.pop(5), None);
+        r.push(7, (1, 10));
+        r.push(2, (1, 20));
+        r.push(7, (1, 30));
+        assert_eq!(r.iter().map(|(i, _)| i).collect::<Vec<_>>(), [2, 7]);
+        assert_eq!(r.len(7), 2);
+        assert_eq!(r.pop(7), Some((1, 10)));
+        assert_eq!(r.pop(2), Some((1, 20)));
+        // Region 2 is empty but has a hit: kept until a trim resets it.
+        r.for_each(|_, _| {});
+        assert_eq!(r.iter().count(), 2);
+        r.for_each(|_, region| region.hits = 0);
+        assert_eq!(r.iter().map(|(i, _)| i).collect::<Vec<_>>(), [7]);
+        assert_eq!(Regions::new(0).has(0), false);
+    }
+}
