@@ -9,6 +9,7 @@ mod limit;
 pub use limit::Limit;
 
 use crate::{RunOptions, WORK_TICK};
+use backlog::Backlog;
 use memsim_core::{
     Account, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration, SimRng,
     SimTime, Usage,
@@ -22,7 +23,6 @@ use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
-use backlog::Backlog;
 use std::collections::{BTreeMap, BinaryHeap};
 
 /// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
