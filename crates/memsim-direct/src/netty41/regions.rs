@@ -10,12 +10,14 @@
 use std::collections::VecDeque;
 
 /// One `MemoryRegionCache` that differs from a fresh one.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct Region {
     /// Cached (chunk slot, handle) entries of the cache's arena, oldest first.
     pub(super) queue: VecDeque<(u32, u64)>,
     /// Hits since the last trim.
     pub(super) hits: u32,
+    // Its index in the layout (kept here rather than beside it: 32 bytes a region, not 40).
+    idx: u16,
 }
 
 impl Region {
@@ -30,7 +32,7 @@ pub(super) struct Regions {
     // Regions exist at indexes 0..n (n = 0: the cache has none).
     n: usize,
     // Invariant: sorted by index, indexes < n, no fresh region.
-    stored: Vec<(u16, Region)>,
+    stored: Vec<Region>,
 }
 
 impl Regions {
@@ -52,20 +54,19 @@ impl Regions {
     }
 
     fn position(&self, i: usize) -> Result<usize, usize> {
-        self.stored
-            .binary_search_by_key(&i, |(k, _)| usize::from(*k))
+        self.stored.binary_search_by_key(&i, |r| usize::from(r.idx))
     }
 
     /// Entries region `i` holds (0 for a fresh or missing one).
     pub(super) fn len(&self, i: usize) -> usize {
-        self.position(i).map_or(0, |p| self.stored[p].1.queue.len())
+        self.position(i).map_or(0, |p| self.stored[p].queue.len())
     }
 
     /// `MemoryRegionCache.allocate`: region `i`'s oldest entry, counting a hit; `None` for an empty
     /// region (which is left as it was).
     pub(super) fn pop(&mut self, i: usize) -> Option<(u32, u64)> {
         let p = self.position(i).ok()?;
-        let region = &mut self.stored[p].1;
+        let region = &mut self.stored[p];
         let hit = region.queue.pop_front()?;
         region.hits += 1;
         Some(hit)
@@ -77,25 +78,32 @@ impl Regions {
         let p = match self.position(i) {
             Ok(p) => p,
             Err(p) => {
-                self.stored.insert(p, (i as u16, Region::default()));
+                // Grown one at a time: a thread typically caches a handful of size classes.
+                self.stored.reserve_exact(1);
+                let region = Region {
+                    queue: VecDeque::with_capacity(1),
+                    hits: 0,
+                    idx: i as u16,
+                };
+                self.stored.insert(p, region);
                 p
             }
         };
-        self.stored[p].1.queue.push_back(entry);
+        self.stored[p].queue.push_back(entry);
     }
 
     /// Visits the stored regions in index order with `f(index, region)`, then drops the ones left
     /// fresh. The implied regions are fresh: every per-region rule is a no-op on them.
     pub(super) fn for_each(&mut self, mut f: impl FnMut(usize, &mut Region)) {
-        for (i, r) in &mut self.stored {
-            f(usize::from(*i), r);
+        for r in &mut self.stored {
+            f(usize::from(r.idx), r);
         }
-        self.stored.retain(|(_, r)| !r.is_fresh());
+        self.stored.retain(|r| !r.is_fresh());
     }
 
     /// The stored regions with their index, in index order (for checks).
     pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
-        self.stored.iter().map(|(i, r)| (usize::from(*i), r))
+        self.stored.iter().map(|r| (usize::from(r.idx), r))
     }
 }
 
