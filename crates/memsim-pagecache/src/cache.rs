@@ -8,7 +8,8 @@
 //! - **Pages and frames.** The cache holds `max_pages` pages of one size (`page_bytes`, 8 KiB: Neo4j
 //!   "does IO in 8K pages"). A *frame* describes one page: a 64-bit state word, its binding (which
 //!   file page it holds) and its contents. Frames exist from the start, as Neo4j's `PageList` does,
-//!   which costs 32 bytes of native memory per page (`PageList.META_DATA_BYTES_PER_PAGE`); page
+//!   which costs 32 bytes of native memory per page (`PageList.META_DATA_BYTES_PER_PAGE`; memsim
+//!   accounts that from the start but allocates its own frames as grabs reach them: `frames.rs`); page
 //!   *buffers* are allocated lazily, on first fault, in grabs of 512 KiB, so committed = resident
 //!   memory grows as the cache warms and never shrinks ([`MuninnPageCache::usage`]).
 //! - **Files.** [`MuninnPageCache::map_file`] maps a file with its *file page size* (≤ the cache page
@@ -54,9 +55,11 @@
 //! - Free frames (never grabbed, or evicted and not yet reused) hold `exclusive` and no binding.
 //!
 //! # Host cost
-//! 24 bytes of host memory per simulated page (the frame), allocated at construction, so
-//! [`FRAMES_MAX`] bounds a cache; the working-set helpers ([`MuninnPageCache::read_uniform`] and
-//! friends) cost O(pins), never O(simulated bytes).
+//! 24 bytes of host memory per simulated page that has ever been grabbed (its frame), allocated in
+//! chunks of 4096 as grabs reach them; the never-grabbed rest of the cache is one implied run of free
+//! frames (`frames.rs`), so an unread 512 GiB cache costs well under a MiB. [`FRAMES_MAX`] bounds a
+//! cache. Translation tables cost 4 bytes per page of each mapped file's length. The working-set
+//! helpers ([`MuninnPageCache::read_uniform`] and friends) cost O(pins), never O(simulated bytes).
 
 mod check;
 mod config;
@@ -98,9 +101,10 @@ pub const PAGES_TO_KEEP_FREE: u64 = 30;
 pub const LATCHES_PER_FILE: usize = 128;
 /// Full sweeps of cooperative eviction before giving up (`cooperativeEvictionLiveLockThreshold`).
 pub const LIVE_LOCK_SWEEPS: u32 = 100;
-/// The largest cache this model builds, in pages (a host-memory bound: 24 bytes of frame per page,
-/// so 384 MiB of host memory for a 128 GiB cache of 8 KiB pages).
-pub const FRAMES_MAX: u64 = 1 << 24;
+/// The largest cache this model builds, in pages: 1 TiB of 8 KiB pages. Frames cost host memory only
+/// once grabbed (24 bytes each; never-grabbed frames are implied), so this bounds the worst case: a
+/// cache warmed in full costs 3 GiB of host memory at this size, one never read 768 KiB.
+pub const FRAMES_MAX: u64 = 1 << 27;
 /// The largest file id ([`FileId`]) the binding word can hold.
 pub const FILE_ID_MAX: u32 = (1 << 23) - 1;
 /// The largest page index in a file the binding word can hold.
@@ -174,7 +178,7 @@ pub struct MuninnPageCache {
     config: CacheConfig,
     n_frames: u32,
     pages_per_grab: u32,
-    frames: Box<[Frame]>,
+    frames: Frames,
     free: Mutex<FreeFrames>,
     // Mirror of free.n_grabbed for lock-free readers; only grows.
     n_grabbed: AtomicU32,
@@ -194,7 +198,7 @@ impl fmt::Debug for MuninnPageCache {
 }
 
 impl MuninnPageCache {
-    /// A cold cache: frames allocated, no page buffer yet.
+    /// A cold cache: no page buffer yet, and no frame allocated on the host (see `frames.rs`).
     ///
     /// # Errors
     /// [`CacheConfigError`] for a page size of 0 or above the grab size, fewer than one page, more
@@ -219,13 +223,7 @@ impl MuninnPageCache {
         if config.latches_per_file == 0 || (config.live_lock_sweeps as u64) <= MAX_USAGE_COUNT {
             return Err(CacheConfigError::LimitTooSmall);
         }
-        let frames = (0..n_pages)
-            .map(|_| Frame {
-                state: AtomicU64::new(EXCLUSIVE),
-                binding: AtomicU64::new(0),
-                stamp: AtomicU64::new(0),
-            })
-            .collect();
+        let frames = Frames::new(n_pages as u32);
         Ok(MuninnPageCache {
             config,
             n_frames: n_pages as u32,
@@ -357,7 +355,7 @@ impl MuninnPageCache {
                 continue;
             }
             let frame_idx = self.take_frame()?;
-            let frame = &self.frames[frame_idx as usize];
+            let frame = self.frames.get(frame_idx);
             debug_assert_eq!(frame.state.load(Ordering::Relaxed), EXCLUSIVE);
             debug_assert_eq!(frame.binding.load(Ordering::Relaxed), 0);
             frame
@@ -404,7 +402,7 @@ impl MuninnPageCache {
     }
 
     fn try_pin_frame(&self, frame_idx: u32, binding: u64, mode: PinMode) -> TryPin {
-        let frame = &self.frames[frame_idx as usize];
+        let frame = self.frames.get(frame_idx);
         let mut s = frame.state.load(Ordering::Acquire);
         loop {
             if s & EXCLUSIVE != 0 || (mode == PinMode::Write && s & FLUSHING != 0) {
@@ -438,7 +436,7 @@ impl MuninnPageCache {
 
     /// Gives a pin back.
     pub fn unpin(&self, pin: Pin) {
-        let frame = &self.frames[pin.frame_idx as usize];
+        let frame = self.frames.get(pin.frame_idx);
         debug_assert_eq!(
             frame.binding.load(Ordering::Relaxed),
             bind(pin.file, pin.page_idx),
@@ -458,23 +456,23 @@ impl MuninnPageCache {
     /// Writes `stamp` as the page's new contents (needs a write pin).
     pub fn write_stamp(&self, pin: &Pin, stamp: u64) {
         assert_eq!(pin.mode, PinMode::Write, "writing through a read pin");
-        self.frames[pin.frame_idx as usize]
+        self.frames
+            .get(pin.frame_idx)
             .stamp
             .store(stamp, Ordering::Relaxed);
     }
 
     /// The page's contents as seen through `pin`.
     pub fn read_stamp(&self, pin: &Pin) -> u64 {
-        self.frames[pin.frame_idx as usize]
-            .stamp
-            .load(Ordering::Relaxed)
+        self.frames.get(pin.frame_idx).stamp.load(Ordering::Relaxed)
     }
 
     /// The file page the frame of `pin` holds right now (a diagnostic for tests: it must be the pinned
     /// page for as long as the pin is held).
     pub fn pinned_binding(&self, pin: &Pin) -> Option<(FileId, u64)> {
         unbind(
-            self.frames[pin.frame_idx as usize]
+            self.frames
+                .get(pin.frame_idx)
                 .binding
                 .load(Ordering::Acquire),
         )
@@ -482,11 +480,7 @@ impl MuninnPageCache {
 
     /// Whether the frame of `pin` is dirty right now (diagnostic).
     pub fn pinned_is_dirty(&self, pin: &Pin) -> bool {
-        self.frames[pin.frame_idx as usize]
-            .state
-            .load(Ordering::Acquire)
-            & DIRTY
-            != 0
+        self.frames.get(pin.frame_idx).state.load(Ordering::Acquire) & DIRTY != 0
     }
 
     /// The page's contents on disk (0 if never flushed).
@@ -503,7 +497,7 @@ impl MuninnPageCache {
     /// thread is evicting at the same time (tests call it at quiescent points).
     pub fn page_stamp(&self, file: &PagedFile, page_idx: u64) -> u64 {
         match file.0.lookup(page_idx) {
-            Some(f) => self.frames[f as usize].stamp.load(Ordering::Acquire),
+            Some(f) => self.frames.get(f).stamp.load(Ordering::Acquire),
             None => file.0.disk_stamp(page_idx),
         }
     }
@@ -546,6 +540,7 @@ impl MuninnPageCache {
             // A new grab: its first frame is ours, the rest go to the free list (lowest popped first).
             let start = free.n_grabbed;
             let end = (start + self.pages_per_grab).min(self.n_frames);
+            self.frames.allocate(start, end);
             free.n_grabbed = end;
             self.n_grabbed.store(end, Ordering::Release);
             free.list.extend((start + 1..end).rev());
@@ -561,7 +556,7 @@ impl MuninnPageCache {
     /// One step of the clock arm at `frame_idx`: age it, or evict it if its usage is 0 and it is
     /// unpinned (flushing it first if dirty). An evicted frame is left holding EXCLUSIVE for the caller.
     fn visit(&self, frame_idx: u32) -> Visit {
-        let frame = &self.frames[frame_idx as usize];
+        let frame = self.frames.get(frame_idx);
         let s = frame.state.load(Ordering::Acquire);
         if s & (EXCLUSIVE | FLUSHING) != 0 || pinned(s) {
             return Visit::Busy;
@@ -667,9 +662,7 @@ impl MuninnPageCache {
         let n = self.n_grabbed.load(Ordering::Acquire);
         let mut report = FlushReport::default();
         for frame_idx in 0..n {
-            let b = self.frames[frame_idx as usize]
-                .binding
-                .load(Ordering::Acquire);
+            let b = self.frames.get(frame_idx).binding.load(Ordering::Acquire);
             if unbind(b).is_none_or(|(f, _)| f != file.id()) {
                 continue;
             }
@@ -687,7 +680,7 @@ impl MuninnPageCache {
 
     /// `Some(true)` flushed, `Some(false)` dirty but not flushable now, `None` clean.
     fn try_flush(&self, frame_idx: u32) -> Option<bool> {
-        let frame = &self.frames[frame_idx as usize];
+        let frame = self.frames.get(frame_idx);
         let mut s = frame.state.load(Ordering::Acquire);
         loop {
             if s & DIRTY == 0 {

@@ -32,7 +32,15 @@ impl MuninnPageCache {
         drop(free);
         let mut seen = BTreeMap::new();
         let mut n_bound = 0u64;
-        for (idx, frame) in self.frames.iter().enumerate() {
+        if self.frames.allocated() < n_grabbed {
+            return err(format!(
+                "{n_grabbed} frames grabbed, only {} allocated",
+                self.frames.allocated()
+            ));
+        }
+        // Frames past the allocated prefix are implied free (frames.rs); the allocated ones are checked.
+        for idx in 0..self.frames.allocated() as usize {
+            let frame = self.frames.get(idx as u32);
             let s = frame.state.load(Ordering::Acquire);
             let b = frame.binding.load(Ordering::Acquire);
             if idx as u32 >= n_grabbed || is_free[idx] {

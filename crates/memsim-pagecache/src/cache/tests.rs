@@ -174,3 +174,40 @@ fn config_errors() {
     assert_eq!(pc.map_file(FileId(0), 8190).unwrap().n_pages(), 0);
     assert_eq!(pc.metrics().file_mappings, 1);
 }
+
+#[test]
+#[cfg(not(memsim_loom))] // loom allocates every frame at construction (sync.rs)
+fn frames_are_allocated_as_grabs_reach_them() {
+    use super::frames::FRAMES_PER_CHUNK;
+    let pc = MuninnPageCache::new(CacheConfig::new(512 << 30)).unwrap();
+    assert_eq!(pc.max_pages(), 1 << 26);
+    assert_eq!(
+        pc.frames.allocated(),
+        0,
+        "an unread cache allocates no frame"
+    );
+    assert_eq!(pc.usage(), Usage::all((1 << 26) * METADATA_BYTES_PER_PAGE));
+    let f = pc.map_file(FileId(0), PAGE_BYTES).unwrap();
+    let n = u64::from(FRAMES_PER_CHUNK) + 1;
+    pc.scan(
+        &{
+            f.grow_to(n);
+            f.clone()
+        },
+        0,
+        n,
+    )
+    .unwrap();
+    assert_eq!(pc.frames.allocated(), 2 * FRAMES_PER_CHUNK);
+    assert_eq!(pc.metrics().faults, n);
+    pc.check_invariants(true).unwrap();
+    // A small cache whose last chunk is partial: filled, evicted, checked.
+    let pc = cache(u64::from(FRAMES_PER_CHUNK) + 10);
+    let f = pc.map_file(FileId(0), PAGE_BYTES).unwrap();
+    let mut rng = SimRng::new(5, 0);
+    pc.read_uniform(&f, 3 * u64::from(FRAMES_PER_CHUNK), 20_000, &mut rng)
+        .unwrap();
+    assert_eq!(pc.frames.allocated(), FRAMES_PER_CHUNK + 10);
+    assert_eq!(pc.free_pages(), 0);
+    pc.check_invariants(true).unwrap();
+}
