@@ -270,7 +270,7 @@ impl Netty41Pool {
         c.regions.for_each(|i, r| {
             let spec = layout.regions()[i];
             let k = trim_count(spec.capacity, std::mem::take(&mut r.hits)).min(r.queue.len());
-            for (slot, handle) in r.queue.drain(..k) {
+            for (slot, handle) in r.queue.take_front(k) {
                 arena.free(acct, slot, handle, spec.class);
             }
         });
@@ -286,7 +286,7 @@ impl Netty41Pool {
         let (layout, arena) = (&self.layout, &mut self.arenas[a as usize]);
         c.regions.for_each(|i, r| {
             let class = layout.regions()[i].class;
-            for (slot, handle) in r.queue.drain(..) {
+            for (slot, handle) in r.queue.take_front(usize::MAX) {
                 arena.free(acct, slot, handle, class);
             }
         });

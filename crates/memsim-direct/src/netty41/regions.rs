@@ -9,11 +9,71 @@
 
 use std::collections::VecDeque;
 
+/// A region's cached (chunk slot, handle) entries, oldest first. One entry, the common case (a
+/// thread frees a buffer of a size class and reuses it for its next request), is stored inline;
+/// more go to a queue. Same order either way.
+#[derive(Debug, Clone)]
+pub(super) enum Entries {
+    /// Exactly one entry.
+    One((u32, u64)),
+    /// Any number (an empty queue allocates nothing).
+    Many(VecDeque<(u32, u64)>),
+}
+
+impl Entries {
+    fn new() -> Entries {
+        Entries::Many(VecDeque::new())
+    }
+
+    /// Entries held.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Entries::One(_) => 1,
+            Entries::Many(q) => q.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn pop_front(&mut self) -> Option<(u32, u64)> {
+        let entry = match self {
+            Entries::One(e) => Some(*e),
+            Entries::Many(q) => q.pop_front(),
+        };
+        // Back to the compact forms: none left frees the queue, one left goes inline.
+        match self {
+            Entries::One(_) => *self = Entries::new(),
+            Entries::Many(q) if q.len() <= 1 => {
+                *self = q.pop_front().map_or_else(Entries::new, Entries::One);
+            }
+            Entries::Many(_) => {}
+        }
+        entry
+    }
+
+    fn push_back(&mut self, entry: (u32, u64)) {
+        match self {
+            Entries::Many(q) if q.is_empty() => *self = Entries::One(entry),
+            Entries::One(first) => *self = Entries::Many(VecDeque::from([*first, entry])),
+            Entries::Many(q) => q.push_back(entry),
+        }
+    }
+
+    /// Removes the `k` oldest entries (at most all), oldest first.
+    pub(super) fn take_front(&mut self, k: usize) -> Vec<(u32, u64)> {
+        (0..k.min(self.len()))
+            .filter_map(|_| self.pop_front())
+            .collect()
+    }
+}
+
 /// One `MemoryRegionCache` that differs from a fresh one.
 #[derive(Debug, Clone)]
 pub(super) struct Region {
     /// Cached (chunk slot, handle) entries of the cache's arena, oldest first.
-    pub(super) queue: VecDeque<(u32, u64)>,
+    pub(super) queue: Entries,
     /// Hits since the last trim.
     pub(super) hits: u32,
     // Its index in the layout (kept here rather than beside it: 32 bytes a region, not 40).
@@ -81,7 +141,7 @@ impl Regions {
                 // Grown one at a time: a thread typically caches a handful of size classes.
                 self.stored.reserve_exact(1);
                 let region = Region {
-                    queue: VecDeque::with_capacity(1),
+                    queue: Entries::new(),
                     hits: 0,
                     idx: i as u16,
                 };
@@ -110,6 +170,30 @@ impl Regions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_keep_fifo_order_across_inline_and_queued_forms() {
+        let mut e = Entries::new();
+        let mut model = VecDeque::new();
+        for step in 0u64..200 {
+            // Pushes and pops in a pattern that crosses 0, 1 and many entries.
+            if step % 7 < 4 {
+                e.push_back((step as u32, step));
+                model.push_back((step as u32, step));
+            } else {
+                assert_eq!(e.pop_front(), model.pop_front());
+            }
+            assert_eq!(e.len(), model.len());
+            assert_eq!(matches!(e, Entries::One(_)), model.len() == 1);
+        }
+        let rest: Vec<_> = model.drain(..3).collect();
+        assert_eq!(e.take_front(3), rest);
+        assert_eq!(
+            e.take_front(usize::MAX),
+            model.drain(..).collect::<Vec<_>>()
+        );
+        assert!(e.is_empty());
+    }
 
     #[test]
     fn stores_only_regions_that_differ_from_fresh() {
