@@ -15,9 +15,10 @@ const CHILD_ARGS: &str = "MEMSIM_RSS_CHILD_ARGS";
 const MARKER: &str = "memsim-peak-rss-kib=";
 const MIB_KIB: u64 = 1024;
 
-/// A 1 TiB heap, 100,000 threads serving `rate` requests per second with Netty's pooled allocator
-/// (a thread cache each), and a 512 GiB page cache that the store warms by 1 GiB.
-fn scale_scenario(duration: &str, rate: &str) -> String {
+/// A 1 TiB heap, 100,000 threads serving `rate` requests per second with direct buffers from
+/// `direct` (`"netty"`: Netty's pooled allocator, a thread cache each; `"jdk"`: `allocateDirect`),
+/// and a 512 GiB page cache that the store warms by 1 GiB.
+fn scale_scenario(duration: &str, rate: &str, direct: &str) -> String {
     format!(
         r#"[scenario]
 name = "scale"
@@ -46,6 +47,7 @@ rate = "{rate}/s"
 buffer = "lognormal(median=8k, sigma=1.0)"
 hold = "exp(20ms)"
 heap = "lognormal(median=256k, sigma=1.0)"
+direct = "{direct}"
 "#
     )
 }
@@ -149,7 +151,7 @@ fn measure_child() {
 
 #[test]
 fn a_1tib_heap_100k_threads_and_a_512gib_page_cache_run_within_64mib() {
-    let (kib, events) = peak_rss_kib("scale", &scale_scenario("10s", "10000"));
+    let (kib, events) = peak_rss_kib("scale", &scale_scenario("10s", "10000", "netty"));
     assert!(
         events > 100_000,
         "{events} events: the scenario did not run"
@@ -173,5 +175,40 @@ fn memory_stays_flat_while_requests_wait_out_pauses() {
     assert!(
         long <= base + base / 10 + 4 * MIB_KIB,
         "peak RSS grew from {base} KiB to {long} KiB with 10x the events"
+    );
+}
+
+#[test]
+fn memory_stays_flat_as_events_grow_with_100k_threads_and_a_512gib_page_cache() {
+    // allocateDirect: no per-thread allocator state, so nothing modelled grows with the load.
+    let (base, base_events) = peak_rss_kib("scale-jdk-10s", &scale_scenario("10s", "10000", "jdk"));
+    let (long, long_events) =
+        peak_rss_kib("scale-jdk-100s", &scale_scenario("100s", "10000", "jdk"));
+    assert!(
+        long_events >= 8 * base_events,
+        "{long_events} vs {base_events} events"
+    );
+    assert!(
+        long <= base + base / 10 + 4 * MIB_KIB,
+        "peak RSS grew from {base} KiB to {long} KiB with 10x the events"
+    );
+}
+
+#[test]
+fn netty_thread_caches_of_100k_threads_stay_within_64mib_at_10x_the_events() {
+    // Netty's pool keeps a thread cache per thread, and what each caches is modelled entry by
+    // entry: memory grows as threads come to cache more size classes (bounded by threads x the
+    // cache layout), not with events. Ten times the events of the first test still fit.
+    let (kib, events) = peak_rss_kib(
+        "scale-netty-100s",
+        &scale_scenario("100s", "10000", "netty"),
+    );
+    assert!(
+        events > 1_000_000,
+        "{events} events: the scenario did not run"
+    );
+    assert!(
+        kib < 64 * MIB_KIB,
+        "memsim's peak RSS {kib} KiB exceeds 64 MiB"
     );
 }
