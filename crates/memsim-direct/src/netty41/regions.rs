@@ -212,6 +212,6 @@ mod tests {
         assert_eq!(r.iter().count(), 2);
         r.for_each(|_, region| region.hits = 0);
         assert_eq!(r.iter().map(|(i, _)| i).collect::<Vec<_>>(), [7]);
-        assert_eq!(Regions::new(0).has(0), false);
+        assert!(!Regions::new(0).has(0));
     }
 }

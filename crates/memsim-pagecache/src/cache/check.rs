@@ -38,12 +38,13 @@ impl MuninnPageCache {
                 self.frames.allocated()
             ));
         }
-        // Frames past the allocated prefix are implied free (frames.rs); the allocated ones are checked.
+        // Frames past the allocated prefix are implied free (frames.rs); the allocated ones are checked
+        // (those past the grabbed ones, or on the free list, must be free).
         for idx in 0..self.frames.allocated() as usize {
             let frame = self.frames.get(idx as u32);
             let s = frame.state.load(Ordering::Acquire);
             let b = frame.binding.load(Ordering::Acquire);
-            if idx as u32 >= n_grabbed || is_free[idx] {
+            if is_free.get(idx).copied().unwrap_or(true) {
                 if s != EXCLUSIVE || b != 0 {
                     return err(format!("free frame {idx} has state {s:#x}, binding {b:#x}"));
                 }
