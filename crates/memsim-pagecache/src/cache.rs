@@ -58,7 +58,7 @@
 //! 24 bytes of host memory per simulated page that has ever been grabbed (its frame), allocated in
 //! chunks of 4096 as grabs reach them; the never-grabbed rest of the cache is one implied run of free
 //! frames (`frames.rs`), so an unread 512 GiB cache costs well under a MiB. [`FRAMES_MAX`] bounds a
-//! cache. Translation tables cost 4 bytes per page of each mapped file's length. The working-set
+//! cache. Translation tables cost 4 bytes per page in chunks of 1024 that hold a cached page (`file.rs`). The working-set
 //! helpers ([`MuninnPageCache::read_uniform`] and friends) cost O(pins), never O(simulated bytes).
 
 mod check;

@@ -89,11 +89,14 @@ impl MuninnPageCache {
         for file in self.files.read().iter().flatten() {
             let table = file.0.table.read();
             for (c, chunk) in table.iter().enumerate() {
-                for (i, entry) in chunk.iter().enumerate() {
+                let Some(chunk) = chunk else { continue };
+                let mut n_entries = 0;
+                for (i, entry) in chunk.entries.iter().enumerate() {
                     let v = entry.load(Ordering::Acquire);
                     if v == 0 {
                         continue;
                     }
+                    n_entries += 1;
                     let page_idx = c as u64 * TABLE_CHUNK + i as u64;
                     if seen.get(&bind(file.id(), page_idx)) != Some(&(v as usize - 1)) {
                         return err(format!(
@@ -102,6 +105,13 @@ impl MuninnPageCache {
                             v - 1
                         ));
                     }
+                }
+                if n_entries != chunk.bound() {
+                    return err(format!(
+                        "table chunk {c} of {:?} binds {n_entries} pages, its count says {}",
+                        file.id(),
+                        chunk.bound()
+                    ));
                 }
             }
         }

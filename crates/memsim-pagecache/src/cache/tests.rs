@@ -211,3 +211,22 @@ fn frames_are_allocated_as_grabs_reach_them() {
     assert_eq!(pc.free_pages(), 0);
     pc.check_invariants(true).unwrap();
 }
+
+#[test]
+fn table_chunks_exist_only_while_they_hold_a_cached_page() {
+    let pc = cache(64);
+    let f = pc.map_file(FileId(0), PAGE_BYTES).unwrap();
+    let chunks = |f: &PagedFile| f.0.table.read().iter().flatten().count();
+    let pages = 50 * TABLE_CHUNK;
+    f.grow_to(pages);
+    assert_eq!(chunks(&f), 0, "growing allocates no table");
+    // Stream through the file as warm-up does: grow, read, grow again.
+    for step in 0..50 {
+        let first = step * TABLE_CHUNK;
+        f.grow_to(first + TABLE_CHUNK + pages);
+        pc.scan(&f, first, TABLE_CHUNK).unwrap();
+        assert!(chunks(&f) <= 2, "{} chunks for 64 cached pages", chunks(&f));
+        pc.check_invariants(true).unwrap();
+    }
+    assert_eq!(pc.metrics().faults, 50 * TABLE_CHUNK);
+}
