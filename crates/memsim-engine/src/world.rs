@@ -1,5 +1,6 @@
 //! The simulated process and its event loop.
 
+mod backlog;
 mod cgroup;
 mod db;
 mod finish;
@@ -8,6 +9,7 @@ mod limit;
 pub use limit::Limit;
 
 use crate::{RunOptions, WORK_TICK};
+use backlog::Backlog;
 use memsim_core::{
     Account, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration, SimRng,
     SimTime, Usage,
@@ -21,7 +23,7 @@ use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
 const POOL_CHECK_EVERY: u64 = 1024;
@@ -140,8 +142,9 @@ pub(crate) struct World<'s> {
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
     free_requests: Vec<u32>,
-    // Events of stopped threads, due during a stop-the-world pause, in the order they fell due.
-    backlog: VecDeque<Ev>,
+    // Events of stopped threads, due during a stop-the-world pause, in the order they fell due
+    // (as runs of identical events: memory follows the changes of event, not the waiting requests).
+    backlog: Backlog<Ev>,
     // Whether an `Ev::SafepointEnd` is in the queue.
     safepoint_end_queued: bool,
     next_thread: u32,
@@ -284,7 +287,7 @@ impl<'s> World<'s> {
             ledger: Ledger::new(),
             requests: Vec::new(),
             free_requests: Vec::new(),
-            backlog: VecDeque::new(),
+            backlog: Backlog::new(),
             safepoint_end_queued: false,
             next_thread: 0,
             events: Vec::new(),

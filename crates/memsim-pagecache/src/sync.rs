@@ -11,6 +11,8 @@
 //!   a spin loop, or it explores the loop forever);
 //! - `TABLE_CHUNK_ENTRIES`, the size of a translation-table chunk: 1024 entries, or 4 under loom so
 //!   that a model's few pages do not make loom track thousands of atomics;
+//! - `FRAMES_ALLOCATED_LAZILY`: whether page frames are allocated as the cache warms (std) or all at
+//!   construction (loom, which does not model the `OnceLock` publishing a chunk of frames);
 //! - `StatCounter`, a statistics counter that is std's `AtomicU64` on *both* sides: the cache's
 //!   metrics are never read to decide anything, so loom need not explore their interleavings (each
 //!   modelled atomic operation multiplies the schedules loom has to try).
@@ -54,6 +56,9 @@ mod imp {
 
     /// Entries per translation-table chunk.
     pub(crate) const TABLE_CHUNK_ENTRIES: u64 = 1 << 10;
+
+    /// Frames are allocated as grabs first reach them (`cache/frames.rs`).
+    pub(crate) const FRAMES_ALLOCATED_LAZILY: bool = true;
 
     /// Lets another thread run before a retry (a holder of the state being waited for may have
     /// been descheduled; on 2 cores a pure spin would burn its time slice).
@@ -116,6 +121,10 @@ mod imp {
 
     /// Entries per translation-table chunk (small: each is a modelled atomic).
     pub(crate) const TABLE_CHUNK_ENTRIES: u64 = 4;
+
+    /// Frames are allocated at construction: loom does not model the `OnceLock` that publishes a
+    /// lazily allocated chunk, and the models are about the pin/evict protocol.
+    pub(crate) const FRAMES_ALLOCATED_LAZILY: bool = false;
 
     /// Tells loom this thread waits for another.
     pub(crate) fn spin_wait() {

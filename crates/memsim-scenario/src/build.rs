@@ -931,17 +931,18 @@ fn read_page_cache(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<PageCacheSett
         "remove the key to let the page cache size follow Neo4j's heuristic",
     )
     .and_then(|(v, span)| {
-        // Neo4j's 8 KiB pages; the model builds at most 2^24 page frames.
-        const MAX_PAGE_CACHE: u64 = 128 * GIB;
+        // Neo4j's 8 KiB pages; the model builds at most 2^27 page frames (memsim_pagecache's
+        // FRAMES_MAX), allocating the host's copy of a frame only once a page is read into it.
+        const MAX_PAGE_CACHE: u64 = 1024 * GIB;
         if !(8 * KIB..=MAX_PAGE_CACHE).contains(&v) {
             cx.err(
                 "page_cache.size",
                 span,
                 format!(
-                    "`page_cache.size` ({}) is out of range: it must be between 8k (one page) and 128g",
+                    "`page_cache.size` ({}) is out of range: it must be between 8k (one page) and 1t",
                     human_size(v)
                 ),
-                Some("memsim models the page cache page by page (8 KiB pages), up to 128 GiB; remove the key for Neo4j's heuristic".into()),
+                Some("memsim models the page cache page by page (8 KiB pages), up to 1 TiB; remove the key for Neo4j's heuristic".into()),
             );
             return None;
         }

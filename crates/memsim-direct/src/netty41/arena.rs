@@ -293,9 +293,7 @@ impl Arena {
     /// Takes an element of a pooled subpage; removes the subpage from its pool when full.
     fn subpage_allocate(&mut self, (slot, page): SubRef) -> u64 {
         let chunk = self.chunk_mut(slot);
-        let s = chunk.subpages[page as usize]
-            .as_mut()
-            .expect("pooled subpage");
+        let s = chunk.subpages.get_mut(&page).expect("pooled subpage");
         let elem = s.allocate().expect("a pooled subpage has a free element");
         let (full, norm) = (s.num_avail == 0, s.elem_size);
         let handle = chunk.subpage_handle(page, elem);
@@ -410,8 +408,9 @@ impl Arena {
         if bitmap != 0 {
             let chunk = self.chunk_mut(slot);
             let page = chunk.page_of(id);
-            let s = chunk.subpages[page as usize]
-                .as_mut()
+            let s = chunk
+                .subpages
+                .get_mut(&page)
                 .expect("subpage of a live handle");
             let norm = s.elem_size;
             match s.free(bitmap & 0x3FFF_FFFF) {
@@ -426,8 +425,9 @@ impl Arena {
                         return;
                     }
                     pool.retain(|r| *r != (slot, page));
-                    self.chunk_mut(slot).subpages[page as usize]
-                        .as_mut()
+                    self.chunk_mut(slot)
+                        .subpages
+                        .get_mut(&page)
                         .expect("subpage")
                         .do_not_destroy = false;
                 }

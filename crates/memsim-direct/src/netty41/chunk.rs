@@ -6,6 +6,9 @@
 //! in its subtree, or `maxOrder + 1` when nothing below it is free. Handles are Netty's: a run is its
 //! node id; a subpage element is `0x4000_0000_0000_0000 | bitmapIdx << 32 | nodeId`.
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
 /// Flag bit Netty sets in a subpage handle so that element 0 has a non-zero bitmap part.
 pub(crate) const SUBPAGE_FLAG: u64 = 0x4000_0000_0000_0000;
 
@@ -138,7 +141,9 @@ pub(crate) struct Chunk {
     max_order: u32,
     page_shifts: u32,
     log2_size: u32,
-    pub(crate) subpages: Vec<Option<Subpage>>,
+    // Subpages by page index, created when a page first becomes one and kept (Netty's
+    // `subpages` array, whose slots are filled lazily; only the filled ones are stored).
+    pub(crate) subpages: BTreeMap<u32, Subpage>,
     // Pages ever handed out (memsim's resident estimate): one bit per page.
     touched: Vec<u64>,
     pub(crate) touched_bytes: u64,
@@ -163,7 +168,7 @@ impl Chunk {
             max_order,
             page_shifts: page_size.trailing_zeros(),
             log2_size: size.trailing_zeros(),
-            subpages: vec![None; 1 << max_order],
+            subpages: BTreeMap::new(),
             touched: vec![0; (1usize << max_order).div_ceil(64)],
             touched_bytes: 0,
         }
@@ -181,7 +186,7 @@ impl Chunk {
             max_order: 0,
             page_shifts: 0,
             log2_size: 0,
-            subpages: Vec::new(),
+            subpages: BTreeMap::new(),
             touched: Vec::new(),
             // A huge buffer is written by its user: resident in full.
             touched_bytes: size,
@@ -295,9 +300,11 @@ impl Chunk {
         self.free_bytes -= self.page_size();
         let page_idx = id ^ (1 << self.max_order);
         let page_size = self.page_size();
-        match &mut self.subpages[page_idx as usize] {
-            Some(s) => s.init(page_size, elem_size),
-            slot @ None => *slot = Some(Subpage::new(page_size, elem_size)),
+        match self.subpages.entry(page_idx) {
+            Entry::Occupied(s) => s.into_mut().init(page_size, elem_size),
+            Entry::Vacant(slot) => {
+                slot.insert(Subpage::new(page_size, elem_size));
+            }
         }
         self.touch(self.run_offset(id), page_size);
         Some(page_idx)
@@ -327,8 +334,9 @@ impl Chunk {
         if bitmap == 0 {
             self.run_offset(id)
         } else {
-            let s = self.subpages[self.page_of(id) as usize]
-                .as_ref()
+            let s = self
+                .subpages
+                .get(&self.page_of(id))
                 .expect("subpage of a live handle");
             self.run_offset(id) + u64::from(bitmap & 0x3FFF_FFFF) * s.elem_size
         }

@@ -33,6 +33,7 @@
 mod arena;
 mod cache;
 mod chunk;
+mod regions;
 
 pub(crate) use arena::{Arena, ChunkIds, Class};
 pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
@@ -40,7 +41,8 @@ pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
 use crate::accounting::{DirectAccounting, DirectAllocError};
 use crate::{BufHandle, DirectPool, PoolCounters, SizeKind, ThreadKey};
 use memsim_core::Usage;
-use std::collections::{BTreeMap, VecDeque};
+use regions::Regions;
+use std::collections::BTreeMap;
 
 /// Netty's default for `io.netty.allocator.maxCachedBufferCapacity`.
 pub const MAX_CACHED_BUFFER_CAPACITY: u64 = 32 * 1024;
@@ -142,22 +144,12 @@ pub struct ArenaMetric {
     pub chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)>,
 }
 
-/// One `MemoryRegionCache` of the single-threaded pool.
-#[derive(Debug, Clone)]
-struct Region {
-    // Cached (chunk slot, handle) entries of the cache's arena, oldest first.
-    queue: VecDeque<(u32, u64)>,
-    // Invariant: queue.len() <= capacity.
-    capacity: usize,
-    // Hits since the last trim.
-    hits: u32,
-}
-
 #[derive(Debug, Clone)]
 struct ThreadCache {
     arena: Option<u32>,
-    // Empty without an arena or with caches off; else one per `CacheLayout` region.
-    regions: Vec<Region>,
+    // None without an arena or with caches off; else one per `CacheLayout` region (stored
+    // sparsely). Invariant: no region holds more entries than its layout capacity.
+    regions: Regions,
     clock: TrimClock,
     freed: bool,
 }
@@ -235,17 +227,9 @@ impl Netty41Pool {
         let regions = match arena {
             Some(a) => {
                 self.num_thread_caches[a as usize] += 1;
-                self.layout
-                    .regions()
-                    .iter()
-                    .map(|r| Region {
-                        queue: VecDeque::new(),
-                        capacity: r.capacity,
-                        hits: 0,
-                    })
-                    .collect()
+                Regions::new(self.layout.regions().len())
             }
-            None => Vec::new(),
+            None => Regions::new(0),
         };
         self.caches.push(ThreadCache {
             arena,
@@ -268,11 +252,10 @@ impl Netty41Pool {
     ) -> Option<(u32, u64)> {
         let i = self.layout.region_of(class, norm)?;
         let c = &mut self.caches[cache as usize];
-        let region = c.regions.get_mut(i)?;
-        let hit = region.queue.pop_front();
-        if hit.is_some() {
-            region.hits += 1;
+        if !c.regions.has(i) {
+            return None;
         }
+        let hit = c.regions.pop(i);
         if c.clock.tick() {
             self.trim_cache(acct, cache);
         }
@@ -283,13 +266,14 @@ impl Netty41Pool {
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
         let c = &mut self.caches[cache as usize];
         let Some(arena) = c.arena else { return };
-        for (i, r) in c.regions.iter_mut().enumerate() {
-            let k = trim_count(r.capacity, std::mem::take(&mut r.hits)).min(r.queue.len());
-            let class = self.layout.regions()[i].class;
-            for (slot, handle) in r.queue.drain(..k) {
-                self.arenas[arena as usize].free(acct, slot, handle, class);
+        let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        c.regions.for_each(|i, r| {
+            let spec = layout.regions()[i];
+            let k = trim_count(spec.capacity, std::mem::take(&mut r.hits)).min(r.queue.len());
+            for (slot, handle) in r.queue.take_front(k) {
+                arena.free(acct, slot, handle, spec.class);
             }
-        }
+        });
     }
 
     /// `PoolThreadCache.free(false)`: every entry back to its chunk, counted; the arena loses a cache.
@@ -298,13 +282,15 @@ impl Netty41Pool {
         if std::mem::replace(&mut c.freed, true) {
             return;
         }
-        let Some(arena) = c.arena else { return };
-        for (i, r) in c.regions.iter_mut().enumerate() {
-            let class = self.layout.regions()[i].class;
-            for (slot, handle) in r.queue.drain(..) {
-                self.arenas[arena as usize].free(acct, slot, handle, class);
+        let Some(a) = c.arena else { return };
+        let (layout, arena) = (&self.layout, &mut self.arenas[a as usize]);
+        c.regions.for_each(|i, r| {
+            let class = layout.regions()[i].class;
+            for (slot, handle) in r.queue.take_front(usize::MAX) {
+                arena.free(acct, slot, handle, class);
             }
-        }
+        });
+        let arena = a;
         self.num_thread_caches[arena as usize] -= 1;
     }
 
@@ -420,10 +406,11 @@ impl Netty41Pool {
         let class = Class::of(&self.cfg, b.norm);
         if let Some(cache) = b.cache
             && let Some(i) = self.layout.region_of(class, b.norm)
-            && let Some(region) = self.caches[cache as usize].regions.get_mut(i)
-            && region.queue.len() < region.capacity
+            && let regions = &mut self.caches[cache as usize].regions
+            && regions.has(i)
+            && regions.len(i) < self.layout.regions()[i].capacity
         {
-            region.queue.push_back((b.slot, b.handle));
+            regions.push(i, (b.slot, b.handle));
             return;
         }
         self.arenas[arena as usize].free(acct, b.slot, b.handle, class);
@@ -533,11 +520,12 @@ impl DirectPool for Netty41Pool {
             ));
         }
         for (id, c) in self.caches.iter().enumerate() {
-            if let Some(r) = c.regions.iter().find(|r| r.queue.len() > r.capacity) {
+            let capacity = |i: usize| self.layout.regions()[i].capacity;
+            if let Some((i, r)) = c.regions.iter().find(|(i, r)| r.queue.len() > capacity(*i)) {
                 return Err(format!(
                     "thread cache {id} holds {} entries in a region of {}",
                     r.queue.len(),
-                    r.capacity
+                    capacity(i)
                 ));
             }
         }

@@ -155,10 +155,7 @@ impl World<'_> {
             (
                 // Arrived during pauses and still waiting for the application to run at the end.
                 "requests_waiting_at_end".to_string(),
-                self.backlog
-                    .iter()
-                    .filter(|e| matches!(e, Ev::Serve(_)))
-                    .count() as u64,
+                self.backlog.count_matching(|e| matches!(e, Ev::Serve(_))),
             ),
             (
                 "heap_out_of_memory_errors".to_string(),

@@ -154,7 +154,9 @@ fn page_cache_size_is_bounded_by_the_model() {
         ("\"4k\"", false),
         ("\"8k\"", true),
         ("\"128g\"", true),
-        ("\"129g\"", false),
+        ("\"512g\"", true),
+        ("\"1t\"", true),
+        ("\"1025g\"", false),
     ] {
         let src = format!("{HEAD}\n[page_cache]\nsize = {size}\n");
         match memsim_scenario::parse(&src, "x.toml") {
@@ -164,7 +166,7 @@ fn page_cache_size_is_bounded_by_the_model() {
                 let e = &e.errors()[0];
                 assert_eq!(e.key_path(), "page_cache.size");
                 assert!(
-                    e.to_string().contains("between 8k (one page) and 128g"),
+                    e.to_string().contains("between 8k (one page) and 1t"),
                     "{e}"
                 );
             }
