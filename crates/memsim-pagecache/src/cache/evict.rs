@@ -33,7 +33,9 @@
 //! the thread starts, continues where the last run stopped and wraps at the page count. Every
 //! *evictable* visit counts against the request whether or not the eviction succeeds (a pinned
 //! page that reports evictable uses up one of the run's evictions). Evicted pages go on the free
-//! list. Here one call is one wake-up, and whoever drives time decides when it happens (the
+//! list. The reserve is 30 pages (`pagesToKeepFree`) in the 3.5/4.0-era source read here; Neo4j 5
+//! keeps 5 % instead (`percentPagesToKeepFree`), which this model does not follow. Here one call is
+//! one wake-up, and whoever drives time decides when it happens (the
 //! engine: every database tick). Positions past the grabbed frames hold no loaded page, so the
 //! arm wraps at the grabbed frames: the same visits, minus no-ops.
 //!
