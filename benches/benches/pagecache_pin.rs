@@ -6,7 +6,8 @@
 //! - fault path: 100,000 read pins drawn uniformly from 8,192 pages through a 1,024-page cache (hit
 //!   ratio about 1/8, so most pins fault and evict cooperatively), against
 //!   `baseline_single_thread_clock`, a minimal single-threaded CLOCK cache (`HashMap` table, `Vec`
-//!   of usage counters) doing the same lookups, faults and evictions with no concurrency protocol.
+//!   of usage counters, Neo4j's evict-when-it-was-at-most-1 rule) doing the same lookups, faults and
+//!   evictions with no concurrency protocol.
 //!
 //! The ratios are the cost of Muninn's thread-safe bookkeeping (state-word CAS, translation table
 //! behind a lock, latches, free list, metrics) over the least a cache must do.
@@ -91,8 +92,11 @@ impl ClockCache {
                 let (victim, usage) = &mut self.frames[self.hand];
                 let f = self.hand;
                 self.hand = (self.hand + 1) % self.capacity;
-                if *usage > 0 {
-                    *usage -= 1;
+                // Neo4j's rule, as the model's: decrement, and evict in the same visit when the
+                // counter was at most 1 (`PageList.decrementUsage`).
+                let was = *usage;
+                *usage = was.saturating_sub(1);
+                if was > 1 {
                     continue;
                 }
                 self.table.remove(victim);

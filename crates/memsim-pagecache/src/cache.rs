@@ -25,18 +25,21 @@
 //!   unpinned, which is what the reader observes once its retries succeed.
 //!   Muninn's write locks are shared (many writers on one page; record locks order them), so are
 //!   ours; flushing takes a flush lock that excludes writers, eviction an exclusive lock.
-//! - **Replacement: CLOCK.** A pin increments the page's usage counter, capped at 4
-//!   (`PageList.MAX_USAGE_COUNT`); the clock arm decrements it; a page is evicted when the arm finds it
-//!   at 0 and unpinned. Eviction flushes a dirty page first; a page pinned for write is never evicted
-//!   or flushed.
-//! - **Eviction.** [`MuninnPageCache::run_evictor`] is the background eviction thread's step, called
-//!   by whoever drives time: it evicts until `min(30, max_pages / 2)` pages are free
-//!   (`MuninnPageCache.pagesToKeepFree`, "truncated to no more than half of the number of pages").
-//!   When a faulting thread finds no free page it evicts one itself ("cooperative eviction"),
-//!   giving up with [`PinError::CacheLiveLock`] after 100 sweeps over all pages
-//!   (`cooperativeEvictionLiveLockThreshold`). *Approximation*: Neo4j's cooperative eviction starts
-//!   at a random page; this one continues from the shared clock hand, so single-threaded runs are
-//!   deterministic without a random stream on the pin path.
+//! - **Replacement: Neo4j's CLOCK** (`evict.rs`, from `PageList`, `MuninnPageCache` and the
+//!   cursors). Every pin, hit or fault, increments the page's usage counter, capped at 4
+//!   (`PageList.MAX_USAGE_COUNT`); a visit of a clock arm decrements it and evicts the page in the
+//!   same visit when the counter *was* at most 1 (`PageList.decrementUsage`), unless it is pinned or
+//!   being flushed. Eviction flushes a dirty page first; a page pinned for write is never evicted or
+//!   flushed.
+//! - **Eviction.** [`MuninnPageCache::run_evictor`] is one wake-up of the background eviction
+//!   thread, called by whoever drives time: with its own arm it asks for the pages missing from
+//!   `min(30, max_pages / 2)` free (`MuninnPageCache.pagesToKeepFree`, "truncated to no more than
+//!   half of the number of pages"), and counts every evictable visit against that, evicted or not
+//!   (`evictPages`). A faulting thread that finds no free page evicts one itself ("cooperative
+//!   eviction"), from a random page of its own, going back to the free list as soon as it has a page,
+//!   and giving up with [`PinError::CacheLiveLock`] after 100 wraps of its arm
+//!   (`cooperativeEvictionLiveLockThreshold`). *Approximation*: the random start comes from a
+//!   per-cache stream, so single-threaded runs are deterministic.
 //! - **Checkpoint.** [`MuninnPageCache::flush_all`] flushes every dirty page (skipping, and counting,
 //!   pages pinned for write at that instant).
 //! - **Metrics** with Neo4j's names ([`CacheMetrics`]): hits, faults (`page_faults`), pins, unpins,
@@ -50,8 +53,9 @@
 //! `| usage (3 bits) | dirty | flushing | exclusive | write pins (20 bits) | read pins (20 bits) |`.
 //! - A pin (read or write) needs `exclusive` clear; a write pin also needs `flushing` clear.
 //! - The flush lock (`flushing`) needs no write pin and no `exclusive`.
-//! - `exclusive` (eviction, fault-in, free frames) needs no pins, no `flushing`, and usage 0 when
-//!   evicting; the binding changes only under it.
+//! - `exclusive` (eviction, fault-in, free frames) needs no pins and no `flushing`; the binding
+//!   changes only under it. Eviction leaves the usage counter at 0 (Neo4j clears it with the
+//!   binding), and a fault sets it to 1 (its pin's increment).
 //! - Free frames (never grabbed, or evicted and not yet reused) hold `exclusive` and no binding.
 //!
 //! # Host cost
@@ -64,6 +68,7 @@
 mod check;
 mod config;
 mod error;
+mod evict;
 mod file;
 mod frames;
 mod metrics;
@@ -161,12 +166,6 @@ impl Pin {
     }
 }
 
-enum Visit {
-    Busy,
-    Aged,
-    Evicted { flushed: bool },
-}
-
 enum TryPin {
     Pinned,
     Retry,
@@ -182,7 +181,12 @@ pub struct MuninnPageCache {
     free: Mutex<FreeFrames>,
     // Mirror of free.n_grabbed for lock-free readers; only grows.
     n_grabbed: AtomicU32,
-    clock_hand: AtomicU64,
+    // The background evictor's clock arm (`evict.rs`); cooperative arms are local to a fault.
+    evictor_hand: AtomicU64,
+    // Mirror of free.list.len(), read before every cooperative visit (`evict.rs`); a hint only.
+    n_listed: std::sync::atomic::AtomicU32,
+    // Draws of cooperative eviction's random start so far (`evict.rs`); any value is correct.
+    cooperative_draws: std::sync::atomic::AtomicU64,
     // Indexed by FileId.
     files: RwLock<Vec<Option<PagedFile>>>,
     stats: Stats,
@@ -234,7 +238,9 @@ impl MuninnPageCache {
                 n_grabbed: 0,
             }),
             n_grabbed: AtomicU32::new(0),
-            clock_hand: AtomicU64::new(0),
+            evictor_hand: AtomicU64::new(0),
+            n_listed: std::sync::atomic::AtomicU32::new(0),
+            cooperative_draws: std::sync::atomic::AtomicU64::new(0),
             files: RwLock::new(Vec::new()),
             stats: Stats::default(),
         })
@@ -502,138 +508,6 @@ impl MuninnPageCache {
         }
     }
 
-    /// A free frame (holding EXCLUSIVE, unbound): from the free list, a new grab, or evicted here.
-    fn take_frame(&self) -> Result<u32, PinError> {
-        if let Some(f) = self.take_free_frame() {
-            return Ok(f);
-        }
-        let n = self.n_grabbed.load(Ordering::Acquire) as u64;
-        let sweeps = self.config.live_lock_sweeps;
-        for step in 0..(sweeps as u64 * n) {
-            let frame_idx = self.clock_next(n);
-            if let Visit::Evicted { .. } = self.visit(frame_idx) {
-                self.stats.cooperative_evictions.add(1);
-                return Ok(frame_idx);
-            }
-            if step % n == n - 1 {
-                // After each sweep: a page another thread is evicting may be on the free list now;
-                // if not, let that thread run (a frame held exclusive is in someone's hands).
-                if let Some(f) = self.take_free_frame() {
-                    return Ok(f);
-                }
-                spin_wait();
-            }
-        }
-        self.stats.eviction_exceptions.add(1);
-        Err(PinError::CacheLiveLock {
-            sweeps,
-            n_pages: self.max_pages(),
-        })
-    }
-
-    fn take_free_frame(&self) -> Option<u32> {
-        let mut free = self.free.lock();
-        if let Some(f) = free.list.pop() {
-            return Some(f);
-        }
-        if free.n_grabbed < self.n_frames {
-            // A new grab: its first frame is ours, the rest go to the free list (lowest popped first).
-            let start = free.n_grabbed;
-            let end = (start + self.pages_per_grab).min(self.n_frames);
-            self.frames.allocate(start, end);
-            free.n_grabbed = end;
-            self.n_grabbed.store(end, Ordering::Release);
-            free.list.extend((start + 1..end).rev());
-            return Some(start);
-        }
-        None
-    }
-
-    fn clock_next(&self, n_grabbed: u64) -> u32 {
-        (self.clock_hand.fetch_add(1, Ordering::Relaxed) % n_grabbed) as u32
-    }
-
-    /// One step of the clock arm at `frame_idx`: age it, or evict it if its usage is 0 and it is
-    /// unpinned (flushing it first if dirty). An evicted frame is left holding EXCLUSIVE for the caller.
-    fn visit(&self, frame_idx: u32) -> Visit {
-        let frame = self.frames.get(frame_idx);
-        let s = frame.state.load(Ordering::Acquire);
-        if s & (EXCLUSIVE | FLUSHING) != 0 || pinned(s) {
-            return Visit::Busy;
-        }
-        if usage(s) > 0 {
-            // A lost race (a pin or another arm) only delays this page's eviction.
-            let _ =
-                frame
-                    .state
-                    .compare_exchange(s, s - USAGE_ONE, Ordering::AcqRel, Ordering::Relaxed);
-            return Visit::Aged;
-        }
-        if frame
-            .state
-            .compare_exchange(s, s | EXCLUSIVE, Ordering::AcqRel, Ordering::Relaxed)
-            .is_err()
-        {
-            return Visit::Busy;
-        }
-        let (file_id, page_idx) = unbind(frame.binding.load(Ordering::Acquire))
-            .expect("an unpinned frame without EXCLUSIVE is bound");
-        let file = self
-            .file(file_id)
-            .expect("a bound frame's file stays mapped");
-        let flushed = s & DIRTY != 0;
-        if flushed {
-            // Dirty data reaches the disk before the page leaves the table, so a thread faulting it
-            // back in (after seeing it gone) reads the latest contents.
-            file.0
-                .write_disk(page_idx, frame.stamp.load(Ordering::Acquire));
-            self.stats.flushes.add(1);
-            self.stats.bytes_written.add(file.0.file_page_bytes);
-        }
-        file.0.unpublish(page_idx, frame_idx);
-        frame.binding.store(0, Ordering::Relaxed);
-        frame.state.store(EXCLUSIVE, Ordering::Release);
-        self.stats.n_bound.sub(1);
-        self.stats.evictions.add(1);
-        Visit::Evicted { flushed }
-    }
-
-    /// Free pages: on the free list or not yet grabbed.
-    pub fn free_pages(&self) -> u64 {
-        let free = self.free.lock();
-        free.list.len() as u64 + (self.n_frames - free.n_grabbed) as u64
-    }
-
-    /// One step of the background eviction thread: evicts (flushing dirty pages first) until
-    /// [`MuninnPageCache::keep_free_pages`] pages are free, within 5 sweeps of the clock (enough to age
-    /// every unpinned page from the usage cap to 0 and evict it).
-    pub fn run_evictor(&self) -> EvictorRun {
-        let keep = self.keep_free_pages();
-        let mut run = EvictorRun {
-            free_pages: self.free_pages(),
-            ..EvictorRun::default()
-        };
-        if run.free_pages >= keep {
-            return run;
-        }
-        let mut need = keep - run.free_pages;
-        let n = self.n_grabbed.load(Ordering::Acquire) as u64;
-        for _ in 0..(MAX_USAGE_COUNT + 1) * n {
-            if need == 0 {
-                break;
-            }
-            let frame_idx = self.clock_next(n);
-            if let Visit::Evicted { flushed } = self.visit(frame_idx) {
-                self.free.lock().list.push(frame_idx);
-                run.evicted += 1;
-                run.flushed += flushed as u64;
-                need -= 1;
-            }
-        }
-        run.free_pages = self.free_pages();
-        run
-    }
-
     /// Flushes every dirty page (a checkpoint's page-cache part). Pages pinned for write are left
     /// dirty and counted in [`FlushReport::skipped_pages`]: a page is never flushed under a writer.
     pub fn flush_all(&self) -> FlushReport {
@@ -753,5 +627,7 @@ impl MuninnPageCache {
     }
 }
 
+#[cfg(test)]
+mod evict_tests;
 #[cfg(test)]
 mod tests;

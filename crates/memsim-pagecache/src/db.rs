@@ -627,6 +627,8 @@ pub struct Database {
     running_checkpoint: Option<RunningCheckpoint>,
     // Store data outside the modelled record stores, read by `warm` (mapped on first use).
     warm_file: Option<PagedFile>,
+    // Bytes `warm` was asked for since the cache started: it has read them rounded up to a page.
+    warm_bytes: u64,
 }
 
 /// A checkpoint between [`Database::start_checkpoint`] and [`Database::complete_checkpoint`].
@@ -690,6 +692,7 @@ impl Database {
             events: Vec::new(),
             running_checkpoint: None,
             warm_file: None,
+            warm_bytes: 0,
         })
     }
 
@@ -718,6 +721,7 @@ impl Database {
             MuninnPageCache::new(self.config.page_cache).expect("the cache was built before");
         self.files = Self::map_stores(&cache, &self.stores);
         self.warm_file = None;
+        self.warm_bytes = 0;
         self.cache = cache;
     }
 
@@ -1432,9 +1436,12 @@ impl Database {
         }
     }
 
-    /// Reads `bytes` (rounded up to whole pages) of store data not read before and not modelled
-    /// record by record (a database that existed before the run: the engine's `page_cache_touch`):
-    /// each page is pinned once, so every pin faults, and once the cache is full every fault evicts.
+    /// Reads `bytes` more of store data not read before and not modelled record by record (a
+    /// database that existed before the run: the engine's `page_cache_touch`): each page is pinned
+    /// once, so every pin faults, and once the cache is full every fault evicts. The bytes are
+    /// counted across calls and the pages read are their total rounded up, so a call that ends
+    /// mid-page reads that page and the next call starts after it: shares of any size that add up to
+    /// `n` pages read exactly `n` pages.
     pub fn warm(&mut self, now: SimTime, bytes: u64) -> PinRun {
         let before = self.cache.metrics();
         let file = match &self.warm_file {
@@ -1449,7 +1456,8 @@ impl Database {
             }
         };
         let first = file.n_pages();
-        let n = bytes.div_ceil(PAGE_BYTES);
+        self.warm_bytes = self.warm_bytes.saturating_add(bytes);
+        let n = self.warm_bytes.div_ceil(PAGE_BYTES).saturating_sub(first);
         file.grow_to(first + n);
         for page in first..first + n {
             let pin = self

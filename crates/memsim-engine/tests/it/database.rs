@@ -653,3 +653,31 @@ db = { op = "copy" }
     assert!(started[1] >= copy[0] + 20_000_000_000, "{started:?}");
     assert!(started[1] < copy[0] + 21_000_000_000, "{started:?}");
 }
+
+#[test]
+fn touching_the_cache_size_faults_it_exactly_and_evicts_nothing() {
+    // 3 MiB = 384 pages over 600 ticks of 100 ms: 5,242.88 bytes a tick, never a whole page. Each
+    // share rounded up to a page read 600 pages and evicted 216; with the part-page carried from
+    // tick to tick it reads the 384 pages exactly.
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "2m"
+[machine]
+ram = "16g"
+[jvm]
+heap = { initial = "256m", max = "256m" }
+[[phase]]
+name = "warm-up"
+duration = "1m"
+threads = 4
+page_cache_touch = "3m"
+[page_cache]
+size = "3m"
+"#,
+    ));
+    let cache = &r.database.as_ref().unwrap().last.cache;
+    assert_eq!((cache.faults, cache.hits), (384, 0));
+    assert_eq!(cache.evictions, 0);
+    assert_eq!(cache.pages_in_use, 384);
+}

@@ -77,7 +77,8 @@ pub enum CacheConfigError {
         n_pages: u64,
     },
     /// No latch, or too few sweeps: a single thread must be able to age a page from the usage cap
-    /// to 0 and evict it, which takes `MAX_USAGE_COUNT + 1` sweeps.
+    /// and evict it, which takes `MAX_USAGE_COUNT` visits, so up to `MAX_USAGE_COUNT + 1` wraps of
+    /// an arm that starts mid-way.
     #[error("latches_per_file must be at least 1 and live_lock_sweeps more than {MAX_USAGE_COUNT}")]
     LimitTooSmall,
 }

@@ -91,6 +91,9 @@ pub struct EvictorRun {
     pub evicted: u64,
     /// Of those, dirty pages flushed first.
     pub flushed: u64,
+    /// Visits that found a page evictable but could not evict it (pinned or being flushed). Neo4j's
+    /// `evictPages` counts them against the pages it was asked for, as evictions.
+    pub refused: u64,
     /// Free pages after the step.
     pub free_pages: u64,
 }
