@@ -152,7 +152,11 @@ pub(crate) struct World<'s> {
     peak_at: SimTime,
     at_peak: Ledger,
     killed: bool,
+    // Simulated events so far: the loop's events plus every page pinned (warm-up, reads,
+    // transactions), each a unit of simulated work charged to `max_events`.
     n_events: u64,
+    // Of the page cache's pins over the run, those already charged to `n_events`.
+    pins_counted: u64,
     counters: Counters,
 }
 
@@ -295,6 +299,7 @@ impl<'s> World<'s> {
             at_peak: Ledger::new(),
             killed: false,
             n_events: 0,
+            pins_counted: 0,
             counters: Counters::default(),
         };
         for (i, p) in s.phases.iter().enumerate() {
@@ -322,6 +327,8 @@ impl<'s> World<'s> {
         if w.db.is_some() && db::DbState::needs_tick(s) {
             w.schedule(SimTime::ZERO.after(db::DB_TICK), Ev::DbTick);
         }
+        // Pins done while the database was set up are not the run's work.
+        w.pins_counted = w.pins_so_far();
         w
     }
 
@@ -382,6 +389,7 @@ impl<'s> World<'s> {
             } else {
                 self.handle(ev);
             }
+            self.count_pins();
             self.account();
             if self.killed {
                 break;

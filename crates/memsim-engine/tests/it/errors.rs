@@ -2,6 +2,8 @@
 
 use crate::{messages, run_checked, scenario};
 use memsim_core::{EventKind, Verdict};
+use memsim_engine::{RunOptions, run};
+use memsim_scenario::Scenario;
 
 #[test]
 fn heap_space() {
@@ -538,4 +540,70 @@ system_gc = true
     );
     let heap = r.samples.last().unwrap().accounts[memsim_core::Account::JavaHeap.index()];
     assert_eq!(heap.committed, 512 << 20);
+}
+
+/// A page-cache scenario whose phases each touch `touch` and whose budget is `max_events`.
+fn touching(touch: &str, phases: usize, max_events: u64) -> Scenario {
+    let mut text = format!(
+        "[scenario]\nduration = \"10m\"\nmax_events = {max_events}\n[machine]\nram = \"8g\"\n[page_cache]\nsize = \"1g\"\n"
+    );
+    for i in 0..phases {
+        text.push_str(&format!(
+            "[[phase]]\nname = \"warm {i}\"\nduration = \"1m\"\npage_cache_touch = \"{touch}\"\n"
+        ));
+    }
+    scenario(&text)
+}
+
+/// Every page the warm-up pins is a simulated event: a touch the budget cannot cover stops the run
+/// at `max_events`, promptly and with the usual event, instead of pinning on outside the budget.
+#[test]
+fn page_cache_warm_up_counts_towards_max_events() {
+    // 1 GiB of touch is 131072 page reads: counted.
+    let r = run_checked(&touching("1g", 1, 50_000_000));
+    assert!(r.n_events >= 131_072, "{}", r.n_events);
+    assert!(r.n_events < 131_072 + 10_000, "{}", r.n_events);
+    assert!(messages(&r, EventKind::SimulationStopped).is_empty());
+
+    // Two phases of 60k pages each pass the check (each fits 100k events), not the run.
+    let r = run_checked(&touching("480000k", 2, 100_000));
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert_eq!(r.n_events, 100_000);
+
+    // A scenario built in code skips the check: 16777215 TiB on a 1 GiB cache still stops.
+    let mut s = touching("8k", 1, 200_000);
+    s.phases[0].page_cache_touch = 16_777_215u64 << 40;
+    let r = run(&s, RunOptions::default());
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert_eq!(r.n_events, 200_000);
+    let db = r.database.as_ref().expect("a database run");
+    assert!(db.last.cache.pins <= 200_000, "{}", db.last.cache.pins);
+}
+
+/// Lookups pin pages too: 100 million reads under a budget of 50,000 events stop at the budget.
+#[test]
+fn database_reads_count_towards_max_events() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10m"
+max_events = 50000
+[machine]
+ram = "8g"
+[page_cache]
+size = "64m"
+[[phase]]
+name = "load"
+duration = "1m"
+db = { op = "create_nodes", count = 1000 }
+[[phase]]
+name = "read"
+duration = "5m"
+db = { op = "read", reads = 100000000 }
+"#,
+    ));
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert!(r.n_events <= 50_000 + 16, "{}", r.n_events);
+    let db = r.database.as_ref().expect("a database run");
+    assert!(db.last.cache.pins <= 50_000, "{}", db.last.cache.pins);
 }

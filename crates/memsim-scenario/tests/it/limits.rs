@@ -493,3 +493,56 @@ fn thread_limit_and_malloc_per_thread_bounds() {
 }
 
 const BASE_MACHINE: &str = "[scenario]\nduration = \"20m\"\n\n[machine]\nram = \"16g\"\n";
+
+#[test]
+fn max_events_has_an_upper_bound() {
+    let e = one(
+        &scenario("duration = \"1m\"\nmax_events = 1000000000001"),
+        "scenario.max_events",
+        3,
+        14,
+    );
+    assert!(e.message().contains("at most 1000000000000"), "{e}");
+    let s = ok(&scenario("duration = \"1m\"\nmax_events = 1000000000000"));
+    assert_eq!(s.max_events, 1_000_000_000_000);
+}
+
+#[test]
+fn compiled_methods_have_an_upper_bound() {
+    let e = errs(&phase("compiled_methods = 10000001"));
+    assert!(
+        e.render_plain()
+            .contains("`phase[0].compiled_methods` is 10000001; it must be at most 10000000"),
+        "{}",
+        e.render_plain()
+    );
+}
+
+/// Each page read is a simulated event: a touch beyond `max_events` pages is refused at check
+/// time, with the figures, rather than stopped part-way by the engine.
+#[test]
+fn page_cache_touch_beyond_the_event_budget() {
+    let src = |touch: &str, max_events: &str| {
+        format!(
+            "[scenario]\nduration = \"20m\"\n{max_events}\n[machine]\nram = \"16g\"\n[page_cache]\nsize = \"1g\"\n[[phase]]\nname = \"p\"\nduration = \"1m\"\npage_cache_touch = \"{touch}\"\n"
+        )
+    };
+    let text = errs(&src("16777215t", "")).render_plain();
+    assert!(
+        text.contains("`phase[0].page_cache_touch` is 16777215t: 2251799679467520 page reads of 8 KiB, more than `scenario.max_events` = 50000000"),
+        "{text}"
+    );
+    assert!(text.contains("raise `scenario.max_events`"), "{text}");
+    assert!(
+        errs(&src("1t", ""))
+            .render_plain()
+            .contains("134217728 page reads")
+    );
+    // 100 pages fit a budget of 100 events; 100 pages and a byte do not.
+    ok(&src("800k", "max_events = 100"));
+    assert!(
+        errs(&src("819201", "max_events = 100"))
+            .render_plain()
+            .contains("101 page reads")
+    );
+}
