@@ -525,17 +525,21 @@ impl<'s> World<'s> {
             self.schedule_arrival(p);
         }
         self.db_phase_start(p);
-        if phase.heap_live
-            + phase.heap_churn_per_sec
-            + phase.classes
-            + phase.compiled_methods
-            + phase.page_cache_touch
-            + phase.hidden_classes
-            + phase.direct_memory
-            + phase.unsafe_memory
-            + phase.mapped_files
-            + phase.written_files
-            > 0
+        // Any continuous work at all (a sum could overflow: each is checked on its own).
+        if [
+            phase.heap_live,
+            phase.heap_churn_per_sec,
+            phase.classes,
+            phase.compiled_methods,
+            phase.page_cache_touch,
+            phase.hidden_classes,
+            phase.direct_memory,
+            phase.unsafe_memory,
+            phase.mapped_files,
+            phase.written_files,
+        ]
+        .iter()
+        .any(|&v| v > 0)
             || matches!(
                 phase.db.as_ref().map(|d| &d.op),
                 Some(memsim_scenario::DbOp::Read { .. })
@@ -811,8 +815,11 @@ impl<'s> World<'s> {
             .min(phase.duration.nanos());
         let frac =
             |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
-        let churn_total = (phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128
-            / 1_000_000_000) as u64;
+        // Saturated: a rate near 2^64 B/s over hours is more than 64 bits of bytes.
+        let churn_total = u64::try_from(
+            phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128 / 1_000_000_000,
+        )
+        .unwrap_or(u64::MAX);
         let st = &self.phases[p as usize];
         let (live, churn) = (
             frac(phase.heap_live) - st.done_live,
@@ -845,7 +852,7 @@ impl<'s> World<'s> {
         }
         let metadata_before = self.jvm.metadata_gc_collections();
         if classes > 0 && !blocked {
-            for _ in 0..classes {
+            for _ in 0..self.take_budget(classes) {
                 if let Err(e) =
                     self.jvm
                         .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
@@ -857,7 +864,7 @@ impl<'s> World<'s> {
             }
         }
         self.phases[p as usize].done_classes += classes;
-        for _ in 0..compiled {
+        for _ in 0..self.take_budget(compiled) {
             if !self.jvm.compile(self.now) {
                 self.log(
                     EventKind::CodeCacheFull,
@@ -896,7 +903,7 @@ impl<'s> World<'s> {
             |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
         let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
         let metadata_before = self.jvm.metadata_gc_collections();
-        for _ in 0..hidden {
+        for _ in 0..self.take_budget(hidden) {
             if self.phases[p as usize].classes_blocked {
                 break;
             }
@@ -917,8 +924,13 @@ impl<'s> World<'s> {
             if done + size > target && target < phase.direct_memory {
                 break;
             }
+            if self.take_budget(1) == 0 {
+                break;
+            }
             match self.reserve_jdk_direct(size) {
-                Ok(()) => self.jdk_direct = Usage::all(self.jdk_direct.committed + size),
+                Ok(()) => {
+                    self.jdk_direct = Usage::all(self.jdk_direct.committed.saturating_add(size));
+                }
                 Err(e) => {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].direct_blocked = true;
@@ -928,20 +940,20 @@ impl<'s> World<'s> {
         }
         let unsafe_bytes = frac(phase.unsafe_memory) - self.phases[p as usize].done_unsafe;
         self.phases[p as usize].done_unsafe += unsafe_bytes;
-        self.unsafe_memory += unsafe_bytes;
+        self.unsafe_memory = self.unsafe_memory.saturating_add(unsafe_bytes);
         let mapped = frac(phase.mapped_files) - self.phases[p as usize].done_mapped;
         self.phases[p as usize].done_mapped += mapped;
-        self.mapped_files += mapped;
+        self.mapped_files = self.mapped_files.saturating_add(mapped);
         if phase.mapped_files_written {
-            self.newly_dirty += mapped;
+            self.newly_dirty = self.newly_dirty.saturating_add(mapped);
         }
         let hot = frac(phase.mapped_files_hot) - self.phases[p as usize].done_mapped_hot;
         self.phases[p as usize].done_mapped_hot += hot;
-        self.mapped_hot += hot;
+        self.mapped_hot = self.mapped_hot.saturating_add(hot);
         let written = frac(phase.written_files) - self.phases[p as usize].done_written;
         self.phases[p as usize].done_written += written;
-        self.written_files += written;
-        self.newly_dirty += written;
+        self.written_files = self.written_files.saturating_add(written);
+        self.newly_dirty = self.newly_dirty.saturating_add(written);
     }
 
     fn account(&mut self) {

@@ -607,3 +607,68 @@ db = { op = "read", reads = 100000000 }
     let db = r.database.as_ref().expect("a database run");
     assert!(db.last.cache.pins <= 50_000, "{}", db.last.cache.pins);
 }
+
+/// Classes, compiled methods, hidden classes and direct buffers are simulated work too: 10 million
+/// classes loaded in one millisecond under a budget of 10,000 events stop at the budget.
+#[test]
+fn per_unit_work_counts_towards_max_events() {
+    for work in [
+        "classes = 10000000",
+        "hidden_classes = 10000000",
+        "compiled_methods = 10000000",
+        "direct_memory = \"16t\"",
+    ] {
+        let r = run(
+            &scenario(&format!(
+                "[scenario]\nduration = \"1m\"\nmax_events = 10000\n[machine]\nram = \"64t\"\n[jvm]\nheap = {{ max = \"8g\" }}\nmax_direct_memory = \"32t\"\nmax_metaspace = \"64t\"\nreserved_code_cache = \"2g\"\n[[phase]]\nname = \"burst\"\nduration = \"1ms\"\n{work}\n"
+            )),
+            RunOptions::default(),
+        );
+        assert_eq!(
+            messages(&r, EventKind::SimulationStopped).len(),
+            1,
+            "{work}: {}",
+            r.n_events
+        );
+        assert!(r.n_events <= 10_000, "{work}: {}", r.n_events);
+    }
+}
+
+/// Amounts whose sum wraps a u64 (2^63 + 2^63 = 0) once hid a phase's work until its end: each
+/// is seen on its own now.
+#[test]
+fn huge_amounts_do_not_wrap() {
+    let r = run(
+        &scenario(
+            r#"
+[scenario]
+duration = "1m"
+[machine]
+ram = "8g"
+[jvm]
+heap = { max = "1g" }
+[[phase]]
+name = "huge"
+duration = "10s"
+heap_live = "8388608t"
+unsafe_memory = "8388608t"
+"#,
+        ),
+        RunOptions::default(),
+    );
+    // The work starts at the first tick (100 ms), not only when the phase ends (10 s).
+    let first_oom = r
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OutOfMemoryError)
+        .expect("the heap cannot take 2^63 bytes");
+    assert!(
+        first_oom.message.contains("Java heap space"),
+        "{first_oom:?}"
+    );
+    assert_eq!(
+        first_oom.at,
+        memsim_core::SimTime::ZERO.after(memsim_core::SimDuration::from_millis(100)),
+        "{first_oom:?}"
+    );
+}
