@@ -55,6 +55,13 @@ fn seed() -> u64 {
         .unwrap_or(0)
 }
 
+/// Panics print their message and place, without a backtrace: shrinking a failure panics
+/// hundreds of times.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("{info}"))));
+}
+
 /// What a campaign counted.
 #[derive(Debug, Default)]
 struct Stats {
@@ -104,6 +111,7 @@ fn campaign<E: std::fmt::Debug + Clone + 'static>(
     );
     let stats = Stats::default();
     let started = Instant::now();
+    quiet_panics();
     let strategy = (any::<Index>(), mutate::mutations(), extra);
     let result = runner.run(&strategy, |(which, muts, extra)| {
         let mut input = corpus[which.index(corpus.len())].clone();
@@ -130,6 +138,18 @@ fn campaign<E: std::fmt::Debug + Clone + 'static>(
         let text = format!("{e}");
         let path = dir.join(format!("{name}-seed{seed}.txt"));
         let _ = std::fs::write(&path, &text);
+        // The shrunk input itself, ready to become a regression test.
+        if let proptest::test_runner::TestError::Fail(_, (which, muts, extra)) = &e {
+            let mut input = corpus[which.index(corpus.len())].clone();
+            for m in muts {
+                mutate::apply(&mut input, m, corpus);
+            }
+            let _ = std::fs::write(dir.join(format!("{name}-seed{seed}.input")), &input);
+            let _ = std::fs::write(
+                dir.join(format!("{name}-seed{seed}.extra")),
+                format!("{extra:#?}"),
+            );
+        }
         panic!("fuzz {name} failed (saved to {}):\n{text}", path.display());
     }
 }

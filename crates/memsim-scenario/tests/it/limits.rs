@@ -527,12 +527,18 @@ fn page_cache_touch_beyond_the_event_budget() {
             "[scenario]\nduration = \"20m\"\n{max_events}\n[machine]\nram = \"16g\"\n[page_cache]\nsize = \"1g\"\n[[phase]]\nname = \"p\"\nduration = \"1m\"\npage_cache_touch = \"{touch}\"\n"
         )
     };
-    let text = errs(&src("16777215t", "")).render_plain();
+    let text = errs(&src("4096t", "")).render_plain();
     assert!(
-        text.contains("`phase[0].page_cache_touch` is 16777215t: 2251799679467520 page reads of 8 KiB, more than `scenario.max_events` = 50000000"),
+        text.contains("`phase[0].page_cache_touch` is 4096t: 549755813888 page reads of 8 KiB, more than `scenario.max_events` = 50000000"),
         "{text}"
     );
     assert!(text.contains("raise `scenario.max_events`"), "{text}");
+    // The 16777215t is past the limit of any size already.
+    let text = errs(&src("16777215t", "")).render_plain();
+    assert!(
+        text.contains("more than memsim's limit for any size, 4096t (4 PiB)"),
+        "{text}"
+    );
     assert!(
         errs(&src("1t", ""))
             .render_plain()
@@ -544,5 +550,36 @@ fn page_cache_touch_beyond_the_event_budget() {
         errs(&src("819201", "max_events = 100"))
             .render_plain()
             .contains("101 page reads")
+    );
+}
+
+/// Every size is at most 4096t (2^52 bytes), in keys and in pasted flags, so sums and small
+/// multiples of sizes cannot overflow 64 bits downstream (a 2^63 − 1 byte `-Xmx` overflowed G1's
+/// table sizing).
+#[test]
+fn sizes_have_an_upper_bound() {
+    ok(&base("[jvm]\nheap = { max = \"4096t\" }\n"));
+    let e = one(
+        &base("[jvm]\nheap = { max = \"9223372036854775807b\" }\n"),
+        "jvm.heap.max",
+        7,
+        16,
+    );
+    assert_eq!(
+        e.message(),
+        "`jvm.heap.max` is 9223372036854775807, more than memsim's limit for any size, 4096t (4 PiB)"
+    );
+    let text =
+        errs("[scenario]\nduration = \"1m\"\n[machine]\nram = 4503599627370497\n").render_plain();
+    assert!(
+        text.contains("`machine.ram` is 4503599627370497, more than"),
+        "{text}"
+    );
+    let text = errs(&base("[jvm]\nflags = \"-Xmx4097t\"\n")).render_plain();
+    assert!(
+        text.contains(
+            "`-Xmx4097t`: `4097t` is more than memsim's limit for any size, 4096t (4 PiB)"
+        ),
+        "{text}"
     );
 }
