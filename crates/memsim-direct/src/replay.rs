@@ -241,7 +241,7 @@ fn replay_pass(
     out: &mut dyn FnMut(Out<'_>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let mut acct = DirectAccounting::new(cap, jvm_max_direct_memory);
-    let mut pool = Netty41Pool::new(cfg.clone());
+    let mut pool = Netty41Pool::new(*cfg);
     let mut threads: BTreeMap<String, ThreadKey> = BTreeMap::new();
     let mut next_thread = 0u32;
     let mut thread = |name: &str, threads: &mut BTreeMap<String, ThreadKey>| -> ThreadKey {
