@@ -332,6 +332,16 @@ impl<'s> World<'s> {
         w
     }
 
+    /// Takes up to `want` units of simulated work from the event budget (each class loader
+    /// created, class loaded, method compiled, hidden class defined, direct buffer allocated):
+    /// charges them to `n_events` and returns how many the budget allowed. Once it is spent the
+    /// run stops at its next event (`simulation_stopped`).
+    fn take_budget(&mut self, want: u64) -> u64 {
+        let n = want.min(self.events_left());
+        self.n_events = self.n_events.saturating_add(n);
+        n
+    }
+
     fn schedule(&mut self, at: SimTime, ev: Ev) {
         self.queue.push(Reverse((at, self.seq, ev)));
         self.seq += 1;
@@ -517,7 +527,7 @@ impl<'s> World<'s> {
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(true, Self::compile_rate(phase));
         }
-        for _ in 0..phase.class_loaders {
+        for _ in 0..self.take_budget(phase.class_loaders) {
             self.jvm.add_class_loader();
         }
         self.schedule(phase.end(), Ev::PhaseEnd(p));

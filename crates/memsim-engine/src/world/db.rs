@@ -264,18 +264,8 @@ impl World<'_> {
         self.pins_counted = pins;
     }
 
-    /// Takes up to `want` units of simulated work from the event budget (each class loaded,
-    /// method compiled, hidden class defined, direct buffer allocated): charges them to
-    /// `n_events` and returns how many the budget allowed. Once it is spent the run stops at its
-    /// next event (`simulation_stopped`).
-    pub(super) fn take_budget(&mut self, want: u64) -> u64 {
-        let n = want.min(self.events_left());
-        self.n_events = self.n_events.saturating_add(n);
-        n
-    }
-
     /// What the event budget has left, counting the pins not charged yet.
-    fn events_left(&self) -> u64 {
+    pub(super) fn events_left(&self) -> u64 {
         let uncharged = self.pins_so_far().saturating_sub(self.pins_counted);
         self.s
             .max_events

@@ -617,6 +617,7 @@ fn per_unit_work_counts_towards_max_events() {
         "hidden_classes = 10000000",
         "compiled_methods = 10000000",
         "direct_memory = \"16t\"",
+        "class_loaders = 10000000",
     ] {
         let r = run(
             &scenario(&format!(
