@@ -124,6 +124,11 @@ fn campaign<E: std::fmt::Debug + Clone + 'static>(
         Ok(())
     });
     let slowest = stats.slowest.lock().unwrap();
+    // The slowest input, to see what makes a case slow (a bound the budget does not cover).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-slowest");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}-seed{seed}.input")), &slowest.1);
+    }
     eprintln!(
         "fuzz {name}: {} executions ({} accepted) in {:.1?}, seed {seed}; slowest case {:.1?} ({} bytes)",
         stats.executions.load(Ordering::Relaxed),
