@@ -159,8 +159,9 @@ pub fn nmt_json(s: &NmtSummary) -> serde_json::Value {
     serde_json::json!({"total": one(&s.total), "categories": cats})
 }
 
+/// Bytes in KB, rounded to nearest (without the `+ 512` that overflowed near 2^64).
 fn kb(bytes: u64) -> u64 {
-    (bytes + 512) / 1024
+    bytes / 1024 + u64::from(bytes % 1024 >= 512)
 }
 
 fn with_delta(now: u64, before: u64) -> String {

@@ -79,3 +79,13 @@ fn empty_inputs() {
     assert_eq!(check_trace(b"", &ReplayOptions::default()), Ok(true));
     assert_eq!(check_nmt(b""), Ok(false));
 }
+
+/// The diff's KB rounding added 512 before dividing: near 2^64 bytes it wrapped (an overflow
+/// panic in a checked build, `0KB` in a release one).
+#[test]
+fn nmt_diff_of_amounts_near_2_pow_64() {
+    let s = memsim_report::parse_nmt("Total: reserved=18446744073709551615B, committed=1KB\n")
+        .expect("a valid summary");
+    let diff = memsim_report::render_nmt_diff(&s, &s);
+    assert!(diff.contains("reserved=18014398509481984KB"), "{diff}");
+}
