@@ -335,7 +335,9 @@ impl<'s> World<'s> {
     /// Takes up to `want` units of simulated work from the event budget (each class loader
     /// created, class loaded, method compiled, hidden class defined, direct buffer allocated):
     /// charges them to `n_events` and returns how many the budget allowed. Once it is spent the
-    /// run stops at its next event (`simulation_stopped`).
+    /// run stops at its next event (`simulation_stopped`). Work that may stop part-way (a class
+    /// that does not fit metaspace, a full code cache) takes one unit at a time, so only what
+    /// was attempted is charged.
     fn take_budget(&mut self, want: u64) -> u64 {
         let n = want.min(self.events_left());
         self.n_events = self.n_events.saturating_add(n);
@@ -862,7 +864,10 @@ impl<'s> World<'s> {
         }
         let metadata_before = self.jvm.metadata_gc_collections();
         if classes > 0 && !blocked {
-            for _ in 0..self.take_budget(classes) {
+            for _ in 0..classes {
+                if self.take_budget(1) == 0 {
+                    break;
+                }
                 if let Err(e) =
                     self.jvm
                         .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
@@ -874,7 +879,10 @@ impl<'s> World<'s> {
             }
         }
         self.phases[p as usize].done_classes += classes;
-        for _ in 0..self.take_budget(compiled) {
+        for _ in 0..compiled {
+            if self.take_budget(1) == 0 {
+                break;
+            }
             if !self.jvm.compile(self.now) {
                 self.log(
                     EventKind::CodeCacheFull,
@@ -913,8 +921,8 @@ impl<'s> World<'s> {
             |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
         let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
         let metadata_before = self.jvm.metadata_gc_collections();
-        for _ in 0..self.take_budget(hidden) {
-            if self.phases[p as usize].classes_blocked {
+        for _ in 0..hidden {
+            if self.phases[p as usize].classes_blocked || self.take_budget(1) == 0 {
                 break;
             }
             if let Err(e) = self.jvm.define_hidden_class(self.now) {

@@ -672,3 +672,31 @@ duration = "10s"
         "{first_oom:?}"
     );
 }
+
+/// Only the work attempted is charged: compilation stops at a full code cache, and the methods
+/// it never compiled do not exhaust the budget.
+#[test]
+fn work_cut_short_is_not_charged() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "1m"
+max_events = 1000000
+[machine]
+ram = "8g"
+[jvm]
+reserved_code_cache = "8m"
+[[phase]]
+name = "compile everything at once"
+duration = "1ms"
+compiled_methods = 10000000
+"#,
+    ));
+    assert!(!messages(&r, EventKind::CodeCacheFull).is_empty());
+    assert!(
+        messages(&r, EventKind::SimulationStopped).is_empty(),
+        "{}",
+        r.n_events
+    );
+    assert!(r.n_events < 1_000_000, "{}", r.n_events);
+}
