@@ -9,7 +9,8 @@
 //! to 8 mutations (`mutate.rs`: bit flips, inserted and deleted bytes, invalid UTF-8, tokens of the
 //! formats, extreme numbers with unit suffixes, spliced, repeated and swapped lines, deep nesting,
 //! long runs). Properties: nothing panics; a scenario that parses runs to its end (its budget cut
-//! to [`RUN_MAX_EVENTS`]) and twice gives byte-identical reports.
+//! to [`RUN_MAX_EVENTS`]) with every invariant checked after every event, and a second run
+//! (unchecked) gives byte-identical reports.
 //!
 //! `cargo test --release -p memsim-cli --test fuzz` runs a bounded campaign (a few thousand cases,
 //! fixed seed: a failure reproduces). Long runs (`docs/testing.md`):
@@ -182,9 +183,17 @@ pub fn check_scenario(input: &[u8]) -> Result<bool, String> {
             .min(RUN_MAX_PAGE_CACHE);
         s.page_cache = Some(memsim_scenario::PageCacheSettings { size: Some(size) });
     }
-    let options = memsim_engine::RunOptions::default();
-    let a = memsim_report::write_all_reports(&memsim_engine::run(&s, options));
-    let b = memsim_report::write_all_reports(&memsim_engine::run(&s, options));
+    // The first run checks the ledger's and the models' invariants after every event (a broken
+    // one panics); the second does not, and must not differ.
+    let checked = memsim_engine::RunOptions {
+        check_invariants: true,
+        ..memsim_engine::RunOptions::default()
+    };
+    let a = memsim_report::write_all_reports(&memsim_engine::run(&s, checked));
+    let b = memsim_report::write_all_reports(&memsim_engine::run(
+        &s,
+        memsim_engine::RunOptions::default(),
+    ));
     if a != b {
         let differing: Vec<_> = a
             .iter()
