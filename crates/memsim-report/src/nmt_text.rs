@@ -70,6 +70,7 @@ fn amount(s: &str, signed: bool) -> Option<i128> {
         return None;
     }
     let n: i128 = digits[..end].parse().ok()?;
+    // Checked: 2^98 + 1 GB wrapped to exactly 1 GiB.
     let v = n.checked_mul(i128::from(unit_bytes(&digits[end..])?))?;
     Some(if neg { -v } else { v })
 }

@@ -128,6 +128,11 @@ const DEFAULT_SEED: u64 = 1;
 const DEFAULT_SAMPLE_EVERY: SimDuration = SimDuration::from_secs(1);
 /// Default `[scenario] max_events`.
 const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+/// Largest `[scenario] max_events`: below 2^40, the most pages a page-cache file may have, so a
+/// run's warm-up (one page per event) can never run past a file's end.
+const MAX_MAX_EVENTS: u64 = 1_000_000_000_000;
+/// Most methods compiled in one phase.
+const MAX_COMPILED_METHODS: u64 = 10_000_000;
 /// Most samples a run may take.
 const MAX_SAMPLES: u64 = 1_000_000;
 /// Default `[machine] cores`.
@@ -407,6 +412,13 @@ fn read_scenario(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Head {
                 Some(format!(
                     "the engine stops after this many events; the default is {DEFAULT_MAX_EVENTS}"
                 )),
+            );
+        } else if m > MAX_MAX_EVENTS {
+            cx.err(
+                "scenario.max_events",
+                span,
+                format!("`scenario.max_events` is {m}; it must be at most {MAX_MAX_EVENTS}"),
+                Some(format!("the default is {DEFAULT_MAX_EVENTS}")),
             );
         } else {
             head.max_events = m;
@@ -1234,7 +1246,7 @@ fn read_phase(
         }
         _ => {}
     }
-    if let Some((n, _)) = t.read(cx, "compiled_methods", Ctx::uint) {
+    if let Some(n) = uint_at_most(cx, t, "compiled_methods", MAX_COMPILED_METHODS) {
         p.compiled_methods = n;
     }
     if let Some(n) = uint_at_most(cx, t, "class_loaders", MAX_CLASSES) {
@@ -1296,6 +1308,21 @@ fn read_phase(
                 span,
                 format!("`{path}` reads into a page cache, but the scenario has neither `[page_cache]` nor `[database]`"),
                 Some("add `[page_cache]` (its `size` defaults to Neo4j's heuristic), or remove `page_cache_touch`".into()),
+            );
+        } else if v.div_ceil(memsim_pagecache::PAGE_BYTES) > head.max_events {
+            // Each page read is a simulated event: a touch the budget cannot cover would only
+            // stop the run part-way.
+            let path = t.key_path("page_cache_touch");
+            cx.err(
+                &path,
+                span,
+                format!(
+                    "`{path}` is {}: {} page reads of 8 KiB, more than `scenario.max_events` = {} (each page read is a simulated event)",
+                    human_size(v),
+                    v.div_ceil(memsim_pagecache::PAGE_BYTES),
+                    head.max_events
+                ),
+                Some("touch at most the store's size (a few times the page cache at most), or raise `scenario.max_events`".into()),
             );
         } else {
             p.page_cache_touch = v;

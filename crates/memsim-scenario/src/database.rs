@@ -38,6 +38,8 @@ const MIN_ROTATION: u64 = memsim_pagecache::txlog::ROTATION_BYTES_MIN;
 /// Most entities one phase may create, update, delete or read (a bound on the simulator's memory:
 /// every node is a few dozen bytes of host memory).
 const MAX_COUNT: u64 = 10_000_000;
+/// Largest `checkpoint_iops_limit` (8 KiB writes per second; 0 = unlimited).
+const MAX_IOPS: u64 = 1_000_000_000;
 /// Most reads one phase may do (each is a few pins).
 const MAX_READS: u64 = 100_000_000;
 /// Most labels, properties or a relationship type id per entity.
@@ -292,9 +294,19 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
             d.checkpoint_interval_volume = Some(v);
         }
     }
-    d.checkpoint_iops_limit = t
-        .read(cx, "checkpoint_iops_limit", Ctx::uint)
-        .map(|(v, _)| v);
+    if let Some((v, span)) = t.read(cx, "checkpoint_iops_limit", Ctx::uint) {
+        // Times 8 KiB it is a byte rate: bounded so the product stays far within 64 bits.
+        if v > MAX_IOPS {
+            cx.err(
+                "database.checkpoint_iops_limit",
+                span,
+                format!("`database.checkpoint_iops_limit` is {v}; it must be at most {MAX_IOPS}"),
+                Some("0 means unlimited; Neo4j's default is 600".into()),
+            );
+        } else {
+            d.checkpoint_iops_limit = Some(v);
+        }
+    }
     if let Some((v, span)) = t.read(cx, "tx_log_rotation_size", Ctx::size) {
         if v < MIN_ROTATION {
             cx.err(

@@ -186,8 +186,15 @@ fn jvm_size(text: &str) -> Result<u64, String> {
     let n: u64 = digits
         .parse()
         .map_err(|_| format!("`{shown}` overflows 64 bits"))?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{shown}` overflows 64 bits"))
+    let bytes = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{shown}` overflows 64 bits"))?;
+    if bytes > crate::syntax::MAX_SIZE_BYTES {
+        return Err(format!(
+            "`{shown}` is more than memsim's limit for any size, 4096t (4 PiB)"
+        ));
+    }
+    Ok(bytes)
 }
 
 const SIZE_HINT: &str = "HotSpot sizes are digits with an optional k, m, g or t: -Xmx2g, -Xss512k, -XX:MaxRAM=4294967296";

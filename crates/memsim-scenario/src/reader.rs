@@ -328,8 +328,28 @@ impl<'s> Ctx<'s> {
         self.uint_max(path, v, u64::MAX)
     }
 
-    /// A size: a size string, or a non-negative integer number of bytes.
+    /// A size: a size string, or a non-negative integer number of bytes, at most
+    /// [`syntax::MAX_SIZE_BYTES`] (4 PiB) so that sums and small multiples of sizes stay within 64
+    /// bits everywhere downstream.
     pub(crate) fn size(&mut self, path: &str, v: &Val<'_>) -> Option<u64> {
+        let n = self.any_size(path, v)?;
+        if n > syntax::MAX_SIZE_BYTES {
+            self.err(
+                path,
+                v.span(),
+                format!(
+                    "`{path}` is {}, more than memsim's limit for any size, 4096t (4 PiB)",
+                    crate::build::human_size(n)
+                ),
+                Some(SIZE_HINT.into()),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
+    /// A size of any magnitude that fits in 64 bits.
+    fn any_size(&mut self, path: &str, v: &Val<'_>) -> Option<u64> {
         match v.get_ref() {
             DeValue::String(s) => match syntax::size(s) {
                 Ok(n) => Some(n),

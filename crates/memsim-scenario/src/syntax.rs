@@ -27,6 +27,11 @@ pub(crate) const SIZE_HINT: &str = "write a size such as \"512m\", \"4g\", \"1.5
 pub(crate) const DURATION_HINT: &str = "write a duration such as \"250ms\", \"30s\", \"20m\" or \"1.5h\" (units: ns, us, ms, s, m, h, d)";
 const RATE_UNITS: &str = "/s, /ms, /m (per minute), /min, /h";
 
+/// The largest size a scenario may give anywhere (4 PiB, 2^52 bytes): far beyond any machine
+/// memsim models, and small enough that the engine's sums and small multiples of sizes never
+/// overflow 64 bits.
+pub(crate) const MAX_SIZE_BYTES: u64 = 1 << 52;
+
 /// A size string (`"4g"`, `"1.5GiB"`, `"16777216"`), in bytes.
 pub(crate) fn size(text: &str) -> Result<u64, Problem> {
     ByteSize::parse(text)

@@ -39,8 +39,8 @@ use memsim_core::{
 use memsim_pagecache::db::DbEventKind;
 use memsim_pagecache::txlog::{CheckpointPolicyKind, TxLogConfig};
 use memsim_pagecache::{
-    CheckpointPolicy, CheckpointTrigger, Database, DatabaseConfig, DbError, RecordFormat, Tx,
-    TxSummary,
+    CheckpointPolicy, CheckpointTrigger, Database, DatabaseConfig, DbError, PAGE_BYTES,
+    RecordFormat, Tx, TxSummary,
 };
 use memsim_scenario::{CheckpointKind, DbFormat, DbOp, Scenario};
 
@@ -248,10 +248,44 @@ impl World<'_> {
         }
     }
 
-    /// `page_cache_touch`: `bytes` more of store data read.
+    /// Page pins over the run, every database's (a copy's included).
+    pub(super) fn pins_so_far(&self) -> u64 {
+        self.db.as_ref().map_or(0, |st| st.cache_metrics().pins)
+    }
+
+    /// Charges the page pins done since the last call to the event budget: each pin (a page read
+    /// by warm-up, a lookup or a transaction) is a unit of simulated work, counted in `n_events`
+    /// like an event of the loop, so `max_events` bounds the run's work whatever the scenario.
+    pub(super) fn count_pins(&mut self) {
+        let pins = self.pins_so_far();
+        self.n_events = self
+            .n_events
+            .saturating_add(pins.saturating_sub(self.pins_counted));
+        self.pins_counted = pins;
+    }
+
+    /// What the event budget has left, counting the pins not charged yet.
+    pub(super) fn events_left(&self) -> u64 {
+        let uncharged = self.pins_so_far().saturating_sub(self.pins_counted);
+        self.s
+            .max_events
+            .saturating_sub(self.n_events.saturating_add(uncharged))
+    }
+
+    /// `page_cache_touch`: `bytes` more of store data read, a page pin each 8 KiB page. At most
+    /// the event budget's worth of pages is read: past it the run stops at its next event
+    /// (`simulation_stopped`), so a huge touch rate ends cleanly instead of pinning on and on.
     pub(super) fn db_warm(&mut self, bytes: u64) {
+        let left = self.events_left();
         if let Some(st) = self.db.as_mut() {
-            st.db.warm(self.now, bytes);
+            let bytes = if bytes.div_ceil(PAGE_BYTES) > left {
+                left.saturating_mul(PAGE_BYTES)
+            } else {
+                bytes
+            };
+            if bytes > 0 {
+                st.db.warm(self.now, bytes);
+            }
         }
         self.drain_db_events();
     }
@@ -476,17 +510,41 @@ impl World<'_> {
         else {
             return;
         };
-        let Some(st) = self.db.as_mut() else { return };
-        let n = target - st.reads_done[p as usize];
-        st.reads_done[p as usize] = target;
-        if n > 0 {
-            st.db.read_working_set(
+        // Each lookup pins its node's page and its property pages, every pin a simulated event.
+        // Within the budget the lookups run in one go; near its end in slices of a sixteenth of
+        // what is left (at least one lookup), so the run overshoots `max_events` by at most one
+        // lookup's pins (a node with up to 16 property pages) and then stops.
+        let wanted = self
+            .db
+            .as_ref()
+            .map_or(0, |st| target.saturating_sub(st.reads_done[p as usize]));
+        let mut n = 0;
+        while n < wanted {
+            let left = self.events_left();
+            if left == 0 {
+                break;
+            }
+            let slice = if wanted - n < left / 16 {
+                wanted - n
+            } else {
+                (left / 16).clamp(1, wanted - n)
+            };
+            let Some(st) = self.db.as_mut() else { return };
+            let run = st.db.read_working_set(
                 self.now,
                 working_set.unwrap_or(u64::MAX),
-                n,
+                slice,
                 &mut self.rngs[p as usize],
             );
+            n += slice;
+            if run.pins == 0 {
+                // No nodes to read: the lookups find nothing, and cost nothing.
+                n = wanted;
+            }
         }
+        let Some(st) = self.db.as_mut() else { return };
+        st.reads_done[p as usize] += n;
+        let target = st.reads_done[p as usize];
         self.drain_db_events();
         if n > 0 && target == *reads {
             self.db_step(p);

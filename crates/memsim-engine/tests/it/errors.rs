@@ -2,6 +2,8 @@
 
 use crate::{messages, run_checked, scenario};
 use memsim_core::{EventKind, Verdict};
+use memsim_engine::{RunOptions, run};
+use memsim_scenario::Scenario;
 
 #[test]
 fn heap_space() {
@@ -538,4 +540,163 @@ system_gc = true
     );
     let heap = r.samples.last().unwrap().accounts[memsim_core::Account::JavaHeap.index()];
     assert_eq!(heap.committed, 512 << 20);
+}
+
+/// A page-cache scenario whose phases each touch `touch` and whose budget is `max_events`.
+fn touching(touch: &str, phases: usize, max_events: u64) -> Scenario {
+    let mut text = format!(
+        "[scenario]\nduration = \"10m\"\nmax_events = {max_events}\n[machine]\nram = \"8g\"\n[page_cache]\nsize = \"1g\"\n"
+    );
+    for i in 0..phases {
+        text.push_str(&format!(
+            "[[phase]]\nname = \"warm {i}\"\nduration = \"1m\"\npage_cache_touch = \"{touch}\"\n"
+        ));
+    }
+    scenario(&text)
+}
+
+/// Every page the warm-up pins is a simulated event: a touch the budget cannot cover stops the run
+/// at `max_events`, promptly and with the usual event, instead of pinning on outside the budget.
+#[test]
+fn page_cache_warm_up_counts_towards_max_events() {
+    // 1 GiB of touch is 131072 page reads: counted.
+    let r = run_checked(&touching("1g", 1, 50_000_000));
+    assert!(r.n_events >= 131_072, "{}", r.n_events);
+    assert!(r.n_events < 131_072 + 10_000, "{}", r.n_events);
+    assert!(messages(&r, EventKind::SimulationStopped).is_empty());
+
+    // Two phases of 60k pages each pass the check (each fits 100k events), not the run.
+    let r = run_checked(&touching("480000k", 2, 100_000));
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert_eq!(r.n_events, 100_000);
+
+    // A scenario built in code skips the check: 16777215 TiB on a 1 GiB cache still stops.
+    let mut s = touching("8k", 1, 200_000);
+    s.phases[0].page_cache_touch = 16_777_215u64 << 40;
+    let r = run(&s, RunOptions::default());
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert_eq!(r.n_events, 200_000);
+    let db = r.database.as_ref().expect("a database run");
+    assert!(db.last.cache.pins <= 200_000, "{}", db.last.cache.pins);
+}
+
+/// Lookups pin pages too: 100 million reads under a budget of 50,000 events stop at the budget.
+#[test]
+fn database_reads_count_towards_max_events() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10m"
+max_events = 50000
+[machine]
+ram = "8g"
+[page_cache]
+size = "64m"
+[[phase]]
+name = "load"
+duration = "1m"
+db = { op = "create_nodes", count = 1000 }
+[[phase]]
+name = "read"
+duration = "5m"
+db = { op = "read", reads = 100000000 }
+"#,
+    ));
+    assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    assert!(r.n_events <= 50_000 + 16, "{}", r.n_events);
+    let db = r.database.as_ref().expect("a database run");
+    assert!(db.last.cache.pins <= 50_000, "{}", db.last.cache.pins);
+}
+
+/// Classes, compiled methods, hidden classes and direct buffers are simulated work too: 10 million
+/// classes loaded in one millisecond under a budget of 10,000 events stop at the budget.
+#[test]
+fn per_unit_work_counts_towards_max_events() {
+    for work in [
+        "classes = 10000000",
+        "hidden_classes = 10000000",
+        "compiled_methods = 10000000",
+        "direct_memory = \"16t\"",
+        "class_loaders = 10000000",
+    ] {
+        let r = run(
+            &scenario(&format!(
+                "[scenario]\nduration = \"1m\"\nmax_events = 10000\n[machine]\nram = \"64t\"\n[jvm]\nheap = {{ max = \"8g\" }}\nmax_direct_memory = \"32t\"\nmax_metaspace = \"64t\"\nreserved_code_cache = \"2g\"\n[[phase]]\nname = \"burst\"\nduration = \"1ms\"\n{work}\n"
+            )),
+            RunOptions::default(),
+        );
+        assert_eq!(
+            messages(&r, EventKind::SimulationStopped).len(),
+            1,
+            "{work}: {}",
+            r.n_events
+        );
+        assert!(r.n_events <= 10_000, "{work}: {}", r.n_events);
+    }
+}
+
+/// Amounts whose sum wraps a u64 (2^63 + 2^63 = 0) once hid a phase's work until its end: each
+/// is seen on its own now.
+#[test]
+fn huge_amounts_do_not_wrap() {
+    // The reader caps sizes at 2^52; a scenario built in code is not read, and must not wrap.
+    let mut s = scenario(
+        r#"
+[scenario]
+duration = "1m"
+[machine]
+ram = "8g"
+[jvm]
+heap = { max = "1g" }
+[[phase]]
+name = "huge"
+duration = "10s"
+"#,
+    );
+    s.phases[0].heap_live = 1 << 63;
+    s.phases[0].unsafe_memory = 1 << 63;
+    let r = run(&s, RunOptions::default());
+    // The work starts at the first tick (100 ms), not only when the phase ends (10 s).
+    let first_oom = r
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::OutOfMemoryError)
+        .expect("the heap cannot take 2^63 bytes");
+    assert!(
+        first_oom.message.contains("Java heap space"),
+        "{first_oom:?}"
+    );
+    assert_eq!(
+        first_oom.at,
+        memsim_core::SimTime::ZERO.after(memsim_core::SimDuration::from_millis(100)),
+        "{first_oom:?}"
+    );
+}
+
+/// Only the work attempted is charged: compilation stops at a full code cache, and the methods
+/// it never compiled do not exhaust the budget.
+#[test]
+fn work_cut_short_is_not_charged() {
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "1m"
+max_events = 1000000
+[machine]
+ram = "8g"
+[jvm]
+reserved_code_cache = "8m"
+[[phase]]
+name = "compile everything at once"
+duration = "1ms"
+compiled_methods = 10000000
+"#,
+    ));
+    assert!(!messages(&r, EventKind::CodeCacheFull).is_empty());
+    assert!(
+        messages(&r, EventKind::SimulationStopped).is_empty(),
+        "{}",
+        r.n_events
+    );
+    assert!(r.n_events < 1_000_000, "{}", r.n_events);
 }

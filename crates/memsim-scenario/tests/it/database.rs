@@ -173,3 +173,23 @@ fn page_cache_size_is_bounded_by_the_model() {
         }
     }
 }
+
+/// The IOPS limit times 8 KiB is a byte rate: bounded so the product cannot overflow.
+#[test]
+fn checkpoint_iops_limit_is_bounded() {
+    let src = |v: &str| format!("{HEAD}[database]\ncheckpoint_iops_limit = {v}\n");
+    assert_eq!(
+        ok(&src("1000000000"))
+            .database
+            .unwrap()
+            .checkpoint_iops_limit,
+        Some(1_000_000_000)
+    );
+    let e = crate::one(
+        &src("18446744073709551615"),
+        "database.checkpoint_iops_limit",
+        7,
+        25,
+    );
+    assert!(e.message().contains("at most 1000000000"), "{e}");
+}

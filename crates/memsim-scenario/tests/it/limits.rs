@@ -493,3 +493,93 @@ fn thread_limit_and_malloc_per_thread_bounds() {
 }
 
 const BASE_MACHINE: &str = "[scenario]\nduration = \"20m\"\n\n[machine]\nram = \"16g\"\n";
+
+#[test]
+fn max_events_has_an_upper_bound() {
+    let e = one(
+        &scenario("duration = \"1m\"\nmax_events = 1000000000001"),
+        "scenario.max_events",
+        3,
+        14,
+    );
+    assert!(e.message().contains("at most 1000000000000"), "{e}");
+    let s = ok(&scenario("duration = \"1m\"\nmax_events = 1000000000000"));
+    assert_eq!(s.max_events, 1_000_000_000_000);
+}
+
+#[test]
+fn compiled_methods_have_an_upper_bound() {
+    let e = errs(&phase("compiled_methods = 10000001"));
+    assert!(
+        e.render_plain()
+            .contains("`phase[0].compiled_methods` is 10000001; it must be at most 10000000"),
+        "{}",
+        e.render_plain()
+    );
+}
+
+/// Each page read is a simulated event: a touch beyond `max_events` pages is refused at check
+/// time, with the figures, rather than stopped part-way by the engine.
+#[test]
+fn page_cache_touch_beyond_the_event_budget() {
+    let src = |touch: &str, max_events: &str| {
+        format!(
+            "[scenario]\nduration = \"20m\"\n{max_events}\n[machine]\nram = \"16g\"\n[page_cache]\nsize = \"1g\"\n[[phase]]\nname = \"p\"\nduration = \"1m\"\npage_cache_touch = \"{touch}\"\n"
+        )
+    };
+    let text = errs(&src("4096t", "")).render_plain();
+    assert!(
+        text.contains("`phase[0].page_cache_touch` is 4096t: 549755813888 page reads of 8 KiB, more than `scenario.max_events` = 50000000"),
+        "{text}"
+    );
+    assert!(text.contains("raise `scenario.max_events`"), "{text}");
+    // The 16777215t is past the limit of any size already.
+    let text = errs(&src("16777215t", "")).render_plain();
+    assert!(
+        text.contains("more than memsim's limit for any size, 4096t (4 PiB)"),
+        "{text}"
+    );
+    assert!(
+        errs(&src("1t", ""))
+            .render_plain()
+            .contains("134217728 page reads")
+    );
+    // 100 pages fit a budget of 100 events; 100 pages and a byte do not.
+    ok(&src("800k", "max_events = 100"));
+    assert!(
+        errs(&src("819201", "max_events = 100"))
+            .render_plain()
+            .contains("101 page reads")
+    );
+}
+
+/// Every size is at most 4096t (2^52 bytes), in keys and in pasted flags, so sums and small
+/// multiples of sizes cannot overflow 64 bits downstream (a 2^63 − 1 byte `-Xmx` overflowed G1's
+/// table sizing).
+#[test]
+fn sizes_have_an_upper_bound() {
+    ok(&base("[jvm]\nheap = { max = \"4096t\" }\n"));
+    let e = one(
+        &base("[jvm]\nheap = { max = \"9223372036854775807b\" }\n"),
+        "jvm.heap.max",
+        7,
+        16,
+    );
+    assert_eq!(
+        e.message(),
+        "`jvm.heap.max` is 9223372036854775807, more than memsim's limit for any size, 4096t (4 PiB)"
+    );
+    let text =
+        errs("[scenario]\nduration = \"1m\"\n[machine]\nram = 4503599627370497\n").render_plain();
+    assert!(
+        text.contains("`machine.ram` is 4503599627370497, more than"),
+        "{text}"
+    );
+    let text = errs(&base("[jvm]\nflags = \"-Xmx4097t\"\n")).render_plain();
+    assert!(
+        text.contains(
+            "`-Xmx4097t`: `4097t` is more than memsim's limit for any size, 4096t (4 PiB)"
+        ),
+        "{text}"
+    );
+}
