@@ -12,9 +12,13 @@
 //!
 //! A file over its limit, invalid UTF-8 or a NUL byte is bad input ([`InputError::Bad`], exit 2);
 //! a file that cannot be opened or read is an I/O failure ([`InputError::Io`], exit 1).
+//!
+//! The path `-` means standard input, read the same way and named `<stdin>` in messages (a file
+//! named `-` is `./-`). Standard input can be read once: a command given `-` twice reads it for
+//! the first and is refused for the second (bad input, exit 2).
 
-use std::io::Read as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The largest scenario file memsim reads: 64 MiB (real ones are a few KiB).
 pub(crate) const SCENARIO_LIMIT: u64 = 64 << 20;
@@ -58,12 +62,27 @@ pub(crate) enum InputError {
     Io(anyhow::Error),
 }
 
-/// `path` as it may appear in a message: control characters escaped, nothing cut.
+/// The name standard input has in messages.
+pub(crate) const STDIN_NAME: &str = "<stdin>";
+
+/// Whether `path` is `-`, standard input.
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Whether standard input has been read already.
+static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// `path` as it may appear in a message: `<stdin>` for `-`, else the path with control characters
+/// escaped, nothing cut.
 pub(crate) fn shown(path: &Path) -> String {
+    if is_stdin(path) {
+        return STDIN_NAME.to_string();
+    }
     memsim_core::quote::escape_controls(&path.display().to_string()).into_owned()
 }
 
-/// Reads `path` as UTF-8 text of at most `kind`'s limit.
+/// Reads `path` (or standard input for `-`) as UTF-8 text of at most `kind`'s limit.
 ///
 /// # Errors
 /// [`InputError::Bad`] for a file over the limit, invalid UTF-8 or a NUL byte (with its byte
@@ -71,11 +90,34 @@ pub(crate) fn shown(path: &Path) -> String {
 pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
     let io =
         |e: std::io::Error| InputError::Io(anyhow::anyhow!("cannot read {}: {e}", shown(path)));
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    if is_stdin(path) {
+        if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
+            return Err(InputError::Bad(format!(
+                "{STDIN_NAME}: already read for another input; `-` can stand for only one"
+            )));
+        }
+        return read_bounded(path, kind, std::io::stdin().lock(), None);
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if meta.is_dir() {
         return Err(io(std::io::ErrorKind::IsADirectory.into()));
     }
+    // A regular file says its size; anything else (a pipe, a device) is cut off as it is read.
+    let len = meta.is_file().then_some(meta.len());
+    read_bounded(path, kind, file, len)
+}
+
+/// Reads `source` (named `path` in messages) as UTF-8 text of at most `kind`'s limit; `len` is its
+/// size when known beforehand.
+fn read_bounded(
+    path: &Path,
+    kind: Kind,
+    mut source: impl std::io::Read,
+    len: Option<u64>,
+) -> Result<String, InputError> {
+    let io =
+        |e: std::io::Error| InputError::Io(anyhow::anyhow!("cannot read {}: {e}", shown(path)));
     let limit = kind.limit();
     let too_large = || {
         InputError::Bad(format!(
@@ -85,8 +127,7 @@ pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
             kind.what()
         ))
     };
-    // A regular file says its size; anything else (a pipe, a device) is cut off as it is read.
-    if meta.is_file() && meta.len() > limit {
+    if len.is_some_and(|len| len > limit) {
         return Err(too_large());
     }
     let mut bytes = Vec::new();
@@ -94,7 +135,7 @@ pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, InputError> {
     let mut checked = 0;
     let mut chunk = vec![0u8; 1 << 16];
     loop {
-        let n = match file.read(&mut chunk) {
+        let n = match source.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -180,6 +221,20 @@ mod tests {
         let got = check_text(Path::new("f"), &bytes[..2], 0, false);
         assert!(matches!(got, Ok(1)));
         assert!(matches!(check_text(Path::new("f"), bytes, 1, true), Ok(3)));
+    }
+
+    #[test]
+    fn a_reader_is_cut_off_at_the_limit_and_named() {
+        let endless = std::io::repeat(b'a');
+        match read_bounded(Path::new("-"), Kind::Scenario, endless, None) {
+            Err(InputError::Bad(m)) => assert_eq!(
+                m,
+                "<stdin>: larger than 64 MiB, the limit for a scenario file"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let text = read_bounded(Path::new("-"), Kind::Nmt, &b"ok\n"[..], None);
+        assert!(matches!(text, Ok(t) if t == "ok\n"));
     }
 
     #[test]

@@ -3,16 +3,26 @@
 //! The binary is thin: it reads files, calls the scenario parser, the engine and the renderers, and
 //! owns exit codes:
 //!
-//! - **0**: the command ran (for `run`, whatever the simulation's verdict).
+//! - **0**: the command ran; for `run`, the verdict is `fits` and nothing failed.
+//! - **3–7**, `run` only: the verdict ([`exit`] has the table and the reasoning): **3**
+//!   `over_budget`, **4** `thrashing`, **5** `oom_killed`, **6** `incomplete` (`max_events`
+//!   stopped the run early), **7** `fits` but the process lived through failures
+//!   (`OutOfMemoryError`s, `OutOfDirectMemoryError`s, failed requests or threads). `--exit-zero`
+//!   turns these into 0.
 //! - **2**: the input or the command line is wrong — a bad scenario, trace or NMT file, or an
 //!   `--out` directory memsim must not replace (it holds files memsim did not write, or is a
 //!   symbolic link or a file). Nothing is written.
 //! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
 //!   half-written is left behind: `--out` keeps its previous report set.
 //!
+//! Every FILE argument may be `-` for standard input (named `<stdin>` in messages), read through
+//! the same bounded reader as files ([`input`]). `run --format json` prints `report.json`'s bytes
+//! on stdout instead of the text summary.
+//!
 //! `--out` is published as one unit by [`publish`], which also documents the
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
+mod exit;
 mod input;
 mod publish;
 
@@ -36,7 +46,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print a short summary; with --out, write the reports too.
     Run {
-        /// The scenario file (TOML), e.g. sims/neo4j-12g-oom.toml.
+        /// The scenario file (TOML), e.g. sims/neo4j-12g-oom.toml; `-` reads it from stdin.
         file: PathBuf,
         /// Override the scenario's seed.
         #[arg(long)]
@@ -44,16 +54,23 @@ enum Command {
         /// Write report.json, timeseries.csv, nmt-summary.txt and chart.svg into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// What to print on stdout: the text summary, or report.json's content.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// Print nothing on success (errors still go to stderr).
         #[arg(long, short)]
         quiet: bool,
+        /// Exit 0 whatever the verdict (by default: 0 fits, 3 over budget, 4 thrashing,
+        /// 5 OOM-killed, 6 incomplete, 7 fits but with failures).
+        #[arg(long)]
+        exit_zero: bool,
         /// Check every invariant after every simulated event (slower; for debugging memsim).
         #[arg(long)]
         check_invariants: bool,
     },
     /// Validate a scenario file without running it.
     Check {
-        /// The scenario file (TOML).
+        /// The scenario file (TOML); `-` reads it from stdin.
         file: PathBuf,
     },
     /// Direct memory tools.
@@ -66,6 +83,15 @@ enum Command {
         #[command(subcommand)]
         command: NmtCommand,
     },
+}
+
+/// What `memsim run` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// The terminal summary: verdict, peak, what lies beyond the configuration, errors.
+    Text,
+    /// The content of report.json, byte for byte.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,11 +261,23 @@ fn main() -> ExitCode {
             file,
             seed,
             out,
+            format,
             quiet,
+            exit_zero,
             check_invariants,
         } => {
             install_rerun_hint(&file, seed);
-            run(&file, seed, out.as_deref(), quiet, check_invariants)
+            run(
+                &file,
+                RunArgs {
+                    seed,
+                    out: out.as_deref(),
+                    format,
+                    quiet,
+                    exit_zero,
+                    check_invariants,
+                },
+            )
         }
         Command::Check { file } => match load(&file) {
             Ok(Ok(s)) => {
@@ -263,7 +301,11 @@ fn main() -> ExitCode {
 
 /// On a panic (a bug in memsim, never bad input), say how to reproduce it.
 fn install_rerun_hint(file: &Path, seed: Option<u64>) {
-    let file = file.display().to_string();
+    let file = if input::is_stdin(file) {
+        "- (with the same scenario on stdin)".to_string()
+    } else {
+        file.display().to_string()
+    };
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         default(info);
@@ -314,20 +356,24 @@ fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCod
     }
 }
 
-fn run(
-    file: &Path,
+/// `memsim run`'s options besides the file.
+struct RunArgs<'a> {
     seed: Option<u64>,
-    out: Option<&Path>,
+    out: Option<&'a Path>,
+    format: Format,
     quiet: bool,
+    exit_zero: bool,
     check_invariants: bool,
-) -> ExitCode {
+}
+
+fn run(file: &Path, a: RunArgs<'_>) -> ExitCode {
     let scenario = match load(file) {
         Ok(Ok(s)) => s,
         Ok(Err(code)) => return code,
         Err(e) => return io_failure(e),
     };
     // Refuse an `--out` memsim must not replace before spending time on the simulation.
-    if let Some(dir) = out
+    if let Some(dir) = a.out
         && let Err(e) = publish::check_out_dir(dir)
     {
         return publish_failure(e);
@@ -335,22 +381,33 @@ fn run(
     let summary = memsim_engine::run(
         &scenario,
         memsim_engine::RunOptions {
-            seed,
-            check_invariants,
+            seed: a.seed,
+            check_invariants: a.check_invariants,
         },
     );
-    if let Some(dir) = out
-        && let Err(e) = publish::publish(dir, &memsim_report::write_all_reports(&summary))
+    let reports = memsim_report::write_all_reports(&summary);
+    if let Some(dir) = a.out
+        && let Err(e) = publish::publish(dir, &reports)
     {
         return publish_failure(e);
     }
-    if !quiet {
-        let mut text = Vec::new();
-        memsim_report::render_text_summary(&summary, &mut text)
-            .expect("rendering into memory cannot fail");
-        if let Some(dir) = out {
-            writeln!(text, "reports written to {}", dir.display()).expect("in memory");
-        }
+    if !a.quiet {
+        let text = match a.format {
+            Format::Json => reports
+                .iter()
+                .find(|(name, _)| *name == "report.json")
+                .map(|(_, bytes)| bytes.clone())
+                .expect("write_all_reports renders report.json"),
+            Format::Text => {
+                let mut text = Vec::new();
+                memsim_report::render_text_summary(&summary, &mut text)
+                    .expect("rendering into memory cannot fail");
+                if let Some(dir) = a.out {
+                    writeln!(text, "reports written to {}", dir.display()).expect("in memory");
+                }
+                text
+            }
+        };
         let mut stdout = std::io::stdout().lock();
         if stdout
             .write_all(&text)
@@ -360,5 +417,9 @@ fn run(
             return ExitCode::from(1);
         }
     }
-    ExitCode::SUCCESS
+    if a.exit_zero {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::of_run(&summary))
+    }
 }

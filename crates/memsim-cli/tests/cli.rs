@@ -29,6 +29,11 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Whether `memsim run` ran and judged: exit 0 or a verdict's code 3–7 (not 1 or 2, no signal).
+fn judged(out: &Output) -> bool {
+    matches!(out.status.code(), Some(0 | 3..=7))
+}
+
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
@@ -47,7 +52,8 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn quick_start_scenario_is_oom_killed_and_says_why() {
     let out = memsim(&["run", "sims/neo4j-12g-oom.toml"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Exit code 5: the verdict `oom_killed` (README "Exit codes").
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with("scenario neo4j-12g-oom  seed=7\n"),
@@ -83,7 +89,7 @@ fn out_dir_holds_four_reports_and_two_runs_are_byte_identical() {
                 dir.to_str().unwrap(),
                 "-q",
             ]);
-            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(judged(&out), "{}", text(&out.stderr));
             assert!(out.stdout.is_empty(), "--quiet prints nothing");
         }
         let (fa, fb) = (files(&a), files(&b));
@@ -210,17 +216,13 @@ fn space_reuse_reports_each_step_in_json_csv_and_terminal() {
     assert!(logs.iter().max().unwrap() > &25_000_000, "the delete's log");
     // Scenarios without a database keep their columns.
     let plain = scratch("no-db");
-    assert!(
-        memsim(&[
-            "run",
-            "sims/netty-direct-oom.toml",
-            "--out",
-            plain.to_str().unwrap(),
-            "-q"
-        ])
-        .status
-        .success()
-    );
+    assert!(judged(&memsim(&[
+        "run",
+        "sims/netty-direct-oom.toml",
+        "--out",
+        plain.to_str().unwrap(),
+        "-q"
+    ])));
     let csv = text(&std::fs::read(plain.join("timeseries.csv")).unwrap());
     assert!(!csv.lines().next().unwrap().contains("page_cache_hit_ratio"));
 }
@@ -236,7 +238,7 @@ fn report_json_has_the_promised_fields() {
         "--seed",
         "5",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(judged(&out), "{}", text(&out.stderr));
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(v["scenario"], "netty-direct-oom");
@@ -396,7 +398,8 @@ fn readme_shows_the_real_quick_start_output_and_chart() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(out.status.success());
+    // The README says the quick start exits 5, `oom_killed`.
+    assert_eq!(out.status.code(), Some(5));
     let stdout = text(&out.stdout);
     let readme = text(&std::fs::read(workspace().join("README.md")).unwrap());
     let block = readme
@@ -528,17 +531,13 @@ fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
         .status
         .success()
     );
-    assert!(
-        memsim(&[
-            "run",
-            "sims/neo4j-12g-oom.toml",
-            "--out",
-            b.to_str().unwrap(),
-            "-q"
-        ])
-        .status
-        .success()
-    );
+    assert!(judged(&memsim(&[
+        "run",
+        "sims/neo4j-12g-oom.toml",
+        "--out",
+        b.to_str().unwrap(),
+        "-q"
+    ])));
     let out = memsim(&["nmt", "parse", b.join("nmt-summary.txt").to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -15,6 +15,7 @@ pub mod rng;
 pub mod size;
 pub mod summary;
 pub mod time;
+pub mod verdict;
 
 pub use charge::{Charge, Pressure};
 pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot};
@@ -24,5 +25,6 @@ pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
 pub use quote::quote_for_message;
 pub use rng::{Dist, SimRng};
 pub use size::{ByteSize, ParseSizeError};
-pub use summary::{RunSummary, Sample, Verdict};
+pub use summary::{RunSummary, Sample};
 pub use time::{ParseDurationError, SimDuration, SimTime};
+pub use verdict::{Bound, ErrorCount, Failures, Stop, Verdict};

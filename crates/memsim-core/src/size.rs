@@ -118,6 +118,17 @@ impl ByteSize {
 impl fmt::Display for ByteSize {
     /// Human form with binary units and at most two decimals: `4.00 GiB`, `512 B`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.with_decimals(2))
+    }
+}
+
+/// The most decimals [`ByteSize::apart`] shows before it falls back to exact bytes.
+const APART_DECIMALS_MAX: usize = 6;
+
+impl ByteSize {
+    /// Binary units with `decimals` decimals (`with_decimals(2)` is the `Display` form); sizes
+    /// under 1 KiB are whole bytes (`512 B`).
+    pub fn with_decimals(self, decimals: usize) -> String {
         let b = self.0;
         const UNITS: [(&str, u64); 4] = [
             ("TiB", 1 << 40),
@@ -127,11 +138,70 @@ impl fmt::Display for ByteSize {
         ];
         for (name, unit) in UNITS {
             if b >= unit {
-                return write!(f, "{:.2} {name}", b as f64 / unit as f64);
+                // Exact below 2^53 bytes (8 PiB): a power-of-two divisor loses nothing.
+                return format!("{:.decimals$} {name}", b as f64 / unit as f64);
             }
         }
-        write!(f, "{b} B")
+        format!("{b} B")
     }
+
+    /// Exact bytes with thousands separators: `12,616,466,432 B`.
+    pub fn exact(self) -> String {
+        format!("{} B", group_thousands(self.0))
+    }
+
+    /// Sizes one message compares, printed so that different values never read as equal.
+    ///
+    /// Each value prints as `Display` does (two decimals) unless two different values would print
+    /// the same: those two get more decimals, one at a time up to six, until they differ, and
+    /// past that their exact bytes (`12,616,466,432 B`). Equal values print equally. So `resident
+    /// 11.75 GiB exceeded the limit 11.75 GiB by 3.90 MiB` becomes `resident 11.754 GiB exceeded
+    /// the limit 11.750 GiB by 3.90 MiB`. The result has one string per value, in order.
+    pub fn apart(values: &[u64]) -> Vec<String> {
+        // Decimals per value; `None` once exact bytes are needed.
+        let mut decimals: Vec<Option<usize>> = vec![Some(2); values.len()];
+        let render = |v: u64, d: Option<usize>| match d {
+            Some(d) => ByteSize(v).with_decimals(d),
+            None => ByteSize(v).exact(),
+        };
+        loop {
+            let shown: Vec<String> = values
+                .iter()
+                .zip(&decimals)
+                .map(|(v, d)| render(*v, *d))
+                .collect();
+            let mut clash = vec![false; values.len()];
+            for i in 0..values.len() {
+                for j in i + 1..values.len() {
+                    if values[i] != values[j] && shown[i] == shown[j] {
+                        clash[i] = true;
+                        clash[j] = true;
+                    }
+                }
+            }
+            if !clash.contains(&true) {
+                return shown;
+            }
+            for (d, clashes) in decimals.iter_mut().zip(clash) {
+                if clashes {
+                    *d = d.and_then(|d| (d < APART_DECIMALS_MAX).then_some(d + 1));
+                }
+            }
+        }
+    }
+}
+
+/// `n` with a comma between groups of three digits: `1,664`, `12,616,466,432`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -213,5 +283,58 @@ mod tests {
         assert_eq!(ByteSize(4 << 30).to_string(), "4.00 GiB");
         assert_eq!(ByteSize(1536).to_string(), "1.50 KiB");
         assert_eq!(ByteSize(12).to_string(), "12 B");
+        assert_eq!(ByteSize(3 << 29).with_decimals(3), "1.500 GiB");
+    }
+
+    #[test]
+    fn apart_adds_digits_only_where_two_values_would_read_as_equal() {
+        let limit = 11 * (1 << 30) + 768 * (1 << 20); // 11.75 GiB
+        let resident = limit + 4_089_446; // 3.90 MiB more
+        assert_eq!(
+            ByteSize::apart(&[resident, limit, resident - limit]),
+            ["11.754 GiB", "11.750 GiB", "3.90 MiB"]
+        );
+        // Different values that already read differently, and equal values, are left alone.
+        assert_eq!(
+            ByteSize::apart(&[4 << 30, 6 << 30, 4 << 30]),
+            ["4.00 GiB", "6.00 GiB", "4.00 GiB"]
+        );
+        // 8.00 GiB against 1018.50 KiB less (`mmap-index-container`).
+        let eight = 8u64 << 30;
+        assert_eq!(
+            ByteSize::apart(&[eight - 1_042_944, eight]),
+            ["7.999 GiB", "8.000 GiB"]
+        );
+        // One byte apart: past six decimals, exact bytes.
+        assert_eq!(
+            ByteSize::apart(&[limit, limit + 1]),
+            ["12,616,466,432 B", "12,616,466,433 B"]
+        );
+        // Three values, two of which clash.
+        let got = ByteSize::apart(&[limit, 1 << 20, limit + (1 << 20)]);
+        assert_eq!(got, ["11.750 GiB", "1.00 MiB", "11.751 GiB"]);
+        assert!(ByteSize::apart(&[]).is_empty());
+    }
+
+    #[test]
+    fn apart_always_separates_different_values() {
+        // Values near each other at every scale: printed apart whenever they differ.
+        let mut rng = crate::rng::SimRng::new(7, 1);
+        for _ in 0..2000 {
+            let scale = 1u64 << rng.below(50);
+            let a = scale + rng.below(scale);
+            let b = a.saturating_add(rng.below(1 + scale / 1000));
+            let shown = ByteSize::apart(&[a, b]);
+            assert_eq!(a == b, shown[0] == shown[1], "{a} {b} {shown:?}");
+        }
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1664), "1,664");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+        assert_eq!(group_thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 }

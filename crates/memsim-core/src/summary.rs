@@ -8,33 +8,7 @@ use crate::event::Event;
 use crate::gc::GcSummary;
 use crate::ledger::{Account, Ledger, Usage};
 use crate::time::{SimDuration, SimTime};
-
-/// How the run ended, judged against the budget the user configured and the memory limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Peak resident memory stayed within the explicitly configured budget.
-    Fits,
-    /// Peak resident memory exceeded the configured budget but stayed under the limit.
-    OverBudget,
-    /// The process lived, but at the limit the kernel reclaimed the file pages it keeps using
-    /// (its libraries, CDS, modules, the hot part of its mapped files): it thrashed, refaulting them
-    /// with its threads and collections stalled (`RunSummary::pressure` says from when).
-    Thrashing,
-    /// Resident memory exceeded the machine's or container's limit and the process was killed.
-    OomKilled,
-}
-
-impl Verdict {
-    /// The name used in `report.json`: `fits`, `over_budget`, `thrashing` or `oom_killed`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Fits => "fits",
-            Verdict::OverBudget => "over_budget",
-            Verdict::Thrashing => "thrashing",
-            Verdict::OomKilled => "oom_killed",
-        }
-    }
-}
+use crate::verdict::{Failures, Stop, Verdict};
 
 /// The ledger at one sampling instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +37,12 @@ pub struct RunSummary {
     pub seed: u64,
     /// The outcome.
     pub verdict: Verdict,
+    /// The bound that stopped the run before its planned end, when one did (the verdict is then
+    /// [`Verdict::Incomplete`]).
+    pub stopped_early: Option<Stop>,
+    /// What failed while the process lived (errors thrown, requests and threads lost), whatever the
+    /// verdict.
+    pub failures: Failures,
     /// The memory limit the process ran under (container limit, else machine RAM less the OS's share).
     pub limit_bytes: u64,
     /// Where the limit came from, for people (`container limit`, `machine RAM 12.00 GiB − OS 0 B`).
@@ -81,7 +61,7 @@ pub struct RunSummary {
     pub at_peak: Ledger,
     /// The scenario's planned duration.
     pub duration: SimDuration,
-    /// When the simulation stopped (the planned end, or the OOM kill).
+    /// When the simulation stopped (the planned end, the OOM kill, or a bound).
     pub ended_at: SimTime,
     /// The events, in order (repeats of an identical event folded into its first occurrence).
     pub events: Vec<Event>,

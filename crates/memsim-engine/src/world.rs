@@ -11,8 +11,8 @@ pub use limit::Limit;
 use crate::{RunOptions, WORK_TICK};
 use backlog::Backlog;
 use memsim_core::{
-    Account, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration, SimRng,
-    SimTime, Usage,
+    Account, Bound, ByteSize, Event, EventKind, GcKind, Ledger, RunSummary, Sample, SimDuration,
+    SimRng, SimTime, Usage,
 };
 use memsim_direct::netty41::{Netty41Config, Netty41Pool};
 use memsim_direct::{
@@ -137,6 +137,8 @@ pub(crate) struct World<'s> {
     // The kernel's side of the limit, and when its pending kill was last scheduled for.
     cgroup: cgroup::MemCgroup,
     kill_check_at: Option<SimTime>,
+    // The bound that stopped the run before its planned end, if one did (the verdict `incomplete`).
+    stopped_by: Option<Bound>,
     db: Option<db::DbState>,
     ledger: Ledger,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
@@ -289,6 +291,7 @@ impl<'s> World<'s> {
             newly_dirty: 0,
             cgroup: cgroup::MemCgroup::new(Limit::of(s).bytes),
             kill_check_at: None,
+            stopped_by: None,
             db,
             ledger: Ledger::new(),
             requests: Vec::new(),
@@ -396,6 +399,7 @@ impl<'s> World<'s> {
                         self.s.max_events
                     ),
                 );
+                self.stopped_by = Some(Bound::MaxEvents(self.s.max_events));
                 break;
             }
             self.now = at;

@@ -314,6 +314,7 @@ fn verdict_words(s: &RunSummary) -> String {
         }
         Verdict::OverBudget => "OVER BUDGET".to_string(),
         Verdict::Fits => "FITS".to_string(),
+        Verdict::Incomplete => format!("INCOMPLETE at {}", s.ended_at),
     }
 }
 
@@ -427,7 +428,7 @@ fn chart_string(s: &RunSummary) -> String {
     let title = format!("{} — {}", truncate(&s.scenario, 80), verdict_words(s));
     let title_colour = match s.verdict {
         Verdict::OomKilled => OOM_COLOUR,
-        Verdict::OverBudget | Verdict::Thrashing => ERROR_COLOUR,
+        Verdict::OverBudget | Verdict::Thrashing | Verdict::Incomplete => ERROR_COLOUR,
         Verdict::Fits => "#1a1a1a",
     };
     emit!(

@@ -2,8 +2,8 @@
 //! and a small run that fits.
 
 use memsim_core::{
-    Account, Charge, Event, EventKind, GcKind, GcSummary, Ledger, PauseStats, Pressure, RunSummary,
-    Sample, SimDuration, SimTime, Usage, Verdict,
+    Account, Charge, Event, EventKind, Failures, GcKind, GcSummary, Ledger, PauseStats, Pressure,
+    RunSummary, Sample, SimDuration, SimTime, Usage, Verdict,
 };
 
 const MIB: u64 = 1 << 20;
@@ -195,6 +195,8 @@ pub(crate) fn oom_run() -> RunSummary {
         scenario: "neo4j-import-oom".to_string(),
         seed: 42,
         verdict: Verdict::OomKilled,
+        stopped_early: None,
+        failures: Failures::from_events(&events, 42, 0),
         limit_bytes: 12 * GIB,
         limit_source: "container limit".to_string(),
         configured_bytes: 10 * GIB,
@@ -275,6 +277,7 @@ pub(crate) fn fitting_run() -> RunSummary {
     s.limit_bytes = 24 * GIB;
     s.limit_source = "machine RAM 24.00 GiB − OS 0 B".to_string();
     s.events.retain(|e| e.at <= secs(end) && !e.kind.is_error());
+    s.failures = Failures::default();
     s.events.push(event(
         90.0,
         EventKind::PhaseStarted,

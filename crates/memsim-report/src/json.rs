@@ -18,6 +18,8 @@ struct Report<'a> {
     scenario: &'a str,
     seed: u64,
     verdict: &'static str,
+    stopped_early: Option<StopJson>,
+    failures: FailuresJson,
     limit_bytes: u64,
     limit_source: &'a str,
     configured_bytes: u64,
@@ -38,6 +40,32 @@ struct Report<'a> {
     n_events: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<crate::db::DatabaseJson<'a>>,
+}
+
+/// The bound that stopped the run before its planned end.
+#[derive(Serialize)]
+struct StopJson {
+    bound: &'static str,
+    value: u64,
+    at_seconds: f64,
+    verdict_so_far: &'static str,
+}
+
+/// What failed while the process lived.
+#[derive(Serialize)]
+struct FailuresJson {
+    errors: Vec<ErrorJson>,
+    requests_failed: u64,
+    threads_failed_to_start: u64,
+    transactions_terminated: u64,
+}
+
+#[derive(Serialize)]
+struct ErrorJson {
+    kind: &'static str,
+    name: &'static str,
+    count: u64,
+    first_at_seconds: f64,
 }
 
 /// The kernel's view: the cgroup's charge and working set at their peaks, and thrashing.
@@ -149,7 +177,14 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 
 /// Writes `report.json`: pretty-printed with a 2-space indent and a trailing newline.
 ///
-/// Keys, in order: `scenario`, `seed`, `verdict`, `limit_bytes`, `limit_source`,
+/// Keys, in order: `scenario`, `seed`, `verdict` (`fits`, `over_budget`, `thrashing`,
+/// `oom_killed` or `incomplete`), `stopped_early` (`null`, or for an `incomplete` run `{bound,
+/// value, at_seconds, verdict_so_far}`: the bound's scenario key — `max_events` — and value, when
+/// it stopped the run, and the verdict on the part that ran), `failures` (what failed while the
+/// process lived, whatever the verdict: `{errors: [{kind, name, count, first_at_seconds}],
+/// requests_failed, threads_failed_to_start, transactions_terminated}`, `errors` holding
+/// `out_of_memory_error` then `out_of_direct_memory_error` when they occurred, `name` being the
+/// exception's class name), `limit_bytes`, `limit_source`,
 /// `configured_bytes`, `configured_terms` (`[{name, bytes}]`), `peak_resident_bytes`,
 /// `peak_at_seconds`, `ended_at_seconds`, `duration_seconds`, `categories_at_peak` (every account
 /// by name in report order: `{reserved_bytes, committed_bytes, resident_bytes, nmt_category,
@@ -179,6 +214,28 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
         scenario: &s.scenario,
         seed: s.seed,
         verdict: s.verdict.as_str(),
+        stopped_early: s.stopped_early.map(|stop| StopJson {
+            bound: stop.bound.key(),
+            value: stop.bound.value(),
+            at_seconds: seconds_ms(stop.at),
+            verdict_so_far: stop.so_far.as_str(),
+        }),
+        failures: FailuresJson {
+            errors: s
+                .failures
+                .errors
+                .iter()
+                .map(|e| ErrorJson {
+                    kind: e.kind.as_str(),
+                    name: e.name(),
+                    count: e.count,
+                    first_at_seconds: seconds_ms(e.first_at),
+                })
+                .collect(),
+            requests_failed: s.failures.requests_failed,
+            threads_failed_to_start: s.failures.threads_failed,
+            transactions_terminated: s.failures.transactions_terminated,
+        },
         limit_bytes: s.limit_bytes,
         limit_source: &s.limit_source,
         configured_bytes: s.configured_bytes,
@@ -285,6 +342,8 @@ mod tests {
                 "scenario",
                 "seed",
                 "verdict",
+                "stopped_early",
+                "failures",
                 "limit_bytes",
                 "limit_source",
                 "configured_bytes",
@@ -325,6 +384,17 @@ mod tests {
         assert_eq!(v["scenario"], "neo4j-import-oom");
         assert_eq!(v["seed"], 42);
         assert_eq!(v["verdict"], "oom_killed");
+        assert_eq!(v["stopped_early"], Value::Null);
+        let f = &v["failures"];
+        assert_eq!(f["errors"][0]["kind"], "out_of_memory_error");
+        assert_eq!(f["errors"][0]["name"], "OutOfMemoryError");
+        assert_eq!(f["errors"][0]["count"], 4);
+        assert_eq!(f["errors"][0]["first_at_seconds"], 701.0);
+        assert_eq!(f["errors"][1]["name"], "OutOfDirectMemoryError");
+        assert_eq!(f["errors"][1]["count"], 38);
+        assert_eq!(f["requests_failed"], 42);
+        assert_eq!(f["threads_failed_to_start"], 0);
+        assert_eq!(f["transactions_terminated"], 0);
         assert_eq!(v["limit_bytes"], 12u64 << 30);
         assert_eq!(v["limit_source"], "container limit");
         assert_eq!(v["configured_bytes"], 10u64 << 30);
@@ -383,5 +453,28 @@ mod tests {
         let v: Value = serde_json::from_str(&a).unwrap();
         assert_eq!(v["scenario"], s.scenario.as_str());
         assert_eq!(v["verdict"], "fits");
+        assert_eq!(v["failures"]["errors"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn an_incomplete_run_says_which_bound_stopped_it() {
+        let mut s = fixture::fitting_run();
+        s.verdict = memsim_core::Verdict::Incomplete;
+        s.stopped_early = Some(memsim_core::Stop {
+            bound: memsim_core::Bound::MaxEvents(1000),
+            at: memsim_core::SimTime(1_024_000_000),
+            so_far: memsim_core::Verdict::OverBudget,
+        });
+        let v: Value = serde_json::from_str(&render(&s)).unwrap();
+        assert_eq!(v["verdict"], "incomplete");
+        assert_eq!(
+            v["stopped_early"],
+            serde_json::json!({
+                "bound": "max_events",
+                "value": 1000,
+                "at_seconds": 1.024,
+                "verdict_so_far": "over_budget"
+            })
+        );
     }
 }

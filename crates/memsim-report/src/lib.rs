@@ -22,6 +22,7 @@
 
 mod chart;
 mod db;
+mod headline;
 mod json;
 mod nmt;
 mod nmt_text;
@@ -34,6 +35,7 @@ mod fixture;
 use memsim_core::{Account, RunSummary, SimTime};
 
 pub use chart::render_chart_svg;
+pub use headline::failures_clause;
 pub use json::render_json;
 pub use nmt::render_nmt_summary;
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};

@@ -3,7 +3,9 @@
 
 use std::io::{self, BufWriter, Write};
 
-use memsim_core::{ByteSize, EventKind, RunSummary, SimDuration, Verdict};
+use memsim_core::{ByteSize, RunSummary, SimDuration};
+
+use crate::headline::{Compared, verdict_line};
 
 /// At most this many error lines; the rest are counted in one `… and N more` line.
 const ERROR_LINES_MAX: usize = 10;
@@ -19,9 +21,13 @@ fn share(part: u64, whole: u64) -> String {
 /// Writes the terminal summary: plain text, no colours, lines ending in `\n`.
 ///
 /// In order: `scenario <name>  seed=<seed>`; a `VERDICT:` line in words (`OOM-KILLED`,
-/// `THRASHING`, `OVER BUDGET` or `FITS`, with the numbers that decide it); the peak resident, the
+/// `THRASHING`, `OVER BUDGET`, `FITS` or `INCOMPLETE` with the bound that stopped the run and the
+/// verdict so far; then, unless the process was killed, the failures it lived through — `but
+/// 1,664 OutOfDirectMemoryError; 1,664 requests failed` — and the numbers that decide it: see
+/// [`crate::headline`]); the peak resident, the
 /// peak charge and working set (the kernel's view), the limit and the
-/// configured budget with its terms (`configured 10.00 GiB = -Xmx 4.00 GiB + page cache 6.00 GiB`);
+/// configured budget with its terms (`configured 10.00 GiB = -Xmx 4.00 GiB + page cache 6.00 GiB`),
+/// these compared sizes printed with enough digits to tell different ones apart;
 /// `Beyond configuration (resident at peak, largest first):` with each account's size and share
 /// of the peak; `Errors:` with each error event's time and message, followed by `(×N)` where the
 /// event stands for N > 1 identical occurrences (N = `repeats + 1`), at most ten lines then
@@ -33,56 +39,14 @@ fn share(part: u64, whole: u64) -> String {
 /// Any error from `w`.
 pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
     let mut w = BufWriter::new(w);
-    let peak = ByteSize(s.peak_resident_bytes);
-    let limit = ByteSize(s.limit_bytes);
-    let configured = ByteSize(s.configured_bytes);
+    let sizes = Compared::of(s);
 
     writeln!(w, "scenario {}  seed={}", s.scenario, s.seed)?;
-    match s.verdict {
-        Verdict::OomKilled => {
-            let at = s
-                .events
-                .iter()
-                .find(|e| e.kind == EventKind::OomKilled)
-                .map_or(s.ended_at, |e| e.at);
-            let thrashed = s
-                .pressure
-                .thrashing_since
-                .map_or(String::new(), |t| format!(", thrashing from {t}"));
-            writeln!(
-                w,
-                "VERDICT: OOM-KILLED at {at} — anonymous and kernel memory left no room under the limit {limit} after reclaim{thrashed}"
-            )?;
-        }
-        Verdict::Thrashing => {
-            let since = s.pressure.thrashing_since.unwrap_or(s.ended_at);
-            let until = s
-                .pressure
-                .thrashing_until
-                .map_or("the end".to_string(), |t| t.to_string());
-            writeln!(
-                w,
-                "VERDICT: THRASHING from {since} to {until} — at the limit {limit} the kernel reclaims the file pages the JVM keeps using; its threads and collections stall on major faults (not killed)"
-            )?;
-        }
-        Verdict::OverBudget => writeln!(
-            w,
-            "VERDICT: OVER BUDGET — peak resident {peak} at {} is {} above the configured {configured}, {} under the limit {limit}",
-            s.peak_at,
-            ByteSize(s.peak_resident_bytes.saturating_sub(s.configured_bytes)),
-            ByteSize(s.limit_bytes.saturating_sub(s.peak_resident_bytes)),
-        )?,
-        Verdict::Fits => writeln!(
-            w,
-            "VERDICT: FITS — peak resident {peak} at {} is within the configured {configured} ({} to spare), limit {limit}",
-            s.peak_at,
-            ByteSize(s.configured_bytes.saturating_sub(s.peak_resident_bytes)),
-        )?,
-    }
-
+    writeln!(w, "{}", verdict_line(s, &sizes))?;
     writeln!(
         w,
-        "  peak resident  {peak} at {} (anon {}, file {})",
+        "  peak resident  {} at {} (anon {}, file {})",
+        sizes.peak,
         s.peak_at,
         ByteSize(s.at_peak.resident_anon()),
         ByteSize(s.at_peak.resident_file())
@@ -90,19 +54,27 @@ pub fn render_text_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()>
     writeln!(
         w,
         "  charge         {} peak, working set {} peak (what the cgroup and `kubectl top` see)",
-        ByteSize(s.pressure.peak_charge_bytes),
-        ByteSize(s.pressure.peak_working_set_bytes)
+        sizes.charge, sizes.working_set
     )?;
-    writeln!(w, "  limit          {limit} ({})", s.limit_source)?;
+    writeln!(w, "  limit          {} ({})", sizes.limit, s.limit_source)?;
     if s.configured_terms.is_empty() {
-        writeln!(w, "  configured     {configured} (nothing set explicitly)")?;
+        writeln!(
+            w,
+            "  configured     {} (nothing set explicitly)",
+            sizes.configured
+        )?;
     } else {
         let terms: Vec<String> = s
             .configured_terms
             .iter()
             .map(|(name, bytes)| format!("{name} {}", ByteSize(*bytes)))
             .collect();
-        writeln!(w, "  configured     {configured} = {}", terms.join(" + "))?;
+        writeln!(
+            w,
+            "  configured     {} = {}",
+            sizes.configured,
+            terms.join(" + ")
+        )?;
     }
 
     writeln!(w)?;
@@ -202,7 +174,7 @@ fn ms(d: memsim_core::SimDuration) -> String {
 mod tests {
     use super::*;
     use crate::fixture;
-    use memsim_core::{Event, SimTime};
+    use memsim_core::{Event, EventKind, SimTime, Verdict};
 
     fn render(s: &RunSummary) -> String {
         let mut out = Vec::new();

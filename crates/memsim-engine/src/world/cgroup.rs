@@ -273,11 +273,11 @@ impl MemCgroup {
         self.pressure
     }
 
-    /// The kernel's wording of the charge, for the kill message.
-    pub(crate) fn describe(&self) -> String {
+    /// The kernel's wording of the charge, for the kill message, the charge printed as `charge`
+    /// (so that it can be printed apart from the limit beside it).
+    pub(crate) fn describe(&self, charge: &str) -> String {
         format!(
-            "charge {} (page cache {}, kernel {})",
-            ByteSize(self.charge.charge_bytes),
+            "charge {charge} (page cache {}, kernel {})",
             ByteSize(self.charge.file_bytes),
             ByteSize(self.charge.kernel_bytes)
         )

@@ -1,7 +1,7 @@
 //! The end of a run: the verdict, the configured budget, resolved parameters and counters, as the
 //! `RunSummary` the renderers see.
 
-use memsim_core::{Account, RunSummary, SimTime, Verdict};
+use memsim_core::{Account, Failures, RunSummary, SimTime, Stop, Verdict};
 use memsim_direct::NettyCap;
 use memsim_scenario::NettyModel;
 
@@ -50,7 +50,7 @@ impl World<'_> {
         }
         let configured_bytes = configured_terms.iter().map(|(_, b)| *b).sum();
         let pressure = self.cgroup.pressure();
-        let verdict = if self.killed {
+        let judged = if self.killed {
             Verdict::OomKilled
         } else if pressure.thrashing_since.is_some() {
             Verdict::Thrashing
@@ -59,6 +59,22 @@ impl World<'_> {
         } else {
             Verdict::Fits
         };
+        // A bound that stopped the run leaves its end unknown: the judgement covers what ran.
+        let stopped_early = self.stopped_by.map(|bound| Stop {
+            bound,
+            at: ended_at,
+            so_far: judged,
+        });
+        let verdict = if stopped_early.is_some() {
+            Verdict::Incomplete
+        } else {
+            judged
+        };
+        let failures = Failures::from_events(
+            &self.events,
+            self.counters.requests_failed,
+            self.counters.threads_failed,
+        );
         let netty_cap = match self.acct.cap() {
             NettyCap::Counter { limit } => format!("Netty counter, max {limit} bytes"),
             NettyCap::Jdk => "JDK accounting (io.netty.maxDirectMemory=0)".to_string(),
@@ -223,6 +239,8 @@ impl World<'_> {
             scenario: s.name.clone(),
             seed: self.seed,
             verdict,
+            stopped_early,
+            failures,
             limit_bytes: self.limit.bytes,
             limit_source: self.limit.source,
             configured_bytes,

@@ -97,12 +97,16 @@ impl World<'_> {
 
     /// When the thrashing the run saw began (for the event log).
     pub(super) fn log_thrashing(&mut self, since: SimTime) {
+        let [pinned, limit]: [String; 2] = ByteSize::apart(&[
+            self.ledger.resident_anon() + self.cgroup.charge().kernel_bytes,
+            self.limit.bytes,
+        ])
+        .try_into()
+        .expect("two sizes");
         self.log(
             EventKind::Thrashing,
             format!(
-                "thrashing: reclaim takes the file pages the JVM keeps using (anonymous and kernel memory {} + hot file pages beside the limit {}); major faults stall its threads and collections (since {since})",
-                ByteSize(self.ledger.resident_anon() + self.cgroup.charge().kernel_bytes),
-                ByteSize(self.limit.bytes),
+                "thrashing: reclaim takes the file pages the JVM keeps using (anonymous and kernel memory {pinned} + hot file pages beside the limit {limit}); major faults stall its threads and collections (since {since})",
             ),
         );
     }
@@ -134,13 +138,17 @@ impl World<'_> {
         } else {
             "Out of memory"
         };
+        // The charge sits at the limit: print both with the digits that tell them apart.
+        let [limit, charge]: [String; 2] =
+            ByteSize::apart(&[self.limit.bytes, self.cgroup.charge().charge_bytes])
+                .try_into()
+                .expect("two sizes");
         let message = format!(
-            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — anonymous and kernel memory left no room under the limit {} after reclaim ({}): {}",
+            "{who}: Killed process (java) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB — anonymous and kernel memory left no room under the limit {limit} after reclaim ({}): {}",
             kb(total.reserved),
             kb(self.ledger.resident_anon()),
             kb(self.ledger.resident_file()),
-            ByteSize(self.limit.bytes),
-            self.cgroup.describe(),
+            self.cgroup.describe(&charge),
             shares.join(", ")
         );
         self.log(EventKind::OomKilled, message);

@@ -101,6 +101,14 @@ fn netty_direct_oom_prints_the_articles_line() {
     );
     assert_ne!(r.verdict, Verdict::OomKilled);
     assert_eq!(r.at_peak.get(Account::NettyDirect).committed, 6 << 30);
+    // The failures the process lived through are counted for the headline.
+    let f = &r.failures;
+    assert_eq!(f.errors.len(), 1);
+    assert_eq!(f.errors[0].name(), "OutOfDirectMemoryError");
+    assert_eq!(f.errors[0].count, 1664);
+    assert_eq!(f.requests_failed, 1664);
+    let counter = |name: &str| r.counters.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(f.requests_failed, counter("requests_failed"));
 }
 
 #[test]
@@ -174,6 +182,8 @@ fn container_pids_limit_fails_thread_starts_not_memory() {
     assert_eq!(oome[0].repeats, 129);
     assert_eq!(counter("requests_failed"), 0);
     assert_eq!(r.verdict, memsim_core::Verdict::Fits);
+    assert_eq!(r.failures.threads_failed, 130);
+    assert_eq!(r.failures.errors[0].count, 130);
 }
 
 #[test]

@@ -176,6 +176,35 @@ rate = "1000/s"
     ));
     assert_eq!(r.n_events, 1000);
     assert_eq!(messages(&r, EventKind::SimulationStopped).len(), 1);
+    // The verdict says the run is incomplete, with the bound, when, and what ran so far.
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    let stop = r.stopped_early.expect("stopped early");
+    assert_eq!(stop.bound, memsim_core::Bound::MaxEvents(1000));
+    assert_eq!(stop.at, r.ended_at);
+    assert!(r.ended_at < memsim_core::SimTime::ZERO.after(r.duration));
+    assert_eq!(stop.so_far, Verdict::Fits);
+}
+
+#[test]
+fn a_run_that_uses_all_its_events_at_the_end_is_complete() {
+    // 10 arrivals a second for 10 s, and events to spare: the run reaches its planned end.
+    let r = run_checked(&scenario(
+        r#"
+[scenario]
+duration = "10s"
+max_events = 100000
+[machine]
+ram = "8g"
+[[phase]]
+name = "busy"
+duration = "10s"
+threads = 1
+[phase.requests]
+rate = "10/s"
+"#,
+    ));
+    assert!(r.stopped_early.is_none());
+    assert_eq!(r.verdict, Verdict::Fits);
 }
 
 #[test]
