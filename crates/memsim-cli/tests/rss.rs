@@ -139,7 +139,8 @@ fn measure_child() {
         .split_once('\n')
         .expect("scenario and output directory");
     let status = Command::new(env!("CARGO_BIN_EXE_memsim"))
-        .args(["run", scenario, "--out", out])
+        // The verdict is not this test's business (exit codes report it): only that memsim ran.
+        .args(["run", scenario, "--out", out, "--exit-zero"])
         .stdout(Stdio::null())
         .status()
         .expect("memsim runs");

@@ -417,6 +417,18 @@ impl<'s> World<'s> {
                 break;
             }
         }
+        // Work inside the last events (page pins, class loads) may have used up the budget and been
+        // cut short with nothing left in the queue to trip the check above: still a stopped run.
+        if self.stopped_by.is_none() && !self.killed && self.n_events >= self.s.max_events {
+            self.log(
+                EventKind::SimulationStopped,
+                format!(
+                    "simulation stopped after max_events = {} simulated events",
+                    self.s.max_events
+                ),
+            );
+            self.stopped_by = Some(Bound::MaxEvents(self.s.max_events));
+        }
         if self.samples.last().is_none_or(|s| s.at != self.now) {
             self.take_sample();
         }

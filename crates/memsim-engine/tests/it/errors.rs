@@ -607,6 +607,7 @@ fn page_cache_warm_up_counts_towards_max_events() {
     assert_eq!(r.n_events, 200_000);
     let db = r.database.as_ref().expect("a database run");
     assert!(db.last.cache.pins <= 200_000, "{}", db.last.cache.pins);
+    assert_eq!(r.verdict, memsim_core::Verdict::Incomplete);
 }
 
 /// Lookups pin pages too: 100 million reads under a budget of 50,000 events stop at the budget.
