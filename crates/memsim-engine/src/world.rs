@@ -5,6 +5,8 @@ mod cgroup;
 mod db;
 mod finish;
 mod limit;
+mod phase_work;
+mod requests;
 
 pub use limit::Limit;
 
@@ -16,8 +18,7 @@ use memsim_core::{
 };
 use memsim_direct::netty41::{Netty41Config, Netty41Pool};
 use memsim_direct::{
-    BufHandle, DirectAccounting, DirectAllocError, DirectPool, NettyCap, PoolConfig, SimplePool,
-    ThreadKey,
+    BufHandle, DirectAccounting, DirectPool, NettyCap, PoolConfig, SimplePool, ThreadKey,
 };
 use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space};
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
@@ -623,149 +624,6 @@ impl<'s> World<'s> {
             .min(1 << 40) as u64
     }
 
-    fn schedule_arrival(&mut self, p: u32) {
-        let phase = self.phase(p);
-        let rate = phase.requests.as_ref().expect("requests").rate_per_sec;
-        let gap_nanos = self.rngs[p as usize].exponential(1e9 / rate);
-        let gap = SimDuration(gap_nanos.min(u64::MAX as f64 / 2.0) as u64);
-        let at = self.now.after(gap);
-        if at < phase.end() {
-            self.schedule(at, Ev::Arrival(p));
-        }
-    }
-
-    /// A request of phase `p` is read and handled now.
-    fn serve(&mut self, p: u32) {
-        let phase = self.phase(p);
-        let req = phase.requests.as_ref().expect("requests");
-        let started = self.phases[p as usize].started_threads;
-        if started == 0 {
-            // Every thread of the phase failed to start: nobody serves the request.
-            self.counters.requests_started += 1;
-            self.counters.requests_failed += 1;
-            let message = format!(
-                "request not served: none of phase \"{}\"'s {} threads could start",
-                phase.name, phase.threads
-            );
-            self.log(EventKind::RequestUnserved, message);
-            return;
-        }
-        let rng = &mut self.rngs[p as usize];
-        let thread =
-            ThreadKey(self.phases[p as usize].first_thread + rng.below(u64::from(started)) as u32);
-        let buffer = req.buffer.sample(
-            rng,
-            i32::MAX as u64, /* a ByteBuf capacity is a Java int */
-        );
-        let heap = req.heap.sample(rng, u64::MAX / 4);
-        let hold = SimDuration(req.hold.sample(rng, u64::MAX / 4));
-        self.counters.requests_started += 1;
-
-        let direct = if buffer == 0 {
-            None
-        } else {
-            let r = match req.direct {
-                DirectPath::Netty => self
-                    .pool
-                    .allocate(&mut self.acct, thread, buffer)
-                    .map(|h| (DirectPath::Netty, h, buffer)),
-                DirectPath::Jdk => self.reserve_jdk_direct(buffer).map(|()| {
-                    self.jdk_direct = Usage::all(self.jdk_direct.committed + buffer);
-                    (DirectPath::Jdk, BufHandle(u32::MAX), buffer)
-                }),
-            };
-            match r {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    self.counters.requests_failed += 1;
-                    self.counters.direct_oom_errors += 1;
-                    let kind = match e {
-                        DirectAllocError::OutOfDirectMemory { .. } => {
-                            EventKind::OutOfDirectMemoryError
-                        }
-                        DirectAllocError::CannotReserve { .. } => EventKind::OutOfMemoryError,
-                    };
-                    self.log(kind, e.to_string());
-                    return;
-                }
-            }
-        };
-        if heap > 0
-            && let Err(e) = self.heap_alloc(heap, true)
-        {
-            self.counters.requests_failed += 1;
-            self.counters.heap_oom_errors += 1;
-            self.log(EventKind::OutOfMemoryError, e.to_string());
-            if let Some(d) = direct {
-                self.free_direct(thread, d);
-            }
-            return;
-        }
-        let request = Request {
-            phase: p,
-            thread,
-            direct,
-            heap,
-        };
-        let id = match self.free_requests.pop() {
-            Some(i) => {
-                self.requests[i as usize] = Some(request);
-                i
-            }
-            None => {
-                self.requests.push(Some(request));
-                self.requests.len() as u32 - 1
-            }
-        };
-        self.schedule(self.now.after(hold), Ev::Release(id));
-    }
-
-    fn free_direct(
-        &mut self,
-        thread: ThreadKey,
-        (path, handle, bytes): (DirectPath, BufHandle, u64),
-    ) {
-        match path {
-            DirectPath::Netty => self.pool.free(&mut self.acct, thread, handle),
-            DirectPath::Jdk => {
-                self.acct.release_jdk(bytes);
-                self.jdk_direct = Usage::all(self.jdk_direct.committed - bytes);
-            }
-        }
-    }
-
-    fn release(&mut self, id: u32) {
-        let r = self.requests[id as usize]
-            .take()
-            .expect("request released twice");
-        self.free_requests.push(id);
-        if let Some(d) = r.direct {
-            self.free_direct(r.thread, d);
-        }
-        self.jvm.release(r.heap);
-        self.counters.requests_completed += 1;
-        debug_assert!((r.phase as usize) < self.phases.len());
-    }
-
-    /// `ByteBuffer.allocateDirect`: the JDK's `Bits.reserveMemory`, which runs `System.gc()` and
-    /// retries before it gives up (`memsim_direct::bits`). memsim's collections free no direct
-    /// memory (buffers are freed when dropped), so the retries fail as the first try did; the
-    /// collection itself is real: a full GC that may shrink the heap and touches its mark bitmap.
-    fn reserve_jdk_direct(&mut self, bytes: u64) -> Result<(), DirectAllocError> {
-        let acct = &mut self.acct;
-        let attempt = memsim_direct::reserve_memory(|| acct.reserve_jdk(bytes).is_ok(), || {});
-        if attempt.reserved {
-            return Ok(());
-        }
-        self.counters.direct_reservation_gcs += u64::from(attempt.system_gcs);
-        self.counters.direct_reservation_tries += u64::from(attempt.tries);
-        if attempt.system_gcs > 0 {
-            self.system_gc();
-        }
-        // Fails again, with the JDK's message.
-        self.acct.reserve_jdk(bytes)
-    }
-
     /// `System.gc()`: a full collection with every collector memsim models (G1 without
     /// `ExplicitGCInvokesConcurrent`), logged under its unified-log name.
     pub(crate) fn system_gc(&mut self) {
@@ -835,167 +693,6 @@ impl<'s> World<'s> {
         }
     }
 
-    /// Applies a phase's continuous work up to now: cumulative targets are exact integers of
-    /// `total × elapsed / duration`, so the totals are reached exactly at the phase's end.
-    fn work(&mut self, p: u32) {
-        let phase = self.phase(p);
-        if !self.phases[p as usize].active {
-            return;
-        }
-        let elapsed = self
-            .now
-            .since(phase.start)
-            .nanos()
-            .min(phase.duration.nanos());
-        let frac =
-            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
-        // Saturated: a rate near 2^64 B/s over hours is more than 64 bits of bytes.
-        let churn_total = u64::try_from(
-            phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128 / 1_000_000_000,
-        )
-        .unwrap_or(u64::MAX);
-        let st = &self.phases[p as usize];
-        let (live, churn) = (
-            frac(phase.heap_live) - st.done_live,
-            frac(churn_total) - st.done_churn,
-        );
-        let (classes, compiled) = (
-            frac(phase.classes) - st.done_classes,
-            frac(phase.compiled_methods) - st.done_compiled,
-        );
-        let touch = frac(phase.page_cache_touch) - st.done_touch;
-        let blocked = st.classes_blocked;
-
-        if live > 0 {
-            match self.heap_alloc(live, true) {
-                Ok(()) => self.phases[p as usize].done_live += live,
-                Err(e) => {
-                    self.counters.heap_oom_errors += 1;
-                    self.log(EventKind::OutOfMemoryError, e.to_string());
-                    // The data that did not fit is dropped; try again with the next tick's share.
-                    self.phases[p as usize].done_live += live;
-                }
-            }
-        }
-        if churn > 0 {
-            if let Err(e) = self.heap_alloc(churn, false) {
-                self.counters.heap_oom_errors += 1;
-                self.log(EventKind::OutOfMemoryError, e.to_string());
-            }
-            self.phases[p as usize].done_churn += churn;
-        }
-        let metadata_before = self.jvm.metadata_gc_collections();
-        if classes > 0 && !blocked {
-            for _ in 0..classes {
-                if self.take_budget(1) == 0 {
-                    break;
-                }
-                if let Err(e) =
-                    self.jvm
-                        .load_class(class_shape(phase), phase.class_loaders > 0, self.now)
-                {
-                    self.log(EventKind::OutOfMemoryError, e.to_string());
-                    self.phases[p as usize].classes_blocked = true;
-                    break;
-                }
-            }
-        }
-        self.phases[p as usize].done_classes += classes;
-        for _ in 0..compiled {
-            if self.take_budget(1) == 0 {
-                break;
-            }
-            if !self.jvm.compile(self.now) {
-                self.log(
-                    EventKind::CodeCacheFull,
-                    "OpenJDK 64-Bit Server VM warning: CodeCache is full. Compiler has been disabled.".to_string(),
-                );
-                break;
-            }
-        }
-        self.phases[p as usize].done_compiled += compiled;
-        self.log_metadata_collections(metadata_before);
-        if touch > 0 {
-            self.db_warm(touch);
-            self.phases[p as usize].done_touch += touch;
-        }
-        if let Some(memsim_scenario::DbOp::Read { reads, .. }) = phase.db.as_ref().map(|d| &d.op) {
-            self.db_reads(p, frac(*reads));
-        }
-        self.native_work(p);
-        let next = self.now.after(WORK_TICK);
-        if self.now < phase.end() {
-            self.schedule(next.min(phase.end()), Ev::Work(p));
-        }
-    }
-
-    /// Hidden classes, `allocateDirect` (1 MiB buffers), `Unsafe` memory and mapped files: the
-    /// phase's exact share up to now.
-    fn native_work(&mut self, p: u32) {
-        const MIB: u64 = 1 << 20;
-        let phase = self.phase(p);
-        let elapsed = self
-            .now
-            .since(phase.start)
-            .nanos()
-            .min(phase.duration.nanos());
-        let frac =
-            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
-        let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
-        let metadata_before = self.jvm.metadata_gc_collections();
-        for _ in 0..hidden {
-            if self.phases[p as usize].classes_blocked || self.take_budget(1) == 0 {
-                break;
-            }
-            if let Err(e) = self.jvm.define_hidden_class(self.now) {
-                self.log(EventKind::OutOfMemoryError, e.to_string());
-                self.phases[p as usize].classes_blocked = true;
-            }
-        }
-        self.phases[p as usize].done_hidden += hidden;
-        self.log_metadata_collections(metadata_before);
-        // Whole 1 MiB buffers (the last one may be smaller).
-        let target = frac(phase.direct_memory);
-        while !self.phases[p as usize].direct_blocked
-            && self.phases[p as usize].done_direct < target
-        {
-            let done = self.phases[p as usize].done_direct;
-            let size = MIB.min(phase.direct_memory - done);
-            if done + size > target && target < phase.direct_memory {
-                break;
-            }
-            if self.take_budget(1) == 0 {
-                break;
-            }
-            match self.reserve_jdk_direct(size) {
-                Ok(()) => {
-                    self.jdk_direct = Usage::all(self.jdk_direct.committed.saturating_add(size));
-                }
-                Err(e) => {
-                    self.log(EventKind::OutOfMemoryError, e.to_string());
-                    self.phases[p as usize].direct_blocked = true;
-                }
-            }
-            self.phases[p as usize].done_direct += size;
-        }
-        let unsafe_bytes = frac(phase.unsafe_memory) - self.phases[p as usize].done_unsafe;
-        self.phases[p as usize].done_unsafe += unsafe_bytes;
-        self.unsafe_memory = self.unsafe_memory.saturating_add(unsafe_bytes);
-        let mapped = frac(phase.mapped_files) - self.phases[p as usize].done_mapped;
-        self.phases[p as usize].done_mapped += mapped;
-        self.mapped_files = self.mapped_files.saturating_add(mapped);
-        if phase.mapped_files_written {
-            self.newly_dirty = self.newly_dirty.saturating_add(mapped);
-        }
-        let hot = frac(phase.mapped_files_hot) - self.phases[p as usize].done_mapped_hot;
-        self.phases[p as usize].done_mapped_hot += hot;
-        self.mapped_hot = self.mapped_hot.saturating_add(hot);
-        let written = frac(phase.written_files) - self.phases[p as usize].done_written;
-        self.phases[p as usize].done_written += written;
-        self.written_files = self.written_files.saturating_add(written);
-        self.newly_dirty = self.newly_dirty.saturating_add(written);
-    }
-
     fn account(&mut self) {
         self.jvm.account(&mut self.ledger);
         self.ledger.set(Account::NettyDirect, self.pool.usage());
@@ -1046,18 +743,5 @@ impl<'s> World<'s> {
             let snapshot = st.snapshot(self.now);
             st.samples.push(snapshot);
         }
-    }
-}
-
-/// The JVM model's class shape for a phase's `class_profile`.
-fn class_shape(phase: &memsim_scenario::Phase) -> memsim_jvm::class_profile::ClassShape {
-    use memsim_jvm::class_profile::ClassShape;
-    match phase.class_profile {
-        memsim_scenario::ClassProfile::Application => ClassShape::Application {
-            class_file_bytes: phase.class_file_bytes,
-        },
-        memsim_scenario::ClassProfile::Thin => ClassShape::Thin {
-            methods: phase.methods_per_class,
-        },
     }
 }
