@@ -1,32 +1,16 @@
 //! `memsim` end to end: the binary on the bundled scenarios and on bad input.
 
+mod common;
+use common::{memsim, text, workspace};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn memsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memsim"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("memsim runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::process::Output;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Whether `memsim run` ran and judged: exit 0 or a verdict's code 3–7 (not 1 or 2, no signal).

@@ -1,36 +1,15 @@
 //! Every input file is read with a size limit and as UTF-8 text: endless, huge, binary or
 //! malformed input is a clear error with exit 2, never unbounded memory.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::{memsim, text};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("input")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn memsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memsim"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("memsim runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::scratch_in("input", name)
 }
 
 /// Each command that reads `file` as its input.

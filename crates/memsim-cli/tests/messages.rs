@@ -1,35 +1,13 @@
 //! What reaches the terminal from bad input: one line per error, no escape sequences, real line
 //! numbers for NMT text, signed NMT differences.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{memsim, text};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("messages")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn memsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memsim"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("memsim runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::scratch_in("messages", name)
 }
 
 #[test]

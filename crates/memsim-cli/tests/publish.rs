@@ -1,6 +1,9 @@
 //! `--out`: the report set is published as one unit, never through a planted link, never mixed,
 //! never leaving litter, and never deleting a user's files.
 
+mod common;
+use common::{text, workspace};
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,20 +17,8 @@ const REPORTS: [&str; 4] = [
     "timeseries.csv",
 ];
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("publish")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("publish", name)
 }
 
 /// `memsim run SIM --seed SEED --out OUT -q`, aborting after publishing step `fault` if given.
@@ -51,10 +42,6 @@ fn run(out: &Path, seed: u64, fault: Option<u32>) -> Output {
         cmd.env("MEMSIM_FAULT_INJECT_STEP", k.to_string());
     }
     cmd.output().expect("memsim runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Every entry of `dir` (names sorted) with its contents; a link shows as `-> target`.

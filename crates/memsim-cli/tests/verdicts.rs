@@ -1,18 +1,14 @@
 //! `memsim run`'s verdicts as scripts see them: one exit code per verdict, `--exit-zero`,
 //! `--format json`, a run cut short by `max_events`, and the scenario read from stdin.
 
+mod common;
+use common::{text, workspace};
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -42,10 +38,6 @@ fn memsim_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let _ = pipe.write_all(stdin);
     drop(pipe);
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The documented exit code of a verdict (README "Exit codes"), `failed` saying whether the
