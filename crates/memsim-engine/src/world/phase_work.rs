@@ -5,9 +5,22 @@
 use crate::WORK_TICK;
 use memsim_core::{EventKind, Usage};
 
+use memsim_scenario::Phase;
+
 use super::{Ev, World};
 
-impl World<'_> {
+impl<'s> World<'s> {
+    /// The phase's exact integer share so far of a total: `total × elapsed / duration`, so totals
+    /// are reached exactly at the phase's end.
+    fn share_so_far(&self, phase: &'s Phase) -> impl Fn(u64) -> u64 + 's {
+        let elapsed = self
+            .now
+            .since(phase.start)
+            .nanos()
+            .min(phase.duration.nanos());
+        move |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64
+    }
+
     /// Applies a phase's continuous work up to now: cumulative targets are exact integers of
     /// `total × elapsed / duration`, so the totals are reached exactly at the phase's end.
     pub(super) fn work(&mut self, p: u32) {
@@ -15,13 +28,7 @@ impl World<'_> {
         if !self.phases[p as usize].active {
             return;
         }
-        let elapsed = self
-            .now
-            .since(phase.start)
-            .nanos()
-            .min(phase.duration.nanos());
-        let frac =
-            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
+        let frac = self.share_so_far(phase);
         // Saturated: a rate near 2^64 B/s over hours is more than 64 bits of bytes.
         let churn_total = u64::try_from(
             phase.heap_churn_per_sec as u128 * phase.duration.nanos() as u128 / 1_000_000_000,
@@ -107,13 +114,7 @@ impl World<'_> {
     pub(super) fn native_work(&mut self, p: u32) {
         const MIB: u64 = 1 << 20;
         let phase = self.phase(p);
-        let elapsed = self
-            .now
-            .since(phase.start)
-            .nanos()
-            .min(phase.duration.nanos());
-        let frac =
-            |total: u64| (total as u128 * elapsed as u128 / phase.duration.nanos() as u128) as u64;
+        let frac = self.share_so_far(phase);
         let hidden = frac(phase.hidden_classes) - self.phases[p as usize].done_hidden;
         let metadata_before = self.jvm.metadata_gc_collections();
         for _ in 0..hidden {
