@@ -42,6 +42,11 @@ fn chromium_path() -> PathBuf {
 
 /// Runs chromium headless on `page` with `args`, bounded by `timeout(1)`.
 fn chromium(page: &Path, args: &[&str], profile: &Path) -> Output {
+    chromium_url(&format!("file://{}", page.display()), args, profile)
+}
+
+/// Runs chromium headless on `url` with `args`, bounded by `timeout(1)`.
+fn chromium_url(url: &str, args: &[&str], profile: &Path) -> Output {
     let out = Command::new("timeout")
         .args(["--kill-after=10", "120"])
         .arg(chromium_path())
@@ -57,13 +62,12 @@ fn chromium(page: &Path, args: &[&str], profile: &Path) -> Output {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .output()
         .expect("timeout(1) runs chromium");
     assert!(
         out.status.success(),
-        "chromium failed on {} ({:?}; 124 = timed out):\n{}",
-        page.display(),
+        "chromium failed on {url} ({:?}; 124 = timed out):\n{}",
         out.status,
         text(&out.stderr)
     );
@@ -259,6 +263,41 @@ fn the_html_report_renders_in_a_headless_browser() {
     }
     assert!(section("budget").contains("id=\"worst-case\""));
     assert!(section("over-time").contains("id=\"plot-direct\""));
+
+    // The hover values at the peak (the page shows the instant of `#at=SECONDS` as a pointer there
+    // would): the nearest sample's time and total, formatted by the script.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let peak_s = report["peak_at_seconds"].as_f64().unwrap();
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let total_col = header
+        .iter()
+        .position(|c| *c == "resident_total_bytes")
+        .unwrap();
+    let (at, total) = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[total_col].parse::<u64>().unwrap())
+        })
+        .min_by(|a, b| {
+            let d = |x: &str| (x.parse::<f64>().unwrap() - peak_s).abs();
+            d(&a.0).total_cmp(&d(&b.0))
+        })
+        .unwrap();
+    let url = format!("file://{}#at={peak_s}", page.display());
+    let hovered = text(&chromium_url(&url, &["--dump-dom"], &dir.join("profile-at")).stdout);
+    let tip_start = hovered.find("id=\"hover\"").expect("the hover element");
+    let tip = &hovered[tip_start..tip_start + hovered[tip_start..].find("</div>").unwrap()];
+    assert!(
+        tip.contains(&format!("data-at=\"{at}\"")),
+        "hover at {peak_s}: {tip}"
+    );
+    let gib = format!("{:.2} GiB resident", total as f64 / f64::from(1u32 << 30));
+    assert!(tip.contains(&gib), "hover shows {gib}: {tip}");
+    assert!(tip.contains("<td>Java Heap</td>"), "{tip}");
 
     // The screenshot.
     let report = screenshot(&page, &dir, "report");

@@ -218,18 +218,23 @@ fn explanation(run: &RunFiles, out: &mut String) {
         .sum();
     let _ = writeln!(
         out,
-        "<p>At the peak, {} ({} of the peak) was resident in memory no configured term accounts for. Largest first, what each is and why it grows:</p>\n<ol class=\"terms\">",
+        "<p>At the peak, {} ({} of the peak) was resident in memory no configured term accounts for. Largest first, what each is and why it grows (terms under 1 % of the peak are folded: open them for theirs):</p>\n<ol class=\"terms\">",
         size(beyond),
         percent(beyond, r.peak_resident_bytes)
     );
     for b in &r.beyond_configuration {
         let slug = crate::html_id(&b.category);
+        // Terms under 1 % of the peak are folded (their explanation one click away), so the
+        // large ones read first; all stay in rank order.
+        let small = u128::from(b.resident_bytes) * 100 < u128::from(r.peak_resident_bytes);
         let _ = writeln!(
             out,
-            "<li id=\"term-{slug}\"><h3>{} — {}</h3> <span class=\"in-run\">({} of the peak)</span>",
+            "<li id=\"term-{slug}\">{}<h3>{} — {}</h3> <span class=\"in-run\">({} of the peak)</span>{}",
+            if small { "<details><summary>" } else { "" },
             esc(&b.category),
             size(b.resident_bytes),
-            percent(b.resident_bytes, r.peak_resident_bytes)
+            percent(b.resident_bytes, r.peak_resident_bytes),
+            if small { "</summary>" } else { "" },
         );
         if let Some(c) = r.category(&b.category) {
             let _ = writeln!(
@@ -271,7 +276,7 @@ fn explanation(run: &RunFiles, out: &mut String) {
                 );
             }
         }
-        let _ = writeln!(out, "</li>");
+        let _ = writeln!(out, "{}</li>", if small { "</details>" } else { "" });
     }
     let _ = writeln!(out, "</ol></section>");
 }

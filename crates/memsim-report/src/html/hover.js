@@ -1,5 +1,6 @@
 // Hover values: the pointer's instant over the chart or a plot, the nearest sample's resident
-// bytes per account. Reads the JSON in #series-data; loads nothing.
+// bytes per account (or the instant in the address's #at=SECONDS). Reads the JSON in
+// #series-data; loads nothing.
 (function () {
   "use strict";
   var el = document.getElementById("series-data");
@@ -30,19 +31,30 @@
     if (cls) { td.className = cls; }
     return td;
   }
+  function geometry(area) {
+    return {
+      box: area.getBoundingClientRect(),
+      w: parseFloat(area.getAttribute("data-w")),
+      x0: parseFloat(area.getAttribute("data-x0")),
+      x1: parseFloat(area.getAttribute("data-x1")),
+      t1: parseFloat(area.getAttribute("data-t1"))
+    };
+  }
+  // The pointer's instant: the nearest sample's values beside the pointer.
   function show(area, ev) {
-    var box = area.getBoundingClientRect();
-    var w = parseFloat(area.getAttribute("data-w"));
-    var x0 = parseFloat(area.getAttribute("data-x0"));
-    var x1 = parseFloat(area.getAttribute("data-x1"));
-    var t1 = parseFloat(area.getAttribute("data-t1"));
-    var x = (ev.clientX - box.left) * w / box.width;
-    var cursor = area.querySelector(".cursor");
-    if (x < x0 || x > x1) { hide(area); return; }
-    var i = nearest((x - x0) / (x1 - x0) * t1);
+    var g = geometry(area);
+    var x = (ev.clientX - g.box.left) * g.w / g.box.width;
+    if (x < g.x0 || x > g.x1) { hide(area); return; }
+    showAt(area, (x - g.x0) / (g.x1 - g.x0) * g.t1, ev.clientX, ev.clientY);
+  }
+  // The values at instant t (seconds), the tooltip placed at (px, py) in the window.
+  function showAt(area, t, px, py) {
+    var g = geometry(area);
+    var i = nearest(t);
     if (i < 0) { return; }
+    var cursor = area.querySelector(".cursor");
     if (cursor) {
-      cursor.style.left = ((x0 + data.t[i] / t1 * (x1 - x0)) * box.width / w) + "px";
+      cursor.style.left = ((g.x0 + data.t[i] / g.t1 * (g.x1 - g.x0)) * g.box.width / g.w) + "px";
       cursor.style.display = "block";
     }
     var rows = [];
@@ -64,11 +76,12 @@
     }
     tip.textContent = "";
     tip.appendChild(table);
+    tip.setAttribute("data-at", data.t[i].toFixed(3));
     tip.style.display = "block";
-    var left = ev.clientX + 14;
-    if (left + tip.offsetWidth > window.innerWidth) { left = ev.clientX - 14 - tip.offsetWidth; }
+    var left = px + 14;
+    if (left + tip.offsetWidth > window.innerWidth) { left = px - 14 - tip.offsetWidth; }
     tip.style.left = left + "px";
-    tip.style.top = Math.max(0, ev.clientY - tip.offsetHeight / 2) + "px";
+    tip.style.top = Math.max(0, py - tip.offsetHeight / 2) + "px";
   }
   function hide(area) {
     tip.style.display = "none";
@@ -81,6 +94,14 @@
       area.addEventListener("mousemove", function (ev) { show(area, ev); });
       area.addEventListener("mouseleave", function () { hide(area); });
     })(areas[a]);
+  }
+  // A link to an instant: report.html#at=783.6 shows the values at 783.6 s on the first chart.
+  var at = /^#at=([0-9]+(\.[0-9]+)?)$/.exec(window.location.hash);
+  if (at && areas.length > 0) {
+    var g = geometry(areas[0]);
+    var t = parseFloat(at[1]);
+    var px = g.box.left + (g.x0 + Math.min(t, g.t1) / g.t1 * (g.x1 - g.x0)) * g.box.width / g.w;
+    showAt(areas[0], t, px, g.box.top + g.box.height / 3);
   }
   document.documentElement.setAttribute("data-hover-ready", String(areas.length));
 })();
