@@ -244,6 +244,11 @@ fn the_html_report_renders_in_a_headless_browser() {
     assert!(explanation.contains("only the pages its deepest call has touched"));
     assert!(explanation.contains("remembered set"));
     assert!(explanation.contains("Sources:"));
+    // What the run's own settings made of the terms.
+    assert!(explanation.contains(
+        "-XX:MaxDirectMemorySize was not set, so it defaulted to the heap's maximum: 4.00 GiB"
+    ));
+    assert!(explanation.contains("of the reservation touched"));
     let netty = explanation.find("term-netty-direct").unwrap();
     let thread = explanation.find("term-thread").unwrap();
     assert!(netty < thread, "ranked: Netty Direct (1 GiB) before Thread");

@@ -81,6 +81,14 @@ fn run_html_and_report_give_the_same_deterministic_page_for_every_bundled_scenar
             assert!(html.contains(&format!("id=\"{id}\"")), "{name}: no #{id}");
         }
         assert!(!html.contains("memsim has no explanation"), "{name}");
+        // The GC's structures are explained for the run's collector.
+        let gc = html
+            .find("id=\"term-gc\"")
+            .map(|i| &html[i..html[i..].find("</li>").unwrap() + i]);
+        if let Some(gc) = gc {
+            let g1 = html.contains("-XX:+UseG1GC");
+            assert_eq!(gc.contains("remembered set"), g1, "{name}: {gc}");
+        }
     }
 }
 

@@ -5,13 +5,14 @@
 //! script are inlined, fonts are the system's. It shows, in order: the verdict; the chart with
 //! hover values and an event strip aligned with it; the budget arithmetic ([`budget`]); a ranked
 //! explanation of every term beyond the configuration, each with its mechanism and sources
-//! ([`explain`]); the direct pool, page cache and GC over time ([`plots`]); NMT at the peak as a
+//! ([`explain`]) and what the run's own settings made of it ([`context`]); the direct pool, page cache and GC over time ([`plots`]); NMT at the peak as a
 //! table; the events. The bytes are deterministic: the same run gives the same page.
 //!
 //! A chart read from a directory is inlined only when it holds nothing active (no script, event
 //! handler, `foreignObject` or link); otherwise it is shown as an image, where nothing in it runs.
 
 mod budget;
+mod context;
 mod explain;
 mod markup;
 mod plots;
@@ -249,7 +250,10 @@ fn explanation(run: &RunFiles, out: &mut String) {
                 )
             );
         }
-        match explain::explanation(&b.category) {
+        if let Some(line) = context::in_this_run(&b.category, r) {
+            let _ = writeln!(out, "<p class=\"in-run\">{}</p>", esc(&line));
+        }
+        match explain::explanation(&b.category, &r.gc.collector) {
             Some(e) => {
                 let _ = writeln!(
                     out,

@@ -35,13 +35,30 @@ const fn src(project: &'static str, location: &'static str) -> Source {
 
 const JDK: &str = "OpenJDK 17";
 
-/// The explanation of the account named `name` (as in `report.json`), if memsim knows it.
-pub(crate) fn explanation(name: &str) -> Option<&'static Explanation> {
+/// The explanation of the account named `name` (as in `report.json`), if memsim knows it, for a
+/// run whose collector is `collector` (its `-XX:+Use…GC` flag): the GC's structures differ by
+/// collector.
+pub(crate) fn explanation(name: &str, collector: &str) -> Option<&'static Explanation> {
+    if name == "GC" && !collector.contains("G1") {
+        return Some(&GC_WITHOUT_REMEMBERED_SETS);
+    }
     EXPLANATIONS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, e)| e)
 }
+
+/// The GC's structures under Parallel and Serial, which have no remembered sets.
+static GC_WITHOUT_REMEMBERED_SETS: Explanation = Explanation {
+    what: "The garbage collector's own data structures, off the heap.",
+    mechanism: "Parallel and Serial keep a card table (one byte per 512 bytes of heap) to find old-to-young references, and Parallel's full collections a marking bitmap over the whole heap; Parallel adds the task queues of every GC worker thread (ParallelGCThreads, from the CPU count). These are sized by the heap's maximum and the worker count, so they grow little during a run, but no flag bounds them directly.",
+    remedy: "Fewer GC threads (-XX:ParallelGCThreads) shrink the queues; the rest follows -Xmx.",
+    sources: &[
+        src(JDK, "src/hotspot/share/gc/shared/cardTable.hpp"),
+        src(JDK, "src/hotspot/share/gc/parallel/parMarkBitMap.hpp"),
+        src(JDK, "src/hotspot/share/gc/shared/taskqueue.hpp"),
+    ],
+};
 
 /// Every account's explanation, by account name.
 static EXPLANATIONS: &[(&str, Explanation)] = &[
@@ -334,7 +351,8 @@ mod tests {
     #[test]
     fn every_account_is_explained_with_a_source() {
         for a in Account::ALL {
-            let e = explanation(a.name()).unwrap_or_else(|| panic!("{} unexplained", a.name()));
+            let e = explanation(a.name(), "-XX:+UseG1GC")
+                .unwrap_or_else(|| panic!("{} unexplained", a.name()));
             assert!(!e.what.is_empty() && !e.mechanism.is_empty() && !e.remedy.is_empty());
             assert!(!e.sources.is_empty(), "{}", a.name());
         }
@@ -343,29 +361,12 @@ mod tests {
 
     #[test]
     fn the_mechanisms_the_issue_names_are_explained() {
-        assert!(
-            explanation("Netty Direct")
-                .unwrap()
-                .mechanism
-                .contains("defaults to the maximum heap")
-        );
-        assert!(
-            explanation("Thread")
-                .unwrap()
-                .mechanism
-                .contains("only the pages")
-        );
-        assert!(
-            explanation("GC")
-                .unwrap()
-                .mechanism
-                .contains("remembered set")
-        );
-        assert!(
-            explanation("Native (untracked)")
-                .unwrap()
-                .mechanism
-                .contains("arenas")
-        );
+        let g1 = |name| explanation(name, "-XX:+UseG1GC").unwrap().mechanism;
+        assert!(g1("Netty Direct").contains("defaults to the maximum heap"));
+        assert!(g1("Thread").contains("only the pages"));
+        assert!(g1("GC").contains("remembered set"));
+        assert!(g1("Native (untracked)").contains("arenas"));
+        let parallel = explanation("GC", "-XX:+UseParallelGC").unwrap().mechanism;
+        assert!(!parallel.contains("remembered set") && parallel.contains("card table"));
     }
 }
