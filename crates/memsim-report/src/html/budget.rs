@@ -270,3 +270,87 @@ pub(crate) fn section(r: &ReportFile, out: &mut String) {
         size(r.limit_bytes)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run_files::RunFiles;
+    use crate::{fixture, write_all_reports};
+
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+
+    /// The fixture's report with the parameters a real run carries (sizes in bytes).
+    fn report(params: &[(&str, u64)], threads: &str) -> ReportFile {
+        let files = write_all_reports(&fixture::oom_run());
+        let mut r = RunFiles::from_files(files.iter().map(|(n, b)| (*n, b.as_slice())))
+            .unwrap()
+            .report;
+        r.parameters = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        r.parameters
+            .push(("max_threads".to_string(), threads.to_string()));
+        r
+    }
+
+    #[test]
+    fn the_worst_case_adds_each_flag_s_bound_and_defaults_direct_memory_to_the_heap() {
+        let r = report(
+            &[
+                ("Xmx", 4 * GIB),
+                ("MaxDirectMemorySize", 4 * GIB),
+                ("Xss", MIB),
+                ("ReservedCodeCacheSize", 240 * MIB),
+                ("page_cache_size", 6 * GIB),
+            ],
+            "100",
+        );
+        let rows = worst_case_rows(&r);
+        let row = |term: &str| rows.iter().find(|x| x.term.starts_with(term)).unwrap();
+        assert_eq!(row("Java heap").bound_bytes, 4 * GIB);
+        let direct = row("Direct memory");
+        assert_eq!(direct.bound_bytes, 4 * GIB);
+        assert!(
+            direct.set_by.contains("defaults to the maximum heap"),
+            "{}",
+            direct.set_by
+        );
+        let threads = row("Thread stacks");
+        assert_eq!((threads.bound_bytes, threads.bounded), (100 * MIB, true));
+        assert_eq!(row("Code cache").bound_bytes, 240 * MIB);
+        assert_eq!(row("Database page cache").bound_bytes, 6 * GIB);
+        // Every account's resident bytes are counted once: bounded terms by their flag, the rest
+        // at their peak.
+        let at_peak: u64 = rows.iter().map(|x| x.at_peak_bytes).sum();
+        assert_eq!(at_peak, r.peak_resident_bytes);
+        let mut out = String::new();
+        section(&r, &mut out);
+        let total: u64 = rows.iter().map(|x| x.bound_bytes).sum();
+        assert!(
+            out.contains(&format!("worst case ≥ {}", size(total))),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_explicit_direct_limit_is_named_and_unlimited_threads_are_a_floor() {
+        let mut r = report(
+            &[("Xmx", 4 * GIB), ("MaxDirectMemorySize", GIB), ("Xss", MIB)],
+            "unlimited",
+        );
+        r.configured_terms
+            .push(crate::run_files::report::ConfiguredTerm {
+                name: "-XX:MaxDirectMemorySize".into(),
+                bytes: GIB,
+            });
+        r.counters.push(("threads_alive".into(), 527));
+        let rows = worst_case_rows(&r);
+        let direct = rows.iter().find(|x| x.term.starts_with("Direct")).unwrap();
+        assert_eq!(direct.set_by, "-XX:MaxDirectMemorySize");
+        let threads = rows.iter().find(|x| x.term == "Thread stacks").unwrap();
+        assert_eq!((threads.bound_bytes, threads.bounded), (527 * MIB, false));
+        assert!(threads.set_by.starts_with("527 threads alive at the end"));
+    }
+}
