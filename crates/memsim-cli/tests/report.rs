@@ -81,6 +81,14 @@ fn run_html_and_report_give_the_same_deterministic_page_for_every_bundled_scenar
             assert!(html.contains(&format!("id=\"{id}\"")), "{name}: no #{id}");
         }
         assert!(!html.contains("memsim has no explanation"), "{name}");
+        if name == "netty-direct-oom.toml" {
+            assert!(
+                html.contains(
+                    ">FITS — but 1,664 OutOfDirectMemoryError, 1,664 requests failed</p>"
+                ),
+                "the headline names the failures beside fits"
+            );
+        }
         // The GC's structures are explained for the run's collector.
         let gc = html
             .find("id=\"term-gc\"")

@@ -85,16 +85,23 @@ fn header(run: &RunFiles, out: &mut String) {
     let verdict = r.verdict;
     let mut headline = verdict.headline().to_string();
     if let Some(f) = failures(run) {
-        let _ = write!(headline, " — but {f}");
+        // "but" where the verdict alone would read as good news.
+        let joint = if verdict == memsim_core::Verdict::Fits {
+            "but"
+        } else {
+            "with"
+        };
+        let _ = write!(headline, " — {joint} {f}");
     }
     if let Some(stop) = &r.stopped_early {
         let _ = write!(
             headline,
-            " — stopped by {} = {} at {} (verdict so far: {})",
+            " — stopped by {} = {} at {} (verdict so far: {}; raise [scenario] {} to run to the end)",
             stop.bound,
             count(stop.value),
             time(stop.at_seconds),
-            stop.verdict_so_far.headline()
+            stop.verdict_so_far.headline(),
+            stop.bound
         );
     }
     let _ = writeln!(
@@ -519,6 +526,21 @@ mod tests {
             .collect();
         assert!(positions.windows(2).all(|p| p[0] < p[1]));
         assert!(!a.contains("memsim has no explanation"));
+    }
+
+    #[test]
+    fn the_headline_names_failures_and_the_bound_that_stopped_a_run() {
+        let a = html(&fixture::oom_run());
+        assert!(a.contains(">OOM-KILLED — with 4 OutOfMemoryError, 38 OutOfDirectMemoryError, 42 requests failed</p>"), "{}", &a[..2000.min(a.len())]);
+        let mut s = fixture::fitting_run();
+        s.verdict = memsim_core::Verdict::Incomplete;
+        s.stopped_early = Some(memsim_core::Stop {
+            bound: memsim_core::Bound::MaxEvents(1000),
+            at: memsim_core::SimTime(62_468_000_000),
+            so_far: memsim_core::Verdict::Fits,
+        });
+        let a = html(&s);
+        assert!(a.contains("INCOMPLETE — stopped by max_events = 1,000 at 1m02.468s (verdict so far: FITS; raise [scenario] max_events to run to the end)"));
     }
 
     #[test]
