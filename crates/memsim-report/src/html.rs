@@ -375,7 +375,7 @@ fn over_time(run: &RunFiles, out: &mut String) {
     if !g.pauses.is_empty() {
         let _ = writeln!(
             out,
-            "<table class=\"num\" id=\"gc-pauses\"><thead><tr><th>kind</th><th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>total ms</th></tr></thead><tbody>"
+            "<table class=\"num1\" id=\"gc-pauses\"><thead><tr><th>kind</th><th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>total ms</th></tr></thead><tbody>"
         );
         for p in &g.pauses {
             let _ = writeln!(
@@ -409,7 +409,7 @@ fn nmt_table(run: &RunFiles, out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "<table class=\"num\" id=\"nmt-table\"><thead><tr><th>category</th><th></th><th>reserved</th><th>committed</th><th>resident</th></tr></thead><tbody>"
+        "<table class=\"num1\" id=\"nmt-table\"><thead><tr><th>category</th><th>reserved</th><th>committed</th><th>resident</th></tr></thead><tbody>"
     );
     for (name, amounts) in &run.nmt_summary.categories {
         let resident: u64 = r
@@ -420,7 +420,7 @@ fn nmt_table(run: &RunFiles, out: &mut String) {
             .sum();
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
             size(amounts.reserved_bytes),
             size(amounts.committed_bytes),
@@ -428,11 +428,18 @@ fn nmt_table(run: &RunFiles, out: &mut String) {
         );
     }
     let t = &run.nmt_summary.total;
+    let visible_resident: u64 = r
+        .categories_at_peak
+        .iter()
+        .filter(|(_, c)| c.nmt_category.is_some())
+        .map(|(_, c)| c.resident_bytes)
+        .sum();
     let _ = writeln!(
         out,
-        "</tbody><tfoot><tr><th>Total</th><th></th><th>{}</th><th>{}</th><th></th></tr></tfoot></table>",
+        "</tbody><tfoot><tr><th>Total</th><th>{}</th><th>{}</th><th>{}</th></tr></tfoot></table>",
         size(t.reserved_bytes),
-        size(t.committed_bytes)
+        size(t.committed_bytes),
+        size(visible_resident)
     );
     let unseen: Vec<String> = r
         .categories_at_peak
