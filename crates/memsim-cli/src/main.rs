@@ -12,6 +12,8 @@
 //! - **2**: the input or the command line is wrong — a bad scenario, trace or NMT file, or an
 //!   `--out` directory memsim must not replace (it holds files memsim did not write, or is a
 //!   symbolic link or a file). Nothing is written.
+//! - `report DIR` ([`html_report`]): **0** `DIR/report.html` written, **2** `DIR` is not a run
+//!   directory memsim can read (a report missing, malformed or from a newer memsim), **1** I/O.
 //! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
 //!   half-written is left behind: `--out` keeps its previous report set.
 //!
@@ -23,8 +25,10 @@
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
 mod exit;
+mod html_report;
 mod input;
 mod publish;
+mod run_dir;
 
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
@@ -54,6 +58,9 @@ enum Command {
         /// Write report.json, timeseries.csv, nmt-summary.txt and chart.svg into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// With --out, write the teaching report report.html too (one self-contained page).
+        #[arg(long, requires = "out")]
+        html: bool,
         /// What to print on stdout: the text summary, or report.json's content.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -67,6 +74,14 @@ enum Command {
         /// Check every invariant after every simulated event (slower; for debugging memsim).
         #[arg(long)]
         check_invariants: bool,
+    },
+    /// Write DIR/report.html, the teaching report, from a run directory `memsim run --out` wrote.
+    Report {
+        /// The run directory (holding report.json, timeseries.csv, nmt-summary.txt, chart.svg).
+        dir: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Validate a scenario file without running it.
     Check {
@@ -261,6 +276,7 @@ fn main() -> ExitCode {
             file,
             seed,
             out,
+            html,
             format,
             quiet,
             exit_zero,
@@ -272,6 +288,7 @@ fn main() -> ExitCode {
                 RunArgs {
                     seed,
                     out: out.as_deref(),
+                    html,
                     format,
                     quiet,
                     exit_zero,
@@ -279,6 +296,7 @@ fn main() -> ExitCode {
                 },
             )
         }
+        Command::Report { dir, quiet } => html_report::report(&dir, quiet),
         Command::Check { file } => match load(&file) {
             Ok(Ok(s)) => {
                 println!(
@@ -360,6 +378,7 @@ fn load(file: &Path) -> anyhow::Result<Result<memsim_scenario::Scenario, ExitCod
 struct RunArgs<'a> {
     seed: Option<u64>,
     out: Option<&'a Path>,
+    html: bool,
     format: Format,
     quiet: bool,
     exit_zero: bool,
@@ -385,7 +404,13 @@ fn run(file: &Path, a: RunArgs<'_>) -> ExitCode {
             check_invariants: a.check_invariants,
         },
     );
-    let reports = memsim_report::write_all_reports(&summary);
+    let mut reports = memsim_report::write_all_reports(&summary);
+    if a.html
+        && let Err(message) = html_report::add_html(&mut reports)
+    {
+        eprintln!("memsim: {message}");
+        return ExitCode::from(1);
+    }
     if let Some(dir) = a.out
         && let Err(e) = publish::publish(dir, &reports)
     {

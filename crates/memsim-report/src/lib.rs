@@ -12,20 +12,24 @@
 //! | [`render_nmt_summary`] | `nmt-summary.txt` | people and tools that know `jcmd VM.native_memory summary` |
 //! | [`render_chart_svg`] | `chart.svg` | people: resident memory over time, stacked by account, with events |
 //! | [`render_text_summary`] | (terminal) | the few lines printed after `memsim run` |
+//! | [`render_html`] | `report.html` | people: the teaching report, from a run's files ([`RunFiles`]) |
 //!
 //! [`parse_nmt`] reads real `jcmd VM.native_memory summary` text (and memsim's own) back into numbers,
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
 //! [`write_all_reports`] renders the four files into memory so a caller can write them only once
-//! every one has rendered.
+//! every one has rendered; [`RunFiles`] reads them back, typed, from that list or from a published
+//! run directory's files.
 #![deny(missing_docs)]
 
 mod chart;
 mod db;
 mod headline;
+mod html;
 mod json;
 mod nmt;
 mod nmt_text;
+pub mod run_files;
 mod text;
 mod timeseries;
 
@@ -36,9 +40,11 @@ use memsim_core::{Account, RunSummary, SimTime};
 
 pub use chart::render_chart_svg;
 pub use headline::failures_clause;
+pub use html::render_html;
 pub use json::render_json;
 pub use nmt::render_nmt_summary;
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
+pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
 pub use text::render_text_summary;
 pub use timeseries::render_csv;
 
@@ -78,6 +84,24 @@ pub fn account_slug(account: Account) -> String {
         }
     }
     slug
+}
+
+/// An HTML id fragment for a name: its [`account_slug`]-style lower snake case, for any text.
+fn html_id(name: &str) -> String {
+    let mut id = String::new();
+    let mut pending = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending && !id.is_empty() {
+                id.push('-');
+            }
+            pending = false;
+            id.push(c.to_ascii_lowercase());
+        } else {
+            pending = true;
+        }
+    }
+    id
 }
 
 /// Seconds since the start, rounded to whole milliseconds (so JSON prints at most 3 decimals).

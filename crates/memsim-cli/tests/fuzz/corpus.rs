@@ -73,3 +73,26 @@ pub(crate) fn nmt() -> Vec<Vec<u8>> {
     out.truncate(64);
     out
 }
+
+/// The reports of two small bundled runs, one with a database: the inputs `memsim report DIR`
+/// reads back. Each seed is `(file name, bytes)`; `base` gives the other files of a run.
+pub(crate) fn run_files() -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sim in ["space-reuse", "container-pids-limit"] {
+        for (name, bytes) in run_reports(sim) {
+            if matches!(name, "report.json" | "timeseries.csv" | "nmt-summary.txt") {
+                out.push((name, bytes));
+            }
+        }
+    }
+    out
+}
+
+/// The four reports of bundled scenario `sim`, rendered in memory.
+pub(crate) fn run_reports(sim: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let path = root().join(format!("sims/{sim}.toml"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    let scenario = memsim_scenario::parse(&source, sim).unwrap();
+    let summary = memsim_engine::run(&scenario, memsim_engine::RunOptions::default());
+    memsim_report::write_all_reports(&summary)
+}

@@ -2,7 +2,8 @@
 //! outside input: the scenario reader ([`memsim_scenario::parse`], and for the scenarios it accepts
 //! a bounded [`memsim_engine::run`], twice), the trace parser and replay
 //! ([`memsim_direct::trace::parse_trace`], [`memsim_direct::replay`]) and the NMT parser
-//! ([`memsim_report::parse_nmt`]).
+//! ([`memsim_report::parse_nmt`]), and the reader of published run directories
+//! ([`memsim_report::RunFiles`], then [`memsim_report::render_html`]).
 //!
 //! Seeds: `sims/*.toml` and the documentation's example; generated traces and the trace format's
 //! examples; the NMT fixtures and the calibration tools' recorded NMT output. Each case applies 1
@@ -303,6 +304,52 @@ pub fn check_nmt(input: &[u8]) -> Result<bool, String> {
     let _ = memsim_report::nmt_json(&s);
     let _ = memsim_report::render_nmt_diff(&s, &s);
     Ok(true)
+}
+
+/// The run-directory reader: [`memsim_report::RunFiles::from_files`] never panics on a mutated
+/// report file (the other files a real run's), and what it accepts renders as an HTML page.
+pub fn check_run_file(
+    input: &[u8],
+    name: &'static str,
+    base: &[(&'static str, Vec<u8>)],
+) -> Result<bool, String> {
+    let files = base
+        .iter()
+        .map(|(n, b)| (*n, if *n == name { input } else { b.as_slice() }));
+    let Ok(run) = memsim_report::RunFiles::from_files(files) else {
+        return Ok(false);
+    };
+    let mut page = Vec::new();
+    memsim_report::render_html(&run, &mut page).map_err(|e| e.to_string())?;
+    if std::str::from_utf8(&page).is_err() {
+        return Err("report.html is not UTF-8".into());
+    }
+    Ok(true)
+}
+
+#[test]
+fn fuzz_run_files() {
+    let seeds = corpus::run_files();
+    let base = corpus::run_reports("space-reuse");
+    let corpus: Vec<Vec<u8>> = seeds.iter().map(|(_, b)| b.clone()).collect();
+    // Which file the mutated input stands for: mostly its seed's kind (told by its first byte),
+    // one case in four any kind.
+    let names = ["report.json", "timeseries.csv", "nmt-summary.txt"];
+    campaign(
+        "run-files",
+        1500,
+        &corpus,
+        (any::<Index>(), 0..4u8),
+        |input, (which, roll)| {
+            let name = match (roll, input.first()) {
+                (0, _) => names[which.index(names.len())],
+                (_, Some(b'{')) => "report.json",
+                (_, Some(b't')) => "timeseries.csv",
+                _ => "nmt-summary.txt",
+            };
+            check_run_file(input, name, &base)
+        },
+    );
 }
 
 #[test]
