@@ -15,6 +15,8 @@
 //!   policies.
 //! - [`db`]: [`Database`], the facade a workload drives (create, delete, read, checkpoint, copy),
 //!   with a [`DbReport`] at any time and [`DbEvent`]s; no I/O, no clock: time is passed in.
+//! - [`reads`]: query loads that read store pages ([`PageReadLoad`], [`Database::read_pages`]):
+//!   a working set, a skew (uniform, Zipf, hot/cold) and a share of writes.
 //! - [`copy`]: compaction by copy (`neo4j-admin database copy`).
 //! - [`PageCache`] (this file): the first model the engine uses, kept as the cheap O(1) special
 //!   case of a cache that only ever faults in new data (see its docs).
@@ -26,6 +28,7 @@
 pub mod cache;
 pub mod copy;
 pub mod db;
+pub mod reads;
 pub mod store;
 mod sync;
 pub mod txlog;
@@ -35,6 +38,7 @@ pub use cache::{
     PinError, PinMode, PinRun,
 };
 pub use copy::CopyReport;
+pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
 pub use db::{
     Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
     StateGate, Tx, TxSummary,
