@@ -2,7 +2,7 @@
 //! it: snapshots of store files, ID files, transaction logs and page-cache metrics, taken at every
 //! sample and after every database phase. Plain numbers only; the model lives in `memsim-pagecache`.
 
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// One store file at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +127,26 @@ pub struct DbStep {
     pub snapshot: DbSnapshot,
 }
 
+/// The page cache over one phase's time span: the counters accumulated between its start and its
+/// end (or the run's end, for a phase the run did not finish). Phases may overlap, so this is the
+/// cache as an operator's dashboard shows it over that window, every pin in it counted (another
+/// phase's, the background evictor's), not only the phase's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbPhaseCache {
+    /// The phase's name.
+    pub phase: String,
+    /// When it started.
+    pub start: SimTime,
+    /// When it ended (or the run stopped).
+    pub end: SimTime,
+    /// The counters over `start..end` ([`DbCacheMetrics::since`]; gauges at `end`).
+    pub cache: DbCacheMetrics,
+    /// The counters over the phase's last [`DatabaseRun::HIT_RATIO_WINDOW`]: from the latest
+    /// sample at least that long before its end (its start when it is shorter, or no sample fell
+    /// in it) to its end. After a warm-up, the figure that lasts.
+    pub last_window: DbCacheMetrics,
+}
+
 /// Everything about the run's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseRun {
@@ -140,4 +160,40 @@ pub struct DatabaseRun {
     pub steps: Vec<DbStep>,
     /// The database at the end of the run.
     pub last: DbSnapshot,
+    /// The page cache over each phase that started, in start order.
+    pub phases: Vec<DbPhaseCache>,
+}
+
+impl DatabaseRun {
+    /// The rolling window reports give the hit ratio over: long enough to smooth a sample
+    /// interval's noise, short enough to show a warm-up end or a load change.
+    pub const HIT_RATIO_WINDOW: SimDuration = SimDuration::from_secs(10);
+
+    /// The counters between the samples `from` and `to` (indices into [`DatabaseRun::samples`],
+    /// `from < to`): their difference, or `to`'s counters alone if they went backwards (a cache
+    /// whose counters restarted).
+    pub fn cache_between(&self, from: usize, to: usize) -> DbCacheMetrics {
+        let (a, b) = (&self.samples[from].cache, &self.samples[to].cache);
+        if a.pins <= b.pins && a.hits <= b.hits {
+            b.since(a)
+        } else {
+            *b
+        }
+    }
+
+    /// The hit ratio over `window` ending at sample `i`: the counters from the latest sample at
+    /// least `window` before it (the first sample if none is) to it. `None` at the first sample or
+    /// when nothing was pinned in the window.
+    pub fn window_hit_ratio(&self, i: usize, window: SimDuration) -> Option<f64> {
+        let at = self.samples.get(i)?.at;
+        let from = self.samples[..i]
+            .iter()
+            .rposition(|s| s.at.after(window) <= at)
+            .unwrap_or(0);
+        if from >= i {
+            return None;
+        }
+        let d = self.cache_between(from, i);
+        (d.pins > 0).then(|| d.hit_ratio())
+    }
 }
