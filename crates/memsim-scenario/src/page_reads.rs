@@ -119,9 +119,11 @@ pub(crate) fn read_page_reads(
     let per_request = t.read(cx, "page_reads", |cx, p, v| {
         cx.uint_max(p, v, MAX_PAGE_READS_PER_REQUEST)
     });
+    // An invalid `page_reads` was reported by its reader.
+    let reported = t.get("page_reads").is_some() && per_request.is_none();
     let Some((per_request, span)) = per_request.filter(|(n, _)| *n > 0) else {
         // Without reads the other keys would be silently ignored: say so.
-        for key in &PAGE_READ_KEYS[1..] {
+        for key in PAGE_READ_KEYS[1..].iter().filter(|_| !reported) {
             if let Some(v) = t.get(key) {
                 let path = t.key_path(key);
                 cx.err(
