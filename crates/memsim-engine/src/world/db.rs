@@ -71,6 +71,8 @@ pub(super) struct DbState {
     // Copies made so far: a copy's transaction ids restart, so its events name the copy to stay
     // apart from the original's (identical run events are folded into one).
     copies: u32,
+    // Requests' page reads and the cache over each phase (`db_reads.rs`).
+    pub(super) reads: super::db_reads::PhaseReads,
 }
 
 impl DbState {
@@ -133,6 +135,7 @@ impl DbState {
             checkpoint_phase: None,
             copies: 0,
             carried: DbCacheMetrics::default(),
+            reads: super::db_reads::PhaseReads::new(s),
         }
     }
 
@@ -196,14 +199,17 @@ impl DbState {
     }
 
     /// The run's database part.
-    pub(super) fn finish(self, at: SimTime) -> DatabaseRun {
+    pub(super) fn finish(self, s: &Scenario, at: SimTime) -> DatabaseRun {
         let last = self.snapshot(at);
+        let page_cache_bytes = self.page_cache_bytes();
+        let phases = self.reads.finish(s, &self.samples, last.cache, at);
         DatabaseRun {
             format: self.format.to_string(),
-            page_cache_bytes: self.page_cache_bytes(),
+            page_cache_bytes,
             samples: self.samples,
             steps: self.steps,
             last,
+            phases,
         }
     }
 }
@@ -216,7 +222,7 @@ fn share(total: u64, k: u64, n: u64) -> u64 {
 
 impl World<'_> {
     /// Turns the database's events into run events, and logs the cache's first filling.
-    fn drain_db_events(&mut self) {
+    pub(super) fn drain_db_events(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let events = st.db.drain_events();
         let full = !st.full_logged && st.db.page_cache().buffer_bytes() >= st.page_cache_bytes();
@@ -318,6 +324,9 @@ impl World<'_> {
     /// A database phase starts: transactions and one-off operations run now (reads are spread over
     /// the phase by its work ticks).
     pub(super) fn db_phase_start(&mut self, p: u32) {
+        if let Some(st) = self.db.as_mut() {
+            st.phase_started(p, self.now);
+        }
         match self.phase(p).db.as_ref().map(|d| &d.op) {
             None | Some(DbOp::Read { .. }) => {}
             Some(DbOp::Checkpoint | DbOp::Copy) => self.db_phase_op(p),
