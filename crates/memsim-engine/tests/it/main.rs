@@ -7,6 +7,7 @@ mod errors;
 mod limits;
 mod metadata_gc;
 mod pauses;
+mod query_load;
 
 use memsim_core::RunSummary;
 use memsim_engine::{RunOptions, run};
