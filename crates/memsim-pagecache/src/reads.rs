@@ -54,7 +54,9 @@ pub enum PageReadLoadError {
     #[error("the Zipf exponent {0} must be finite and at least 0")]
     BadExponent(f64),
     /// A hot set outside `1..=working set` pages, or a share above 1000 per mille.
-    #[error("a hot set of {hot_pages} pages taking {hot_permille}/1000 of reads does not fit a working set of {working_set_pages} pages")]
+    #[error(
+        "a hot set of {hot_pages} pages taking {hot_permille}/1000 of reads does not fit a working set of {working_set_pages} pages"
+    )]
     BadHotSet {
         /// Pages asked for.
         hot_pages: u64,

@@ -47,7 +47,11 @@ pub(crate) fn draw(
             out,
             r##"<line x1="{x0:.1}" y1="{py:.1}" x2="{x1:.1}" y2="{py:.1}" stroke="{PHASE_COLOUR}" stroke-width="3"/><text x="{:.1}" y="{:.1}" font-size="10" fill="{PHASE_COLOUR}">{:.3}</text>"##,
             x0 + 2.0,
-            if py - 4.0 < top + 10.0 { py + 12.0 } else { py - 4.0 },
+            if py - 4.0 < top + 10.0 {
+                py + 12.0
+            } else {
+                py - 4.0
+            },
             r
         );
     }

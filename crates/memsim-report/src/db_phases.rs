@@ -125,9 +125,7 @@ pub(crate) struct WindowsJson {
 pub(crate) fn windows_json(db: &DatabaseRun) -> WindowsJson {
     WindowsJson {
         window_seconds: window_s(db),
-        points: rolling(db)
-            .map(|(at, r)| (at, round(r)))
-            .collect(),
+        points: rolling(db).map(|(at, r)| (at, round(r))).collect(),
     }
 }
 
@@ -215,7 +213,10 @@ mod tests {
         let out = String::from_utf8(out).expect("utf8");
         let rows: Vec<&str> = out.lines().skip(2).collect();
         assert_eq!(rows.len(), 2, "the idle phase pinned nothing:\n{out}");
-        assert!(rows[0].contains("warm-up") && rows[0].contains("0.0000"), "{out}");
+        assert!(
+            rows[0].contains("warm-up") && rows[0].contains("0.0000"),
+            "{out}"
+        );
         assert!(
             rows[1].contains("queries") && rows[1].contains("1.0000"),
             "{out}"
@@ -226,7 +227,11 @@ mod tests {
         assert_eq!(w.points.first().map(|p| p.1), Some(0.0));
         assert_eq!(w.points.last(), Some(&(30.0, 1.0)));
         // At 10 s the window is 0..10 s: 100 faults and 500 hits.
-        assert!(w.points.contains(&(10.0, round(500.0 / 600.0))), "{:?}", w.points);
+        assert!(
+            w.points.contains(&(10.0, round(500.0 / 600.0))),
+            "{:?}",
+            w.points
+        );
         let j = phases_json(&db);
         assert_eq!(j[2].hit_ratio, None);
         assert_eq!(j[1].last_window_hit_ratio, Some(1.0));

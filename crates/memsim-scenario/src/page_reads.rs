@@ -222,7 +222,10 @@ pub(crate) fn read_page_reads(
             cx.err(
                 &zp,
                 zv.span(),
-                format!("`{zp}` and `{}` are two skews: set one", t.key_path("hot_set")),
+                format!(
+                    "`{zp}` and `{}` are two skews: set one",
+                    t.key_path("hot_set")
+                ),
                 Some("a Zipf exponent, or a hot set with the share of reads it takes".into()),
             );
             ReadSkew::Uniform

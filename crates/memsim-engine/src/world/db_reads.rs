@@ -143,8 +143,7 @@ impl World<'_> {
         if n == 0 {
             return;
         }
-        st.db
-            .read_pages(now, &load, n, &mut self.rngs[p as usize]);
+        st.db.read_pages(now, &load, n, &mut self.rngs[p as usize]);
         self.drain_db_events();
     }
 

@@ -8,7 +8,10 @@ use memsim_engine::{RunOptions, run};
 use crate::{bundled, rendered, scenario};
 
 fn query_load() -> RunSummary {
-    run(&bundled("page-cache-query-load.toml"), RunOptions::default())
+    run(
+        &bundled("page-cache-query-load.toml"),
+        RunOptions::default(),
+    )
 }
 
 fn db(s: &RunSummary) -> &DatabaseRun {
@@ -93,7 +96,11 @@ fn every_page_pinned_counts_against_max_events() {
     let pins = db(&full).last.cache.pins;
     assert!((900_000..1_100_000).contains(&pins), "{pins}");
     assert!(full.stopped_early.is_none());
-    assert!(full.n_events > pins, "every pin is an event: {} for {pins}", full.n_events);
+    assert!(
+        full.n_events > pins,
+        "every pin is an event: {} for {pins}",
+        full.n_events
+    );
     // A budget a fifth of that stops the run; the pins never pass it.
     s.max_events = 200_000;
     let cut = run(&s, RunOptions::default());

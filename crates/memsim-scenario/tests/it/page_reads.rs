@@ -59,7 +59,12 @@ fn one_at(requests: &str, key_path: &str, at: &str) -> memsim_scenario::Scenario
 #[test]
 fn each_bad_value_is_reported_at_its_key() {
     // A missing key points at the table.
-    let e = one(&with("page_reads = 5"), "phase[0].requests.working_set", 13, 12);
+    let e = one(
+        &with("page_reads = 5"),
+        "phase[0].requests.working_set",
+        13,
+        12,
+    );
     assert!(e.to_string().contains("must set `working_set`"), "{e}");
     let e = one_at(
         "page_reads = 5, working_set = \"1m\", zipf = -1",
@@ -78,7 +83,11 @@ fn each_bad_value_is_reported_at_its_key() {
         "phase[0].requests.hot_set",
         "0.2",
     );
-    assert!(e.to_string().contains("needs `phase[0].requests.hot_reads`"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("needs `phase[0].requests.hot_reads`"),
+        "{e}"
+    );
     let e = one_at(
         "page_reads = 5, working_set = \"1m\", zipf = 1, hot_set = 0.2, hot_reads = 0.5",
         "phase[0].requests.zipf",
