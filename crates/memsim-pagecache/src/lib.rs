@@ -17,6 +17,9 @@
 //!   with a [`DbReport`] at any time and [`DbEvent`]s; no I/O, no clock: time is passed in.
 //! - [`reads`]: query loads that read store pages ([`PageReadLoad`], [`Database::read_pages`]):
 //!   a working set, a skew (uniform, Zipf, hot/cold) and a share of writes.
+//! - [`warmup`]: a restart ([`Database::restart`]) on an empty cache, cold or warmed from a
+//!   profile of the cached pages ([`CacheProfile`]) or by preloading every file, as Neo4j 4.x's
+//!   `PageCacheWarmer` does.
 //! - [`copy`]: compaction by copy (`neo4j-admin database copy`).
 //! - [`PageCache`] (this file): the first model the engine uses, kept as the cheap O(1) special
 //!   case of a cache that only ever faults in new data (see its docs).
@@ -32,6 +35,7 @@ pub mod reads;
 pub mod store;
 mod sync;
 pub mod txlog;
+pub mod warmup;
 
 pub use cache::{
     CacheConfig, CacheMetrics, FileId, GRAB_BYTES, MuninnPageCache, PAGE_BYTES, PagedFile, Pin,
@@ -43,6 +47,7 @@ pub use db::{
     StateGate, Tx, TxSummary,
 };
 pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
+pub use warmup::{CacheProfile, RestartReport, Warmup};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};
 
