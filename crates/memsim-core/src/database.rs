@@ -147,6 +147,33 @@ pub struct DbPhaseCache {
     pub last_window: DbCacheMetrics,
 }
 
+/// A restart of the database (`[phase.db] op = "restart"`) and its page-cache warm-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbRestart {
+    /// The phase that restarted it.
+    pub phase: String,
+    /// When.
+    pub at: SimTime,
+    /// The warm-up: `cold`, `profile` or `preload`.
+    pub warmup: String,
+    /// Dirty pages the shutdown checkpoint flushed.
+    pub flushed_pages: u64,
+    /// Pages the warm-up loaded.
+    pub pages_loaded: u64,
+    /// When the profile it loaded was taken (`profile` with a profile).
+    pub profile_taken_at: Option<SimTime>,
+    /// The cache's counters over the [`DatabaseRun::HIT_RATIO_WINDOW`] before the restart.
+    pub before: DbCacheMetrics,
+}
+
+impl DbRestart {
+    /// The hit ratio a restarted cache must reach to count as warm again: 99 % of the ratio over
+    /// the window before the restart (`None` when nothing was pinned then).
+    pub fn target_hit_ratio(&self) -> Option<f64> {
+        (self.before.pins > 0).then(|| 0.99 * self.before.hit_ratio())
+    }
+}
+
 /// Everything about the run's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseRun {
@@ -162,6 +189,8 @@ pub struct DatabaseRun {
     pub last: DbSnapshot,
     /// The page cache over each phase that started, in start order.
     pub phases: Vec<DbPhaseCache>,
+    /// Each restart, in order.
+    pub restarts: Vec<DbRestart>,
 }
 
 impl DatabaseRun {
@@ -179,6 +208,19 @@ impl DatabaseRun {
         } else {
             *b
         }
+    }
+
+    /// The end of the first sample interval starting at or after `from` that pinned pages at a
+    /// hit ratio of at least `target`: when a restarted cache is warm again (Neo4j's "mean time to
+    /// performance"). `None` if no interval reaches it.
+    pub fn hit_ratio_reached(&self, from: SimTime, target: f64) -> Option<SimTime> {
+        (1..self.samples.len())
+            .filter(|&i| self.samples[i - 1].at >= from)
+            .find(|&i| {
+                let d = self.cache_between(i - 1, i);
+                d.pins > 0 && d.hit_ratio() >= target
+            })
+            .map(|i| self.samples[i].at)
     }
 
     /// The hit ratio over `window` ending at sample `i`: the counters from the latest sample at

@@ -19,7 +19,7 @@ pub mod verdict;
 
 pub use charge::{Charge, Pressure};
 pub use database::{
-    DatabaseRun, DbCacheMetrics, DbPhaseCache, DbSnapshot, DbStep, DbStoreSnapshot,
+    DatabaseRun, DbCacheMetrics, DbPhaseCache, DbRestart, DbSnapshot, DbStep, DbStoreSnapshot,
 };
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};

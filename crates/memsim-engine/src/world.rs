@@ -4,6 +4,7 @@ mod backlog;
 mod cgroup;
 mod db;
 mod db_reads;
+mod db_restart;
 mod finish;
 mod limit;
 mod phase_work;

@@ -47,9 +47,9 @@ pub use db::{
     StateGate, Tx, TxSummary,
 };
 pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
-pub use warmup::{CacheProfile, RestartReport, Warmup};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};
+pub use warmup::{CacheProfile, RestartReport, Warmup};
 
 use memsim_core::Usage;
 

@@ -158,7 +158,8 @@ mod tests {
     /// A database with an 8 MiB cache (1024 pages) that has read a 6 MiB working set (768 pages).
     fn warmed() -> (Database, PageReadLoad, SimRng) {
         let mut db = Database::new(DatabaseConfig::new(8 * MIB)).expect("valid");
-        db.create_nodes(SimTime::ZERO, 1000, 1, 1).expect("no limit");
+        db.create_nodes(SimTime::ZERO, 1000, 1, 1)
+            .expect("no limit");
         let load = PageReadLoad::new(6 * MIB, SkewSpec::Uniform, 100).expect("valid");
         let mut rng = SimRng::new(5, 0);
         db.read_pages(SimTime::ZERO, &load, 20_000, &mut rng);

@@ -179,6 +179,7 @@ pub(crate) struct DatabaseJson<'a> {
     last: SnapshotJson<'a>,
     phases: Vec<crate::db_phases::PhaseJson<'a>>,
     hit_ratio_windows: crate::db_phases::WindowsJson,
+    restarts: Vec<crate::db_phases::RestartJson<'a>>,
 }
 
 impl<'a> DatabaseJson<'a> {
@@ -198,6 +199,7 @@ impl<'a> DatabaseJson<'a> {
             last: SnapshotJson::from(&db.last),
             phases: crate::db_phases::phases_json(db),
             hit_ratio_windows: crate::db_phases::windows_json(db),
+            restarts: crate::db_phases::restarts_json(db),
         }
     }
 }
@@ -239,6 +241,7 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
         )?;
     }
     crate::db_phases::text(db, w)?;
+    crate::db_phases::restarts_text(db, w)?;
     if db.steps.is_empty() {
         return Ok(());
     }
@@ -440,6 +443,7 @@ mod tests {
             steps: vec![step("create_nodes", 1), step("checkpoint", 2)],
             last: snap(3, 1500, 64, 30, 25),
             phases: vec![],
+            restarts: vec![],
         };
         let text = |db: &DatabaseRun| {
             let mut v = Vec::new();
@@ -475,6 +479,7 @@ mod tests {
             steps: vec![],
             last: snap(2, 1500, 4 << 20, 30, 25),
             phases: vec![],
+            restarts: vec![],
         };
         let mut header = Vec::new();
         csv_header(&db, &mut header).unwrap();

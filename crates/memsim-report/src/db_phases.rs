@@ -78,6 +78,83 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The terminal's lines for each restart: the warm-up, and when the cache was warm again.
+pub(crate) fn restarts_text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
+    for r in &db.restarts {
+        let loaded = match (r.warmup.as_str(), r.profile_taken_at) {
+            ("profile", Some(at)) => format!(
+                "warm-up from the profile taken at {}s: {} pages loaded",
+                crate::seconds_fixed(at),
+                r.pages_loaded
+            ),
+            ("profile", None) => "no warm-up profile yet: cold".to_string(),
+            ("preload", _) => format!("preload: {} pages loaded", r.pages_loaded),
+            _ => "cold".to_string(),
+        };
+        let warm = match r.target_hit_ratio() {
+            None => "no pins before it to compare with".to_string(),
+            Some(target) => {
+                let before = ratio(r.before.hits, r.before.pins);
+                match db.hit_ratio_reached(r.at, target) {
+                    Some(t) => format!(
+                        "hit ratio {before} in the {}s before; 99 % of it again {}s after (the sample interval ending at {}s)",
+                        window_s(db),
+                        crate::seconds_fixed(memsim_core::SimTime(t.0 - r.at.0)),
+                        crate::seconds_fixed(t)
+                    ),
+                    None => format!(
+                        "hit ratio {before} in the {}s before; not reached again by the end of the run",
+                        window_s(db)
+                    ),
+                }
+            }
+        };
+        writeln!(
+            w,
+            "  restart at {}s (\"{}\", {} dirty pages flushed at shutdown; {loaded}): {warm}",
+            crate::seconds_fixed(r.at),
+            r.phase,
+            r.flushed_pages,
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub(crate) struct RestartJson<'a> {
+    phase: &'a str,
+    at_seconds: f64,
+    warmup: &'a str,
+    flushed_pages: u64,
+    pages_loaded: u64,
+    profile_taken_at_seconds: Option<f64>,
+    /// Over the window before the restart; `null` when nothing was pinned then.
+    hit_ratio_before: Option<f64>,
+    /// Seconds from the restart to the end of the first sample interval at 99 % of
+    /// `hit_ratio_before`; `null` when never reached (or nothing to compare with).
+    seconds_to_warm: Option<f64>,
+}
+
+/// `report.json`'s `database.restarts`.
+pub(crate) fn restarts_json(db: &DatabaseRun) -> Vec<RestartJson<'_>> {
+    db.restarts
+        .iter()
+        .map(|r| RestartJson {
+            phase: &r.phase,
+            at_seconds: seconds_ms(r.at),
+            warmup: &r.warmup,
+            flushed_pages: r.flushed_pages,
+            pages_loaded: r.pages_loaded,
+            profile_taken_at_seconds: r.profile_taken_at.map(seconds_ms),
+            hit_ratio_before: (r.before.pins > 0).then(|| round(r.before.hit_ratio())),
+            seconds_to_warm: r
+                .target_hit_ratio()
+                .and_then(|t| db.hit_ratio_reached(r.at, t))
+                .map(|t| seconds_ms(memsim_core::SimTime(t.0 - r.at.0))),
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 pub(crate) struct PhaseJson<'a> {
     phase: &'a str,
@@ -202,6 +279,7 @@ mod tests {
             steps: Vec::new(),
             last,
             phases,
+            restarts: Vec::new(),
         }
     }
 

@@ -59,7 +59,7 @@ pub(super) struct DbState {
     reads_done: Vec<u64>,
     // Per phase: where `delete_nodes` looks for its next live node.
     delete_from: Vec<u64>,
-    full_logged: bool,
+    pub(super) full_logged: bool,
     pub(super) samples: Vec<DbSnapshot>,
     steps: Vec<DbStep>,
     pub(super) skipped: u64,
@@ -73,6 +73,8 @@ pub(super) struct DbState {
     copies: u32,
     // Requests' page reads and the cache over each phase (`db_reads.rs`).
     pub(super) reads: super::db_reads::PhaseReads,
+    // Warm-up profiles and restarts (`db_restart.rs`).
+    pub(super) restarts: super::db_restart::Restarts,
 }
 
 impl DbState {
@@ -136,6 +138,7 @@ impl DbState {
             copies: 0,
             carried: DbCacheMetrics::default(),
             reads: super::db_reads::PhaseReads::new(s),
+            restarts: super::db_restart::Restarts::new(s),
         }
     }
 
@@ -169,6 +172,12 @@ impl DbState {
             pages_in_use: m.pages_in_use,
             max_pages: m.max_pages,
         }
+    }
+
+    /// Before the page cache is replaced (a copy, a restart): its counters are carried, so the
+    /// run's keep counting.
+    pub(super) fn carry_counters(&mut self) {
+        self.carried = self.cache_metrics();
     }
 
     /// The database now.
@@ -210,6 +219,7 @@ impl DbState {
             steps: self.steps,
             last,
             phases,
+            restarts: self.restarts.done,
         }
     }
 }
@@ -300,6 +310,9 @@ impl World<'_> {
     /// completes at its start plus its estimated duration).
     pub(super) fn db_tick(&mut self) {
         let now = self.now;
+        if let Some(st) = self.db.as_mut() {
+            st.profile_tick(now);
+        }
         if let Some(done) = self.db.as_mut().and_then(|st| st.db.tick(now)) {
             self.schedule(done, Ev::DbCheckpointDone);
         }
@@ -329,7 +342,7 @@ impl World<'_> {
         }
         match self.phase(p).db.as_ref().map(|d| &d.op) {
             None | Some(DbOp::Read { .. }) => {}
-            Some(DbOp::Checkpoint | DbOp::Copy) => self.db_phase_op(p),
+            Some(DbOp::Checkpoint | DbOp::Copy | DbOp::Restart { .. }) => self.db_phase_op(p),
             Some(_) => self.db_tx(p),
         }
     }
@@ -363,7 +376,14 @@ impl World<'_> {
                 self.db_copy();
                 self.db_step(p);
             }
-            _ => unreachable!("only checkpoints and copies wait"),
+            DbOp::Restart { warmup } => {
+                self.db_restart(p, warmup);
+                if let Some(st) = self.db.as_mut() {
+                    st.full_logged = false;
+                }
+                self.db_step(p);
+            }
+            _ => unreachable!("only checkpoints, copies and restarts wait"),
         }
     }
 
@@ -565,7 +585,7 @@ impl World<'_> {
     fn db_copy(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let (copy, report) = st.db.copy_compacted();
-        st.carried = st.cache_metrics();
+        st.carry_counters();
         st.db = copy;
         st.copies += 1;
         st.db.started_at(self.now);

@@ -130,3 +130,56 @@ fn reads_need_a_database_and_a_budget() {
         e.render_plain()
     );
 }
+
+#[test]
+fn restart_and_its_warm_up_parse_and_bad_values_are_reported() {
+    use memsim_scenario::{DbOp, RestartWarmup};
+    let src = |db: &str| {
+        format!(
+            "{BASE}[database]\nwarmup_profile_interval = \"30s\"\n\n[[phase]]\nname = \"r\"\nduration = \"1s\"\ndb = {{ {db} }}\n"
+        )
+    };
+    let s = ok(&src("op = \"restart\""));
+    assert_eq!(
+        s.database.as_ref().and_then(|d| d.warmup_profile_interval),
+        Some(memsim_core::SimDuration::from_secs(30))
+    );
+    assert_eq!(
+        s.phases[0].db.as_ref().map(|d| d.op.clone()),
+        Some(DbOp::Restart {
+            warmup: RestartWarmup::Profile
+        })
+    );
+    assert_eq!(
+        ok(&src("op = \"restart\", warmup = \"Cold\"")).phases[0]
+            .db
+            .as_ref()
+            .map(|d| d.op.clone()),
+        Some(DbOp::Restart {
+            warmup: RestartWarmup::Cold
+        })
+    );
+    // Line 12 holds the `db` table.
+    let line = "db = { op = \"restart\", warmup = \"lukewarm\" }";
+    let e = one(
+        &src("op = \"restart\", warmup = \"lukewarm\""),
+        "phase[0].db.warmup",
+        12,
+        line.find("\"lukewarm\"").unwrap() + 1,
+    );
+    assert!(e.to_string().contains("\"preload\""), "{e}");
+    let line = "db = { op = \"checkpoint\", warmup = \"cold\" }";
+    one(
+        &src("op = \"checkpoint\", warmup = \"cold\""),
+        "phase[0].db.warmup",
+        12,
+        line.find("warmup").unwrap() + 1,
+    );
+    let e = one(
+        &format!("{BASE}[database]\nwarmup_profile_interval = \"0s\"\n"),
+        "database.warmup_profile_interval",
+        7,
+        27,
+    );
+    assert!(e.to_string().contains("is 0"), "{e}");
+}
