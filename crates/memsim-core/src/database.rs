@@ -239,3 +239,76 @@ impl DatabaseRun {
         (d.pins > 0).then(|| d.hit_ratio())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Samples each second; `(pins, hits)` cumulative.
+    fn run(counts: &[(u64, u64)]) -> DatabaseRun {
+        let samples: Vec<DbSnapshot> = counts
+            .iter()
+            .enumerate()
+            .map(|(t, &(pins, hits))| DbSnapshot {
+                at: SimTime::ZERO.after(SimDuration::from_secs(t as u64)),
+                stores: Vec::new(),
+                store_bytes: 0,
+                id_file_bytes: 0,
+                tx_log_bytes: 0,
+                tx_log_files: 0,
+                last_tx_id: 0,
+                cache: DbCacheMetrics {
+                    hits,
+                    faults: pins - hits,
+                    pins,
+                    unpins: pins,
+                    ..DbCacheMetrics::default()
+                },
+            })
+            .collect();
+        DatabaseRun {
+            format: "aligned".into(),
+            page_cache_bytes: 0,
+            last: samples.last().expect("samples").clone(),
+            samples,
+            steps: Vec::new(),
+            phases: Vec::new(),
+            restarts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn windows_reach_back_as_far_as_the_window_and_no_further() {
+        // 10 faults a second for 3 s, then 10 hits a second.
+        let counts: Vec<(u64, u64)> = (0..=6u64)
+            .map(|t| (t * 10, t.saturating_sub(3) * 10))
+            .collect();
+        let db = run(&counts);
+        let two = SimDuration::from_secs(2);
+        assert_eq!(db.window_hit_ratio(0, two), None);
+        assert_eq!(db.window_hit_ratio(1, two), Some(0.0));
+        // 2..4 s: 10 faults then 10 hits; 3..5 s: hits only.
+        assert_eq!(db.window_hit_ratio(4, two), Some(0.5));
+        assert_eq!(db.window_hit_ratio(5, two), Some(1.0));
+        // From the start when the window is longer than the run.
+        assert_eq!(
+            db.window_hit_ratio(6, SimDuration::from_secs(60)),
+            Some(0.5)
+        );
+        // Nothing pinned in a window: none.
+        let idle = run(&[(5, 5), (5, 5), (5, 5)]);
+        assert_eq!(idle.window_hit_ratio(2, two), None);
+        // The first interval at a ratio, from an instant on.
+        assert_eq!(
+            db.hit_ratio_reached(SimTime::ZERO, 0.9)
+                .map(|t| t.as_secs_f64()),
+            Some(4.0)
+        );
+        let from = SimTime::ZERO.after(SimDuration::from_secs(5));
+        assert_eq!(
+            db.hit_ratio_reached(from, 0.9).map(|t| t.as_secs_f64()),
+            Some(6.0)
+        );
+        assert_eq!(db.hit_ratio_reached(from, 1.1), None);
+    }
+}

@@ -1438,10 +1438,10 @@ impl Database {
 
     /// Reads `bytes` more of store data not read before and not modelled record by record (a
     /// database that existed before the run: the engine's `page_cache_touch`): each page is pinned
-    /// once, so every pin faults (unless a query load read the page first: `reads.rs`), and once the cache is full every fault evicts. The bytes are
-    /// counted across calls and the pages read are their total rounded up, so a call that ends
-    /// mid-page reads that page and the next call starts after it: shares of any size that add up to
-    /// `n` pages read exactly `n` pages.
+    /// once, so every pin faults (unless a query load read the page first: `reads.rs`), and once
+    /// the cache is full every fault evicts. The bytes are counted across calls and the pages read
+    /// are their total rounded up, so a call that ends mid-page reads that page and the next call
+    /// starts after it: shares of any size that add up to `n` pages read exactly `n` pages.
     pub fn warm(&mut self, now: SimTime, bytes: u64) -> PinRun {
         let before = self.cache.metrics();
         let file = match &self.warm_file {
