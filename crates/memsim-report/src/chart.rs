@@ -411,7 +411,7 @@ fn chart_string(s: &RunSummary) -> String {
     let db_panel = s
         .database
         .as_ref()
-        .filter(|d| !d.steps.is_empty() || d.phases.iter().any(|p| p.cache.pins > 0));
+        .filter(|d| !d.steps.is_empty() || crate::chart_hit_ratio::has_queries(d));
     let height = HEIGHT
         + if db_panel.is_some() {
             DB_PANEL_HEIGHT

@@ -9,6 +9,12 @@ use memsim_core::DatabaseRun;
 const ROLLING_COLOUR: &str = "#4e79a7";
 const PHASE_COLOUR: &str = "#f28e2b";
 
+/// Whether a phase hit pages it had read before: a query load, worth a hit-ratio panel (a warm-up
+/// alone, every pin a fault, is not).
+pub(crate) fn has_queries(db: &DatabaseRun) -> bool {
+    db.phases.iter().any(|p| p.cache.hits > 0)
+}
+
 /// Draws into `out` between `top` and `bottom` (ratio 1 at `top`), `x` mapping seconds; the key
 /// goes at `legend_left` from `legend_y` down. Returns the key's next free line.
 pub(crate) fn draw(
