@@ -31,7 +31,7 @@ fn pinned(db: &DatabaseRun) -> impl Iterator<Item = &DbPhaseCache> {
 }
 
 /// The window's length in whole seconds, for labels.
-fn window_s(_: &DatabaseRun) -> u64 {
+fn window_s(_db: &DatabaseRun) -> u64 {
     DatabaseRun::HIT_RATIO_WINDOW.nanos() / 1_000_000_000
 }
 

@@ -99,10 +99,8 @@ impl PhaseReads {
             .rev()
             .find(|x| x.at.after(DatabaseRun::HIT_RATIO_WINDOW) <= at && x.at >= start)
             .map_or(at_start, |x| x.cache);
-        let since = |earlier: &DbCacheMetrics| {
-            // A copy's cache restarts nothing: the run's counters are carried (`DbState`).
-            now.since(earlier)
-        };
+        // The run's counters never go back: a copy or a restart carries them (`DbState`).
+        let since = |earlier: &DbCacheMetrics| now.since(earlier);
         self.done.push((
             p,
             DbPhaseCache {
