@@ -31,7 +31,7 @@ fn pinned(db: &DatabaseRun) -> impl Iterator<Item = &DbPhaseCache> {
 }
 
 /// The window's length in whole seconds, for labels.
-fn window_s(_db: &DatabaseRun) -> u64 {
+fn window_s() -> u64 {
     DatabaseRun::HIT_RATIO_WINDOW.nanos() / 1_000_000_000
 }
 
@@ -45,7 +45,7 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
         .max()
         .unwrap_or(0)
         .clamp(5, 40);
-    let last = format!("last {}s", window_s(db));
+    let last = format!("last {}s", window_s());
     writeln!(
         w,
         "  page cache by phase (counters over each phase's time span; overlapping phases share pins):"
@@ -98,13 +98,13 @@ pub(crate) fn restarts_text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<
                 match db.hit_ratio_reached(r.at, target) {
                     Some(t) => format!(
                         "hit ratio {before} in the {}s before; 99 % of it again {}s after (the sample interval ending at {}s)",
-                        window_s(db),
+                        window_s(),
                         crate::seconds_fixed(memsim_core::SimTime(t.0 - r.at.0)),
                         crate::seconds_fixed(t)
                     ),
                     None => format!(
                         "hit ratio {before} in the {}s before; not reached again by the end of the run",
-                        window_s(db)
+                        window_s()
                     ),
                 }
             }
@@ -201,7 +201,7 @@ pub(crate) struct WindowsJson {
 /// `report.json`'s `database.hit_ratio_windows`: the rolling hit ratio at each sample.
 pub(crate) fn windows_json(db: &DatabaseRun) -> WindowsJson {
     WindowsJson {
-        window_seconds: window_s(db),
+        window_seconds: window_s(),
         points: rolling(db).map(|(at, r)| (at, round(r))).collect(),
     }
 }
