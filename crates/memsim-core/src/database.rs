@@ -158,8 +158,12 @@ pub struct DbRestart {
     pub warmup: String,
     /// Dirty pages the shutdown checkpoint flushed.
     pub flushed_pages: u64,
-    /// Pages the warm-up loaded.
+    /// Pages the warm-up was to load (the profile's, or every file's, up to the cache's size).
+    pub pages_to_load: u64,
+    /// Pages it loaded by the end of the run.
     pub pages_loaded: u64,
+    /// When it had loaded them all (`None`: not by the end of the run, or nothing to load).
+    pub warmup_done_at: Option<SimTime>,
     /// When the profile it loaded was taken (`profile` with a profile).
     pub profile_taken_at: Option<SimTime>,
     /// The cache's counters over the [`DatabaseRun::HIT_RATIO_WINDOW`] before the restart.

@@ -49,7 +49,7 @@ pub use db::{
 pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};
-pub use warmup::{CacheProfile, RestartReport, Warmup};
+pub use warmup::{CacheProfile, Reheat, RestartReport, Warmup};
 
 use memsim_core::Usage;
 

@@ -15,10 +15,17 @@
 //! - Without a profile (Community Edition, warm-up disabled, or a database younger than one
 //!   interval) the cache starts cold and warms as queries fault pages in.
 //!
-//! *Approximations*: the reheat happens at the restart's instant (Neo4j reads the pages in the
-//! background, `IO_PARALLELISM` threads, while the database already serves queries; the time that
-//! takes is not modelled), and the restart itself takes no time. The JVM is not restarted: the
-//! model restarts the database's page cache, the rest of the process goes on.
+//! - **Pace.** The reheat runs in the background (`IO_PARALLELISM` threads, one per processor, with
+//!   no rate limit) while the database already serves queries, which fault pages in on their own
+//!   meanwhile. [`Database::restart`] returns the pages to load as a [`Reheat`] that the caller
+//!   feeds to [`Database::reheat`] as time passes, at [`Database::reheat_pages_per_sec`].
+//!
+//! *Approximations*: the reheat reads at the device's sequential rate, taken as the
+//! [`DatabaseConfig::device_write_bytes_per_sec`] the checkpoint model writes at (200 MiB/s by
+//! default; reads are not measured separately); the restart itself takes no time; the JVM is not
+//! restarted: the model restarts the database's page cache, the rest of the process goes on.
+//!
+//! [`DatabaseConfig::device_write_bytes_per_sec`]: crate::DatabaseConfig::device_write_bytes_per_sec
 //!
 //! [`MuninnPageCache::cached_pages`]: crate::MuninnPageCache::cached_pages
 
@@ -55,13 +62,32 @@ impl CacheProfile {
     }
 }
 
+/// The pages a warm-up still has to load, in the order it loads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reheat {
+    pages: Vec<(FileId, u64)>,
+    next: usize,
+}
+
+impl Reheat {
+    /// Pages left to load.
+    pub fn remaining(&self) -> u64 {
+        (self.pages.len() - self.next) as u64
+    }
+
+    /// Whether every page was loaded.
+    pub fn is_done(&self) -> bool {
+        self.next == self.pages.len()
+    }
+}
+
 /// What a restart did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RestartReport {
     /// Dirty pages the shutdown checkpoint flushed.
     pub flushed_pages: u64,
-    /// Pages the warm-up loaded.
-    pub pages_loaded: u64,
+    /// Pages the warm-up is to load (its [`Reheat`]).
+    pub pages_to_load: u64,
     /// The profile's age at the restart, when one was used.
     pub profile_taken_at: Option<SimTime>,
 }
@@ -75,17 +101,45 @@ impl Database {
         }
     }
 
+    /// Pages a warm-up loads per second (module docs: the device's rate in 8 KiB pages).
+    pub fn reheat_pages_per_sec(&self) -> u64 {
+        (self.config.device_write_bytes_per_sec / PAGE_BYTES).max(1)
+    }
+
+    /// Loads up to `max_pages` more pages of `reheat` (each a pin: a fault, or a hit for a page a
+    /// query faulted in first); returns how many.
+    pub fn reheat(&mut self, reheat: &mut Reheat, max_pages: u64) -> u64 {
+        let mut loaded = 0;
+        while loaded < max_pages && !reheat.is_done() {
+            let (id, page) = reheat.pages[reheat.next];
+            reheat.next += 1;
+            let Some(file) = self.cache.file(id) else {
+                continue;
+            };
+            // A profiled page past a file's end cannot happen (files never shrink); skipped.
+            if page >= file.n_pages() {
+                continue;
+            }
+            let pin = self
+                .cache
+                .pin(&file, page, PinMode::Read)
+                .expect("a single unpinned-at-rest pin always succeeds");
+            self.cache.unpin(pin);
+            loaded += 1;
+        }
+        loaded
+    }
+
     /// Shuts the database down (a checkpoint flushing every dirty page, waiting for a running one)
-    /// and starts it again on an empty page cache, which `warmup` then fills: with `Profile`, the
+    /// and starts it again on an empty page cache, which `warmup` is to fill: with `Profile`, the
     /// pages of `profile` (none without one), with `Preload` every page of every file; in both
-    /// cases at most `max_pages_loaded` pages and at most the cache's size (module docs).
+    /// cases at most the cache's size. The pages are loaded by [`Database::reheat`] (module docs).
     pub fn restart(
         &mut self,
         now: SimTime,
         warmup: Warmup,
         profile: Option<&CacheProfile>,
-        max_pages_loaded: u64,
-    ) -> RestartReport {
+    ) -> (RestartReport, Reheat) {
         let event = self.checkpoint_for(now, CheckpointTrigger::Shutdown);
         let flushed_pages = match event.kind {
             crate::db::DbEventKind::CheckpointCompleted { pages_flushed, .. } => pages_flushed,
@@ -101,7 +155,7 @@ impl Database {
                 .expect("a page-sized file maps");
             f.grow_to(data_pages);
         }
-        let limit = max_pages_loaded.min(self.cache.max_pages());
+        let limit = self.cache.max_pages();
         let pages: Vec<(FileId, u64)> = match (warmup, profile) {
             (Warmup::Cold, _) | (Warmup::Profile, None) => Vec::new(),
             (Warmup::Profile, Some(p)) => p.pages.clone(),
@@ -119,29 +173,16 @@ impl Database {
                 all
             }
         };
-        let mut pages_loaded = 0;
-        for (id, page) in pages.into_iter().take(limit as usize) {
-            let Some(file) = self.cache.file(id) else {
-                continue;
-            };
-            // A profiled page past a file's end (a file that shrank cannot: files never shrink).
-            if page >= file.n_pages() {
-                continue;
-            }
-            let pin = self
-                .cache
-                .pin(&file, page, PinMode::Read)
-                .expect("a single unpinned-at-rest pin always succeeds");
-            self.cache.unpin(pin);
-            pages_loaded += 1;
-        }
-        RestartReport {
+        let mut pages = pages;
+        pages.truncate(limit as usize);
+        let report = RestartReport {
             flushed_pages,
-            pages_loaded,
+            pages_to_load: pages.len() as u64,
             profile_taken_at: profile
                 .filter(|_| warmup == Warmup::Profile)
                 .map(|p| p.taken_at),
-        }
+        };
+        (report, Reheat { pages, next: 0 })
     }
 }
 
@@ -149,7 +190,7 @@ impl Database {
 mod tests {
     use memsim_core::{SimDuration, SimRng, SimTime};
 
-    use super::Warmup;
+    use super::{CacheProfile, RestartReport, Warmup};
     use crate::db::{Database, DatabaseConfig};
     use crate::reads::{PageReadLoad, SkewSpec};
 
@@ -166,14 +207,25 @@ mod tests {
         (db, load, rng)
     }
 
+    /// Restarts and loads everything at once; the report and the pages loaded.
+    fn restart_all(
+        db: &mut Database,
+        warmup: Warmup,
+        profile: Option<&CacheProfile>,
+    ) -> (RestartReport, u64) {
+        let (r, mut reheat) = db.restart(SimTime::ZERO, warmup, profile);
+        let loaded = db.reheat(&mut reheat, u64::MAX);
+        assert!(reheat.is_done());
+        (r, loaded)
+    }
+
     #[test]
     fn a_cold_restart_flushes_and_empties_the_cache() {
         let (mut db, load, mut rng) = warmed();
-        let dirty = db.page_cache().metrics();
-        assert!(dirty.pages_in_use >= 768);
-        let r = db.restart(SimTime::ZERO, Warmup::Cold, None, u64::MAX);
+        assert!(db.page_cache().metrics().pages_in_use >= 768);
+        let (r, loaded) = restart_all(&mut db, Warmup::Cold, None);
         assert!(r.flushed_pages > 0, "{r:?}");
-        assert_eq!(r.pages_loaded, 0);
+        assert_eq!((r.pages_to_load, loaded), (0, 0));
         let m = db.page_cache().metrics();
         assert_eq!((m.pins, m.pages_in_use), (0, 0));
         // The first queries fault again.
@@ -188,32 +240,39 @@ mod tests {
         let profile = db.cache_profile(at);
         assert_eq!(profile.n_pages(), db.page_cache().metrics().pages_in_use);
         let before = db.page_cache().cached_pages();
-        let r = db.restart(at, Warmup::Profile, Some(&profile), u64::MAX);
-        assert_eq!(r.pages_loaded, profile.n_pages());
+        let (r, loaded) = restart_all(&mut db, Warmup::Profile, Some(&profile));
+        assert_eq!(
+            (r.pages_to_load, loaded),
+            (profile.n_pages(), profile.n_pages())
+        );
         assert_eq!(r.profile_taken_at, Some(at));
         assert_eq!(db.page_cache().cached_pages(), before);
         let first = db.read_pages(at, &load, 1_000, &mut rng);
         assert_eq!(first.faults, 0, "{first:?}");
-        // A budget limits what is loaded.
-        let r = db.restart(at, Warmup::Profile, Some(&profile), 100);
-        assert_eq!(r.pages_loaded, 100);
+        // Loaded a step at a time, as time passes.
+        let (_, mut reheat) = db.restart(at, Warmup::Profile, Some(&profile));
+        assert_eq!(db.reheat(&mut reheat, 100), 100);
+        assert_eq!(reheat.remaining(), profile.n_pages() - 100);
+        assert_eq!(db.page_cache().metrics().faults, 100);
+        // 200 MiB/s of 8 KiB pages.
+        assert_eq!(db.reheat_pages_per_sec(), 25_600);
     }
 
     #[test]
     fn preload_reads_every_file_up_to_the_cache() {
         let (mut db, _, mut rng) = warmed();
-        let r = db.restart(SimTime::ZERO, Warmup::Preload, None, u64::MAX);
+        let (r, loaded) = restart_all(&mut db, Warmup::Preload, None);
         // The record stores' few pages, then the query data's 768: all of it fits.
-        assert!((769..800).contains(&r.pages_loaded), "{r:?}");
-        assert_eq!(db.page_cache().metrics().pages_in_use, r.pages_loaded);
+        assert!((769..800).contains(&loaded), "{r:?}");
+        assert_eq!(db.page_cache().metrics().pages_in_use, loaded);
         // Data of 12 MiB (1,536 pages) is more than the cache holds: preload stops at its size.
         let big = PageReadLoad::new(12 * MIB, SkewSpec::Uniform, 0).expect("valid");
         db.read_pages(SimTime::ZERO, &big, 10, &mut rng);
-        let r = db.restart(SimTime::ZERO, Warmup::Preload, None, u64::MAX);
-        assert_eq!(r.pages_loaded, 1024);
+        let (_, loaded) = restart_all(&mut db, Warmup::Preload, None);
+        assert_eq!(loaded, 1024);
         assert_eq!(db.page_cache().metrics().evictions, 0);
         // No profile: nothing to load.
-        let r = db.restart(SimTime::ZERO, Warmup::Profile, None, u64::MAX);
-        assert_eq!(r.pages_loaded, 0);
+        let (r, _) = restart_all(&mut db, Warmup::Profile, None);
+        assert_eq!(r.pages_to_load, 0);
     }
 }

@@ -81,14 +81,24 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
 /// The terminal's lines for each restart: the warm-up, and when the cache was warm again.
 pub(crate) fn restarts_text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
     for r in &db.restarts {
+        let progress = match r.warmup_done_at {
+            Some(t) => format!(
+                "{} pages loaded by {}s",
+                r.pages_loaded,
+                crate::seconds_fixed(t)
+            ),
+            None => format!(
+                "{} of {} pages loaded by the end",
+                r.pages_loaded, r.pages_to_load
+            ),
+        };
         let loaded = match (r.warmup.as_str(), r.profile_taken_at) {
             ("profile", Some(at)) => format!(
-                "warm-up from the profile taken at {}s: {} pages loaded",
+                "warm-up from the profile taken at {}s: {progress}",
                 crate::seconds_fixed(at),
-                r.pages_loaded
             ),
             ("profile", None) => "no warm-up profile yet: cold".to_string(),
-            ("preload", _) => format!("preload: {} pages loaded", r.pages_loaded),
+            ("preload", _) => format!("preload: {progress}"),
             _ => "cold".to_string(),
         };
         let warm = match r.target_hit_ratio() {
@@ -126,7 +136,10 @@ pub(crate) struct RestartJson<'a> {
     at_seconds: f64,
     warmup: &'a str,
     flushed_pages: u64,
+    pages_to_load: u64,
     pages_loaded: u64,
+    /// When the warm-up had loaded every page; `null` if it had not by the end (or had none).
+    warmup_done_at_seconds: Option<f64>,
     profile_taken_at_seconds: Option<f64>,
     /// Over the window before the restart; `null` when nothing was pinned then.
     hit_ratio_before: Option<f64>,
@@ -144,7 +157,9 @@ pub(crate) fn restarts_json(db: &DatabaseRun) -> Vec<RestartJson<'_>> {
             at_seconds: seconds_ms(r.at),
             warmup: &r.warmup,
             flushed_pages: r.flushed_pages,
+            pages_to_load: r.pages_to_load,
             pages_loaded: r.pages_loaded,
+            warmup_done_at_seconds: r.warmup_done_at.map(seconds_ms),
             profile_taken_at_seconds: r.profile_taken_at.map(seconds_ms),
             hit_ratio_before: (r.before.pins > 0).then(|| round(r.before.hit_ratio())),
             seconds_to_warm: r

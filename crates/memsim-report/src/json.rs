@@ -206,7 +206,8 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// `hits`, `faults`, `evictions`, `flushes`, `hit_ratio` and `last_window_hit_ratio`, `null` when
 /// nothing was pinned) and `hit_ratio_windows` (`{window_seconds, points: [[at_seconds,
 /// hit_ratio]]}`: the rolling hit ratio at each sample whose window saw a pin) and `restarts`
-/// (`[{phase, at_seconds, warmup, flushed_pages, pages_loaded, profile_taken_at_seconds,
+/// (`[{phase, at_seconds, warmup, flushed_pages, pages_to_load, pages_loaded,
+/// warmup_done_at_seconds, profile_taken_at_seconds,
 /// hit_ratio_before, seconds_to_warm}]`). Times are
 /// seconds rounded to whole milliseconds.
 ///

@@ -310,8 +310,9 @@ impl World<'_> {
     /// completes at its start plus its estimated duration).
     pub(super) fn db_tick(&mut self) {
         let now = self.now;
+        let budget = self.events_left();
         if let Some(st) = self.db.as_mut() {
-            st.profile_tick(now);
+            st.warmup_tick(now, budget);
         }
         if let Some(done) = self.db.as_mut().and_then(|st| st.db.tick(now)) {
             self.schedule(done, Ev::DbCheckpointDone);
