@@ -12,10 +12,10 @@
 //!   proportional to `1 / (k + 1)^s` (rank `k` is page `k`, so the hottest pages are the first ones
 //!   a warm-up reads); or hot/cold, a fraction of the reads going uniformly to the first pages.
 //! - **A read** pins one page and unpins it at once, as a Neo4j page cursor does when it moves on
-//!   (`MuninnPageCursor`: a cursor holds one page at a time; the pin's CLOCK usage increment and a
-//!   fault's cooperative eviction are the cache's own, [`MuninnPageCache::pin`]). A write pins for
-//!   write and stores a new stamp, so the page is dirty until a checkpoint or an eviction flushes
-//!   it. *Approximation*: a query's pages are pinned back to back; the time a query holds a page
+//!   (`MuninnPageCursor.next()` unpins the current page before it pins the next, so a cursor holds
+//!   one page at a time; the pin's CLOCK usage increment and a fault's cooperative eviction are
+//!   the cache's own, [`MuninnPageCache::pin`]). A write pins for write and stores a new stamp, so
+//!   the page is dirty until a checkpoint or an eviction flushes it. *Approximation*: a query's pages are pinned back to back; the time a query holds a page
 //!   (microseconds) is not modelled, so two queries never pin the same page at once.
 //! - Deterministic: every draw comes from the caller's [`SimRng`] (the engine passes the phase's
 //!   stream).
