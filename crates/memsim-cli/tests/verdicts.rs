@@ -68,13 +68,15 @@ fn failed(report: &Value) -> bool {
 
 /// Every bundled scenario, with the verdict and exit code the README's table gives it. A new
 /// scenario must be added here with its verdict.
-const BUNDLED: [(&str, &str, i32); 9] = [
+const BUNDLED: [(&str, &str, i32); 11] = [
     ("container-pids-limit", "fits", 7),
     ("mmap-index-container", "over_budget", 3),
     ("neo4j-12g-fits", "fits", 0),
     ("neo4j-12g-oom", "oom_killed", 5),
     ("neo4j-4g6g-steady", "fits", 0),
     ("netty-direct-oom", "fits", 7),
+    ("page-cache-query-load", "fits", 0),
+    ("page-cache-restart", "fits", 0),
     ("parallel-gc-overhead", "over_budget", 3),
     ("space-reuse", "fits", 0),
     ("space-reuse-recreate", "fits", 0),

@@ -43,6 +43,8 @@ pub enum EventKind {
     TransactionTerminated,
     /// The store was compacted by copy (`neo4j-admin database copy`).
     StoreCopied,
+    /// The database restarted on an empty page cache (`[phase.db] op = "restart"`).
+    DatabaseRestarted,
     /// A request arrived for a phase none of whose threads could start: nobody served it.
     RequestUnserved,
 }
@@ -70,6 +72,7 @@ impl EventKind {
             EventKind::EvictionStorm => "eviction_storm",
             EventKind::TransactionTerminated => "transaction_terminated",
             EventKind::StoreCopied => "store_copied",
+            EventKind::DatabaseRestarted => "database_restarted",
             EventKind::RequestUnserved => "request_unserved",
         }
     }

@@ -18,12 +18,14 @@ pub mod time;
 pub mod verdict;
 
 pub use charge::{Charge, Pressure};
-pub use database::{DatabaseRun, DbCacheMetrics, DbSnapshot, DbStep, DbStoreSnapshot};
+pub use database::{
+    DatabaseRun, DbCacheMetrics, DbPhaseCache, DbRestart, DbSnapshot, DbStep, DbStoreSnapshot,
+};
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
 pub use quote::quote_for_message;
-pub use rng::{Dist, SimRng};
+pub use rng::{Dist, SimRng, ZipfRanks};
 pub use size::{ByteSize, ParseSizeError};
 pub use summary::{RunSummary, Sample};
 pub use time::{ParseDurationError, SimDuration, SimTime};

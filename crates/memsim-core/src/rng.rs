@@ -48,6 +48,38 @@ impl SimRng {
     pub fn standard_normal(&mut self) -> f64 {
         rand_distr::StandardNormal.sample(&mut self.inner)
     }
+
+    /// A rank of `zipf`, in `0..zipf.n()` (rank 0 the most frequent).
+    pub fn zipf_rank(&mut self, zipf: &ZipfRanks) -> u64 {
+        let x: f64 = zipf.inner.sample(&mut self.inner);
+        // The sampler returns integral floats in [1, n].
+        (x as u64).clamp(1, zipf.n) - 1
+    }
+}
+
+/// A Zipf distribution over ranks `0..n`: rank `k` drawn with probability proportional to
+/// `1 / (k + 1)^exponent` (`rand_distr::Zipf`, rejection-inversion sampling: O(1) per draw whatever
+/// `n`). Exponent 0 is uniform.
+#[derive(Debug, Clone, Copy)]
+pub struct ZipfRanks {
+    inner: rand_distr::Zipf<f64>,
+    n: u64,
+}
+
+impl ZipfRanks {
+    /// Ranks `0..n` with `exponent`; `None` for `n = 0` or an exponent that is negative or not finite.
+    pub fn new(n: u64, exponent: f64) -> Option<ZipfRanks> {
+        if n == 0 || !exponent.is_finite() || exponent < 0.0 {
+            return None;
+        }
+        let inner = rand_distr::Zipf::new(n as f64, exponent).ok()?;
+        Some(ZipfRanks { inner, n })
+    }
+
+    /// The number of ranks.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
 }
 
 /// A distribution of non-negative values in some unit (bytes or nanoseconds), as scenarios write them:
@@ -120,6 +152,29 @@ mod tests {
         let xc: Vec<u64> = (0..8).map(|_| c.below(1000)).collect();
         assert_eq!(xa, xb);
         assert_ne!(xa, xc);
+    }
+
+    #[test]
+    fn zipf_ranks_favour_the_first_and_stay_in_range() {
+        let z = ZipfRanks::new(1000, 1.0).expect("valid");
+        let mut rng = SimRng::new(3, 0);
+        let mut first = 0u64;
+        let mut last_half = 0u64;
+        let n = 100_000;
+        for _ in 0..n {
+            let r = rng.zipf_rank(&z);
+            assert!(r < 1000);
+            first += u64::from(r == 0);
+            last_half += u64::from(r >= 500);
+        }
+        // P(rank 0) = 1 / H(1000) = 1 / 7.485 = 0.1336; P(rank >= 500) = (H(1000) - H(500)) / H(1000) = 0.0926.
+        let p0 = first as f64 / n as f64;
+        let ph = last_half as f64 / n as f64;
+        assert!((p0 - 0.1336).abs() < 0.005, "P(rank 0) = {p0}");
+        assert!((ph - 0.0926).abs() < 0.005, "P(rank >= 500) = {ph}");
+        assert!(ZipfRanks::new(0, 1.0).is_none());
+        assert!(ZipfRanks::new(5, -1.0).is_none());
+        assert!(ZipfRanks::new(5, f64::NAN).is_none());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 mod backlog;
 mod cgroup;
 mod db;
+mod db_reads;
+mod db_restart;
 mod finish;
 mod limit;
 mod phase_work;
@@ -588,6 +590,7 @@ impl<'s> World<'s> {
         let phase = self.phase(p);
         // Finish continuous work exactly, then retire the threads.
         self.work(p);
+        self.db_phase_ended(p);
         if phase.heap_released > 0 {
             self.jvm.release(phase.heap_released);
         }

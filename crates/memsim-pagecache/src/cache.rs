@@ -72,6 +72,7 @@ mod evict;
 mod file;
 mod frames;
 mod metrics;
+mod profile;
 mod workload;
 
 pub use config::{CacheConfig, CacheConfigError};

@@ -650,7 +650,7 @@ pub struct RunningCheckpoint {
 }
 
 /// The file id of the store data [`Database::warm`] reads: after every record store's.
-const WARM_FILE: FileId = FileId(StoreKind::ALL.len() as u32);
+pub(crate) const WARM_FILE: FileId = FileId(StoreKind::ALL.len() as u32);
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -912,7 +912,7 @@ impl Database {
         }
     }
 
-    fn storm_check(&mut self, now: SimTime, before: &CacheMetrics) {
+    pub(crate) fn storm_check(&mut self, now: SimTime, before: &CacheMetrics) {
         let d = self.cache.metrics().since(before);
         let threshold = match self.config.eviction_storm_evictions {
             0 => self.cache.max_pages(),
@@ -1438,10 +1438,10 @@ impl Database {
 
     /// Reads `bytes` more of store data not read before and not modelled record by record (a
     /// database that existed before the run: the engine's `page_cache_touch`): each page is pinned
-    /// once, so every pin faults, and once the cache is full every fault evicts. The bytes are
-    /// counted across calls and the pages read are their total rounded up, so a call that ends
-    /// mid-page reads that page and the next call starts after it: shares of any size that add up to
-    /// `n` pages read exactly `n` pages.
+    /// once, so every pin faults (unless a query load read the page first: `reads.rs`), and once
+    /// the cache is full every fault evicts. The bytes are counted across calls and the pages read
+    /// are their total rounded up, so a call that ends mid-page reads that page and the next call
+    /// starts after it: shares of any size that add up to `n` pages read exactly `n` pages.
     pub fn warm(&mut self, now: SimTime, bytes: u64) -> PinRun {
         let before = self.cache.metrics();
         let file = match &self.warm_file {
@@ -1455,7 +1455,8 @@ impl Database {
                 f
             }
         };
-        let first = file.n_pages();
+        // Its own count, not the file's length: query reads (`reads.rs`) grow the file too.
+        let first = self.warm_bytes.div_ceil(PAGE_BYTES);
         self.warm_bytes = self.warm_bytes.saturating_add(bytes);
         let n = self.warm_bytes.div_ceil(PAGE_BYTES).saturating_sub(first);
         file.grow_to(first + n);

@@ -15,6 +15,11 @@
 //!   policies.
 //! - [`db`]: [`Database`], the facade a workload drives (create, delete, read, checkpoint, copy),
 //!   with a [`DbReport`] at any time and [`DbEvent`]s; no I/O, no clock: time is passed in.
+//! - [`reads`]: query loads that read store pages ([`PageReadLoad`], [`Database::read_pages`]):
+//!   a working set, a skew (uniform, Zipf, hot/cold) and a share of writes.
+//! - [`warmup`]: a restart ([`Database::restart`]) on an empty cache, cold or warmed from a
+//!   profile of the cached pages ([`CacheProfile`]) or by preloading every file, as Neo4j 4.x's
+//!   `PageCacheWarmer` does.
 //! - [`copy`]: compaction by copy (`neo4j-admin database copy`).
 //! - [`PageCache`] (this file): the first model the engine uses, kept as the cheap O(1) special
 //!   case of a cache that only ever faults in new data (see its docs).
@@ -26,9 +31,11 @@
 pub mod cache;
 pub mod copy;
 pub mod db;
+pub mod reads;
 pub mod store;
 mod sync;
 pub mod txlog;
+pub mod warmup;
 
 pub use cache::{
     CacheConfig, CacheMetrics, FileId, GRAB_BYTES, MuninnPageCache, PAGE_BYTES, PagedFile, Pin,
@@ -39,8 +46,10 @@ pub use db::{
     Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
     StateGate, Tx, TxSummary,
 };
+pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};
+pub use warmup::{CacheProfile, Reheat, RestartReport, Warmup};
 
 use memsim_core::Usage;
 

@@ -408,7 +408,10 @@ fn chart_string(s: &RunSummary) -> String {
     };
 
     // A run whose phases drove the database gets a second panel below: its disk over time.
-    let db_panel = s.database.as_ref().filter(|d| !d.steps.is_empty());
+    let db_panel = s
+        .database
+        .as_ref()
+        .filter(|d| !d.steps.is_empty() || crate::chart_hit_ratio::has_queries(d));
     let height = HEIGHT
         + if db_panel.is_some() {
             DB_PANEL_HEIGHT

@@ -177,6 +177,9 @@ pub(crate) struct DatabaseJson<'a> {
     page_cache_bytes: u64,
     steps: Vec<StepJson<'a>>,
     last: SnapshotJson<'a>,
+    phases: Vec<crate::db_phases::PhaseJson<'a>>,
+    hit_ratio_windows: crate::db_phases::WindowsJson,
+    restarts: Vec<crate::db_phases::RestartJson<'a>>,
 }
 
 impl<'a> DatabaseJson<'a> {
@@ -194,6 +197,9 @@ impl<'a> DatabaseJson<'a> {
                 })
                 .collect(),
             last: SnapshotJson::from(&db.last),
+            phases: crate::db_phases::phases_json(db),
+            hit_ratio_windows: crate::db_phases::windows_json(db),
+            restarts: crate::db_phases::restarts_json(db),
         }
     }
 }
@@ -234,6 +240,8 @@ pub(crate) fn text(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()> {
             copy.phase,
         )?;
     }
+    crate::db_phases::text(db, w)?;
+    crate::db_phases::restarts_text(db, w)?;
     if db.steps.is_empty() {
         return Ok(());
     }
@@ -278,7 +286,8 @@ pub(crate) fn step_table(db: &DatabaseRun, w: &mut impl Write) -> io::Result<()>
 }
 
 /// The chart's database panel: stores + ID files and transaction logs over time as steps (bytes, one
-/// shared axis), and the page cache's hit ratio per sample interval (0 to 1, right axis), between
+/// shared axis), and the page cache's hit ratio over a rolling window and per phase (0 to 1, right
+/// axis; `chart_hit_ratio.rs`), between
 /// `top` and `bottom`, with its key at `legend_left`. `x` maps seconds to the main plot's x.
 pub(crate) fn chart_panel(
     out: &mut String,
@@ -295,7 +304,6 @@ pub(crate) fn chart_panel(
     };
     const STORE_COLOUR: &str = "#499894";
     const LOG_COLOUR: &str = "#e15759";
-    const HIT_COLOUR: &str = "#4e79a7";
     let max = db
         .samples
         .iter()
@@ -305,7 +313,6 @@ pub(crate) fn chart_panel(
         .max(1 << 20);
     let mib = max as f64 / (1 << 20) as f64;
     let y = |bytes: u64| bottom - (bytes as f64 / max as f64) * (bottom - top);
-    let yr = |ratio: f64| bottom - ratio.clamp(0.0, 1.0) * (bottom - top);
     line(format!(
         r##"<g font-size="11" fill="#333333"><text x="{left:.1}" y="{:.1}" font-size="13" font-weight="bold">Database: disk and page-cache hit ratio</text>"##,
         top - 6.0
@@ -350,28 +357,10 @@ pub(crate) fn chart_panel(
     line(format!(
         r##"<path d="{logs}" fill="none" stroke="{LOG_COLOUR}" stroke-width="2"/>"##
     ));
-    // Hit ratio per interval, drawn only where something was pinned.
-    let mut hits = String::new();
-    for (i, s) in db.samples.iter().enumerate().skip(1) {
-        let prev = &db.samples[i - 1].cache;
-        if prev.pins <= s.cache.pins {
-            let d = s.cache.since(prev);
-            if d.pins > 0 {
-                let _ = write!(
-                    hits,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="2" fill="{HIT_COLOUR}"/>"##,
-                    x(s.at.as_secs_f64()),
-                    yr(d.hit_ratio())
-                );
-            }
-        }
-    }
-    line(hits);
     let mut ky = top + 10.0;
     for (colour, name) in [
         (STORE_COLOUR, "stores + ID files"),
         (LOG_COLOUR, "transaction logs"),
-        (HIT_COLOUR, "page-cache hit ratio"),
     ] {
         line(format!(
             r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/><text x="{2:.1}" y="{3:.1}">{name}</text>"##,
@@ -382,6 +371,10 @@ pub(crate) fn chart_panel(
         ));
         ky += 15.0;
     }
+    // The hit ratio: a rolling window and each phase's (`chart_hit_ratio.rs`).
+    let mut hit_ratio = String::new();
+    crate::chart_hit_ratio::draw(&mut hit_ratio, db, &x, (top, bottom), (legend_left, ky));
+    line(hit_ratio);
     line("</g>".to_string());
 }
 
@@ -449,6 +442,8 @@ mod tests {
             samples: vec![],
             steps: vec![step("create_nodes", 1), step("checkpoint", 2)],
             last: snap(3, 1500, 64, 30, 25),
+            phases: vec![],
+            restarts: vec![],
         };
         let text = |db: &DatabaseRun| {
             let mut v = Vec::new();
@@ -483,6 +478,8 @@ mod tests {
             ],
             steps: vec![],
             last: snap(2, 1500, 4 << 20, 30, 25),
+            phases: vec![],
+            restarts: vec![],
         };
         let mut header = Vec::new();
         csv_header(&db, &mut header).unwrap();
@@ -516,6 +513,7 @@ mod tests {
             svg.contains("M100.0,110.0 H110.0 V60.0 H120.0 V10.0"),
             "{svg}"
         );
-        assert_eq!(svg.matches("<circle").count(), 2);
+        // The rolling hit ratio: 5 of 10 over 0..1 s, then 25 of 30 over 0..2 s (the window is 10 s).
+        assert!(svg.contains(r#"d="M110.0,60.0 L120.0,26.7""#), "{svg}");
     }
 }

@@ -201,7 +201,14 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// `store_bytes`, `id_file_bytes`, `tx_log_bytes`, `tx_log_files`, `total_bytes`, `last_tx_id`,
 /// `stores` (`[{file, file_bytes, id_file_bytes, high_id, records_in_use, reusable_ids,
 /// buffered_ids}]`) and `page_cache` (`{hits, faults, pins, unpins, evictions, flushes, hit_ratio,
-/// usage_ratio, pages_in_use, max_pages}`, cumulative)) and `last` (the same at the end). Times are
+/// usage_ratio, pages_in_use, max_pages}`, cumulative)), `last` (the same at the end), `phases`
+/// (the page cache over each phase that started: `phase`, `start_seconds`, `end_seconds`, `pins`,
+/// `hits`, `faults`, `evictions`, `flushes`, `hit_ratio` and `last_window_hit_ratio`, `null` when
+/// nothing was pinned) and `hit_ratio_windows` (`{window_seconds, points: [[at_seconds,
+/// hit_ratio]]}`: the rolling hit ratio at each sample whose window saw a pin) and `restarts`
+/// (`[{phase, at_seconds, warmup, flushed_pages, pages_to_load, pages_loaded,
+/// warmup_done_at_seconds, profile_taken_at_seconds,
+/// hit_ratio_before, seconds_to_warm}]`). Times are
 /// seconds rounded to whole milliseconds.
 ///
 /// Should two counters or parameters share a name, both entries are written (JSON parsers

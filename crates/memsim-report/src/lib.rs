@@ -23,7 +23,9 @@
 #![deny(missing_docs)]
 
 mod chart;
+mod chart_hit_ratio;
 mod db;
+mod db_phases;
 mod headline;
 mod html;
 mod json;

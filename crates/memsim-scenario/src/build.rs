@@ -99,7 +99,20 @@ const PHASE_KEYS: &[&str] = &[
     "requests",
     "db",
 ];
-const REQUEST_KEYS: &[&str] = &["rate", "buffer", "hold", "heap", "direct"];
+const REQUEST_KEYS: &[&str] = &[
+    "rate",
+    "buffer",
+    "hold",
+    "heap",
+    "direct",
+    // `page_reads.rs`'s.
+    "page_reads",
+    "working_set",
+    "zipf",
+    "hot_set",
+    "hot_reads",
+    "page_writes",
+];
 
 /// Every key the parser accepts, as `(table, key)` (`heap` for `jvm.heap`'s keys), so that
 /// documentation and tooling can be checked against the parser itself.
@@ -1357,6 +1370,16 @@ fn read_phase(
             );
         }
         p.requests = read_requests(cx, &rt);
+        if let Some(r) = p.requests.as_mut() {
+            r.page_reads = crate::page_reads::read_page_reads(
+                cx,
+                &rt,
+                has_page_cache,
+                r.rate_per_sec,
+                p.duration,
+                head.max_events,
+            );
+        }
     }
     p.db = crate::database::read_phase_db(cx, t, has_page_cache);
     p
@@ -1370,6 +1393,7 @@ fn read_requests(cx: &mut Ctx<'_>, t: &Tab<'_, '_>) -> Option<Requests> {
         hold: Dist::Constant(0),
         heap: Dist::Constant(0),
         direct: DirectPath::Netty,
+        page_reads: None,
     };
     let mut ok = true;
     match t.require(

@@ -20,6 +20,7 @@ pub(crate) const DATABASE_KEYS: &[&str] = &[
     "tx_log_rotation_size",
     "tx_log_retention",
     "transaction_max",
+    "warmup_profile_interval",
 ];
 pub(crate) const DB_OP_KEYS: &[&str] = &[
     "op",
@@ -31,6 +32,7 @@ pub(crate) const DB_OP_KEYS: &[&str] = &[
     "working_set",
     "detach",
     "transactions",
+    "warmup",
 ];
 
 /// Smallest `db.tx_log.rotation.size` Neo4j accepts.
@@ -93,6 +95,34 @@ pub struct DatabaseSettings {
     pub tx_log_retention: Option<Retention>,
     /// `transaction_max` (`db.memory.transaction.max`; 0 = unlimited, the default).
     pub transaction_max: Option<u64>,
+    /// `warmup_profile_interval` (`dbms.memory.pagecache.warmup.profile.interval`, 1m): how often
+    /// the page cache's contents are profiled for a `restart`'s warm-up.
+    pub warmup_profile_interval: Option<SimDuration>,
+}
+
+/// What a `restart` loads into the empty page cache (`warmup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartWarmup {
+    /// `"profile"` (default): the pages of the latest profile, as Neo4j Enterprise does with
+    /// `dbms.memory.pagecache.warmup.enable = true` (its default).
+    #[default]
+    Profile,
+    /// `"cold"`: nothing (Community Edition, or the warm-up disabled).
+    Cold,
+    /// `"preload"`: every page of every store file up to the cache's size
+    /// (`dbms.memory.pagecache.warmup.preload = true`).
+    Preload,
+}
+
+impl RestartWarmup {
+    /// The `warmup` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestartWarmup::Profile => "profile",
+            RestartWarmup::Cold => "cold",
+            RestartWarmup::Preload => "preload",
+        }
+    }
 }
 
 /// What a `[phase.db]` does.
@@ -143,6 +173,12 @@ pub enum DbOp {
     Checkpoint,
     /// `copy`: `neo4j-admin database copy --compact-node-store`; the run goes on with the copy.
     Copy,
+    /// `restart`: the database shuts down (a checkpoint) and starts on an empty page cache, warmed
+    /// by `warmup`.
+    Restart {
+        /// `warmup` (default `"profile"`).
+        warmup: RestartWarmup,
+    },
 }
 
 impl DbOp {
@@ -157,6 +193,7 @@ impl DbOp {
             DbOp::DetachDeleteAll => "detach_delete_all",
             DbOp::Checkpoint => "checkpoint",
             DbOp::Copy => "copy",
+            DbOp::Restart { .. } => "restart",
         }
     }
 }
@@ -182,6 +219,7 @@ const OPS: &[&str] = &[
     "detach_delete_all",
     "checkpoint",
     "copy",
+    "restart",
 ];
 
 /// The keys each op accepts besides `op`.
@@ -192,6 +230,7 @@ fn op_keys(op: &str) -> &'static [&'static str] {
         "read" => &["reads", "working_set"],
         "update" => &["count", "transactions"],
         "delete_nodes" => &["count", "detach", "transactions"],
+        "restart" => &["warmup"],
         _ => &[],
     }
 }
@@ -341,6 +380,21 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
         }
     }
     d.transaction_max = t.read(cx, "transaction_max", Ctx::size).map(|(v, _)| v);
+    if let Some((v, span)) = t.read(cx, "warmup_profile_interval", Ctx::duration) {
+        if v == SimDuration::ZERO {
+            cx.err(
+                "database.warmup_profile_interval",
+                span,
+                "`database.warmup_profile_interval` is 0",
+                Some(
+                    "how often the page cache is profiled for warm-up; Neo4j's default is \"1m\""
+                        .into(),
+                ),
+            );
+        } else {
+            d.warmup_profile_interval = Some(v);
+        }
+    }
     Some(d)
 }
 
@@ -510,6 +564,20 @@ pub(crate) fn read_phase_db(
         }
         "detach_delete_all" => Some(DbOp::DetachDeleteAll),
         "checkpoint" => Some(DbOp::Checkpoint),
+        "restart" => {
+            let choices = [
+                ("profile", RestartWarmup::Profile),
+                ("cold", RestartWarmup::Cold),
+                ("preload", RestartWarmup::Preload),
+            ];
+            match enum_value(cx, &t, "warmup", &choices) {
+                Some(warmup) => Some(DbOp::Restart { warmup }),
+                None if t.get("warmup").is_none() => Some(DbOp::Restart {
+                    warmup: RestartWarmup::Profile,
+                }),
+                None => None,
+            }
+        }
         _ => Some(DbOp::Copy),
     };
     let mut transactions = 1;

@@ -11,14 +11,18 @@ mod database;
 mod error;
 mod jvm_flags;
 mod model;
+mod page_reads;
 mod reader;
 mod suggest;
 mod syntax;
 
 pub use build::known_keys;
-pub use database::{CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, Retention};
+pub use database::{
+    CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, RestartWarmup, Retention,
+};
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
+pub use page_reads::{MAX_PAGE_READS_PER_REQUEST, MAX_ZIPF_EXPONENT, ReadSkew, RequestPageReads};
 
 /// Parses and validates a scenario file.
 ///

@@ -201,6 +201,8 @@ pub struct Requests {
     pub heap: Dist,
     /// `direct`: `"netty"` or `"jdk"`.
     pub direct: DirectPath,
+    /// `page_reads` and its keys: store pages each request reads through the page cache.
+    pub page_reads: Option<crate::page_reads::RequestPageReads>,
 }
 
 /// `[[phase]]`: one stretch of workload on the timeline. Phases may overlap.

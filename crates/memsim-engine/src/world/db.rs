@@ -59,7 +59,7 @@ pub(super) struct DbState {
     reads_done: Vec<u64>,
     // Per phase: where `delete_nodes` looks for its next live node.
     delete_from: Vec<u64>,
-    full_logged: bool,
+    pub(super) full_logged: bool,
     pub(super) samples: Vec<DbSnapshot>,
     steps: Vec<DbStep>,
     pub(super) skipped: u64,
@@ -71,6 +71,10 @@ pub(super) struct DbState {
     // Copies made so far: a copy's transaction ids restart, so its events name the copy to stay
     // apart from the original's (identical run events are folded into one).
     copies: u32,
+    // Requests' page reads and the cache over each phase (`db_reads.rs`).
+    pub(super) reads: super::db_reads::PhaseReads,
+    // Warm-up profiles and restarts (`db_restart.rs`).
+    pub(super) restarts: super::db_restart::Restarts,
 }
 
 impl DbState {
@@ -133,6 +137,8 @@ impl DbState {
             checkpoint_phase: None,
             copies: 0,
             carried: DbCacheMetrics::default(),
+            reads: super::db_reads::PhaseReads::new(s),
+            restarts: super::db_restart::Restarts::new(s),
         }
     }
 
@@ -168,6 +174,12 @@ impl DbState {
         }
     }
 
+    /// Before the page cache is replaced (a copy, a restart): its counters are carried, so the
+    /// run's keep counting.
+    pub(super) fn carry_counters(&mut self) {
+        self.carried = self.cache_metrics();
+    }
+
     /// The database now.
     pub(super) fn snapshot(&self, at: SimTime) -> DbSnapshot {
         let r = self.db.report();
@@ -196,14 +208,18 @@ impl DbState {
     }
 
     /// The run's database part.
-    pub(super) fn finish(self, at: SimTime) -> DatabaseRun {
+    pub(super) fn finish(self, s: &Scenario, at: SimTime) -> DatabaseRun {
         let last = self.snapshot(at);
+        let page_cache_bytes = self.page_cache_bytes();
+        let phases = self.reads.finish(s, &self.samples, last.cache, at);
         DatabaseRun {
             format: self.format.to_string(),
-            page_cache_bytes: self.page_cache_bytes(),
+            page_cache_bytes,
             samples: self.samples,
             steps: self.steps,
             last,
+            phases,
+            restarts: self.restarts.done,
         }
     }
 }
@@ -216,7 +232,7 @@ fn share(total: u64, k: u64, n: u64) -> u64 {
 
 impl World<'_> {
     /// Turns the database's events into run events, and logs the cache's first filling.
-    fn drain_db_events(&mut self) {
+    pub(super) fn drain_db_events(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let events = st.db.drain_events();
         let full = !st.full_logged && st.db.page_cache().buffer_bytes() >= st.page_cache_bytes();
@@ -294,6 +310,10 @@ impl World<'_> {
     /// completes at its start plus its estimated duration).
     pub(super) fn db_tick(&mut self) {
         let now = self.now;
+        let budget = self.events_left();
+        if let Some(st) = self.db.as_mut() {
+            st.warmup_tick(now, budget);
+        }
         if let Some(done) = self.db.as_mut().and_then(|st| st.db.tick(now)) {
             self.schedule(done, Ev::DbCheckpointDone);
         }
@@ -318,9 +338,12 @@ impl World<'_> {
     /// A database phase starts: transactions and one-off operations run now (reads are spread over
     /// the phase by its work ticks).
     pub(super) fn db_phase_start(&mut self, p: u32) {
+        if let Some(st) = self.db.as_mut() {
+            st.phase_started(p, self.now);
+        }
         match self.phase(p).db.as_ref().map(|d| &d.op) {
             None | Some(DbOp::Read { .. }) => {}
-            Some(DbOp::Checkpoint | DbOp::Copy) => self.db_phase_op(p),
+            Some(DbOp::Checkpoint | DbOp::Copy | DbOp::Restart { .. }) => self.db_phase_op(p),
             Some(_) => self.db_tx(p),
         }
     }
@@ -354,7 +377,14 @@ impl World<'_> {
                 self.db_copy();
                 self.db_step(p);
             }
-            _ => unreachable!("only checkpoints and copies wait"),
+            DbOp::Restart { warmup } => {
+                self.db_restart(p, warmup);
+                if let Some(st) = self.db.as_mut() {
+                    st.full_logged = false;
+                }
+                self.db_step(p);
+            }
+            _ => unreachable!("only checkpoints, copies and restarts wait"),
         }
     }
 
@@ -556,7 +586,7 @@ impl World<'_> {
     fn db_copy(&mut self) {
         let Some(st) = self.db.as_mut() else { return };
         let (copy, report) = st.db.copy_compacted();
-        st.carried = st.cache_metrics();
+        st.carry_counters();
         st.db = copy;
         st.copies += 1;
         st.db.started_at(self.now);

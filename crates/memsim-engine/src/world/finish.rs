@@ -256,7 +256,7 @@ impl World<'_> {
             n_events: self.n_events,
             parameters,
             counters,
-            database: self.db.map(|st| st.finish(ended_at)),
+            database: self.db.map(|st| st.finish(self.s, ended_at)),
             gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
             pressure,
         }

@@ -86,6 +86,8 @@ impl World<'_> {
             }
             return;
         }
+        // The request's queries read their store pages (`db_reads.rs`).
+        self.request_page_reads(p);
         let request = Request {
             phase: p,
             thread,

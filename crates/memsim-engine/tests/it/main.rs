@@ -7,6 +7,8 @@ mod errors;
 mod limits;
 mod metadata_gc;
 mod pauses;
+mod query_load;
+mod restart;
 
 use memsim_core::RunSummary;
 use memsim_engine::{RunOptions, run};

@@ -190,6 +190,7 @@ fn full_scenario_parses_to_the_expected_struct() {
             hold: Dist::Exponential { mean: 40 * MS },
             heap: Dist::Uniform { lo: K, hi: 64 * K },
             direct: DirectPath::Netty,
+            page_reads: None,
         })
     );
 

@@ -9,6 +9,7 @@ mod jvm_flags;
 mod limits;
 mod messages;
 mod multiple;
+mod page_reads;
 mod phases;
 mod rendering;
 mod sizes_durations_rates;
