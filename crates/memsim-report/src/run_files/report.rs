@@ -215,6 +215,52 @@ pub struct Database {
     pub page_cache_bytes: u64,
     pub steps: Vec<DbStep>,
     pub last: DbSnapshot,
+    pub phases: Vec<DbPhase>,
+    pub hit_ratio_windows: DbHitRatioWindows,
+    pub restarts: Vec<DbRestart>,
+}
+
+/// `database.phases[]`: the cache's counters over one phase.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DbPhase {
+    pub phase: String,
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+    pub pins: u64,
+    pub hits: u64,
+    pub faults: u64,
+    pub evictions: u64,
+    pub flushes: u64,
+    pub hit_ratio: Option<f64>,
+    pub last_window_hit_ratio: Option<f64>,
+}
+
+/// `database.hit_ratio_windows`: the rolling hit ratio, `[at_seconds, hit_ratio]` per sample.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DbHitRatioWindows {
+    pub window_seconds: u64,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// `database.restarts[]`: one restart and its warm-up.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DbRestart {
+    pub phase: String,
+    pub at_seconds: f64,
+    pub warmup: String,
+    pub flushed_pages: u64,
+    pub pages_to_load: u64,
+    pub pages_loaded: u64,
+    pub warmup_done_at_seconds: Option<f64>,
+    pub profile_taken_at_seconds: Option<f64>,
+    pub hit_ratio_before: Option<f64>,
+    pub seconds_to_warm: Option<f64>,
 }
 
 /// One database step: the phase, its operation, and the snapshot after it (written flattened).
