@@ -51,7 +51,7 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Write report.json, timeseries.csv, nmt-summary.txt and chart.svg into this directory.
+        /// Write report.json, timeseries.csv, nmt-summary.txt, chart.svg and chart.png into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// What to print on stdout: the text summary, or report.json's content.

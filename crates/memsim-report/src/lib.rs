@@ -11,12 +11,13 @@
 //! | [`render_csv`] | `timeseries.csv` | spreadsheets and memlog-style plotting |
 //! | [`render_nmt_summary`] | `nmt-summary.txt` | people and tools that know `jcmd VM.native_memory summary` |
 //! | [`render_chart_svg`] | `chart.svg` | people: resident memory over time, stacked by account, with events |
+//! | [`render_chart_png`] | `chart.png` | the same chart as a picture (rasterised by resvg with the bundled font) |
 //! | [`render_text_summary`] | (terminal) | the few lines printed after `memsim run` |
 //!
 //! [`parse_nmt`] reads real `jcmd VM.native_memory summary` text (and memsim's own) back into numbers,
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
-//! [`write_all_reports`] renders the four files into memory so a caller can write them only once
+//! [`write_all_reports`] renders the five files into memory so a caller can write them only once
 //! every one has rendered.
 #![deny(missing_docs)]
 
@@ -34,7 +35,10 @@ mod fixture;
 
 use memsim_core::{Account, RunSummary, SimTime};
 
-pub use chart::render_chart_svg;
+pub use chart::{
+    Band, ChartLayout, FOLD_PERCENT, LegendEvent, Rect, Role, bands, chart_layout, occurrences,
+    render_chart_png, render_chart_svg,
+};
 pub use headline::failures_clause;
 pub use json::render_json;
 pub use nmt::render_nmt_summary;
@@ -42,9 +46,11 @@ pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, r
 pub use text::render_text_summary;
 pub use timeseries::render_csv;
 
-/// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt` and `chart.svg` into memory, in that order.
+/// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt`, `chart.svg` and `chart.png` into
+/// memory, in that order.
 ///
-/// Each entry is `(file name, contents)`. Rendering into a `Vec<u8>` cannot fail, so neither can this.
+/// Each entry is `(file name, contents)`. Rendering into a `Vec<u8>` cannot fail, so neither can
+/// this (the PNG's rasteriser fails only on SVG memsim did not write).
 pub fn write_all_reports(s: &RunSummary) -> Vec<(&'static str, Vec<u8>)> {
     fn render(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Vec<u8> {
         let mut out = Vec::new();
@@ -56,6 +62,7 @@ pub fn write_all_reports(s: &RunSummary) -> Vec<(&'static str, Vec<u8>)> {
         ("timeseries.csv", render(|w| render_csv(s, w))),
         ("nmt-summary.txt", render(|w| render_nmt_summary(s, w))),
         ("chart.svg", render(|w| render_chart_svg(s, w))),
+        ("chart.png", render(|w| render_chart_png(s, w))),
     ]
 }
 
@@ -130,7 +137,8 @@ mod tests {
                 "report.json",
                 "timeseries.csv",
                 "nmt-summary.txt",
-                "chart.svg"
+                "chart.svg",
+                "chart.png"
             ]
         );
         assert_eq!(a, b);
