@@ -257,7 +257,7 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
     for m in &markers {
         emit!(
             c.out,
-            r##"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{PLOT_BOTTOM:.1}" stroke="{2}" stroke-width="{3}" stroke-dasharray="5 3"><title>{4} {5} {6}</title></line>"##,
+            r##"<g><title>{4} {5} {6}</title><line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{PLOT_BOTTOM:.1}" stroke="{2}" stroke-width="{3}" stroke-dasharray="5 3"/></g>"##,
             m.x,
             m.line_top,
             marker_colour(m.event.kind),
