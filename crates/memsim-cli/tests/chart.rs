@@ -11,8 +11,8 @@ use common::{scratch_in, text, workspace};
 use std::path::Path;
 use std::process::Command;
 
-use memsim_core::{Account, EventKind, GcKind, RunSummary};
 use memsim_core::size::group_thousands;
+use memsim_core::{Account, EventKind, GcKind, RunSummary};
 use memsim_report::{ChartLayout, Rect, Role, chart_layout};
 
 /// Every bundled scenario's name and finished run.
@@ -57,7 +57,10 @@ fn assert_layout_is_clear(name: &str, l: &ChartLayout) {
     };
     let title = l.texts.iter().find(|t| t.0 == Role::Title).unwrap().2;
     for (i, (ra, ta, a)) in l.texts.iter().enumerate() {
-        assert!(canvas.contains(a), "{name}: {ra:?} `{ta}` {a:?} leaves the canvas");
+        assert!(
+            canvas.contains(a),
+            "{name}: {ra:?} `{ta}` {a:?} leaves the canvas"
+        );
         for (rb, tb, b) in &l.texts[i + 1..] {
             assert!(
                 !a.overlaps(b, 0.0),
@@ -65,13 +68,22 @@ fn assert_layout_is_clear(name: &str, l: &ChartLayout) {
             );
         }
         if *ra != Role::Legend {
-            assert!(!a.overlaps(&l.legend, 0.0), "{name}: {ra:?} `{ta}` overlaps the legend");
+            assert!(
+                !a.overlaps(&l.legend, 0.0),
+                "{name}: {ra:?} `{ta}` overlaps the legend"
+            );
         }
         if *ra != Role::Title {
-            assert!(!a.overlaps(&title, 0.0), "{name}: `{ta}` overlaps the title");
+            assert!(
+                !a.overlaps(&title, 0.0),
+                "{name}: `{ta}` overlaps the title"
+            );
         }
     }
-    assert!(canvas.contains(&l.legend), "{name}: the legend leaves the canvas");
+    assert!(
+        canvas.contains(&l.legend),
+        "{name}: the legend leaves the canvas"
+    );
 }
 
 #[test]
@@ -110,12 +122,20 @@ fn bundled_charts_are_clear_complete_and_agree_with_the_text() {
             .map(|t| t.1.as_str())
             .collect();
         for b in &l.bands {
-            assert!(legend.contains(&b.name.as_str()), "{name}: {} not in {legend:?}", b.name);
+            assert!(
+                legend.contains(&b.name.as_str()),
+                "{name}: {} not in {legend:?}",
+                b.name
+            );
         }
 
         // Event kinds: only those that occurred, with the text's counts.
         for e in &l.legend_events {
-            assert!(s.events.iter().any(|x| x.kind == e.kind), "{name}: {:?}", e.kind);
+            assert!(
+                s.events.iter().any(|x| x.kind == e.kind),
+                "{name}: {:?}",
+                e.kind
+            );
             assert!(e.count > 0);
             match e.kind {
                 EventKind::OutOfMemoryError | EventKind::OutOfDirectMemoryError => {
@@ -143,13 +163,19 @@ fn bundled_charts_are_clear_complete_and_agree_with_the_text() {
             }
             if e.count > 1 {
                 let shown = format!(" ×{}", group_thousands(e.count));
-                assert!(legend.iter().any(|t| t.ends_with(&shown)), "{name}: {shown} not in {legend:?}");
+                assert!(
+                    legend.iter().any(|t| t.ends_with(&shown)),
+                    "{name}: {shown} not in {legend:?}"
+                );
             }
         }
         // Every marked kind the run had is listed; nothing else is.
         assert!(
             l.legend_events.len()
-                == legend.iter().position(|t| *t == "events").map_or(0, |i| legend.len() - i - 1),
+                == legend
+                    .iter()
+                    .position(|t| *t == "events")
+                    .map_or(0, |i| legend.len() - i - 1),
             "{name}: {legend:?}"
         );
     }
@@ -160,7 +186,13 @@ fn chart_png_is_written_beside_the_svg_at_its_size() {
     let dir = scratch_in("chart", "png");
     let out = dir.join("out");
     let run = Command::new(env!("CARGO_BIN_EXE_memsim"))
-        .args(["run", "--exit-zero", "-q", "sims/neo4j-12g-oom.toml", "--out"])
+        .args([
+            "run",
+            "--exit-zero",
+            "-q",
+            "sims/neo4j-12g-oom.toml",
+            "--out",
+        ])
         .arg(&out)
         .current_dir(workspace())
         .output()
@@ -186,7 +218,9 @@ fn have(tool: &str, probe: &[&str]) -> bool {
             std::env::var_os("CI").is_none(),
             "{tool} is missing: .ci/run installs it (apt-get install librsvg2-bin imagemagick)"
         );
-        eprintln!("note: {tool} is missing; install librsvg2-bin and imagemagick to run this check");
+        eprintln!(
+            "note: {tool} is missing; install librsvg2-bin and imagemagick to run this check"
+        );
     }
     ok
 }
@@ -195,10 +229,24 @@ fn have(tool: &str, probe: &[&str]) -> bool {
 fn grey(image: &Path, width: usize, height: usize) -> Vec<u8> {
     let out = Command::new("convert")
         .arg(image)
-        .args(["-background", "white", "-flatten", "-colorspace", "gray", "-depth", "8", "gray:-"])
+        .args([
+            "-background",
+            "white",
+            "-flatten",
+            "-colorspace",
+            "gray",
+            "-depth",
+            "8",
+            "gray:-",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "convert {}: {}", image.display(), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "convert {}: {}",
+        image.display(),
+        text(&out.stderr)
+    );
     assert_eq!(out.stdout.len(), width * height, "{}", image.display());
     out.stdout
 }
@@ -247,7 +295,11 @@ fn labels_show_in_rsvg_and_imagemagick() {
             }
             // At least one inked pixel per character: a vanished label has none.
             let least = words.chars().filter(|c| !c.is_whitespace()).count();
-            for (renderer, raster) in [("rsvg", &by_rsvg), ("ImageMagick", &by_magick), ("resvg", &by_resvg)] {
+            for (renderer, raster) in [
+                ("rsvg", &by_rsvg),
+                ("ImageMagick", &by_magick),
+                ("resvg", &by_resvg),
+            ] {
                 let found = ink(raster, width, b);
                 assert!(
                     found >= least,

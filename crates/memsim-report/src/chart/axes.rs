@@ -99,7 +99,12 @@ impl Axes {
         let span_s = last_sample_s.max(s.ended_at.as_secs_f64()).max(1.0);
         let (t_div, t_unit) = time_unit(span_s);
         let t_step = nice_step(span_s / t_div, 10.0);
-        let max_total = s.samples.iter().map(|x| x.resident_total()).max().unwrap_or(0);
+        let max_total = s
+            .samples
+            .iter()
+            .map(|x| x.resident_total())
+            .max()
+            .unwrap_or(0);
         let max_working_set = s
             .samples
             .iter()

@@ -97,7 +97,8 @@ pub fn bands(s: &RunSummary) -> Vec<Band> {
         .max()
         .unwrap_or(0)
         .max(s.peak_resident_bytes);
-    let small = |a: Account| highest(a).saturating_mul(100) < peak_total.saturating_mul(FOLD_PERCENT);
+    let small =
+        |a: Account| highest(a).saturating_mul(100) < peak_total.saturating_mul(FOLD_PERCENT);
     let configured = |a: Account| s.configured_accounts.contains(&a);
     let resident: Vec<Account> = Account::ALL
         .iter()
@@ -154,14 +155,20 @@ mod tests {
         let b = bands(&s);
         let other = b.last().unwrap();
         assert!(other.name.starts_with("other ("), "{b:?}");
-        assert_eq!(other.name, format!("other ({} categories)", other.accounts.len()));
+        assert_eq!(
+            other.name,
+            format!("other ({} categories)", other.accounts.len())
+        );
         // Every resident account is in exactly one band.
         let mut all: Vec<Account> = b.iter().flat_map(|x| x.accounts.clone()).collect();
         all.sort_by_key(|a| a.index());
         let resident: Vec<Account> = Account::ALL
             .iter()
             .copied()
-            .filter(|a| s.samples.iter().any(|x| x.accounts[a.index()].resident > 0) || s.at_peak.get(*a).resident > 0)
+            .filter(|a| {
+                s.samples.iter().any(|x| x.accounts[a.index()].resident > 0)
+                    || s.at_peak.get(*a).resident > 0
+            })
             .collect();
         assert_eq!(all, resident);
         // Folded accounts are all below 2 % of the peak; kept unconfigured ones reached it.
@@ -172,7 +179,13 @@ mod tests {
         for band in &b[..b.len() - 1] {
             if !band.configured {
                 let a = band.accounts[0];
-                let high = s.samples.iter().map(|x| x.accounts[a.index()].resident).max().unwrap().max(s.at_peak.get(a).resident);
+                let high = s
+                    .samples
+                    .iter()
+                    .map(|x| x.accounts[a.index()].resident)
+                    .max()
+                    .unwrap()
+                    .max(s.at_peak.get(a).resident);
                 assert!(high * 50 >= peak, "{a} kept though small");
             }
         }

@@ -50,7 +50,11 @@ pub(crate) fn marker_colour(kind: EventKind) -> &'static str {
 
 /// The marker line's width: the OOM kill stands out.
 pub(crate) fn marker_width(kind: EventKind) -> &'static str {
-    if kind == EventKind::OomKilled { "2" } else { "1" }
+    if kind == EventKind::OomKilled {
+        "2"
+    } else {
+        "1"
+    }
 }
 
 /// The kind's name in labels and the legend.
@@ -77,12 +81,12 @@ pub fn occurrences(s: &RunSummary, kind: EventKind) -> u64 {
             .find(|e| e.kind == kind)
             .map_or(0, |e| e.count),
         EventKind::TransactionTerminated => s.failures.transactions_terminated,
-        EventKind::FullGc => s
-            .gc
-            .pauses
-            .iter()
-            .find(|p| p.kind == GcKind::Full)
-            .map_or(0, |p| p.count),
+        EventKind::FullGc => {
+            s.gc.pauses
+                .iter()
+                .find(|p| p.kind == GcKind::Full)
+                .map_or(0, |p| p.count)
+        }
         k => s
             .events
             .iter()
@@ -125,8 +129,16 @@ mod tests {
     #[test]
     fn counts_are_the_summary_numbers() {
         let mut s = fixture::oom_run();
-        let direct = s.failures.errors.iter().find(|e| e.kind == EventKind::OutOfDirectMemoryError).map(|e| e.count);
-        assert_eq!(Some(occurrences(&s, EventKind::OutOfDirectMemoryError)), direct);
+        let direct = s
+            .failures
+            .errors
+            .iter()
+            .find(|e| e.kind == EventKind::OutOfDirectMemoryError)
+            .map(|e| e.count);
+        assert_eq!(
+            Some(occurrences(&s, EventKind::OutOfDirectMemoryError)),
+            direct
+        );
         // A second tally in the log does not change the number.
         s.failures.errors.iter_mut().for_each(|e| e.count = 5000);
         assert_eq!(occurrences(&s, EventKind::OutOfDirectMemoryError), 5000);

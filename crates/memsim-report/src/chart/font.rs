@@ -84,7 +84,10 @@ mod tests {
         let m = text_width("m", 2048.0, Weight::Normal);
         assert!((i - 569.0).abs() < 0.5, "{i}");
         assert!((m - 1995.0).abs() < 0.5, "{m}");
-        assert!(text_width("OOM kill", 11.0, Weight::Bold) > text_width("OOM kill", 11.0, Weight::Normal));
+        assert!(
+            text_width("OOM kill", 11.0, Weight::Bold)
+                > text_width("OOM kill", 11.0, Weight::Normal)
+        );
         assert_eq!(text_width("", 11.0, Weight::Normal), 0.0);
         // Non-ASCII the chart uses: ×, —, …, −.
         assert!(text_width("×—…−", 11.0, Weight::Normal) > 4.0 * 11.0 * 0.4);
@@ -94,7 +97,15 @@ mod tests {
     fn vertical_metrics_match_the_file() {
         let font = FontRef::new(REGULAR_TTF).unwrap();
         let m = font.metrics(Size::unscaled(), LocationRef::default());
-        assert!((f64::from(m.ascent) / 2048.0 - ASCENT_EM).abs() < 1e-3, "{}", m.ascent);
-        assert!((f64::from(-m.descent) / 2048.0 - DESCENT_EM).abs() < 1e-3, "{}", m.descent);
+        assert!(
+            (f64::from(m.ascent) / 2048.0 - ASCENT_EM).abs() < 1e-3,
+            "{}",
+            m.ascent
+        );
+        assert!(
+            (f64::from(-m.descent) / 2048.0 - DESCENT_EM).abs() < 1e-3,
+            "{}",
+            m.descent
+        );
     }
 }

@@ -69,7 +69,6 @@ pub(crate) fn place_markers<'a>(
     obstacles: &[Rect],
     colour_of: impl Fn(EventKind) -> &'static str,
 ) -> Vec<Marker<'a>> {
-
     let mut placed: Vec<Rect> = Vec::new();
     // Vertical lines of placed markers: (x, top); each runs down to the plot.
     let mut lines: Vec<(f64, f64)> = Vec::new();
@@ -92,7 +91,11 @@ pub(crate) fn place_markers<'a>(
             &placed,
             &lines,
             |text, anchor, y| Text {
-                x: if anchor == Anchor::End { x - OFFSET_PX } else { x + OFFSET_PX },
+                x: if anchor == Anchor::End {
+                    x - OFFSET_PX
+                } else {
+                    x + OFFSET_PX
+                },
                 y,
                 size_px: LABEL_FONT_PX,
                 weight,

@@ -48,7 +48,10 @@ pub(crate) fn draw(
         if members.is_empty() {
             continue;
         }
-        bbox = bbox.union(&c.text(Role::Legend, Text::new(left, y, TEXT_PX, INK, heading).bold()));
+        bbox = bbox.union(&c.text(
+            Role::Legend,
+            Text::new(left, y, TEXT_PX, INK, heading).bold(),
+        ));
         y += 16.0;
         for band in members {
             c.raw(&format!(
@@ -57,8 +60,14 @@ pub(crate) fn draw(
                 band.colour,
                 super::svg::xml_escape(&band.tooltip())
             ));
-            let value = Text::new(right, y, TEXT_PX, INK, ByteSize(band.resident_at_peak).to_string())
-                .anchored(Anchor::End);
+            let value = Text::new(
+                right,
+                y,
+                TEXT_PX,
+                INK,
+                ByteSize(band.resident_at_peak).to_string(),
+            )
+            .anchored(Anchor::End);
             let name_left = left + 17.0;
             let room = value.bbox().x0 - 6.0 - name_left;
             let probe = Text::new(name_left, y, TEXT_PX, INK, "");
@@ -70,7 +79,10 @@ pub(crate) fn draw(
         y += 6.0;
     }
     if !kinds.is_empty() {
-        bbox = bbox.union(&c.text(Role::Legend, Text::new(left, y, TEXT_PX, INK, "events").bold()));
+        bbox = bbox.union(&c.text(
+            Role::Legend,
+            Text::new(left, y, TEXT_PX, INK, "events").bold(),
+        ));
         y += 16.0;
     }
     for kind in kinds {

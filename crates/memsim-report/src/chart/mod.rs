@@ -25,9 +25,9 @@ pub(crate) mod svg;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use memsim_core::{ByteSize, RunSummary, Verdict};
 #[cfg(test)]
 use memsim_core::EventKind;
+use memsim_core::{ByteSize, RunSummary, Verdict};
 
 use crate::headline::verdict_words;
 use crate::seconds_fixed;
@@ -112,7 +112,7 @@ impl Canvas {
         let b = t.bbox();
         // Rotating by -90° about (x, y): the text's x offsets become upward y offsets.
         let r = Rect {
-            x0: t.x - (t.y - b.y0) ,
+            x0: t.x - (t.y - b.y0),
             x1: t.x + (b.y1 - t.y),
             y0: t.y - (b.x1 - t.x),
             y1: t.y + (t.x - b.x0),
@@ -188,7 +188,12 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
 
     // A run whose phases drove the database gets a second panel below: its disk over time.
     let db_panel = s.database.as_ref().filter(|d| !d.steps.is_empty());
-    let height = HEIGHT + if db_panel.is_some() { DB_PANEL_HEIGHT } else { 0.0 };
+    let height = HEIGHT
+        + if db_panel.is_some() {
+            DB_PANEL_HEIGHT
+        } else {
+            0.0
+        };
     let mut c = Canvas {
         out: String::new(),
         texts: Vec::new(),
@@ -234,7 +239,13 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
     }
     let sub = Text::new(PLOT_LEFT, 46.0, 12.0, "#444444", "");
     let subtitle = elide_to(&subtitle, room, &sub, 8).unwrap_or_default();
-    let subtitle_box = c.text(Role::Subtitle, Text { content: subtitle, ..sub });
+    let subtitle_box = c.text(
+        Role::Subtitle,
+        Text {
+            content: subtitle,
+            ..sub
+        },
+    );
 
     draw_axes(&mut c, &axes);
     draw_bands(&mut c, s, &bands, &axes);
@@ -243,7 +254,13 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
     // The legend, then the event markers around it.
     let chosen = labels::chosen_events(s);
     let kinds = legend::kinds_of(&chosen);
-    let legend_box = legend::draw(&mut c, s, &bands, &kinds, (LEGEND_LEFT, LEGEND_RIGHT, PLOT_TOP - 7.0));
+    let legend_box = legend::draw(
+        &mut c,
+        s,
+        &bands,
+        &kinds,
+        (LEGEND_LEFT, LEGEND_RIGHT, PLOT_TOP - 7.0),
+    );
     let label_area = Rect {
         x0: MARGIN,
         y0: subtitle_box.y1,
@@ -314,8 +331,14 @@ fn draw_axes(c: &mut Canvas, axes: &Axes) {
         );
         c.text(
             Role::Axis,
-            Text::new(PLOT_LEFT - 6.0, y + 4.0, 11.0, AXIS_INK, format!("{v:.y_decimals$} {}", axes.b_unit))
-                .anchored(Anchor::End),
+            Text::new(
+                PLOT_LEFT - 6.0,
+                y + 4.0,
+                11.0,
+                AXIS_INK,
+                format!("{v:.y_decimals$} {}", axes.b_unit),
+            )
+            .anchored(Anchor::End),
         );
     }
     let t_decimals = axes::decimals_for(axes.t_step);
@@ -328,7 +351,14 @@ fn draw_axes(c: &mut Canvas, axes: &Axes) {
         );
         c.text(
             Role::Axis,
-            Text::new(x, PLOT_BOTTOM + 18.0, 11.0, AXIS_INK, format!("{v:.t_decimals$}")).anchored(Anchor::Middle),
+            Text::new(
+                x,
+                PLOT_BOTTOM + 18.0,
+                11.0,
+                AXIS_INK,
+                format!("{v:.t_decimals$}"),
+            )
+            .anchored(Anchor::Middle),
         );
     }
     c.text(
@@ -344,8 +374,14 @@ fn draw_axes(c: &mut Canvas, axes: &Axes) {
     );
     c.text_rotated(
         Role::Axis,
-        Text::new(20.0, (PLOT_TOP + PLOT_BOTTOM) / 2.0, 12.0, AXIS_INK, "resident memory")
-            .anchored(Anchor::Middle),
+        Text::new(
+            20.0,
+            (PLOT_TOP + PLOT_BOTTOM) / 2.0,
+            12.0,
+            AXIS_INK,
+            "resident memory",
+        )
+        .anchored(Anchor::Middle),
     );
 }
 
@@ -450,9 +486,15 @@ fn draw_lines(c: &mut Canvas, s: &RunSummary, axes: &Axes) -> Vec<Rect> {
     }
     // Each label: above its line, else below; the working set's at its last point, below then above.
     let mut wanted: Vec<(Text, [f64; 2])> = vec![(
-        Text::new(PLOT_RIGHT - 6.0, 0.0, 12.0, LIMIT_COLOUR, format!("limit {}", ByteSize(s.limit_bytes)))
-            .bold()
-            .anchored(Anchor::End),
+        Text::new(
+            PLOT_RIGHT - 6.0,
+            0.0,
+            12.0,
+            LIMIT_COLOUR,
+            format!("limit {}", ByteSize(s.limit_bytes)),
+        )
+        .bold()
+        .anchored(Anchor::End),
         [limit_y - 5.0, limit_y + 14.0],
     )];
     if let Some(cy) = configured_y {
@@ -489,7 +531,10 @@ fn draw_lines(c: &mut Canvas, s: &RunSummary, axes: &Axes) -> Vec<Rect> {
     for (text, ys) in wanted {
         let fit = ys
             .iter()
-            .map(|y| Text { y: *y, ..text.clone() })
+            .map(|y| Text {
+                y: *y,
+                ..text.clone()
+            })
             .find(|t| {
                 let b = t.bbox();
                 plot.contains(&b) && boxes.iter().all(|o| !o.overlaps(&b, 2.0))

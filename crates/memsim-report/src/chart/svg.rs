@@ -101,7 +101,13 @@ pub(crate) struct Text {
 
 impl Text {
     /// A normal-weight, start-anchored text.
-    pub(crate) fn new(x: f64, y: f64, size_px: f64, fill: &'static str, content: impl Into<String>) -> Text {
+    pub(crate) fn new(
+        x: f64,
+        y: f64,
+        size_px: f64,
+        fill: &'static str,
+        content: impl Into<String>,
+    ) -> Text {
         Text {
             x,
             y,
@@ -145,7 +151,12 @@ impl Text {
 
     /// The `<text>` element, every attribute on it.
     pub(crate) fn write(&self, out: &mut String) {
-        let _ = writeln!(out, "{}", self.element(&format!(r#"x="{:.1}" y="{:.1}""#, self.x, self.y)));
+        let _ = writeln!(out, "{}", self.to_svg());
+    }
+
+    /// The `<text>` element, without a newline.
+    pub(crate) fn to_svg(&self) -> String {
+        self.element(&format!(r#"x="{:.1}" y="{:.1}""#, self.x, self.y))
     }
 
     /// The element rotated a quarter turn anticlockwise about its `x`, `y` (a y-axis title).
@@ -225,7 +236,9 @@ mod tests {
     #[test]
     fn every_text_carries_its_own_presentation_attributes() {
         let mut out = String::new();
-        Text::new(1.0, 2.0, 11.0, "#c00000", "a<b").bold().write(&mut out);
+        Text::new(1.0, 2.0, 11.0, "#c00000", "a<b")
+            .bold()
+            .write(&mut out);
         assert_eq!(
             out,
             "<text x=\"1.0\" y=\"2.0\" font-family=\"DejaVu Sans, Verdana, sans-serif\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"start\" fill=\"#c00000\" stroke=\"none\">a&lt;b</text>\n"
@@ -245,8 +258,18 @@ mod tests {
 
     #[test]
     fn overlap_counts_the_gap() {
-        let a = Rect { x0: 0.0, y0: 0.0, x1: 10.0, y1: 10.0 };
-        let b = Rect { x0: 12.0, y0: 0.0, x1: 20.0, y1: 10.0 };
+        let a = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 10.0,
+            y1: 10.0,
+        };
+        let b = Rect {
+            x0: 12.0,
+            y0: 0.0,
+            x1: 20.0,
+            y1: 10.0,
+        };
         assert!(!a.overlaps(&b, 0.0));
         assert!(a.overlaps(&b, 3.0));
         assert!(a.union(&b).contains(&b));

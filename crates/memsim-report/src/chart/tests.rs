@@ -19,10 +19,16 @@ fn assert_no_collisions(l: &ChartLayout) {
     for (i, (ra, ta, a)) in l.texts.iter().enumerate() {
         assert!(canvas.contains(a), "{ra:?} {ta:?} {a:?} off the canvas");
         for (rb, tb, b) in &l.texts[i + 1..] {
-            assert!(!a.overlaps(b, 0.0), "{ra:?} {ta:?} {a:?} overlaps {rb:?} {tb:?} {b:?}");
+            assert!(
+                !a.overlaps(b, 0.0),
+                "{ra:?} {ta:?} {a:?} overlaps {rb:?} {tb:?} {b:?}"
+            );
         }
         if !matches!(ra, Role::Legend) {
-            assert!(!a.overlaps(&l.legend, 0.0), "{ra:?} {ta:?} overlaps the legend");
+            assert!(
+                !a.overlaps(&l.legend, 0.0),
+                "{ra:?} {ta:?} overlaps the legend"
+            );
         }
     }
 }
@@ -42,7 +48,11 @@ fn the_title_names_failures_as_the_verdict_line_does() {
     let mut s = fixture::fitting_run();
     s.failures.requests_failed = 1664;
     let l = chart_layout(&s);
-    assert!(l.title.ends_with("FITS — but 1,664 requests failed"), "{}", l.title);
+    assert!(
+        l.title.ends_with("FITS — but 1,664 requests failed"),
+        "{}",
+        l.title
+    );
     let mut text = Vec::new();
     crate::render_text_summary(&s, &mut text).unwrap();
     let text = String::from_utf8(text).unwrap();
@@ -82,7 +92,13 @@ fn oom_chart_has_limit_budget_and_marker() {
     // Heap resizes and phase ends are not markers.
     assert!(!svg.contains("heap expanded to"));
     // No feature a renderer lacks: no CSS, no paint-order, no text without its own attributes.
-    for banned in ["style=", "paint-order", "dominant-baseline", "<style", "class="] {
+    for banned in [
+        "style=",
+        "paint-order",
+        "dominant-baseline",
+        "<style",
+        "class=",
+    ] {
         assert!(!svg.contains(banned), "{banned}");
     }
     for line in svg.lines().filter(|l| l.contains("<text")) {
@@ -122,8 +138,14 @@ fn the_legend_lists_only_what_the_run_had() {
         .filter(|(r, _, _)| *r == Role::Legend)
         .map(|(_, t, _)| t.as_str())
         .collect();
-    assert!(legend_words.contains(&"OutOfDirectMemoryError ×38"), "{legend_words:?}");
-    assert!(legend_words.contains(&"OutOfMemoryError ×4"), "{legend_words:?}");
+    assert!(
+        legend_words.contains(&"OutOfDirectMemoryError ×38"),
+        "{legend_words:?}"
+    );
+    assert!(
+        legend_words.contains(&"OutOfMemoryError ×4"),
+        "{legend_words:?}"
+    );
     assert!(!legend_words.iter().any(|w| w.contains("database")));
     let mut s = fixture::fitting_run();
     s.events.retain(|e| e.kind == EventKind::PhaseEnded);
