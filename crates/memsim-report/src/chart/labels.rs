@@ -19,15 +19,17 @@ use super::svg::{Anchor, Rect, Text, elide_to};
 /// Event markers drawn at most.
 pub(crate) const MARKERS_MAX: usize = 20;
 /// Rows of event labels above the plot.
-pub(crate) const LABEL_ROWS: usize = 4;
+pub(crate) const LABEL_ROWS: usize = 5;
 /// The labels' font size, px.
 pub(crate) const LABEL_FONT_PX: f64 = 11.0;
 /// Baseline-to-baseline distance of the label rows, px.
 const LABEL_ROW_PX: f64 = 13.0;
 /// Fewest characters an elided label keeps (before its `…`).
 pub(crate) const LABEL_CHARS_MIN: usize = 6;
-/// Clear space kept between a label and anything else, px.
+/// Clear space kept between a label and anything else, px: across, and between rows (the rows'
+/// boxes, ascent to descent, are 12.8 px in 13 px rows, so labels in adjacent rows never touch).
 pub(crate) const GAP_PX: f64 = 3.0;
+const ROW_GAP_PX: f64 = 0.1;
 /// Distance between a marker line and its label, px.
 const OFFSET_PX: f64 = 3.0;
 
@@ -139,8 +141,8 @@ fn place_one(
 ) -> Option<Text> {
     let free = |b: &Rect, strict: bool| {
         area.contains(b)
-            && obstacles.iter().all(|o| !o.overlaps(b, GAP_PX))
-            && placed.iter().all(|p| !p.overlaps(b, GAP_PX))
+            && obstacles.iter().all(|o| !o.near(b, GAP_PX, ROW_GAP_PX))
+            && placed.iter().all(|p| !p.near(b, GAP_PX, ROW_GAP_PX))
             // No other marker's line crosses the box.
             && lines
                 .iter()

@@ -62,6 +62,14 @@ impl Rect {
             && other.y0 < self.y1 + gap
     }
 
+    /// Whether the two boxes come closer than `gap_x` horizontally and `gap_y` vertically.
+    pub(crate) fn near(&self, other: &Rect, gap_x: f64, gap_y: f64) -> bool {
+        self.x0 < other.x1 + gap_x
+            && other.x0 < self.x1 + gap_x
+            && self.y0 < other.y1 + gap_y
+            && other.y0 < self.y1 + gap_y
+    }
+
     /// Whether `other` lies wholly inside this box.
     pub fn contains(&self, other: &Rect) -> bool {
         other.x0 >= self.x0 && other.x1 <= self.x1 && other.y0 >= self.y0 && other.y1 <= self.y1
