@@ -13,11 +13,16 @@ use std::fmt::Write as _;
 
 use super::font::{self, FAMILY_ATTRIBUTE, Weight};
 
-/// Escapes text for SVG content and attribute values.
+/// Escapes text for SVG content and attribute values. Characters XML 1.0 forbids (control
+/// characters other than tab, newline and carriage return, and DEL; U+FFFE, U+FFFF), which a scenario's
+/// name may hold, become U+FFFD, so every parser (and resvg for `chart.png`) accepts the file.
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() && c < '\u{80}' => out.push('\u{FFFD}'),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),

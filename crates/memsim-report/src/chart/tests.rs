@@ -250,3 +250,17 @@ fn the_png_is_the_chart_at_its_size_and_deterministic() {
     assert!(ink(0, 0, 1100, 600) > 50_000);
     assert!(ink(80, 10, 400, 32) > 300, "the title is drawn");
 }
+
+#[test]
+fn names_xml_forbids_still_give_a_png() {
+    let mut s = fixture::fitting_run();
+    s.scenario = "bell\u{7} nul\u{0} del\u{7f} \u{FFFF} <&>".to_string();
+    let svg = render(&s);
+    assert!(
+        svg.contains("bell\u{FFFD} nul\u{FFFD} del\u{FFFD} \u{FFFD} &lt;&amp;&gt;"),
+        "{svg}"
+    );
+    let mut png = Vec::new();
+    render_chart_png(&s, &mut png).unwrap();
+    assert!(resvg::tiny_skia::Pixmap::decode_png(&png).is_ok());
+}
