@@ -7,7 +7,9 @@
 //! or to tell its colour in a legend. Configured accounts (heap, page cache, …) are never folded:
 //! they are the budget the reader set. A single small account is drawn as itself, since folding it
 //! alone would only hide its name. The legend lists the bands; the `other` band's tooltip names
-//! what it holds.
+//! what it holds. Should more bands remain than the legend has rows for (not the case for any
+//! bundled scenario), the chart folds at 5, 10, 25 % and finally everything unconfigured
+//! ([`bands_within`]).
 
 use memsim_core::{Account, RunSummary, Sample};
 
@@ -82,6 +84,21 @@ impl Band {
 /// [`Account::ALL`] order, then the `other` band if any accounts were folded. Accounts never
 /// resident are left out.
 pub fn bands(s: &RunSummary) -> Vec<Band> {
+    bands_folding_at(s, FOLD_PERCENT)
+}
+
+/// The bands of `s` at the lowest fold threshold (2, 5, 10, 25 or 100 %) that leaves at most
+/// `rows` bands, or at 100 % (every unconfigured account folded) if none does.
+pub(crate) fn bands_within(s: &RunSummary, rows: usize) -> Vec<Band> {
+    [FOLD_PERCENT, 5, 10, 25]
+        .into_iter()
+        .map(|p| bands_folding_at(s, p))
+        .find(|b| b.len() <= rows)
+        .unwrap_or_else(|| bands_folding_at(s, 100))
+}
+
+/// The bands of `s`, folding unconfigured accounts that never reached `fold_percent` % of the peak.
+fn bands_folding_at(s: &RunSummary, fold_percent: u64) -> Vec<Band> {
     let highest = |a: Account| {
         s.samples
             .iter()
@@ -98,7 +115,7 @@ pub fn bands(s: &RunSummary) -> Vec<Band> {
         .unwrap_or(0)
         .max(s.peak_resident_bytes);
     let small =
-        |a: Account| highest(a).saturating_mul(100) < peak_total.saturating_mul(FOLD_PERCENT);
+        |a: Account| highest(a).saturating_mul(100) < peak_total.saturating_mul(fold_percent);
     let configured = |a: Account| s.configured_accounts.contains(&a);
     let resident: Vec<Account> = Account::ALL
         .iter()
@@ -193,6 +210,21 @@ mod tests {
         let sum: u64 = b.iter().map(|x| x.resident_at_peak).sum();
         assert_eq!(sum, s.at_peak.total().resident);
         assert!(other.tooltip().contains(other.accounts[0].name()));
+    }
+
+    #[test]
+    fn a_legend_short_of_rows_folds_more() {
+        let s = fixture::oom_run();
+        let all = bands(&s).len();
+        assert!(all > 3);
+        let few = bands_within(&s, 3);
+        assert!(
+            few.len() <= 3 || few.iter().filter(|b| !b.configured).count() == 1,
+            "{few:?}"
+        );
+        assert_eq!(bands_within(&s, all), bands(&s));
+        let sum: u64 = few.iter().map(|x| x.resident_at_peak).sum();
+        assert_eq!(sum, s.at_peak.total().resident);
     }
 
     #[test]

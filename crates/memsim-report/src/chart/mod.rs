@@ -181,8 +181,17 @@ fn title_of(s: &RunSummary) -> String {
     format!("{} — {}", s.scenario, verdict_words(s, s.verdict))
 }
 
+/// Legend rows that fit beside the plot: the canvas's height under the legend's top, less the
+/// header, the two group headings and the events' heading and rows (see `legend.rs`).
+fn legend_band_rows(event_kinds: usize) -> usize {
+    let room = HEIGHT - MARGIN - (PLOT_TOP - 7.0) - 29.0 - 2.0 * 22.0 - 16.0;
+    ((room - 15.0 * event_kinds as f64) / 15.0).max(1.0) as usize
+}
+
 fn draw(s: &RunSummary) -> (String, ChartLayout) {
-    let bands = bands(s);
+    let chosen = labels::chosen_events(s);
+    let kinds = legend::kinds_of(&chosen);
+    let bands = bands::bands_within(s, legend_band_rows(kinds.len()));
     let axes = Axes::of(s, (PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM));
     let frame = axes.frame;
 
@@ -252,8 +261,6 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
     let line_labels = draw_lines(&mut c, s, &axes);
 
     // The legend, then the event markers around it.
-    let chosen = labels::chosen_events(s);
-    let kinds = legend::kinds_of(&chosen);
     let legend_box = legend::draw(
         &mut c,
         s,

@@ -264,3 +264,21 @@ fn names_xml_forbids_still_give_a_png() {
     render_chart_png(&s, &mut png).unwrap();
     assert!(resvg::tiny_skia::Pixmap::decode_png(&png).is_ok());
 }
+
+#[test]
+fn a_legend_of_many_large_accounts_still_fits_the_canvas() {
+    let mut s = fixture::oom_run();
+    // Every account at 5 % of the peak or more: nothing folds at 2 %, and 21 bands need more rows
+    // than the legend has.
+    let big = s.peak_resident_bytes / 20;
+    for a in memsim_core::Account::ALL.iter().copied() {
+        let mut u = s.at_peak.get(a);
+        u.resident = u.resident.max(big);
+        u.committed = u.committed.max(u.resident);
+        u.reserved = u.reserved.max(u.committed);
+        s.at_peak.set(a, u);
+    }
+    let l = chart_layout(&s);
+    assert!(l.legend.y1 <= l.size.1, "{:?}", l.legend);
+    assert_no_collisions(&l);
+}
