@@ -55,7 +55,7 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Write report.json, timeseries.csv, nmt-summary.txt and chart.svg into this directory.
+        /// Write report.json, timeseries.csv, nmt-summary.txt, chart.svg and chart.png into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// With --out, write the teaching report report.html too (one self-contained page).

@@ -18,7 +18,8 @@
 //! report files) is removed by the next run into the same `DIR`.
 //!
 //! **A user's files are never deleted.** An existing `DIR` may hold only memsim's reports (regular
-//! files named `report.json`, `timeseries.csv`, `nmt-summary.txt`, `chart.svg`, `report.html`); if it holds
+//! files named `report.json`, `timeseries.csv`, `nmt-summary.txt`, `chart.svg`, `chart.png`,
+//! `report.html`); if it holds
 //! anything else — another file, a subdirectory, a symbolic link, even one named like a report — or
 //! `DIR` is itself a symbolic link or not a directory, the run is refused with
 //! [`PublishError::Refused`] (exit 2) before anything is simulated or written. Removing an old set
@@ -36,11 +37,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The names of the files memsim writes into `--out`, and the only names it ever deletes.
-pub(crate) const REPORT_NAMES: [&str; 5] = [
+pub(crate) const REPORT_NAMES: [&str; 6] = [
     "report.json",
     "timeseries.csv",
     "nmt-summary.txt",
     "chart.svg",
+    "chart.png",
     "report.html",
 ];
 

@@ -81,6 +81,7 @@ fn out_dir_holds_four_reports_and_two_runs_are_byte_identical() {
         assert_eq!(
             names,
             [
+                "chart.png",
                 "chart.svg",
                 "nmt-summary.txt",
                 "report.json",

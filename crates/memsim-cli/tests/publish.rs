@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SIM: &str = "sims/netty-direct-oom.toml";
-const REPORTS: [&str; 4] = [
+const REPORTS: [&str; 5] = [
+    "chart.png",
     "chart.svg",
     "nmt-summary.txt",
     "report.json",

@@ -6,8 +6,11 @@ use std::fmt::Write as _;
 
 use memsim_core::DatabaseRun;
 
+use crate::chart::svg::Text;
+
 const ROLLING_COLOUR: &str = "#4e79a7";
 const PHASE_COLOUR: &str = "#f28e2b";
+const INK: &str = "#333333";
 
 /// Whether a phase hit pages it had read before: a query load, worth a hit-ratio panel (a warm-up
 /// alone, every pin a fault, is not).
@@ -51,14 +54,19 @@ pub(crate) fn draw(
         let py = y(r);
         let _ = writeln!(
             out,
-            r##"<line x1="{x0:.1}" y1="{py:.1}" x2="{x1:.1}" y2="{py:.1}" stroke="{PHASE_COLOUR}" stroke-width="3"/><text x="{:.1}" y="{:.1}" font-size="10" fill="{PHASE_COLOUR}">{:.3}</text>"##,
-            x0 + 2.0,
-            if py - 4.0 < top + 10.0 {
-                py + 12.0
-            } else {
-                py - 4.0
-            },
-            r
+            r##"<line x1="{x0:.1}" y1="{py:.1}" x2="{x1:.1}" y2="{py:.1}" stroke="{PHASE_COLOUR}" stroke-width="3"/>{}"##,
+            Text::new(
+                x0 + 2.0,
+                if py - 4.0 < top + 10.0 {
+                    py + 12.0
+                } else {
+                    py - 4.0
+                },
+                10.0,
+                PHASE_COLOUR,
+                format!("{r:.3}"),
+            )
+            .to_svg()
         );
     }
     let mut ky = legend_y;
@@ -74,11 +82,10 @@ pub(crate) fn draw(
     ] {
         let _ = writeln!(
             out,
-            r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/><text x="{2:.1}" y="{3:.1}">{name}</text>"##,
+            r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/>{2}"##,
             ky - 4.0,
             legend_left + 11.0,
-            legend_left + 17.0,
-            ky
+            Text::new(legend_left + 17.0, ky, 11.0, INK, name).to_svg()
         );
         ky += 15.0;
     }

@@ -304,6 +304,8 @@ pub(crate) fn chart_panel(
     };
     const STORE_COLOUR: &str = "#499894";
     const LOG_COLOUR: &str = "#e15759";
+    const INK: &str = "#333333";
+    use crate::chart::svg::{Anchor, Text};
     let max = db
         .samples
         .iter()
@@ -313,29 +315,37 @@ pub(crate) fn chart_panel(
         .max(1 << 20);
     let mib = max as f64 / (1 << 20) as f64;
     let y = |bytes: u64| bottom - (bytes as f64 / max as f64) * (bottom - top);
-    line(format!(
-        r##"<g font-size="11" fill="#333333"><text x="{left:.1}" y="{:.1}" font-size="13" font-weight="bold">Database: disk and page-cache hit ratio</text>"##,
-        top - 6.0
-    ));
+    // Every text carries its own attributes (see `chart/svg.rs`: ImageMagick needs that).
+    let text = |x: f64, y: f64, words: &str| Text::new(x, y, 11.0, INK, words);
+    line("<g>".to_string());
+    line(
+        Text::new(
+            left,
+            top - 6.0,
+            13.0,
+            INK,
+            "Database: disk and page-cache hit ratio",
+        )
+        .bold()
+        .to_svg(),
+    );
     line(format!(
         r##"<rect x="{left:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#cccccc"/>"##,
         right - left,
         bottom - top
     ));
-    line(format!(
-        r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{mib:.1} MiB</text><text x="{:.1}" y="{:.1}" text-anchor="end">0</text>"##,
-        left - 6.0,
-        top + 4.0,
-        left - 6.0,
-        bottom + 4.0
-    ));
-    line(format!(
-        r##"<text x="{:.1}" y="{:.1}">1.0</text><text x="{:.1}" y="{:.1}">0</text>"##,
-        right + 4.0,
-        top + 4.0,
-        right + 4.0,
-        bottom + 4.0
-    ));
+    line(
+        text(left - 6.0, top + 4.0, &format!("{mib:.1} MiB"))
+            .anchored(Anchor::End)
+            .to_svg(),
+    );
+    line(
+        text(left - 6.0, bottom + 4.0, "0")
+            .anchored(Anchor::End)
+            .to_svg(),
+    );
+    line(text(right + 4.0, top + 4.0, "1.0").to_svg());
+    line(text(right + 4.0, bottom + 4.0, "0").to_svg());
     let path = |f: &dyn Fn(&DbSnapshot) -> f64| {
         let mut d = String::new();
         // Steps: a value holds until the next sample.
@@ -363,11 +373,10 @@ pub(crate) fn chart_panel(
         (LOG_COLOUR, "transaction logs"),
     ] {
         line(format!(
-            r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/><text x="{2:.1}" y="{3:.1}">{name}</text>"##,
+            r##"<line x1="{legend_left:.1}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="{colour}" stroke-width="2"/>{2}"##,
             ky - 4.0,
             legend_left + 11.0,
-            legend_left + 17.0,
-            ky
+            text(legend_left + 17.0, ky, name).to_svg()
         ));
         ky += 15.0;
     }

@@ -96,10 +96,11 @@ pub fn failures_clause(f: &Failures) -> Option<String> {
     Some(format!("but {}", parts.join("; ")))
 }
 
-/// The verdict `v` on `s` in words: its name, the failures (unless the process was killed: the
-/// kill is the news, and the errors list shows what came before), then the numbers.
-fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
-    let limit = &sizes.limit;
+/// The verdict `v` on `s` in a few words, with the failures the process lived through (unless it
+/// was killed: the kill is the news): `FITS — but 1,664 OutOfDirectMemoryError; 1,664 requests
+/// failed`, `OOM-KILLED at 13m03.718s`. The `VERDICT:` line starts with these words and the chart's
+/// title shows them, so the two never disagree.
+pub(crate) fn verdict_words(s: &RunSummary, v: Verdict) -> String {
     let but = match (v, failures_clause(&s.failures)) {
         (Verdict::OomKilled | Verdict::Incomplete, _) | (_, None) => String::new(),
         (_, Some(clause)) => format!(" — {clause}"),
@@ -111,13 +112,7 @@ fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
                 .iter()
                 .find(|e| e.kind == EventKind::OomKilled)
                 .map_or(s.ended_at, |e| e.at);
-            let thrashed = s
-                .pressure
-                .thrashing_since
-                .map_or(String::new(), |t| format!(", thrashing from {t}"));
-            format!(
-                "OOM-KILLED at {at} — anonymous and kernel memory left no room under the limit {limit} after reclaim{thrashed}"
-            )
+            format!("OOM-KILLED at {at}")
         }
         Verdict::Thrashing => {
             let since = s.pressure.thrashing_since.unwrap_or(s.ended_at);
@@ -125,12 +120,53 @@ fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
                 .pressure
                 .thrashing_until
                 .map_or("the end".to_string(), |t| t.to_string());
+            format!("THRASHING from {since} to {until}{but}")
+        }
+        Verdict::OverBudget => format!("OVER BUDGET{but}"),
+        Verdict::Fits => format!("FITS{but}"),
+        Verdict::Incomplete => {
+            let (at, so_far) = incomplete_parts(s);
             format!(
-                "THRASHING from {since} to {until}{but} — at the limit {limit} the kernel reclaims the file pages the JVM keeps using; its threads and collections stall on major faults (not killed)"
+                "INCOMPLETE at {at} of {} — so far: {}",
+                s.duration,
+                verdict_words(s, so_far)
             )
         }
+    }
+}
+
+/// Where an incomplete run stopped and its verdict so far (never `Incomplete` itself).
+fn incomplete_parts(s: &RunSummary) -> (memsim_core::SimTime, Verdict) {
+    let (at, so_far) = s
+        .stopped_early
+        .map_or((s.ended_at, Verdict::Fits), |stop| (stop.at, stop.so_far));
+    let so_far = if so_far == Verdict::Incomplete {
+        Verdict::Fits
+    } else {
+        so_far
+    };
+    (at, so_far)
+}
+
+/// The verdict `v` on `s` in words: [`verdict_words`], then the numbers that decide it.
+fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
+    let limit = &sizes.limit;
+    let words = verdict_words(s, v);
+    match v {
+        Verdict::OomKilled => {
+            let thrashed = s
+                .pressure
+                .thrashing_since
+                .map_or(String::new(), |t| format!(", thrashing from {t}"));
+            format!(
+                "{words} — anonymous and kernel memory left no room under the limit {limit} after reclaim{thrashed}"
+            )
+        }
+        Verdict::Thrashing => format!(
+            "{words} — at the limit {limit} the kernel reclaims the file pages the JVM keeps using; its threads and collections stall on major faults (not killed)"
+        ),
         Verdict::OverBudget => format!(
-            "OVER BUDGET{but} — peak resident {} at {} is {} above the configured {}, {} under the limit {limit}",
+            "{words} — peak resident {} at {} is {} above the configured {}, {} under the limit {limit}",
             sizes.peak,
             s.peak_at,
             ByteSize(s.peak_resident_bytes.saturating_sub(s.configured_bytes)),
@@ -138,18 +174,16 @@ fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
             ByteSize(s.limit_bytes.saturating_sub(s.peak_resident_bytes)),
         ),
         Verdict::Fits => format!(
-            "FITS{but} — peak resident {} at {} is within the configured {} ({} to spare), limit {limit}",
+            "{words} — peak resident {} at {} is within the configured {} ({} to spare), limit {limit}",
             sizes.peak,
             s.peak_at,
             sizes.configured,
             ByteSize(s.configured_bytes.saturating_sub(s.peak_resident_bytes)),
         ),
         Verdict::Incomplete => {
-            let (bound, at, so_far) = match s.stopped_early {
-                Some(stop) => (Some(stop.bound), stop.at, stop.so_far),
-                None => (None, s.ended_at, Verdict::Fits),
-            };
-            let why = bound.map_or(String::new(), |b| {
+            let (at, so_far) = incomplete_parts(s);
+            let why = s.stopped_early.map_or(String::new(), |stop| {
+                let b = stop.bound;
                 format!(
                     ": {} = {} simulated events used up (raise {} under [scenario] to run to the end)",
                     b.key(),
@@ -157,12 +191,6 @@ fn judgement(s: &RunSummary, v: Verdict, sizes: &Compared) -> String {
                     b.key()
                 )
             });
-            // Never recurses further: a stop's `so_far` is never `Incomplete`.
-            let so_far = if so_far == Verdict::Incomplete {
-                Verdict::Fits
-            } else {
-                so_far
-            };
             format!(
                 "INCOMPLETE — stopped at {at} of a planned {}{why}; so far: {}",
                 s.duration,

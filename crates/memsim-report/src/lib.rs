@@ -11,13 +11,14 @@
 //! | [`render_csv`] | `timeseries.csv` | spreadsheets and memlog-style plotting |
 //! | [`render_nmt_summary`] | `nmt-summary.txt` | people and tools that know `jcmd VM.native_memory summary` |
 //! | [`render_chart_svg`] | `chart.svg` | people: resident memory over time, stacked by account, with events |
+//! | [`render_chart_png`] | `chart.png` | the same chart as a picture (rasterised by resvg with the bundled font) |
 //! | [`render_text_summary`] | (terminal) | the few lines printed after `memsim run` |
 //! | [`render_html`] | `report.html` | people: the teaching report, from a run's files ([`RunFiles`]) |
 //!
 //! [`parse_nmt`] reads real `jcmd VM.native_memory summary` text (and memsim's own) back into numbers,
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
-//! [`write_all_reports`] renders the four files into memory so a caller can write them only once
+//! [`write_all_reports`] renders the five files into memory so a caller can write them only once
 //! every one has rendered; [`RunFiles`] reads them back, typed, from that list or from a published
 //! run directory's files.
 #![deny(missing_docs)]
@@ -40,7 +41,10 @@ mod fixture;
 
 use memsim_core::{Account, RunSummary, SimTime};
 
-pub use chart::render_chart_svg;
+pub use chart::{
+    Band, ChartLayout, FOLD_PERCENT, LegendEvent, Rect, Role, bands, chart_layout, occurrences,
+    render_chart_png, render_chart_svg,
+};
 pub use headline::failures_clause;
 pub use html::render_html;
 pub use json::render_json;
@@ -50,9 +54,11 @@ pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
 pub use text::render_text_summary;
 pub use timeseries::render_csv;
 
-/// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt` and `chart.svg` into memory, in that order.
+/// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt`, `chart.svg` and `chart.png` into
+/// memory, in that order.
 ///
-/// Each entry is `(file name, contents)`. Rendering into a `Vec<u8>` cannot fail, so neither can this.
+/// Each entry is `(file name, contents)`. Rendering into a `Vec<u8>` cannot fail, so neither can
+/// this (the PNG's rasteriser fails only on SVG memsim did not write).
 pub fn write_all_reports(s: &RunSummary) -> Vec<(&'static str, Vec<u8>)> {
     fn render(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Vec<u8> {
         let mut out = Vec::new();
@@ -64,6 +70,7 @@ pub fn write_all_reports(s: &RunSummary) -> Vec<(&'static str, Vec<u8>)> {
         ("timeseries.csv", render(|w| render_csv(s, w))),
         ("nmt-summary.txt", render(|w| render_nmt_summary(s, w))),
         ("chart.svg", render(|w| render_chart_svg(s, w))),
+        ("chart.png", render(|w| render_chart_png(s, w))),
     ]
 }
 
@@ -156,7 +163,8 @@ mod tests {
                 "report.json",
                 "timeseries.csv",
                 "nmt-summary.txt",
-                "chart.svg"
+                "chart.svg",
+                "chart.png"
             ]
         );
         assert_eq!(a, b);
