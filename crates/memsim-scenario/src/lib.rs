@@ -10,15 +10,18 @@ mod build;
 mod database;
 mod error;
 mod jvm_flags;
+mod keys;
 mod model;
 mod reader;
+mod schema;
 mod suggest;
 mod syntax;
 
-pub use build::known_keys;
 pub use database::{CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, Retention};
 pub use error::{ScenarioError, ScenarioErrors};
+pub use keys::{Key, ValueKind, known_keys, top_level_keys};
 pub use model::*;
+pub use schema::json_schema;
 
 /// Parses and validates a scenario file.
 ///
