@@ -17,7 +17,8 @@
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
 //! [`write_all_reports`] renders the four files into memory so a caller can write them only once
-//! every one has rendered.
+//! every one has rendered; [`RunFiles`] reads them back, typed, from that list or from a published
+//! run directory's files.
 #![deny(missing_docs)]
 
 mod chart;
@@ -26,6 +27,7 @@ mod headline;
 mod json;
 mod nmt;
 mod nmt_text;
+pub mod run_files;
 mod text;
 mod timeseries;
 
@@ -39,6 +41,7 @@ pub use headline::failures_clause;
 pub use json::render_json;
 pub use nmt::render_nmt_summary;
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
+pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
 pub use text::render_text_summary;
 pub use timeseries::render_csv;
 
