@@ -23,6 +23,7 @@
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
 mod conventions;
+mod diff;
 mod exit;
 mod input;
 mod progress;
@@ -85,6 +86,10 @@ enum Command {
         #[command(subcommand)]
         command: NmtCommand,
     },
+    /// Compare two runs written by `run --out` (category deltas at the peak and over time, and a
+    /// chart of both with --chart), or print `summary.diff` between two instants of one scenario's
+    /// run (--from, --to) in the layout of `jcmd <pid> VM.native_memory summary.diff`.
+    Diff(diff::DiffArgs),
     /// Print a shell completion script (e.g. `memsim completions bash > /etc/bash_completion.d/memsim`).
     Completions {
         /// The shell.
@@ -313,6 +318,7 @@ fn main() -> ExitCode {
             command: DirectCommand::Replay(args),
         } => direct_replay(&args),
         Command::Nmt { command } => nmt(&command),
+        Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
         Command::Man => conventions::man(Cli::command()),
         Command::Schema => conventions::schema(),

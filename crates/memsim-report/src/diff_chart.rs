@@ -14,8 +14,10 @@ const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 480.0;
 const LEFT: f64 = 80.0;
 const RIGHT: f64 = 20.0;
-/// The legend's band: two rows of entries, above the plot.
-const TOP: f64 = 84.0;
+/// The legend's band above the plot: up to four rows of two entries.
+const TOP: f64 = 104.0;
+/// Legend entries per row.
+const LEGEND_COLUMNS: usize = 2;
 const BOTTOM: f64 = 40.0;
 /// A's and B's colours (blue and orange, told apart by people with either common colour-vision
 /// deficiency), and the dash of B's lines so that print in grey still tells them apart.
@@ -151,9 +153,15 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{LEFT}" y="20" font-size="14" font-weight="bold">Resident memory: A = {} vs B = {}</text>"#,
-        esc(&a.report.scenario),
-        esc(&b.report.scenario)
+        r#"<text x="{LEFT}" y="20" font-size="14" font-weight="bold">{}</text>"#,
+        esc(&cut(
+            &format!(
+                "Resident memory: A = {} vs B = {}",
+                a.report.scenario, b.report.scenario
+            ),
+            // 14 px bold over the plot's width.
+            ((WIDTH - LEFT - RIGHT) / (CHAR_WIDTH * 1.3)) as usize
+        ))
     );
 
     // Grid and axes.
@@ -199,8 +207,17 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
 
     // Lines: limits (dash-dot), the changed category (thin), totals (thick).
     let mut legend: Vec<(String, String, String)> = Vec::new(); // (colour, dash+width, label)
-    for (i, run) in runs.iter().enumerate() {
-        let (c, name) = (COLOURS[i], ["A", "B"][i]);
+    let same_limit = a.report.limit_bytes == b.report.limit_bytes;
+    let limits: Vec<(usize, &RunFiles)> = if same_limit {
+        vec![(2, a)]
+    } else {
+        runs.iter().copied().enumerate().collect()
+    };
+    for (i, run) in limits {
+        let (c, name) = match i {
+            2 => ("#555555", "A and B"),
+            i => (COLOURS[i], ["A", "B"][i]),
+        };
         let ly = y(run.report.limit_bytes);
         let _ = writeln!(
             svg,
@@ -270,10 +287,14 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
         }
     }
 
-    // The legend: a grid of equal cells above the plot, three per row, so entries never collide.
-    let cell_w = (WIDTH - LEFT - RIGHT) / 3.0;
+    // The legend: a grid of equal cells above the plot, so entries never collide; the totals
+    // first. A label longer than its cell is cut (renderers disagree on `textLength`).
+    legend.sort_by_key(|(_, _, label)| !label.contains("resident total"));
+    let cell_w = (WIDTH - LEFT - RIGHT) / LEGEND_COLUMNS as f64;
+    let fits = ((cell_w - 36.0) / CHAR_WIDTH) as usize;
     for (k, (colour, style, label)) in legend.iter().enumerate() {
-        let (col, row) = ((k % 3) as f64, (k / 3) as f64);
+        let (col, row) = ((k % LEGEND_COLUMNS) as f64, (k / LEGEND_COLUMNS) as f64);
+        let label = cut(label, fits);
         let lx = LEFT + col * cell_w;
         let ly = 38.0 + row * 16.0;
         let _ = writeln!(
@@ -285,21 +306,28 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
         );
         let _ = writeln!(
             svg,
-            r#"<text x="{:.1}" y="{ly:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs">{}</text>"#,
+            r#"<text x="{:.1}" y="{ly:.1}">{}</text>"#,
             lx + 30.0,
-            label_width(label).min(cell_w - 36.0),
-            esc(label)
+            esc(&label)
         );
     }
     svg.push_str("</svg>\n");
     svg
 }
 
-/// An upper estimate of a label's width at 12 px sans-serif (0.6 em per character): the legend
-/// squeezes a longer label into its cell rather than let it run into the next.
-fn label_width(label: &str) -> f64 {
-    label.chars().count() as f64 * 7.2
+/// `s`, cut to `n` characters with an ellipsis when longer.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        let kept: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{kept}…")
+    } else {
+        s.to_string()
+    }
 }
+
+/// An upper estimate of a character's width at 12 px sans-serif (0.6 em; DejaVu Sans averages
+/// less), for cutting legend labels to their cell.
+const CHAR_WIDTH: f64 = 7.2;
 
 #[cfg(test)]
 mod tests {
@@ -321,9 +349,25 @@ mod tests {
         assert_eq!(svg.matches("stroke-width=\"2.5\"").count(), 4, "{svg}");
         assert!(svg.contains("A: resident total (oom_killed"), "{svg}");
         assert!(svg.contains("B: resident total (fits"), "{svg}");
-        assert!(svg.contains(&format!("A: limit {}", ByteSize(a.report.limit_bytes))));
+        let limit = if a.report.limit_bytes == b.report.limit_bytes {
+            format!("A and B: limit {}", ByteSize(a.report.limit_bytes))
+        } else {
+            format!("A: limit {}", ByteSize(a.report.limit_bytes))
+        };
+        assert!(svg.contains(&limit), "{svg}");
+        // The title fits the plot's width, legend labels their cells (in characters, unescaped).
+        for (i, label) in svg.split("<text ").skip(1).enumerate() {
+            let text = label.split('>').nth(1).unwrap().split('<').next().unwrap();
+            let text = text
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&");
+            let most = if i == 0 { 91 } else { 55 };
+            assert!(text.chars().count() <= most, "{text}");
+        }
         // Every coordinate inside the picture.
-        for cap in svg.split(|c| c == '"' || c == ' ' || c == ',') {
+        for cap in svg.split(['"', ' ', ',']) {
             if let Ok(v) = cap.parse::<f64>() {
                 assert!((-1.0..=WIDTH + 1.0).contains(&v), "{v} in {svg}");
             }

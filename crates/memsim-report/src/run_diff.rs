@@ -51,11 +51,11 @@ fn over_time(run: &RunFiles, name: &str) -> (u64, u64) {
     let values = ts.rows.iter().map(|r| r.resident_bytes[i]);
     let max = values.clone().max().unwrap_or(0);
     let n = ts.rows.len() as u128;
-    let mean = if n == 0 {
-        0
-    } else {
-        (values.map(u128::from).sum::<u128>() / n) as u64
-    };
+    let mean = values
+        .map(u128::from)
+        .sum::<u128>()
+        .checked_div(n)
+        .map_or(0, |m| m as u64);
     (max, mean)
 }
 
