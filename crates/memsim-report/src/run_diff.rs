@@ -177,6 +177,8 @@ pub fn render_run_diff(a: &RunFiles, b: &RunFiles) -> String {
         }
     }
 
+    over_time_section(&mut out, a, b);
+
     let mut rows = rows(a, b);
     let differs = |r: &CategoryRow| r.peak[0] != r.peak[1] || r.max[0] != r.max[1];
     let equal = rows.iter().filter(|r| !differs(r)).count();
@@ -237,6 +239,67 @@ pub fn render_run_diff(a: &RunFiles, b: &RunFiles) -> String {
     out
 }
 
+/// Instants of the "over time" table: evenly spread over the span both runs lived.
+const OVER_TIME_INSTANTS: u64 = 8;
+
+/// The sample of `run` at or before `at_ms`.
+fn sample_at(run: &RunFiles, at_ms: u64) -> Option<&crate::run_files::TimeSeriesRow> {
+    run.timeseries.rows.iter().rev().find(|r| r.at_ms <= at_ms)
+}
+
+/// Both runs at [`OVER_TIME_INSTANTS`] instants of the span both lived: the totals, their
+/// difference and the category that differs most then.
+fn over_time_section(out: &mut String, a: &RunFiles, b: &RunFiles) {
+    let span_ms = crate::run_files::seconds_to_ms(a.report.ended_at_seconds)
+        .min(crate::run_files::seconds_to_ms(b.report.ended_at_seconds));
+    if span_ms == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nOver time (resident at A's samples and B's at or before them, over the {} both ran):",
+        SimTime(span_ms * 1_000_000)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>11} {:>11} {:>11}   most different category",
+        "at", "A total", "B total", "B - A"
+    );
+    for k in 1..=OVER_TIME_INSTANTS {
+        // A's sample at or before the k-th instant, and B's at or before A's.
+        let Some(ra) = sample_at(a, span_ms * k / OVER_TIME_INSTANTS) else {
+            continue;
+        };
+        let at_ms = ra.at_ms;
+        let Some(rb) = sample_at(b, at_ms) else {
+            continue;
+        };
+        let most = a
+            .timeseries
+            .accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, acc)| {
+                let j = b.timeseries.account_index(*acc)?;
+                Some((
+                    acc.name(),
+                    delta(ra.resident_bytes[i], rb.resident_bytes[j]),
+                ))
+            })
+            .filter(|(_, d)| *d != 0)
+            .max_by_key(|(_, d)| d.unsigned_abs());
+        let most = most.map_or("-".to_string(), |(n, d)| format!("{n} {}", signed(d)));
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>11} {:>11} {:>11}   {most}",
+            SimTime(at_ms * 1_000_000).to_string(),
+            ByteSize(ra.resident_total_bytes).to_string(),
+            ByteSize(rb.resident_total_bytes).to_string(),
+            signed(delta(ra.resident_total_bytes, rb.resident_total_bytes)),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +322,14 @@ mod tests {
         let a = files(&fixture::oom_run());
         let text = render_run_diff(&a, &a);
         assert!(text.contains("(B - A = 0 B)"), "{text}");
+        let over_time: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Over time"))
+            .skip(2)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert_eq!(over_time.len(), OVER_TIME_INSTANTS as usize, "{text}");
+        assert!(over_time.iter().all(|l| l.ends_with("0 B   -")), "{text}");
         let categories = a.report.categories_at_peak.len();
         assert!(
             text.ends_with(&format!(
