@@ -78,7 +78,7 @@ fn every_bundled_scenario_is_valid_against_the_printed_schema() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         jsonschema::meta::is_valid(&schema),
-        "the schema is a valid draft 2020-12 schema"
+        "the schema is a valid draft-07 schema"
     );
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut sims: Vec<_> = std::fs::read_dir(workspace().join("sims"))

@@ -1,6 +1,7 @@
-//! The scenario format's JSON schema (draft 2020-12), for editors that complete and check TOML
-//! through one (Taplo, the VS Code "Even Better TOML" extension): generated from the key table the
-//! parser itself checks keys against ([`crate::keys`]), so the two cannot drift apart.
+//! The scenario format's JSON schema (draft-07, the draft editors support most widely), for
+//! editors that complete and check TOML through one (Taplo, the VS Code "Even Better TOML"
+//! extension): generated from the key table the parser itself checks keys against
+//! ([`crate::keys`]), so the two cannot drift apart.
 //!
 //! The schema says which keys exist, which are required, and each value's TOML type with its
 //! syntax in the description; the values of a choice are listed. It does not repeat the parser's
@@ -18,7 +19,7 @@ pub fn json_schema() -> Value {
     let object = schema.as_object_mut().expect("a table is an object");
     object.insert(
         "$schema".into(),
-        json!("https://json-schema.org/draft/2020-12/schema"),
+        json!("http://json-schema.org/draft-07/schema#"),
     );
     object.insert("title".into(), json!("memsim scenario"));
     object.insert(
