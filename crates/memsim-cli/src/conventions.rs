@@ -15,8 +15,22 @@ pub(crate) fn completions(mut command: clap::Command, shell: Shell) -> ExitCode 
     crate::print_bytes(&out)
 }
 
-/// `memsim man`: the roff man page `memsim(1)` on stdout, with every subcommand listed.
-pub(crate) fn man(command: clap::Command) -> ExitCode {
+/// `memsim man`: the roff man page `memsim(1)` on stdout, with every subcommand listed; with
+/// `--dir DIR`, that page and one per subcommand (`memsim-run.1`, `memsim-nmt-diff.1`, …, the
+/// pages `memsim(1)` refers to) written into `DIR`.
+pub(crate) fn man(command: clap::Command, dir: Option<&std::path::Path>) -> ExitCode {
+    if let Some(dir) = dir {
+        return match clap_mangen::generate_to(command, dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!(
+                    "memsim: cannot write the man pages into {}: {e}",
+                    dir.display()
+                );
+                ExitCode::from(1)
+            }
+        };
+    }
     let mut out = Vec::new();
     if let Err(e) = clap_mangen::Man::new(command).render(&mut out) {
         // Rendering writes into memory: an error here is a bug, not bad input.

@@ -97,7 +97,11 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the man page memsim(1) in roff (e.g. `memsim man > memsim.1; man ./memsim.1`).
-    Man,
+    Man {
+        /// Write memsim.1 and a page per subcommand (memsim-run.1, …) into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print the scenario format's JSON schema, for editors that check TOML against one.
     Schema,
 }
@@ -320,7 +324,7 @@ fn main() -> ExitCode {
         Command::Nmt { command } => nmt(&command),
         Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
-        Command::Man => conventions::man(Cli::command()),
+        Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
         Command::Schema => conventions::schema(),
     }
 }
