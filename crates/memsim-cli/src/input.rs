@@ -9,6 +9,7 @@
 //! | scenario file | [`SCENARIO_LIMIT`], 64 MiB |
 //! | NMT summary | [`NMT_LIMIT`], 64 MiB |
 //! | allocation trace | [`TRACE_LIMIT`], 1 GiB |
+//! | a run directory's report (`memsim diff`) | [`REPORT_LIMIT`], 1 GiB |
 //!
 //! A file over its limit, invalid UTF-8 or a NUL byte is bad input ([`InputError::Bad`], exit 2);
 //! a file that cannot be opened or read is an I/O failure ([`InputError::Io`], exit 1).
@@ -27,12 +28,17 @@ pub(crate) const NMT_LIMIT: u64 = 64 << 20;
 /// The largest allocation trace memsim reads: 1 GiB (tens of millions of lines).
 pub(crate) const TRACE_LIMIT: u64 = 1 << 30;
 
+/// The largest report file of a run directory memsim reads back: 1 GiB (a million samples of
+/// `timeseries.csv` are a few hundred MiB).
+pub(crate) const REPORT_LIMIT: u64 = 1 << 30;
+
 /// Which kind of input, for its limit and for messages.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
     Scenario,
     Nmt,
     Trace,
+    Report,
 }
 
 impl Kind {
@@ -41,6 +47,7 @@ impl Kind {
             Kind::Scenario => SCENARIO_LIMIT,
             Kind::Nmt => NMT_LIMIT,
             Kind::Trace => TRACE_LIMIT,
+            Kind::Report => REPORT_LIMIT,
         }
     }
 
@@ -49,6 +56,7 @@ impl Kind {
             Kind::Scenario => "a scenario file",
             Kind::Nmt => "an NMT summary",
             Kind::Trace => "an allocation trace",
+            Kind::Report => "a run's report file",
         }
     }
 }

@@ -24,13 +24,16 @@
 //! `--out` is published as one unit by [`publish`], which also documents the
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
+mod conventions;
+mod diff;
 mod exit;
 mod html_report;
 mod input;
+mod progress;
 mod publish;
 mod run_dir;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -64,7 +67,7 @@ enum Command {
         /// What to print on stdout: the text summary, or report.json's content.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Print nothing on success (errors still go to stderr).
+        /// Print nothing on success (errors still go to stderr) and show no progress bar.
         #[arg(long, short)]
         quiet: bool,
         /// Exit 0 whatever the verdict (by default: 0 fits, 3 over budget, 4 thrashing,
@@ -98,6 +101,24 @@ enum Command {
         #[command(subcommand)]
         command: NmtCommand,
     },
+    /// Compare two runs written by `run --out` (category deltas at the peak and over time, and a
+    /// chart of both with --chart), or print `summary.diff` between two instants of one scenario's
+    /// run (--from, --to) in the layout of `jcmd <pid> VM.native_memory summary.diff`.
+    Diff(diff::DiffArgs),
+    /// Print a shell completion script (e.g. `memsim completions bash > /etc/bash_completion.d/memsim`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page memsim(1) in roff (e.g. `memsim man > memsim.1; man ./memsim.1`).
+    Man {
+        /// Write memsim.1 and a page per subcommand (memsim-run.1, …) into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the scenario format's JSON schema, for editors that check TOML against one.
+    Schema,
 }
 
 /// What `memsim run` prints on stdout.
@@ -145,9 +166,14 @@ fn input_failure(e: input::InputError) -> ExitCode {
 }
 
 fn print_out(text: &str) -> ExitCode {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` on stdout: exit 0, or 1 when stdout cannot be written.
+fn print_bytes(bytes: &[u8]) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if stdout
-        .write_all(text.as_bytes())
+        .write_all(bytes)
         .and_then(|()| stdout.flush())
         .is_err()
     {
@@ -314,6 +340,10 @@ fn main() -> ExitCode {
             command: DirectCommand::Replay(args),
         } => direct_replay(&args),
         Command::Nmt { command } => nmt(&command),
+        Command::Diff(args) => diff::run(&args),
+        Command::Completions { shell } => conventions::completions(Cli::command(), shell),
+        Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
+        Command::Schema => conventions::schema(),
     }
 }
 
@@ -397,13 +427,16 @@ fn run(file: &Path, a: RunArgs<'_>) -> ExitCode {
     {
         return publish_failure(e);
     }
-    let summary = memsim_engine::run(
+    let mut progress = progress::RunProgress::new(a.quiet);
+    let summary = memsim_engine::run_with_progress(
         &scenario,
         memsim_engine::RunOptions {
             seed: a.seed,
             check_invariants: a.check_invariants,
         },
+        &mut |p| progress.update(p),
     );
+    progress.finish();
     let mut reports = memsim_report::write_all_reports(&summary);
     if a.html
         && let Err(message) = html_report::add_html(&mut reports)

@@ -552,7 +552,9 @@ fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
     assert!(out.status.success());
     let d = text(&out.stdout);
     assert!(
-        d.starts_with("Native Memory Tracking:\n\nTotal: reserved="),
+        d.starts_with(
+            "Native Memory Tracking:\n\n(Omitting categories weighting less than 1KB)\n\nTotal: reserved="
+        ),
         "{d}"
     );
     assert!(

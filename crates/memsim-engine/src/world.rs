@@ -387,8 +387,14 @@ impl<'s> World<'s> {
         }
     }
 
-    pub(crate) fn run(mut self) -> RunSummary {
+    pub(crate) fn run(mut self, on_progress: &mut dyn FnMut(crate::Progress)) -> RunSummary {
         let end = SimTime::ZERO.after(self.s.duration);
+        let progress = |w: &World| crate::Progress {
+            done: w.now.since(SimTime::ZERO),
+            planned: w.s.duration,
+            events: w.n_events,
+        };
+        let mut next_progress = crate::PROGRESS_EVERY_EVENTS;
         self.account();
         while let Some(Reverse((at, _, ev))) = self.queue.pop() {
             if at > end {
@@ -419,6 +425,12 @@ impl<'s> World<'s> {
             if self.killed {
                 break;
             }
+            // Events count the work inside them too (pages pinned, classes loaded): a threshold,
+            // not a multiple.
+            if self.n_events >= next_progress {
+                on_progress(progress(&self));
+                next_progress = self.n_events + crate::PROGRESS_EVERY_EVENTS;
+            }
         }
         // Work inside the last events (page pins, class loads) may have used up the budget and been
         // cut short with nothing left in the queue to trip the check above: still a stopped run.
@@ -435,6 +447,7 @@ impl<'s> World<'s> {
         if self.samples.last().is_none_or(|s| s.at != self.now) {
             self.take_sample();
         }
+        on_progress(progress(&self));
         self.finish()
     }
 

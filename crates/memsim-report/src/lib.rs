@@ -18,6 +18,10 @@
 //! [`parse_nmt`] reads real `jcmd VM.native_memory summary` text (and memsim's own) back into numbers,
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
+//! [`render_run_diff`] and [`render_diff_chart_svg`] compare two runs read back as [`RunFiles`]
+//! (`memsim diff`); [`nmt_summary_of`] gives NMT's view of any instant, for `summary.diff` between
+//! two instants of one run.
+//!
 //! [`write_all_reports`] renders the five files into memory so a caller can write them only once
 //! every one has rendered; [`RunFiles`] reads them back, typed, from that list or from a published
 //! run directory's files.
@@ -27,11 +31,13 @@ mod chart;
 mod chart_hit_ratio;
 mod db;
 mod db_phases;
+mod diff_chart;
 mod headline;
 mod html;
 mod json;
 mod nmt;
 mod nmt_text;
+mod run_diff;
 pub mod run_files;
 mod text;
 mod timeseries;
@@ -45,11 +51,13 @@ pub use chart::{
     Band, ChartLayout, FOLD_PERCENT, LegendEvent, Rect, Role, bands, chart_layout, occurrences,
     render_chart_png, render_chart_svg,
 };
+pub use diff_chart::render_diff_chart_svg;
 pub use headline::failures_clause;
 pub use html::render_html;
 pub use json::render_json;
-pub use nmt::render_nmt_summary;
+pub use nmt::{nmt_summary_of, render_nmt_summary};
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
+pub use run_diff::render_run_diff;
 pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
 pub use text::render_text_summary;
 pub use timeseries::render_csv;

@@ -358,3 +358,65 @@ mod tests {
         assert_eq!(render(&s), render(&s));
     }
 }
+
+/// NMT's view of one instant: the accounts (indexed like [`Account::ALL`]: a sample's, or the
+/// ledger's at the peak) folded into [`NmtCategory::ALL`] as `nmt-summary.txt` folds them (page
+/// cache and direct memory into `Other`), with the `Total` of the NMT-visible accounts. What NMT
+/// cannot see is left out, as real NMT leaves it out. For `summary.diff` between two instants of
+/// one run ([`crate::render_nmt_diff`]).
+pub fn nmt_summary_of(accounts: &[Usage]) -> crate::NmtSummary {
+    let amounts = |u: Usage| crate::NmtAmounts {
+        reserved_bytes: u.reserved,
+        committed_bytes: u.committed,
+        reserved_delta_bytes: None,
+        committed_delta_bytes: None,
+    };
+    let usage_of = |pred: &dyn Fn(Account) -> bool| {
+        Account::ALL
+            .iter()
+            .zip(accounts)
+            .filter(|(a, _)| pred(**a))
+            .fold(Usage::default(), |sum, (_, u)| sum.plus(*u))
+    };
+    crate::NmtSummary {
+        total: amounts(usage_of(&|a| a.nmt().is_some())),
+        categories: NmtCategory::ALL
+            .iter()
+            .map(|cat| {
+                (
+                    cat.name().to_string(),
+                    amounts(usage_of(&|a| a.nmt() == Some(*cat))),
+                )
+            })
+            .filter(|(_, u)| kb(u.reserved_bytes) > 0 || kb(u.committed_bytes) > 0)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::*;
+
+    /// At the peak, the instant's summary is what `nmt-summary.txt` prints: the same categories
+    /// and the same KB, so a diff against it has no change at all.
+    #[test]
+    fn the_peak_instant_is_nmt_summary_txt() {
+        for s in [crate::fixture::oom_run(), crate::fixture::fitting_run()] {
+            let mut text = Vec::new();
+            render_nmt_summary(&s, &mut text).unwrap();
+            let printed = crate::parse_nmt(std::str::from_utf8(&text).unwrap()).unwrap();
+            let accounts: Vec<Usage> = Account::ALL.iter().map(|a| s.at_peak.get(*a)).collect();
+            let instant = nmt_summary_of(&accounts);
+            let names = |x: &crate::NmtSummary| -> Vec<String> {
+                x.categories.iter().map(|(n, _)| n.clone()).collect()
+            };
+            assert_eq!(names(&instant), names(&printed));
+            let diff = crate::render_nmt_diff(&printed, &instant);
+            assert!(!diff.contains("KB +") && !diff.contains("KB -"), "{diff}");
+            assert!(
+                diff.contains("-                     Other (reserved="),
+                "{diff}"
+            );
+        }
+    }
+}

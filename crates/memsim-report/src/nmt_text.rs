@@ -188,8 +188,13 @@ fn with_delta(now: u64, before: u64) -> String {
     }
 }
 
-/// `B − A` in the layout of `jcmd VM.native_memory summary.diff`: B's amounts in KB, each followed
-/// by its signed change when non-zero. Categories present in only one summary count as zero in the other.
+/// `B − A` in the layout of JDK 17's `jcmd <pid> VM.native_memory summary.diff` (checked against
+/// `tests/fixtures/nmt/g1-1g-200threads.diff.txt`): the `(Omitting …)` line, the Total, then each
+/// category with B's amounts in KB, each followed by its signed change when non-zero, and a line
+/// holding one space after each category, as jcmd prints them. `Java Heap` gets its `(mmap: …)`
+/// sub-line (the heap is all mmap); the other sub-lines (malloc, arena, counts) are not in an
+/// [`NmtSummary`] and are left out. Categories present in only one summary count as zero in the
+/// other; one that is under 1 KB in both is omitted, as jcmd omits it.
 pub fn render_nmt_diff(a: &NmtSummary, b: &NmtSummary) -> String {
     let mut names: Vec<&str> = b.categories.iter().map(|(n, _)| n.as_str()).collect();
     for (n, _) in &a.categories {
@@ -204,7 +209,9 @@ pub fn render_nmt_diff(a: &NmtSummary, b: &NmtSummary) -> String {
             .map(|(_, v)| *v)
             .unwrap_or_default()
     };
-    let mut out = String::from("Native Memory Tracking:\n\n");
+    let mut out = String::from(
+        "Native Memory Tracking:\n\n(Omitting categories weighting less than 1KB)\n\n",
+    );
     let _ = writeln!(
         out,
         "Total: reserved={}, committed={}\n",
@@ -213,13 +220,27 @@ pub fn render_nmt_diff(a: &NmtSummary, b: &NmtSummary) -> String {
     );
     for n in names {
         let (x, y) = (find(a, n), find(b, n));
-        let _ = writeln!(
-            out,
-            "-{:>26} (reserved={}, committed={})\n",
-            n,
+        if [
+            x.reserved_bytes,
+            x.committed_bytes,
+            y.reserved_bytes,
+            y.committed_bytes,
+        ]
+        .iter()
+        .all(|v| kb(*v) == 0)
+        {
+            continue;
+        }
+        let amounts = format!(
+            "reserved={}, committed={}",
             with_delta(y.reserved_bytes, x.reserved_bytes),
             with_delta(y.committed_bytes, x.committed_bytes)
         );
+        let _ = writeln!(out, "-{n:>26} ({amounts})");
+        if n == "Java Heap" {
+            let _ = writeln!(out, "{:28}(mmap: {amounts})", "");
+        }
+        out.push_str(" \n");
     }
     out
 }

@@ -143,3 +143,57 @@ fn other_holds_direct_and_unsafe_memory() {
     // 256 MiB of allocateDirect + 64 MiB of Unsafe, to the KB.
     assert_eq!(other.committed_bytes / 1024, 327_682);
 }
+
+/// `render_nmt_diff` writes jcmd's `summary.diff` layout: given the baseline a real diff implies
+/// (its amounts less its deltas) and its amounts, it reproduces the real diff's lines exactly,
+/// except the sub-lines an `NmtSummary` does not hold (malloc, arena, counts, metaspace).
+#[test]
+fn render_nmt_diff_reproduces_a_real_summary_diff() {
+    use memsim_report::{NmtAmounts, NmtSummary, render_nmt_diff};
+    for name in ["g1-1g-200threads.diff.txt", "g1-1g-20k-hidden.diff.txt"] {
+        let real = fixture(name);
+        let b = parse_nmt(&real).unwrap();
+        let before = |x: &NmtAmounts| NmtAmounts {
+            reserved_bytes: x
+                .reserved_bytes
+                .checked_add_signed(-x.reserved_delta_bytes.unwrap_or(0))
+                .unwrap(),
+            committed_bytes: x
+                .committed_bytes
+                .checked_add_signed(-x.committed_delta_bytes.unwrap_or(0))
+                .unwrap(),
+            reserved_delta_bytes: None,
+            committed_delta_bytes: None,
+        };
+        let a = NmtSummary {
+            total: before(&b.total),
+            categories: b
+                .categories
+                .iter()
+                .map(|(n, x)| (n.clone(), before(x)))
+                .collect(),
+        };
+        let ours = render_nmt_diff(&a, &b);
+        // The real diff without its `<pid>:` line and the sub-lines memsim does not have.
+        let kept: Vec<&str> = real
+            .lines()
+            .skip(2)
+            .filter(|l| {
+                !l.starts_with("                           ")
+                    || l.trim_start().starts_with("(mmap: reserved=")
+            })
+            .collect();
+        // Of the mmap lines, only Java Heap's: the one right after its category line.
+        let kept: Vec<&str> = kept
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| {
+                !l.trim_start().starts_with("(mmap:")
+                    || kept[i - 1].starts_with("-                 Java Heap")
+            })
+            .map(|(_, l)| *l)
+            .collect();
+        let ours: Vec<&str> = ours.lines().collect();
+        assert_eq!(ours, kept, "{name}");
+    }
+}

@@ -7,6 +7,7 @@ use memsim_core::{Dist, SimDuration, SimTime};
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{ScenarioErrors, excerpt};
+use crate::keys;
 use crate::model::{
     ClassProfile, Collector, DirectPath, JvmSettings, Machine, NettyModel, NettySettings,
     PageCacheSettings, Phase, Requests, Scenario,
@@ -17,123 +18,6 @@ use crate::syntax::Unit;
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 const GIB: u64 = 1024 * MIB;
-
-const TOP_KEYS: &[&str] = &[
-    "scenario",
-    "machine",
-    "jvm",
-    "netty",
-    "page_cache",
-    "database",
-    "phase",
-];
-const SCENARIO_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "seed",
-    "duration",
-    "sample_every",
-    "max_events",
-];
-const MACHINE_KEYS: &[&str] = &[
-    "ram",
-    "container_limit",
-    "cores",
-    "os_reserved",
-    "max_threads",
-    "address_space",
-    "cpu_limit",
-];
-const JVM_KEYS: &[&str] = &[
-    "heap",
-    "thread_stack",
-    "gc",
-    "max_direct_memory",
-    "max_metaspace",
-    "reserved_code_cache",
-    "compressed_class_space",
-    "always_pre_touch",
-    "active_processor_count",
-    "parallel_gc_threads",
-    "conc_gc_threads",
-    "ci_compiler_count",
-    "malloc_arena_max",
-    "flags",
-    "java_tool_options",
-];
-const HEAP_KEYS: &[&str] = &["initial", "max"];
-const NETTY_KEYS: &[&str] = &[
-    "max_direct_memory",
-    "page_size",
-    "max_order",
-    "direct_arenas",
-    "use_cache_for_all_threads",
-    "model",
-];
-const PAGE_CACHE_KEYS: &[&str] = &["size"];
-const PHASE_KEYS: &[&str] = &[
-    "name",
-    "start",
-    "duration",
-    "threads",
-    "stack_touched",
-    "heap_live",
-    "heap_released",
-    "system_gc",
-    "heap_churn",
-    "classes",
-    "methods_per_class",
-    "class_profile",
-    "class_file_bytes",
-    "compiled_methods",
-    "page_cache_touch",
-    "class_loaders",
-    "hidden_classes",
-    "direct_memory",
-    "unsafe_memory",
-    "mapped_files",
-    "mapped_files_hot",
-    "mapped_files_written",
-    "written_files",
-    "malloc_per_thread",
-    "requests",
-    "db",
-];
-const REQUEST_KEYS: &[&str] = &[
-    "rate",
-    "buffer",
-    "hold",
-    "heap",
-    "direct",
-    // `page_reads.rs`'s.
-    "page_reads",
-    "working_set",
-    "zipf",
-    "hot_set",
-    "hot_reads",
-    "page_writes",
-];
-
-/// Every key the parser accepts, as `(table, key)` (`heap` for `jvm.heap`'s keys), so that
-/// documentation and tooling can be checked against the parser itself.
-pub fn known_keys() -> Vec<(&'static str, &'static str)> {
-    let tables: [(&'static str, &[&'static str]); 10] = [
-        ("scenario", SCENARIO_KEYS),
-        ("machine", MACHINE_KEYS),
-        ("jvm", JVM_KEYS),
-        ("heap", HEAP_KEYS),
-        ("netty", NETTY_KEYS),
-        ("page_cache", PAGE_CACHE_KEYS),
-        ("phase", PHASE_KEYS),
-        ("requests", REQUEST_KEYS),
-        ("database", crate::database::DATABASE_KEYS),
-        ("db", crate::database::DB_OP_KEYS),
-    ];
-    tables
-        .iter()
-        .flat_map(|(t, keys)| keys.iter().map(move |k| (*t, *k)))
-        .collect()
-}
 
 /// Default `[scenario] seed`.
 const DEFAULT_SEED: u64 = 1;
@@ -256,7 +140,7 @@ pub(crate) fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioErrors
         span: 0..0,
         table: root.get_ref(),
     };
-    root.check_keys(&mut cx, TOP_KEYS);
+    root.check_keys(&mut cx, keys::TOP);
 
     let head = read_scenario(&mut cx, &root);
     let machine = read_machine(&mut cx, &root);
@@ -338,7 +222,7 @@ fn read_scenario(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Head {
     ) else {
         return head;
     };
-    t.check_keys(cx, SCENARIO_KEYS);
+    t.check_keys(cx, keys::SCENARIO);
     if let Some((name, span)) = t.read(cx, "name", Ctx::label) {
         if name.trim().is_empty() {
             cx.err(
@@ -528,7 +412,7 @@ fn read_machine(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Machine {
     ) else {
         return m;
     };
-    t.check_keys(cx, MACHINE_KEYS);
+    t.check_keys(cx, keys::MACHINE);
     let ram = t.require(
         cx,
         "ram",
@@ -613,13 +497,13 @@ fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
     let Some(t) = root.sub_table(cx, "jvm", "a table: `[jvm]` on a line of its own") else {
         return j;
     };
-    t.check_keys(cx, JVM_KEYS);
+    t.check_keys(cx, keys::JVM);
     if let Some(h) = t.sub_table(
         cx,
         "heap",
         "a table such as `heap = { initial = \"4g\", max = \"4g\" }`",
     ) {
-        h.check_keys(cx, HEAP_KEYS);
+        h.check_keys(cx, keys::HEAP);
         let initial = nonzero_size(
             cx,
             &h,
@@ -856,7 +740,7 @@ fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings {
     let Some(t) = root.sub_table(cx, "netty", "a table: `[netty]` on a line of its own") else {
         return n;
     };
-    t.check_keys(cx, NETTY_KEYS);
+    t.check_keys(cx, keys::NETTY);
     if let Some((m, _)) = t.read(cx, "max_direct_memory", netty_max_direct) {
         n.max_direct_memory = m;
     }
@@ -948,7 +832,7 @@ fn read_page_cache(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<PageCacheSett
         "page_cache",
         "a table: `[page_cache]` on a line of its own",
     )?;
-    t.check_keys(cx, PAGE_CACHE_KEYS);
+    t.check_keys(cx, keys::PAGE_CACHE);
     let size = nonzero_size(
         cx,
         &t,
@@ -1040,7 +924,7 @@ fn read_phase(
     has_page_cache: bool,
     prev_end: SimTime,
 ) -> Phase {
-    t.check_keys(cx, PHASE_KEYS);
+    t.check_keys(cx, keys::PHASE);
     let mut p = Phase {
         name: String::new(),
         start: prev_end,
@@ -1386,7 +1270,7 @@ fn read_phase(
 }
 
 fn read_requests(cx: &mut Ctx<'_>, t: &Tab<'_, '_>) -> Option<Requests> {
-    t.check_keys(cx, REQUEST_KEYS);
+    t.check_keys(cx, keys::REQUESTS);
     let mut r = Requests {
         rate_per_sec: 0.0,
         buffer: Dist::Constant(0),

@@ -10,31 +10,6 @@ use crate::build::human_size;
 use crate::error::excerpt;
 use crate::reader::{Ctx, Tab};
 
-pub(crate) const DATABASE_KEYS: &[&str] = &[
-    "format",
-    "checkpoint",
-    "checkpoint_interval_time",
-    "checkpoint_interval_tx",
-    "checkpoint_interval_volume",
-    "checkpoint_iops_limit",
-    "tx_log_rotation_size",
-    "tx_log_retention",
-    "transaction_max",
-    "warmup_profile_interval",
-];
-pub(crate) const DB_OP_KEYS: &[&str] = &[
-    "op",
-    "count",
-    "labels",
-    "properties",
-    "type",
-    "reads",
-    "working_set",
-    "detach",
-    "transactions",
-    "warmup",
-];
-
 /// Smallest `db.tx_log.rotation.size` Neo4j accepts.
 const MIN_ROTATION: u64 = memsim_pagecache::txlog::ROTATION_BYTES_MIN;
 /// Most entities one phase may create, update, delete or read (a bound on the simulator's memory:
@@ -210,17 +185,7 @@ pub struct PhaseDb {
     pub transactions: u64,
 }
 
-const OPS: &[&str] = &[
-    "create_nodes",
-    "create_relationships",
-    "read",
-    "update",
-    "delete_nodes",
-    "detach_delete_all",
-    "checkpoint",
-    "copy",
-    "restart",
-];
+const OPS: &[&str] = crate::keys::DB_OPS;
 
 /// The keys each op accepts besides `op`.
 fn op_keys(op: &str) -> &'static [&'static str] {
@@ -277,7 +242,7 @@ fn positive(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, key: &str, max: u64, hint: &str) 
 /// Reads `[database]`.
 pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<DatabaseSettings> {
     let t = root.sub_table(cx, "database", "a table: `[database]` on a line of its own")?;
-    t.check_keys(cx, DATABASE_KEYS);
+    t.check_keys(cx, crate::keys::DATABASE);
     let mut d = DatabaseSettings::default();
     if let Some(f) = enum_value(
         cx,
@@ -409,7 +374,7 @@ pub(crate) fn read_phase_db(
         "db",
         "a table such as `db = { op = \"create_nodes\", count = 100000 }`",
     )?;
-    t.check_keys(cx, DB_OP_KEYS);
+    t.check_keys(cx, crate::keys::DB_OP);
     if !has_database {
         let key_span: Range<usize> = phase
             .table
@@ -453,7 +418,10 @@ pub(crate) fn read_phase_db(
     let mut ok = true;
     for (k, _) in t.table.iter() {
         let key = k.get_ref().as_ref();
-        if key == "op" || !DB_OP_KEYS.contains(&key) || allowed.contains(&key) {
+        if key == "op"
+            || !crate::keys::DB_OP.iter().any(|k| k.name == key)
+            || allowed.contains(&key)
+        {
             continue;
         }
         ok = false;

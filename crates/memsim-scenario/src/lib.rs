@@ -10,19 +10,22 @@ mod build;
 mod database;
 mod error;
 mod jvm_flags;
+mod keys;
 mod model;
 mod page_reads;
 mod reader;
+mod schema;
 mod suggest;
 mod syntax;
 
-pub use build::known_keys;
 pub use database::{
     CheckpointKind, DatabaseSettings, DbFormat, DbOp, PhaseDb, RestartWarmup, Retention,
 };
 pub use error::{ScenarioError, ScenarioErrors};
+pub use keys::{Key, ValueKind, known_keys, top_level_keys};
 pub use model::*;
 pub use page_reads::{MAX_PAGE_READS_PER_REQUEST, MAX_ZIPF_EXPONENT, ReadSkew, RequestPageReads};
+pub use schema::json_schema;
 
 /// Parses and validates a scenario file.
 ///

@@ -74,7 +74,9 @@ impl<'a, 'i> Tab<'a, 'i> {
     }
 
     /// Reports every key not in `allowed`, pointing at the key, with a suggestion.
-    pub(crate) fn check_keys(&self, cx: &mut Ctx<'_>, allowed: &[&str]) {
+    pub(crate) fn check_keys(&self, cx: &mut Ctx<'_>, keys: &[crate::keys::Key]) {
+        let allowed = crate::keys::names(keys);
+        let allowed = allowed.as_slice();
         for (k, _) in self.table.iter() {
             let key = k.get_ref().as_ref();
             if allowed.contains(&key) {

@@ -231,3 +231,32 @@ fn parallel_gc_overhead_gives_up_before_the_heap_is_full_and_g1_does_not() {
         "G1 has no overhead limit"
     );
 }
+
+/// The progress callback sees simulated time advance to where the run ended, every
+/// `PROGRESS_EVERY_EVENTS` events, and changes nothing in the reports.
+#[test]
+fn progress_is_reported_in_simulated_time_and_leaves_the_reports_unchanged() {
+    use memsim_engine::{PROGRESS_EVERY_EVENTS, Progress, RunOptions, run, run_with_progress};
+    let s = crate::bundled("neo4j-12g-oom.toml");
+    let mut seen: Vec<Progress> = Vec::new();
+    let with = run_with_progress(&s, RunOptions::default(), &mut |p| seen.push(p));
+    let without = run(&s, RunOptions::default());
+    assert_eq!(crate::rendered(&with), crate::rendered(&without));
+    let last = *seen.last().expect("at least the final call");
+    assert_eq!(last.done, with.ended_at.since(memsim_core::SimTime::ZERO));
+    assert_eq!(last.events, with.n_events);
+    assert!(seen.iter().all(|p| p.planned == s.duration));
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].done <= w[1].done && w[0].events < w[1].events)
+    );
+    // At least PROGRESS_EVERY_EVENTS events between two calls (but the last).
+    let calls = &seen[..seen.len() - 1];
+    assert!(
+        calls
+            .windows(2)
+            .all(|w| w[1].events - w[0].events >= PROGRESS_EVERY_EVENTS)
+    );
+    assert!(seen.len() as u64 <= with.n_events / PROGRESS_EVERY_EVENTS + 1);
+    assert!(seen.len() > 100, "{}", seen.len());
+}

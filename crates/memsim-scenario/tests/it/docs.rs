@@ -1,4 +1,5 @@
-//! `docs/scenario-format.md` stays true: its complete example parses, and it documents every key.
+//! `docs/scenario-format.md` stays true: its complete example is the bundled
+//! `sims/neo4j-12g-import.toml` and parses, and it documents every key.
 
 use std::path::Path;
 
@@ -21,8 +22,14 @@ fn complete_example_parses() {
         .nth(1)
         .and_then(|t| t.split("```").next())
         .expect("a toml block");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sims/neo4j-12g-import.toml");
+    let bundled = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        toml, bundled,
+        "the docs' complete example is sims/neo4j-12g-import.toml, byte for byte"
+    );
     let s = ok(toml);
-    assert_eq!(s.name, "neo4j-12g-oom");
+    assert_eq!(s.name, "neo4j-12g-import");
     assert_eq!(s.phases.len(), 3);
     assert_eq!(s.phases[1].start, s.phases[0].end());
     assert!(s.page_cache.is_some());

@@ -6,6 +6,7 @@ mod docs;
 mod fuzz;
 mod good;
 mod jvm_flags;
+mod keys;
 mod limits;
 mod messages;
 mod multiple;
