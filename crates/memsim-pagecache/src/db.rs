@@ -46,6 +46,7 @@ use std::fmt;
 use memsim_core::{SimRng, SimTime};
 
 use crate::cache::{CacheMetrics, FileId, MuninnPageCache, PagedFile, PinMode};
+use crate::files::StoreSizeMetric;
 use crate::store::{RecordStore, StoreKind};
 use crate::txlog::{ChangeOp, CheckpointPolicy, TxLog};
 
@@ -60,6 +61,7 @@ mod graph;
 mod import;
 mod reads;
 mod report;
+mod size;
 mod tx;
 
 #[cfg(test)]
@@ -101,6 +103,9 @@ pub struct Database {
     warm_file: Option<PagedFile>,
     // Bytes `warm` was asked for since the cache started: it has read them rounded up to a page.
     warm_bytes: u64,
+    // The store-size metric's cached values and its next run (db/size.rs).
+    store_size: StoreSizeMetric,
+    store_size_next: SimTime,
 }
 
 /// The file id of the store data [`Database::warm`] reads: after every record store's.
@@ -127,7 +132,7 @@ impl Database {
             .map(|&k| RecordStore::new(k, config.format))
             .collect();
         let files = Self::map_stores(&cache, &stores);
-        Ok(Database {
+        let mut db = Database {
             config,
             cache,
             stores,
@@ -147,7 +152,15 @@ impl Database {
             running_checkpoint: None,
             warm_file: None,
             warm_bytes: 0,
-        })
+            store_size: StoreSizeMetric {
+                total_bytes: 0,
+                database_bytes: 0,
+                refreshed_at: SimTime::ZERO,
+            },
+            store_size_next: SimTime::ZERO,
+        };
+        db.refresh_store_size(SimTime::ZERO);
+        Ok(db)
     }
 
     /// Every store's file mapped in `cache`, at its current size.

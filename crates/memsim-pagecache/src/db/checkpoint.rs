@@ -107,6 +107,7 @@ impl Database {
     /// counts from then, as a freshly started database's does, not from time zero.
     pub fn started_at(&mut self, now: SimTime) {
         self.policy.completed(now);
+        self.refresh_store_size(now);
     }
 
     /// The checkpoint started by [`Database::start_checkpoint`] and not yet completed.
@@ -147,11 +148,13 @@ impl Database {
         Some(done)
     }
 
-    /// What time does: one step of the background evictor, then, unless a checkpoint is running,
+    /// What time does: one step of the background evictor, the store-size metric's job when due
+    /// (`db/size.rs`), then, unless a checkpoint is running,
     /// the start of one if the policy says one is due. Returns when a checkpoint it started
     /// completes; the caller completes it then ([`Database::complete_checkpoint`]).
     pub fn tick(&mut self, now: SimTime) -> Option<SimTime> {
         self.cache.run_evictor();
+        self.store_size_tick(now);
         if self.running_checkpoint.is_some() {
             return None;
         }

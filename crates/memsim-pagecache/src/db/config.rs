@@ -1,6 +1,8 @@
 //! The database's settings and what a workload asks it to create: [`DatabaseConfig`],
 //! [`TxStateCosts`], [`PropValue`], [`NodeSpec`].
 
+use memsim_core::SimDuration;
+
 use crate::cache::CacheConfig;
 use crate::store::RecordFormat;
 use crate::store::StoreKind;
@@ -82,6 +84,9 @@ pub struct DatabaseConfig {
     /// Evictions within one operation that make an [`DbEventKind::EvictionStorm`](super::DbEventKind::EvictionStorm); 0 means the
     /// cache's page count (the operation turned the whole cache over). memsim's own diagnostic.
     pub eviction_storm_evictions: u64,
+    /// How often the store-size metric recomputes `store.size.total` (Neo4j's
+    /// `StoreSizeMetrics.UPDATE_INTERVAL`, 10 minutes, not a setting; [`crate::files`]).
+    pub store_size_refresh: SimDuration,
 }
 
 impl DatabaseConfig {
@@ -98,6 +103,7 @@ impl DatabaseConfig {
             device_write_bytes_per_sec: 200 * MIB,
             dense_node_threshold: 50,
             eviction_storm_evictions: 0,
+            store_size_refresh: crate::files::STORE_SIZE_REFRESH,
         }
     }
 }

@@ -5,6 +5,7 @@ use memsim_core::Usage;
 
 use crate::cache::CacheMetrics;
 use crate::cache::PAGE_BYTES;
+use crate::files::{FileRole, StoreSizeMetric, fixed_files};
 use crate::store::StoreKind;
 
 use super::Database;
@@ -47,10 +48,16 @@ pub struct StoreReport {
 pub struct DbReport {
     /// Per store, in [`StoreKind::ALL`] order.
     pub stores: Vec<StoreReport>,
-    /// Sum of store files.
+    /// Sum of store files: the modelled stores' and the other files of the database directory
+    /// ([`crate::files::fixed_files`]: metadata, counts, label scan, index statistics, schema,
+    /// token names).
     pub store_bytes: u64,
-    /// Sum of `.id` files.
+    /// Sum of `.id` files, the modelled stores' and the others'.
     pub id_file_bytes: u64,
+    /// Of `store_bytes` and `id_file_bytes`, the files outside the modelled stores.
+    pub other_file_bytes: u64,
+    /// `store.size.total` and `store.size.database` as the metric last computed them.
+    pub store_size_metric: StoreSizeMetric,
     /// Transaction-log bytes written (all files).
     pub tx_log_bytes: u64,
     /// Transaction-log bytes on disk with preallocation.
@@ -76,9 +83,15 @@ impl DbReport {
         &self.stores[kind.index()]
     }
 
-    /// Stores, ID files and logs (logical log bytes).
+    /// Stores, ID files and logs (logical log bytes): `store.size.total` computed now (the
+    /// database directory and the transaction-log directory).
     pub fn total_bytes(&self) -> u64 {
-        self.store_bytes + self.id_file_bytes + self.tx_log_bytes
+        self.database_bytes() + self.tx_log_bytes
+    }
+
+    /// The database directory: stores and ID files (`store.size.database` computed now).
+    pub fn database_bytes(&self) -> u64 {
+        self.store_bytes + self.id_file_bytes
     }
 }
 
@@ -99,9 +112,21 @@ impl Database {
                 buffered_ids: s.ids().buffered(),
             })
             .collect();
+        let other = fixed_files(self.config.format);
+        let other_of = |role| -> u64 {
+            other
+                .iter()
+                .filter(|f| f.role == role)
+                .map(|f| f.bytes)
+                .sum()
+        };
         DbReport {
-            store_bytes: stores.iter().map(|s| s.file_bytes).sum(),
-            id_file_bytes: stores.iter().map(|s| s.id_file_bytes).sum(),
+            store_bytes: stores.iter().map(|s| s.file_bytes).sum::<u64>()
+                + other_of(FileRole::Store),
+            id_file_bytes: stores.iter().map(|s| s.id_file_bytes).sum::<u64>()
+                + other_of(FileRole::IdFile),
+            other_file_bytes: other.iter().map(|f| f.bytes).sum(),
+            store_size_metric: self.store_size,
             stores,
             tx_log_bytes: self.log.total_bytes(),
             tx_log_allocated_bytes: self.log.allocated_bytes(),

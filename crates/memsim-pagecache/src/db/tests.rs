@@ -255,8 +255,9 @@ fn a_checkpoint_completes_after_its_duration_and_covers_only_what_came_before() 
     // Flushed at its start: every page the creation dirtied.
     let dirty = d.page_cache().metrics().since(&before).flushes;
     assert!(dirty > 50, "{dirty}");
-    // Held to 600 IOs of 8 KiB per second: the dirty pages and the ID files.
-    let bytes = dirty * PAGE_BYTES + d.report().id_file_bytes;
+    // Held to 600 IOs of 8 KiB per second: the dirty pages and the modelled stores' ID files.
+    let id_files: u64 = d.report().stores.iter().map(|s| s.id_file_bytes).sum();
+    let bytes = dirty * PAGE_BYTES + id_files;
     assert_eq!(
         done.since(t).nanos(),
         (bytes as u128 * 1_000_000_000 / (600 * PAGE_BYTES) as u128) as u64
