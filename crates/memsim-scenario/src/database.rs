@@ -143,6 +143,9 @@ pub enum DbOp {
     Checkpoint,
     /// `copy`: `neo4j-admin database copy --compact-node-store`; the run goes on with the copy.
     Copy,
+    /// `sysinfo`: Neo4j Browser's `:sysinfo` at the phase's start: a step showing the database,
+    /// with `store.size.total` as the metric last computed it (it changes nothing).
+    Sysinfo,
 }
 
 impl DbOp {
@@ -157,6 +160,7 @@ impl DbOp {
             DbOp::DetachDeleteAll => "detach_delete_all",
             DbOp::Checkpoint => "checkpoint",
             DbOp::Copy => "copy",
+            DbOp::Sysinfo => "sysinfo",
         }
     }
 }
@@ -182,6 +186,7 @@ const OPS: &[&str] = &[
     "detach_delete_all",
     "checkpoint",
     "copy",
+    "sysinfo",
 ];
 
 /// The keys each op accepts besides `op`.
@@ -510,6 +515,7 @@ pub(crate) fn read_phase_db(
         }
         "detach_delete_all" => Some(DbOp::DetachDeleteAll),
         "checkpoint" => Some(DbOp::Checkpoint),
+        "sysinfo" => Some(DbOp::Sysinfo),
         _ => Some(DbOp::Copy),
     };
     let mut transactions = 1;

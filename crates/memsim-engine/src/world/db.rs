@@ -188,6 +188,8 @@ impl DbState {
                 .collect(),
             store_bytes: r.store_bytes,
             id_file_bytes: r.id_file_bytes,
+            store_size_metric_bytes: r.store_size_metric.total_bytes,
+            store_size_metric_at: r.store_size_metric.refreshed_at,
             tx_log_bytes: r.tx_log_bytes,
             tx_log_files: r.tx_log_files,
             last_tx_id: r.last_tx_id,
@@ -321,6 +323,8 @@ impl World<'_> {
         match self.phase(p).db.as_ref().map(|d| &d.op) {
             None | Some(DbOp::Read { .. }) => {}
             Some(DbOp::Checkpoint | DbOp::Copy) => self.db_phase_op(p),
+            // `:sysinfo`: the database as the Browser shows it now, the store-size metric included.
+            Some(DbOp::Sysinfo) => self.db_step(p),
             Some(_) => self.db_tx(p),
         }
     }
