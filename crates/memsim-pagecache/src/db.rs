@@ -21,7 +21,10 @@
 //!   ([`DbEventKind::TransactionTerminated`]), the database unchanged. [`Database::run_tx`] also asks
 //!   the caller's [`StateGate`] (the engine: the Java heap) to take the state as it grows, up to
 //!   the limit: a refusal rolls the transaction back the same way ([`DbError::StateRejected`]),
-//!   so whichever of the two the state meets first ends it.
+//!   so whichever of the two the state meets first ends it. Before either, the global transaction
+//!   memory pool (`dbms.memory.transaction.global_max_size`, `db/pool.rs`) must take it, or the
+//!   transaction fails with Neo4j's `MemoryLimitExceededException` ([`DbError::MemoryPoolFull`]);
+//!   a [`Database::run_tx`] transaction holds its state there until the caller releases it.
 //! - **Checkpoint** ([`Database::start_checkpoint`], by [`Database::tick`] when the
 //!   [`CheckpointPolicy`] says so, or [`Database::checkpoint`] run to completion): at its start it
 //!   flushes every page dirty then, writes the ID files and takes the log's position; at its
@@ -59,6 +62,7 @@ mod delete;
 mod event;
 mod graph;
 mod import;
+mod pool;
 mod reads;
 mod report;
 mod size;
@@ -105,6 +109,8 @@ pub struct Database {
     warm_bytes: u64,
     // The store-size metric's cached values and its next run (db/size.rs).
     store_size: StoreSizeMetric,
+    // State of transactions run through `run_tx` and not released yet (db/pool.rs).
+    tx_pool_used_bytes: u64,
     store_size_next: SimTime,
 }
 
@@ -158,6 +164,7 @@ impl Database {
                 refreshed_at: SimTime::ZERO,
             },
             store_size_next: SimTime::ZERO,
+            tx_pool_used_bytes: 0,
         };
         db.refresh_store_size(SimTime::ZERO);
         Ok(db)
@@ -319,6 +326,16 @@ impl Database {
         let limit = self.config.tx_memory_max_bytes;
         let over = limit > 0 && acct.state_bytes > limit;
         let built = if over { limit } else { acct.state_bytes };
+        // The global pool is asked before the heap takes anything (db/pool.rs).
+        if let Err(message) = self.pool_check(built) {
+            self.events.push(DbEvent {
+                at: now,
+                kind: DbEventKind::TransactionFailed {
+                    message: message.clone(),
+                },
+            });
+            return Err(DbError::MemoryPoolFull(message));
+        }
         gate.admit(built).map_err(|reason| DbError::StateRejected {
             state_bytes: built,
             reason,
@@ -337,6 +354,7 @@ impl Database {
             });
             return Err(DbError::Terminated(reason));
         }
+        self.tx_pool_used_bytes += built;
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub(crate) const DATABASE_KEYS: &[&str] = &[
     "tx_log_rotation_size",
     "tx_log_retention",
     "transaction_max",
+    "transaction_total_max",
 ];
 pub(crate) const DB_OP_KEYS: &[&str] = &[
     "op",
@@ -93,6 +94,10 @@ pub struct DatabaseSettings {
     pub tx_log_retention: Option<Retention>,
     /// `transaction_max` (`db.memory.transaction.max`; 0 = unlimited, the default).
     pub transaction_max: Option<u64>,
+    /// `transaction_total_max` (the global transaction memory pool, 4.x's
+    /// `dbms.memory.transaction.global_max_size`, 5.x's `dbms.memory.transaction.total.max`; 0 =
+    /// unlimited, 4.x's default): all running transactions' state together.
+    pub transaction_total_max: Option<u64>,
 }
 
 /// What a `[phase.db]` does.
@@ -346,6 +351,9 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
         }
     }
     d.transaction_max = t.read(cx, "transaction_max", Ctx::size).map(|(v, _)| v);
+    d.transaction_total_max = t
+        .read(cx, "transaction_total_max", Ctx::size)
+        .map(|(v, _)| v);
     Some(d)
 }
 

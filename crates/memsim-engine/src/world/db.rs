@@ -111,6 +111,9 @@ impl DbState {
         if let Some(m) = settings.transaction_max {
             config.tx_memory_max_bytes = m;
         }
+        if let Some(m) = settings.transaction_total_max {
+            config.tx_memory_global_max_bytes = m;
+        }
         // The scenario validated sizes; a cache below one page or above the model's frame limit is
         // the one configuration the library still refuses.
         let db = Database::new(config).unwrap_or_else(|e| {
@@ -234,7 +237,9 @@ impl World<'_> {
                 DbEventKind::LogRotated { .. } => EventKind::LogRotated,
                 DbEventKind::LogsPruned { .. } => EventKind::LogsPruned,
                 DbEventKind::EvictionStorm { .. } => EventKind::EvictionStorm,
-                DbEventKind::TransactionTerminated { .. } => EventKind::TransactionTerminated,
+                // Neo4j fails both with a `MemoryLimitExceededException`: one kind of run event.
+                DbEventKind::TransactionTerminated { .. }
+                | DbEventKind::TransactionFailed { .. } => EventKind::TransactionTerminated,
             };
             let message = match copies {
                 0 => e.to_string(),
@@ -482,6 +487,8 @@ impl World<'_> {
                 state_bytes,
                 reason,
             }) => self.tx_state_oom(reason, state_bytes),
+            // The pool refused the state before the heap took any: only its event.
+            Err(DbError::MemoryPoolFull(_)) => {}
             Err(_) => {
                 if let Some(st) = self.db.as_mut() {
                     st.skipped += 1;

@@ -72,6 +72,11 @@ pub struct DatabaseConfig {
     pub checkpoint: CheckpointPolicy,
     /// `db.memory.transaction.max` in bytes; 0 means unlimited (Neo4j's default).
     pub tx_memory_max_bytes: u64,
+    /// The global transaction memory pool, `dbms.memory.transaction.global_max_size` (4.x; 5.x's
+    /// `dbms.memory.transaction.total.max`), in bytes; 0 means unlimited (4.x's default).
+    /// Transactions run through [`Database::run_tx`](super::Database::run_tx) hold their state in it
+    /// until [`Database::release_tx_memory`](super::Database::release_tx_memory).
+    pub tx_memory_global_max_bytes: u64,
     /// Heap cost of transaction state.
     pub tx_state_costs: TxStateCosts,
     /// `db.checkpoint.iops.limit` (600 IOs per second of 8 KiB; 0 = unlimited); applies to
@@ -98,6 +103,7 @@ impl DatabaseConfig {
             tx_log: TxLogConfig::default(),
             checkpoint: CheckpointPolicy::default(),
             tx_memory_max_bytes: 0,
+            tx_memory_global_max_bytes: 0,
             tx_state_costs: TxStateCosts::default(),
             checkpoint_iops_limit: 600,
             device_write_bytes_per_sec: 200 * MIB,

@@ -52,7 +52,8 @@ impl Database {
         n: u64,
         spec: &NodeSpec,
     ) -> Result<TxSummary, DbError> {
-        self.create_nodes_gated(now, n, spec, &mut AdmitAll)
+        let r = self.create_nodes_gated(now, n, spec, &mut AdmitAll);
+        self.ended_at_once(r)
     }
 
     pub(super) fn create_nodes_gated(
@@ -138,7 +139,8 @@ impl Database {
         rel_type: u32,
         props_per_rel: u32,
     ) -> Result<TxSummary, DbError> {
-        self.create_relationships_gated(now, pairs, rel_type, props_per_rel, &mut AdmitAll)
+        let r = self.create_relationships_gated(now, pairs, rel_type, props_per_rel, &mut AdmitAll);
+        self.ended_at_once(r)
     }
 
     pub(super) fn create_relationships_gated(
@@ -274,7 +276,8 @@ impl Database {
     /// [`DbError::NoSuchNode`] for a node that does not exist (nothing is changed);
     /// [`DbError::Terminated`] when the state exceeds `db.memory.transaction.max`.
     pub fn update_nodes(&mut self, now: SimTime, ids: &[u64]) -> Result<TxSummary, DbError> {
-        self.update_nodes_gated(now, ids, &mut AdmitAll)
+        let r = self.update_nodes_gated(now, ids, &mut AdmitAll);
+        self.ended_at_once(r)
     }
 
     pub(super) fn update_nodes_gated(

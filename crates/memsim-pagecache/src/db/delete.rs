@@ -31,7 +31,8 @@ impl Database {
         ids: &[u64],
         detach: bool,
     ) -> Result<TxSummary, DbError> {
-        self.delete_nodes_gated(now, ids, detach, &mut AdmitAll)
+        let r = self.delete_nodes_gated(now, ids, detach, &mut AdmitAll);
+        self.ended_at_once(r)
     }
 
     pub(super) fn delete_nodes_gated(

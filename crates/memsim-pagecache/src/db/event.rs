@@ -33,6 +33,11 @@ pub enum DbError {
         /// The gate's reason.
         reason: String,
     },
+    /// The global transaction memory pool refused the transaction's state (Neo4j's
+    /// `MemoryLimitExceededException`, `Neo.TransientError.General.MemoryPoolOutOfMemoryError`):
+    /// rolled back before anything changed or was allocated. The message is Neo4j's.
+    #[error("{0}")]
+    MemoryPoolFull(String),
 }
 
 /// Why a transaction was terminated.
@@ -122,6 +127,11 @@ pub enum DbEventKind {
         /// Why.
         reason: TerminationReason,
     },
+    /// A transaction failed with an error and was rolled back (the global memory pool's).
+    TransactionFailed {
+        /// Neo4j's message.
+        message: String,
+    },
 }
 
 impl fmt::Display for DbEvent {
@@ -164,6 +174,12 @@ impl fmt::Display for DbEvent {
             ),
             DbEventKind::TransactionTerminated { reason } => {
                 write!(f, "transaction terminated: {reason}")
+            }
+            DbEventKind::TransactionFailed { message } => {
+                write!(
+                    f,
+                    "transaction failed (Neo.TransientError.General.MemoryPoolOutOfMemoryError): {message}"
+                )
             }
         }
     }

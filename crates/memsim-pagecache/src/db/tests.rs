@@ -385,3 +385,53 @@ fn a_small_cache_under_a_large_working_set_storms() {
     );
     d.check_invariants().unwrap();
 }
+
+#[test]
+fn the_global_pool_refuses_a_state_that_would_overflow_it_until_others_release_theirs() {
+    let mut cfg = DatabaseConfig::new(64 * MIB);
+    // 1000 nodes with a property: 1000 × (192 + 368) B, and 2 × 160 B of tokens the first time.
+    let one = 560_320;
+    // Room for one such transaction, not two.
+    cfg.tx_memory_global_max_bytes = one + one / 2;
+    let mut d = Database::new(cfg).unwrap();
+    let t = SimTime::ZERO;
+    let tx = Tx::CreateNodes {
+        n: 1000,
+        labels: 1,
+        properties: 1,
+    };
+    let mut admitted = 0;
+    let mut gate = |b: u64| -> Result<(), String> {
+        admitted += b;
+        Ok(())
+    };
+    let first = d.run_tx(t, tx, &mut gate).unwrap();
+    assert_eq!(first.tx_state_bytes, one);
+    assert_eq!(d.tx_pool_used_bytes(), one);
+    let nodes = d.n_nodes();
+    // The second, while the first holds its state: Neo4j's error, nothing changed or admitted.
+    let err = d.run_tx(t, tx, &mut gate).unwrap_err();
+    let DbError::MemoryPoolFull(message) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        message,
+        "The allocation of an extra 546.9 KiB would use more than the limit 820.8 KiB. \
+         Currently using 547.2 KiB. dbms.memory.transaction.global_max_size threshold reached"
+    );
+    assert_eq!(d.n_nodes(), nodes);
+    assert_eq!(d.tx_pool_used_bytes(), first.tx_state_bytes);
+    assert!(d.drain_events().iter().any(|e| matches!(
+        &e.kind,
+        DbEventKind::TransactionFailed { message: m } if m == message
+    )));
+    // Once the first ends, the second fits.
+    d.release_tx_memory(first.tx_state_bytes);
+    let second = d.run_tx(t, tx, &mut gate).unwrap();
+    assert_eq!(second.tx_state_bytes, 560_000, "the tokens exist now");
+    assert_eq!(admitted, one + second.tx_state_bytes);
+    // Plain operations end as they commit: they leave nothing in the pool.
+    d.release_tx_memory(second.tx_state_bytes);
+    d.create_nodes(t, 10, 1, 1).unwrap();
+    assert_eq!(d.tx_pool_used_bytes(), 0);
+}

@@ -16,6 +16,7 @@ checkpoint_interval_volume = \"100m\"
 tx_log_rotation_size = \"1m\"
 tx_log_retention = \"2 days 2G\"
 transaction_max = \"50m\"
+transaction_total_max = \"200m\"
 
 [[phase]]
 name = \"load\"
@@ -53,6 +54,7 @@ db = {{ op = \"sysinfo\" }}
         })
     ));
     assert_eq!(d.transaction_max, Some(50 << 20));
+    assert_eq!(d.transaction_total_max, Some(200 << 20));
     assert!(s.has_database());
     let load = s.phases[0].db.as_ref().unwrap();
     assert_eq!(
