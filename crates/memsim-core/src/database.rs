@@ -94,6 +94,10 @@ pub struct DbSnapshot {
     pub store_size_metric_bytes: u64,
     /// When the metric last ran (the database's start, then every 10 minutes).
     pub store_size_metric_at: SimTime,
+    /// Java heap the page cache's translation tables hold (4 bytes per file page, in chunks).
+    pub translation_table_heap_bytes: u64,
+    /// Transaction state in the global transaction memory pool.
+    pub tx_pool_used_bytes: u64,
     /// Transaction-log bytes written (all files kept).
     pub tx_log_bytes: u64,
     /// Transaction-log files.

@@ -61,6 +61,7 @@ mod create;
 mod delete;
 mod event;
 mod graph;
+mod heap;
 mod import;
 mod pool;
 mod reads;

@@ -132,6 +132,8 @@ struct SnapshotJson<'a> {
     total_bytes: u64,
     store_size_metric_bytes: u64,
     store_size_metric_at_seconds: f64,
+    translation_table_heap_bytes: u64,
+    tx_pool_used_bytes: u64,
     last_tx_id: u64,
     stores: Vec<StoreJson<'a>>,
     page_cache: CacheJson,
@@ -148,6 +150,8 @@ impl<'a> From<&'a DbSnapshot> for SnapshotJson<'a> {
             total_bytes: s.total_bytes(),
             store_size_metric_bytes: s.store_size_metric_bytes,
             store_size_metric_at_seconds: seconds_ms(s.store_size_metric_at),
+            translation_table_heap_bytes: s.translation_table_heap_bytes,
+            tx_pool_used_bytes: s.tx_pool_used_bytes,
             last_tx_id: s.last_tx_id,
             stores: s
                 .stores
@@ -437,6 +441,8 @@ mod tests {
             id_file_bytes: 0,
             store_size_metric_bytes: 0,
             store_size_metric_at: memsim_core::SimTime::ZERO,
+            translation_table_heap_bytes: 0,
+            tx_pool_used_bytes: 0,
             tx_log_bytes: log,
             tx_log_files: 1,
             last_tx_id: 1,

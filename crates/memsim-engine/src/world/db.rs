@@ -71,6 +71,9 @@ pub(super) struct DbState {
     // Copies made so far: a copy's transaction ids restart, so its events name the copy to stay
     // apart from the original's (identical run events are folded into one).
     copies: u32,
+    // Heap the translation tables hold as live data, and the size whose allocation last failed.
+    table_heap_held: u64,
+    table_heap_failed: u64,
 }
 
 impl DbState {
@@ -135,6 +138,8 @@ impl DbState {
             tx_state_oom: 0,
             checkpoint_phase: None,
             copies: 0,
+            table_heap_held: 0,
+            table_heap_failed: 0,
             carried: DbCacheMetrics::default(),
         }
     }
@@ -193,6 +198,8 @@ impl DbState {
             id_file_bytes: r.id_file_bytes,
             store_size_metric_bytes: r.store_size_metric.total_bytes,
             store_size_metric_at: r.store_size_metric.refreshed_at,
+            translation_table_heap_bytes: r.translation_table_heap_bytes,
+            tx_pool_used_bytes: r.tx_pool_used_bytes,
             tx_log_bytes: r.tx_log_bytes,
             tx_log_files: r.tx_log_files,
             last_tx_id: r.last_tx_id,
@@ -252,6 +259,37 @@ impl World<'_> {
                 EventKind::PageCacheFull,
                 format!("page cache warm: all {} allocated", ByteSize(size)),
             );
+        }
+        self.db_table_heap();
+    }
+
+    /// The page cache's translation tables live on the Java heap (`memsim_pagecache`'s
+    /// `db/heap.rs`): as files grow the heap takes the new chunks as live data; after a copy the
+    /// original's tables become garbage. A chunk the heap cannot take is Neo4j's
+    /// `OutOfMemoryError`, logged once per size (the database goes on, as memsim does not stop
+    /// the file from growing).
+    fn db_table_heap(&mut self) {
+        let Some(st) = self.db.as_mut() else { return };
+        let target = st.db.translation_table_heap_bytes();
+        let held = st.table_heap_held;
+        if target < held {
+            self.jvm.release(held - target);
+            st.table_heap_held = target;
+        } else if target > held && target > st.table_heap_failed {
+            match self.jvm.allocate(target - held, true, self.now) {
+                Ok(_) => st.table_heap_held = target,
+                Err(e) => {
+                    st.table_heap_failed = target;
+                    self.counters.heap_oom_errors += 1;
+                    self.log(
+                        EventKind::OutOfMemoryError,
+                        format!(
+                            "{e} (growing the page cache's translation tables to {})",
+                            ByteSize(target)
+                        ),
+                    );
+                }
+            }
         }
     }
 

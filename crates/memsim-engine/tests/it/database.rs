@@ -95,6 +95,13 @@ fn space_reuse_reproduces_the_documents_sequence() {
         "{}",
         cp1.total_bytes()
     );
+    // Every mapped file (33: stores, GBPTrees, .id files) holds one 4096-entry translation-table
+    // chunk on the heap; no store is past 4096 pages here.
+    assert_eq!(cp1.translation_table_heap_bytes, 33 * (16_400 + 24));
+    assert_eq!(
+        cp1.tx_pool_used_bytes, 0,
+        "the creation's transaction ended"
+    );
     // DETACH DELETE: store files keep their size, the log grows, so disk usage grows.
     assert_eq!(deleted.store_bytes, cp1.store_bytes);
     assert!(deleted.tx_log_bytes > cp1.tx_log_bytes + 12_000_000);

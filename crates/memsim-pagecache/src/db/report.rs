@@ -58,6 +58,10 @@ pub struct DbReport {
     pub other_file_bytes: u64,
     /// `store.size.total` and `store.size.database` as the metric last computed them.
     pub store_size_metric: StoreSizeMetric,
+    /// Java heap of the page cache's translation tables (`db/heap.rs`).
+    pub translation_table_heap_bytes: u64,
+    /// Transaction state the global transaction memory pool holds (`db/pool.rs`).
+    pub tx_pool_used_bytes: u64,
     /// Transaction-log bytes written (all files).
     pub tx_log_bytes: u64,
     /// Transaction-log bytes on disk with preallocation.
@@ -127,6 +131,8 @@ impl Database {
                 + other_of(FileRole::IdFile),
             other_file_bytes: other.iter().map(|f| f.bytes).sum(),
             store_size_metric: self.store_size,
+            translation_table_heap_bytes: self.translation_table_heap_bytes(),
+            tx_pool_used_bytes: self.tx_pool_used_bytes,
             stores,
             tx_log_bytes: self.log.total_bytes(),
             tx_log_allocated_bytes: self.log.allocated_bytes(),
