@@ -63,6 +63,7 @@ mod event;
 mod graph;
 mod heap;
 mod import;
+mod labelscan;
 mod pool;
 mod reads;
 mod report;
@@ -112,6 +113,10 @@ pub struct Database {
     store_size: StoreSizeMetric,
     // State of transactions run through `run_tx` and not released yet (db/pool.rs).
     tx_pool_used_bytes: u64,
+    // The label scan store (db/labelscan.rs): its entries, its pages on disk, its mapped file.
+    label_scan: labelscan::LabelScanEntries,
+    label_scan_file_pages: u64,
+    label_scan_file: Option<PagedFile>,
     store_size_next: SimTime,
 }
 
@@ -166,6 +171,9 @@ impl Database {
             },
             store_size_next: SimTime::ZERO,
             tx_pool_used_bytes: 0,
+            label_scan: labelscan::LabelScanEntries::new(),
+            label_scan_file_pages: labelscan::label_scan_pages(0),
+            label_scan_file: None,
         };
         db.refresh_store_size(SimTime::ZERO);
         Ok(db)
@@ -197,6 +205,7 @@ impl Database {
         self.files = Self::map_stores(&cache, &self.stores);
         self.warm_file = None;
         self.warm_bytes = 0;
+        self.label_scan_file = None;
         self.cache = cache;
     }
 

@@ -20,10 +20,9 @@
 //!   `neostore.indexstats.db`, and the `.id` files of the stores above (`neostore.id` included).
 //!
 //! The record stores memsim models ([`crate::store::StoreKind`]) and their `.id` files are sized by
-//! [`crate::store`]. *Not modelled*: the label scan store's growth with labelled nodes (one 64-bit
-//! bit-set per label and 64 node ids, about 1 page per 25 000 labelled nodes), the counts store's
-//! entries, token names longer than one record, schema rules and indexes, and the names stores'
-//! growth.
+//! [`crate::store`]; the label scan store grows with labelled nodes (`db/labelscan.rs`, the size
+//! here is its empty one). *Not modelled*: the counts store's entries, token names longer than one
+//! record, schema rules and schema indexes, and the names stores' growth.
 
 use memsim_core::{SimDuration, SimTime};
 

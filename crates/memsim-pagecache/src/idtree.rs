@@ -60,10 +60,16 @@ fn level_nodes(items: u64, max: u64) -> u64 {
 
 /// Tree nodes (leaves and internal nodes) holding `entries` entries.
 pub fn tree_nodes(entries: u64) -> u64 {
-    let mut level = level_nodes(entries, LEAF_ENTRIES_MAX);
+    gbptree_nodes(entries, LEAF_ENTRIES_MAX, INTERNAL_CHILDREN_MAX)
+}
+
+/// Nodes of a GBPTree with fixed-size entries holding `entries`, at most `leaf_max` a leaf and
+/// `internal_max` children an internal node, grown by ascending inserts (module docs).
+pub fn gbptree_nodes(entries: u64, leaf_max: u64, internal_max: u64) -> u64 {
+    let mut level = level_nodes(entries, leaf_max);
     let mut nodes = level;
     while level > 1 {
-        level = level_nodes(level, INTERNAL_CHILDREN_MAX);
+        level = level_nodes(level, internal_max);
         nodes += level;
     }
     nodes

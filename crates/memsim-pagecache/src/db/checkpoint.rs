@@ -84,6 +84,7 @@ impl Database {
             .iter_mut()
             .map(|s| s.ids_mut().checkpoint())
             .sum();
+        self.label_scan_checkpoint();
         let bytes = flushed.flushed_bytes + id_bytes;
         let mut rate = self.config.device_write_bytes_per_sec.max(1);
         if trigger != CheckpointTrigger::Explicit && self.config.checkpoint_iops_limit > 0 {

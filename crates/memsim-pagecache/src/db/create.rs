@@ -119,6 +119,7 @@ impl Database {
                 rels: BTreeSet::new(),
                 groups: Vec::new(),
             });
+            self.label_scan_update(id, spec.labels, true);
         }
         let summary = self.commit(now, acct, BTreeMap::new());
         self.storm_check(now, &before);

@@ -104,6 +104,7 @@ impl Database {
         }
         for &id in &doomed {
             let node = self.nodes[id as usize].take().expect("checked");
+            self.label_scan_update(id, node.labels, false);
             self.delete_record(StoreKind::Node, id, &mut freed);
             self.delete_chain(&node.props, &mut freed);
             for &l in &node.label_records {

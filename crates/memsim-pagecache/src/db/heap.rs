@@ -14,6 +14,7 @@
 //! pages are cached (its host memory, `cache/file.rs`); the heap figure here follows Neo4j's rule.
 
 use crate::cache::PAGE_BYTES;
+use crate::files::FixedFile;
 use crate::files::fixed_files;
 
 use super::Database;
@@ -30,6 +31,18 @@ pub(super) fn table_heap_bytes(pages: u64) -> u64 {
 }
 
 impl Database {
+    /// The files outside the modelled record stores ([`fixed_files`]), the label scan store at its
+    /// current size.
+    pub fn other_files(&self) -> Vec<FixedFile> {
+        let mut files = fixed_files(self.config.format);
+        for f in &mut files {
+            if f.name == "neostore.labelscanstore.db" {
+                f.bytes = self.label_scan_store_bytes();
+            }
+        }
+        files
+    }
+
     /// Heap bytes of the translation tables of every file the database maps: the modelled stores
     /// and their `.id` files, the other files of [`crate::files`], and the store data
     /// [`Database::warm`] reads.
@@ -42,7 +55,8 @@ impl Database {
                     + table_heap_bytes(s.ids().id_file_bytes() / PAGE_BYTES)
             })
             .sum();
-        let others: u64 = fixed_files(self.config.format)
+        let others: u64 = self
+            .other_files()
             .iter()
             .map(|f| table_heap_bytes(f.bytes.div_ceil(PAGE_BYTES)))
             .sum();

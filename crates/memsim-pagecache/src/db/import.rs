@@ -55,6 +55,7 @@ impl Database {
             rels: BTreeSet::new(),
             groups: Vec::new(),
         });
+        self.label_scan_update(id, labels, true);
         id
     }
 

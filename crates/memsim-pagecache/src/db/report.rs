@@ -5,7 +5,7 @@ use memsim_core::Usage;
 
 use crate::cache::CacheMetrics;
 use crate::cache::PAGE_BYTES;
-use crate::files::{FileRole, StoreSizeMetric, fixed_files};
+use crate::files::{FileRole, StoreSizeMetric};
 use crate::store::StoreKind;
 
 use super::Database;
@@ -116,7 +116,7 @@ impl Database {
                 buffered_ids: s.ids().buffered(),
             })
             .collect();
-        let other = fixed_files(self.config.format);
+        let other = self.other_files();
         let other_of = |role| -> u64 {
             other
                 .iter()

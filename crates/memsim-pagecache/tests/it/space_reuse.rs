@@ -11,8 +11,8 @@
 //!
 //! | step | document (`:sysinfo`) | model | |
 //! |---|---|---|---|
-//! | 100k nodes, checkpoint | 791.92 KiB; IDs node 100000, property 100000 | metric 783.95 KiB (−1.0 %), computed at the start: the empty database; IDs 100000 / 100000 | exact size then 18.53 MiB (the 4.0 knowledge-base run: 18.6 MiB, −0.4 %) |
-//! | DETACH DELETE, checkpoint | 31.01 MiB; IDs unchanged | metric 31.13 MiB (+0.4 %) once it ran again, 10 minutes after the start | store files 5.55 MiB (0.16 MiB of them not modelled record by record), `.id` files 0.79 MiB, log 24.80 MiB |
+//! | 100k nodes, checkpoint | 791.92 KiB; IDs node 100000, property 100000 | metric 783.95 KiB (−1.0 %), computed at the start: the empty database; IDs 100000 / 100000 | exact size then 18.58 MiB (the 4.0 knowledge-base run: 18.6 MiB, −0.1 %) |
+//! | DETACH DELETE, checkpoint | 31.01 MiB; IDs unchanged | metric 31.19 MiB (+0.6 %) once it ran again, 10 minutes after the start | store files 5.60 MiB (0.21 MiB of them not modelled record by record, the label scan store's 96 KiB among them), `.id` files 0.79 MiB, log 24.80 MiB |
 //! | copy | 800.68 KiB; IDs 0 / 0 | metric 799.94 KiB (−0.1 %), computed when the copy started; IDs 0 / 0 | an empty database and two token pages |
 //!
 //! - **791.92 KiB is the empty database's size**: the node and property stores of 100k records
