@@ -7,6 +7,7 @@ mod errors;
 mod limits;
 mod metadata_gc;
 mod pauses;
+mod tx_pool;
 
 use memsim_core::RunSummary;
 use memsim_engine::{RunOptions, run};
