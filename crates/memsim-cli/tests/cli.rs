@@ -137,24 +137,32 @@ fn space_reuse_reports_each_step_in_json_csv_and_terminal() {
         [
             "create_nodes",
             "checkpoint",
+            "sysinfo",
             "detach_delete_all",
             "checkpoint",
-            "copy"
+            "sysinfo",
+            "copy",
+            "sysinfo"
         ]
     );
     let total = |i: usize| steps[i]["total_bytes"].as_u64().unwrap();
+    let metric = |i: usize| steps[i]["store_size_metric_bytes"].as_u64().unwrap();
     let node = |i: usize, key: &str| steps[i]["stores"][0][key].as_u64().unwrap();
-    assert_eq!(steps[3]["stores"][0]["file"], "neostore.nodestore.db");
-    // Disk usage grows after the delete (the document: 31.01 MiB), IDs stay, the copy restarts.
-    assert!(total(3) > total(1));
-    let doc = 31.01 * 1024.0 * 1024.0;
-    assert!((total(3) as f64 - doc).abs() <= doc * 0.10, "{}", total(3));
+    assert_eq!(steps[4]["stores"][0]["file"], "neostore.nodestore.db");
+    // Disk usage grows after the delete, IDs stay, the copy restarts.
+    assert!(total(4) > total(1));
     assert_eq!(
-        (node(3, "high_id"), node(3, "reusable_ids")),
+        (node(4, "high_id"), node(4, "reusable_ids")),
         (100_000, 100_000)
     );
-    assert_eq!((node(4, "high_id"), node(4, "reusable_ids")), (0, 0));
-    assert!(total(4) * 100 < total(3));
+    assert_eq!((node(6, "high_id"), node(6, "reusable_ids")), (0, 0));
+    // `:sysinfo` as the document shows it: 791.92 KiB, 31.01 MiB, 800.68 KiB, each within 10 %.
+    let near = |actual: u64, doc: f64| (actual as f64 - doc).abs() <= doc * 0.10;
+    assert!(near(metric(2), 791.92 * 1024.0), "{}", metric(2));
+    assert!(near(metric(5), 31.01 * 1024.0 * 1024.0), "{}", metric(5));
+    assert!(near(metric(7), 800.68 * 1024.0), "{}", metric(7));
+    assert_eq!(steps[5]["store_size_metric_at_seconds"], 600.0);
+    assert!(total(6) * 30 < total(4));
     let pc = &v["database"]["last"]["page_cache"];
     for key in [
         "hits",
@@ -184,6 +192,7 @@ fn space_reuse_reports_each_step_in_json_csv_and_terminal() {
         "page_cache_usage_ratio",
         "db_store_bytes",
         "db_tx_log_bytes",
+        "db_store_size_metric_bytes",
         "nodestore_high_id",
         "nodestore_reusable_ids",
         "propertystore_bytes",

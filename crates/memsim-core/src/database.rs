@@ -85,10 +85,19 @@ pub struct DbSnapshot {
     pub at: SimTime,
     /// Every store, in the model's order.
     pub stores: Vec<DbStoreSnapshot>,
-    /// Sum of store files.
+    /// Sum of store files (every file of the database directory but the `.id` files).
     pub store_bytes: u64,
     /// Sum of `.id` files.
     pub id_file_bytes: u64,
+    /// `store.size.total` as Neo4j's metric last computed it (what `:sysinfo` shows): the value
+    /// of [`DbSnapshot::total_bytes`] at [`DbSnapshot::store_size_metric_at`].
+    pub store_size_metric_bytes: u64,
+    /// When the metric last ran (the database's start, then every 10 minutes).
+    pub store_size_metric_at: SimTime,
+    /// Java heap the page cache's translation tables hold (4 bytes per file page, in chunks).
+    pub translation_table_heap_bytes: u64,
+    /// Transaction state in the global transaction memory pool.
+    pub tx_pool_used_bytes: u64,
     /// Transaction-log bytes written (all files kept).
     pub tx_log_bytes: u64,
     /// Transaction-log files.
@@ -100,7 +109,7 @@ pub struct DbSnapshot {
 }
 
 impl DbSnapshot {
-    /// Stores, ID files and logs: the disk usage a `:sysinfo`-like view shows.
+    /// Stores, ID files and logs: `store.size.total` computed now.
     pub fn total_bytes(&self) -> u64 {
         self.store_bytes + self.id_file_bytes + self.tx_log_bytes
     }
@@ -258,6 +267,10 @@ mod tests {
                 stores: Vec::new(),
                 store_bytes: 0,
                 id_file_bytes: 0,
+                store_size_metric_bytes: 0,
+                store_size_metric_at: SimTime::ZERO,
+                translation_table_heap_bytes: 0,
+                tx_pool_used_bytes: 0,
                 tx_log_bytes: 0,
                 tx_log_files: 0,
                 last_tx_id: 0,

@@ -515,7 +515,13 @@ impl<'s> World<'s> {
             Ev::DbTick => self.db_tick(),
             Ev::DbCheckpointDone => self.db_checkpoint_done(),
             Ev::DbOpRetry(p) => self.db_phase_op(p),
-            Ev::DbTxEnd(bytes) => self.jvm.release(bytes),
+            Ev::DbTxEnd(bytes) => {
+                // The state leaves the heap and the global transaction memory pool.
+                self.jvm.release(bytes);
+                if let Some(st) = self.db.as_mut() {
+                    st.db.release_tx_memory(bytes);
+                }
+            }
             Ev::OomCheck => {}
         }
     }

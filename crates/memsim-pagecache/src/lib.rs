@@ -11,6 +11,9 @@
 //!   working-set helpers. `src/sync.rs` is its loom shim (`--cfg memsim_loom`).
 //! - [`store`]: record stores with Neo4j's record sizes (standard and aligned formats), files that
 //!   grow page by page and never shrink, and ID generators with buffered reuse and `.id` files.
+//! - [`idtree`]: the size of a 4.x `.id` file, a GBPTree of 128-ID ranges; [`files`]: the files of
+//!   an empty 4.x database outside the modelled record stores (metadata, counts, label scan,
+//!   schema, token names and their `.id` files) and `store.size.total` as its metric computes it.
 //! - [`txlog`]: transaction-log commands and sizes, rotation, retention policies and checkpoint
 //!   policies.
 //! - [`db`]: [`Database`], the facade a workload drives (create, delete, read, checkpoint, copy),
@@ -31,6 +34,8 @@
 pub mod cache;
 pub mod copy;
 pub mod db;
+pub mod files;
+pub mod idtree;
 pub mod reads;
 pub mod store;
 mod sync;

@@ -18,18 +18,20 @@
 //!   the delete has finished, then becomes reusable; reusable IDs are handed out (lowest first) before
 //!   the high-water mark grows, so a store stops growing while it has free IDs. Buffered and reusable
 //!   IDs are written to the store's `.id` file at checkpoint.
+//! - **`.id` files** are Neo4j 4.x's: a GBPTree of 128-ID ranges ([`crate::idtree`]), 40 KiB when
+//!   empty, growing with the ranges that ever had a deleted ID (marked when the delete commits,
+//!   on disk from the next checkpoint), never shrinking. (3.x wrote one long per free ID.)
 //!
 //! *Approximations*, each stated where it is used: dynamic stores reserve ID 0 (their block-size
-//! header record), as does the relationship group store (its header record); the `.id` file's size is
-//! one 8 KiB header page plus 8 bytes per free ID in whole 8 KiB pages, never shrinking (Neo4j 3.x
-//! wrote one long per free ID; 4.0+ keeps a GBPTree of ID ranges whose exact size is not modelled);
-//! token name records (`*.names` stores) and the count store, schema store and indexes are not
-//! modelled.
+//! header record), as does the relationship group store (its header record). The files memsim
+//! does not model record by record (metadata, counts, label scan, schema, token names) are in
+//! [`crate::files`].
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
 use crate::cache::PAGE_BYTES;
+use crate::idtree;
 
 /// The record format (`db.format`; `block` is not modelled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -152,11 +154,6 @@ impl fmt::Display for StoreKind {
     }
 }
 
-/// Bytes of an `.id` file's header (*approximation*: one page).
-pub const ID_FILE_HEADER_BYTES: u64 = PAGE_BYTES;
-/// Bytes per free ID in an `.id` file (*approximation*: one long per ID).
-pub const ID_FILE_BYTES_PER_ID: u64 = 8;
-
 /// The ID generator of one store and its `.id` file.
 #[derive(Debug, Clone)]
 pub struct IdGenerator {
@@ -170,6 +167,10 @@ pub struct IdGenerator {
     // Free IDs written at the last checkpoint, and the file's size (never shrinks).
     id_file_entries: u64,
     id_file_bytes: u64,
+    // Tree entries (128-ID ranges) that ever had a deleted ID, and how many the file held at the
+    // last checkpoint.
+    tree_ranges: BTreeSet<u64>,
+    id_file_ranges: u64,
 }
 
 impl IdGenerator {
@@ -181,7 +182,9 @@ impl IdGenerator {
             buffered: VecDeque::new(),
             n_buffered: 0,
             id_file_entries: 0,
-            id_file_bytes: ID_FILE_HEADER_BYTES,
+            id_file_bytes: idtree::file_bytes(0),
+            tree_ranges: BTreeSet::new(),
+            id_file_ranges: 0,
         }
     }
 
@@ -202,6 +205,9 @@ impl IdGenerator {
         }
         debug_assert!(self.buffered.back().is_none_or(|(s, _)| *s <= commit_seq));
         self.n_buffered += ids.len() as u64;
+        // The commit marks them deleted in the ID tree (`markDeleted` creates their ranges).
+        self.tree_ranges
+            .extend(ids.iter().map(|&id| idtree::range_of(id)));
         self.buffered.push_back((commit_seq, ids));
     }
 
@@ -219,12 +225,13 @@ impl IdGenerator {
         }
     }
 
-    /// Writes the free IDs (buffered and reusable) to the `.id` file; returns the bytes written.
+    /// Writes the ID tree to the `.id` file (the free IDs, buffered and reusable, among its ranges);
+    /// returns the file's size, the bytes a checkpoint writes at most (*approximation*: the whole
+    /// file).
     pub fn checkpoint(&mut self) -> u64 {
         self.id_file_entries = self.reusable.len() as u64 + self.n_buffered;
-        let size = (ID_FILE_HEADER_BYTES + ID_FILE_BYTES_PER_ID * self.id_file_entries)
-            .div_ceil(PAGE_BYTES)
-            * PAGE_BYTES;
+        self.id_file_ranges = self.tree_ranges.len() as u64;
+        let size = idtree::file_bytes(self.id_file_ranges);
         self.id_file_bytes = self.id_file_bytes.max(size);
         size
     }
@@ -248,6 +255,10 @@ impl IdGenerator {
     /// The `.id` file's size.
     pub fn id_file_bytes(&self) -> u64 {
         self.id_file_bytes
+    }
+    /// ID ranges (tree entries) the `.id` file held at the last checkpoint.
+    pub fn id_file_ranges(&self) -> u64 {
+        self.id_file_ranges
     }
 }
 
@@ -469,14 +480,17 @@ mod tests {
         assert_eq!((ids.reusable(), ids.buffered()), (2, 0));
         assert_eq!(
             ids.checkpoint(),
-            8192 * 2,
-            "a header page, and a page for 2 IDs"
+            8192 * 6,
+            "an empty tree's 5 pages, and the creation root kept on the free list"
         );
+        assert_eq!(ids.id_file_ranges(), 1, "IDs 0 and 1 share a 128-ID range");
         for _ in 0..2000 {
             ids.next_id(); // 0 and 1 reused, then 3..2001
         }
         ids.free((3..2001).collect(), 9);
-        assert_eq!(ids.checkpoint(), 8192 * 3);
+        // 16 ranges fit one leaf.
+        assert_eq!(ids.checkpoint(), 8192 * 6);
+        assert_eq!(ids.id_file_ranges(), 16);
         ids.release(None);
         for _ in 0..1998 {
             ids.next_id();
@@ -484,6 +498,7 @@ mod tests {
         assert_eq!(ids.high_id(), 2001);
         ids.checkpoint();
         assert_eq!(ids.id_file_entries(), 0);
-        assert_eq!(ids.id_file_bytes(), 8192 * 3, "the .id file keeps its size");
+        assert_eq!(ids.id_file_ranges(), 16, "reused IDs keep their ranges");
+        assert_eq!(ids.id_file_bytes(), 8192 * 6, "the .id file keeps its size");
     }
 }

@@ -145,15 +145,22 @@ impl Database {
             crate::db::DbEventKind::CheckpointCompleted { pages_flushed, .. } => pages_flushed,
             _ => 0,
         };
-        // The store data outside the record stores keeps its length across the restart.
-        let data_pages = self.cache.file(WARM_FILE).map_or(0, |f| f.n_pages());
+        // The files outside the record stores (the store data `warm` reads, the label scan store)
+        // keep their length across the restart, so a profile's pages in them can be loaded.
+        let outside: Vec<(FileId, u64)> = self
+            .outside_record_files()
+            .into_iter()
+            .filter_map(|id| self.cache.file(id).map(|f| (id, f.n_pages())))
+            .filter(|&(_, n)| n > 0)
+            .collect();
         self.restart_cold();
-        if data_pages > 0 {
+        for (id, n) in outside {
             let f = self
                 .cache
-                .map_file(WARM_FILE, PAGE_BYTES)
+                .map_file(id, PAGE_BYTES)
                 .expect("a page-sized file maps");
-            f.grow_to(data_pages);
+            f.grow_to(n);
+            self.remapped(id, f);
         }
         let limit = self.cache.max_pages();
         let pages: Vec<(FileId, u64)> = match (warmup, profile) {
@@ -161,7 +168,8 @@ impl Database {
             (Warmup::Profile, Some(p)) => p.pages.clone(),
             (Warmup::Preload, _) => {
                 let mut all = Vec::new();
-                let mut files: Vec<FileId> = (0..=WARM_FILE.0).map(FileId).collect();
+                let mut files: Vec<FileId> = (0..WARM_FILE.0).map(FileId).collect();
+                files.extend(self.outside_record_files());
                 files.retain(|&id| self.cache.file(id).is_some());
                 for id in files {
                     let n = self.cache.file(id).map_or(0, |f| f.n_pages());

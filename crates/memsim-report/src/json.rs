@@ -198,7 +198,11 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// microseconds), `parameters` (objects in the run's order) and `n_events`; then, for a run with a
 /// database, `database`: `format`,
 /// `page_cache_bytes`, `steps` (after each database phase: `phase`, `op`, `at_seconds`,
-/// `store_bytes`, `id_file_bytes`, `tx_log_bytes`, `tx_log_files`, `total_bytes`, `last_tx_id`,
+/// `store_bytes`, `id_file_bytes`, `tx_log_bytes`, `tx_log_files`, `total_bytes`,
+/// `store_size_metric_bytes` and `store_size_metric_at_seconds` (Neo4j's `store.size.total` as it
+/// last ran: at the database's start, then every 10 minutes), `translation_table_heap_bytes` (Java
+/// heap of the page cache's translation tables), `tx_pool_used_bytes` (state in the global
+/// transaction memory pool), `last_tx_id`,
 /// `stores` (`[{file, file_bytes, id_file_bytes, high_id, records_in_use, reusable_ids,
 /// buffered_ids}]`) and `page_cache` (`{hits, faults, pins, unpins, evictions, flushes, hit_ratio,
 /// usage_ratio, pages_in_use, max_pages}`, cumulative)), `last` (the same at the end), `phases`

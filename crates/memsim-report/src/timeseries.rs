@@ -20,7 +20,7 @@ use crate::{account_slug, seconds_fixed};
 /// `page_cache_hit_ratio` (over the interval since the previous sample; empty when nothing was
 /// pinned), `page_cache_usage_ratio`, `page_cache_pins`, `page_cache_faults`,
 /// `page_cache_evictions` (cumulative), `db_store_bytes`, `db_id_file_bytes`, `db_tx_log_bytes`,
-/// `db_tx_log_files`, `db_reusable_ids`, and per store `<store>_bytes,<store>_high_id,
+/// `db_tx_log_files`, `db_reusable_ids`, `db_store_size_metric_bytes`, and per store `<store>_bytes,<store>_high_id,
 /// <store>_reusable_ids` (`nodestore`, `relationshipstore`, `propertystore`, …). One row per sample in
 /// `s.samples`, time in seconds with three decimals, sizes in bytes. Lines end with `\n`.
 ///

@@ -70,6 +70,10 @@ pub struct DatabaseSettings {
     pub tx_log_retention: Option<Retention>,
     /// `transaction_max` (`db.memory.transaction.max`; 0 = unlimited, the default).
     pub transaction_max: Option<u64>,
+    /// `transaction_total_max` (the global transaction memory pool, 4.x's
+    /// `dbms.memory.transaction.global_max_size`, 5.x's `dbms.memory.transaction.total.max`; 0 =
+    /// unlimited, 4.x's default): all running transactions' state together.
+    pub transaction_total_max: Option<u64>,
     /// `warmup_profile_interval` (`dbms.memory.pagecache.warmup.profile.interval`, 1m): how often
     /// the page cache's contents are profiled for a `restart`'s warm-up.
     pub warmup_profile_interval: Option<SimDuration>,
@@ -154,6 +158,9 @@ pub enum DbOp {
         /// `warmup` (default `"profile"`).
         warmup: RestartWarmup,
     },
+    /// `sysinfo`: Neo4j Browser's `:sysinfo` at the phase's start: a step showing the database,
+    /// with `store.size.total` as the metric last computed it (it changes nothing).
+    Sysinfo,
 }
 
 impl DbOp {
@@ -169,6 +176,7 @@ impl DbOp {
             DbOp::Checkpoint => "checkpoint",
             DbOp::Copy => "copy",
             DbOp::Restart { .. } => "restart",
+            DbOp::Sysinfo => "sysinfo",
         }
     }
 }
@@ -360,6 +368,9 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
             d.warmup_profile_interval = Some(v);
         }
     }
+    d.transaction_total_max = t
+        .read(cx, "transaction_total_max", Ctx::size)
+        .map(|(v, _)| v);
     Some(d)
 }
 
@@ -546,6 +557,7 @@ pub(crate) fn read_phase_db(
                 None => None,
             }
         }
+        "sysinfo" => Some(DbOp::Sysinfo),
         _ => Some(DbOp::Copy),
     };
     let mut transactions = 1;

@@ -157,6 +157,7 @@ pub(crate) const DATABASE: &[Key] = &[
     key("tx_log_rotation_size", Size),
     key("tx_log_retention", Text),
     key("transaction_max", Size),
+    key("transaction_total_max", Size),
     key("warmup_profile_interval", Duration),
 ];
 
@@ -171,6 +172,7 @@ pub(crate) const DB_OPS: &[&str] = &[
     "checkpoint",
     "copy",
     "restart",
+    "sysinfo",
 ];
 
 /// `[phase.db]` (which keys besides `op` an operation takes is the reader's `op_keys`).

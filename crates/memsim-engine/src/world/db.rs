@@ -75,6 +75,9 @@ pub(super) struct DbState {
     pub(super) reads: super::db_reads::PhaseReads,
     // Warm-up profiles and restarts (`db_restart.rs`).
     pub(super) restarts: super::db_restart::Restarts,
+    // Heap the translation tables hold as live data, and the size whose allocation last failed.
+    table_heap_held: u64,
+    table_heap_failed: u64,
 }
 
 impl DbState {
@@ -115,6 +118,9 @@ impl DbState {
         if let Some(m) = settings.transaction_max {
             config.tx_memory_max_bytes = m;
         }
+        if let Some(m) = settings.transaction_total_max {
+            config.tx_memory_global_max_bytes = m;
+        }
         // The scenario validated sizes; a cache below one page or above the model's frame limit is
         // the one configuration the library still refuses.
         let db = Database::new(config).unwrap_or_else(|e| {
@@ -136,6 +142,8 @@ impl DbState {
             tx_state_oom: 0,
             checkpoint_phase: None,
             copies: 0,
+            table_heap_held: 0,
+            table_heap_failed: 0,
             carried: DbCacheMetrics::default(),
             reads: super::db_reads::PhaseReads::new(s),
             restarts: super::db_restart::Restarts::new(s),
@@ -200,6 +208,10 @@ impl DbState {
                 .collect(),
             store_bytes: r.store_bytes,
             id_file_bytes: r.id_file_bytes,
+            store_size_metric_bytes: r.store_size_metric.total_bytes,
+            store_size_metric_at: r.store_size_metric.refreshed_at,
+            translation_table_heap_bytes: r.translation_table_heap_bytes,
+            tx_pool_used_bytes: r.tx_pool_used_bytes,
             tx_log_bytes: r.tx_log_bytes,
             tx_log_files: r.tx_log_files,
             last_tx_id: r.last_tx_id,
@@ -248,7 +260,9 @@ impl World<'_> {
                 DbEventKind::LogRotated { .. } => EventKind::LogRotated,
                 DbEventKind::LogsPruned { .. } => EventKind::LogsPruned,
                 DbEventKind::EvictionStorm { .. } => EventKind::EvictionStorm,
-                DbEventKind::TransactionTerminated { .. } => EventKind::TransactionTerminated,
+                // Neo4j fails both with a `MemoryLimitExceededException`: one kind of run event.
+                DbEventKind::TransactionTerminated { .. }
+                | DbEventKind::TransactionFailed { .. } => EventKind::TransactionTerminated,
             };
             let message = match copies {
                 0 => e.to_string(),
@@ -261,6 +275,37 @@ impl World<'_> {
                 EventKind::PageCacheFull,
                 format!("page cache warm: all {} allocated", ByteSize(size)),
             );
+        }
+        self.db_table_heap();
+    }
+
+    /// The page cache's translation tables live on the Java heap (`memsim_pagecache`'s
+    /// `db/heap.rs`): as files grow the heap takes the new chunks as live data; after a copy the
+    /// original's tables become garbage. A chunk the heap cannot take is Neo4j's
+    /// `OutOfMemoryError`, logged once per size (the database goes on, as memsim does not stop
+    /// the file from growing).
+    fn db_table_heap(&mut self) {
+        let Some(st) = self.db.as_mut() else { return };
+        let target = st.db.translation_table_heap_bytes();
+        let held = st.table_heap_held;
+        if target < held {
+            self.jvm.release(held - target);
+            st.table_heap_held = target;
+        } else if target > held && target > st.table_heap_failed {
+            match self.jvm.allocate(target - held, true, self.now) {
+                Ok(_) => st.table_heap_held = target,
+                Err(e) => {
+                    st.table_heap_failed = target;
+                    self.counters.heap_oom_errors += 1;
+                    self.log(
+                        EventKind::OutOfMemoryError,
+                        format!(
+                            "{e} (growing the page cache's translation tables to {})",
+                            ByteSize(target)
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -344,6 +389,8 @@ impl World<'_> {
         match self.phase(p).db.as_ref().map(|d| &d.op) {
             None | Some(DbOp::Read { .. }) => {}
             Some(DbOp::Checkpoint | DbOp::Copy | DbOp::Restart { .. }) => self.db_phase_op(p),
+            // `:sysinfo`: the database as the Browser shows it now, the store-size metric included.
+            Some(DbOp::Sysinfo) => self.db_step(p),
             Some(_) => self.db_tx(p),
         }
     }
@@ -508,6 +555,8 @@ impl World<'_> {
                 state_bytes,
                 reason,
             }) => self.tx_state_oom(reason, state_bytes),
+            // The pool refused the state before the heap took any: only its event.
+            Err(DbError::MemoryPoolFull(_)) => {}
             Err(_) => {
                 if let Some(st) = self.db.as_mut() {
                     st.skipped += 1;

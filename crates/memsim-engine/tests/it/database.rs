@@ -2,11 +2,11 @@
 //! re-enacting `shared/seeds/neo4j-space-reuse.txt`), working-set reads against the cache size,
 //! transaction limits and checkpoint policies.
 //!
-//! The document's figures and which of them record sizes determine are discussed in
-//! `crates/memsim-pagecache/tests/it/space_reuse.rs`: the size after DETACH DELETE and checkpoint
-//! (31.01 MiB) is compared within 10 % (memsim counts stores + ID files + log content); the 791.92 KiB
-//! after creation is the size of an empty database, which record sizes cannot give (the Neo4j 4.0
-//! knowledge-base run's 18.6 MiB is compared instead); the copy is about an empty database's size.
+//! The document's figures are discussed in `crates/memsim-pagecache/tests/it/space_reuse.rs`:
+//! `:sysinfo` shows Neo4j's `store.size.total` metric, computed at the database's start and then
+//! every 10 minutes, so right after the creation it shows the empty database (791.92 KiB), ten
+//! minutes on the size after the delete (31.01 MiB), and on the copy the copy's (800.68 KiB). Each
+//! is held within 10 % of the scenario's `:sysinfo` steps here.
 
 use crate::{bundled, messages, run_checked, scenario};
 use memsim_core::{Account, DbSnapshot, EventKind, RunSummary, Verdict};
@@ -46,16 +46,48 @@ fn space_reuse_reproduces_the_documents_sequence() {
         [
             "create_nodes",
             "checkpoint",
+            "sysinfo",
             "detach_delete_all",
             "checkpoint",
-            "copy"
+            "sysinfo",
+            "copy",
+            "sysinfo"
         ]
     );
-    let (created, cp1, deleted, cp2, copied) = (st[0].1, st[1].1, st[2].1, st[3].1, st[4].1);
+    let (created, cp1, deleted, cp2, copied) = (st[0].1, st[1].1, st[3].1, st[4].1, st[6].1);
+    let (sysinfo_created, sysinfo_deleted, sysinfo_copy) = (st[2].1, st[5].1, st[7].1);
+    // Step 5, `:sysinfo`: "791.92 KiB" — the metric computed at the start, the empty database.
+    assert_eq!(
+        sysinfo_created.store_size_metric_at,
+        memsim_core::SimTime::ZERO
+    );
+    let kib = 1024.0;
+    assert!(
+        within(sysinfo_created.store_size_metric_bytes, 791.92 * kib, 0.10),
+        "{}",
+        sysinfo_created.store_size_metric_bytes
+    );
+    // Step 8, `:sysinfo` once the metric ran again: "31.01 MiB".
+    assert_eq!(sysinfo_deleted.store_size_metric_at.0, 600_000_000_000);
+    assert_eq!(sysinfo_deleted.store_size_metric_bytes, cp2.total_bytes());
+    assert!(
+        within(sysinfo_deleted.store_size_metric_bytes, 31.01 * MIB, 0.10),
+        "{}",
+        sysinfo_deleted.store_size_metric_bytes
+    );
+    // `:sysinfo` on the copy: "800.68 KiB", computed when the copy started.
+    assert_eq!(sysinfo_copy.store_size_metric_at, copied.at);
+    assert!(
+        within(sysinfo_copy.store_size_metric_bytes, 800.68 * kib, 0.10),
+        "{}",
+        sysinfo_copy.store_size_metric_bytes
+    );
     // "ID Allocation: Node ID 100000, Property ID 100000".
     assert_eq!(ids(cp1, NODES), (100_000, 0));
     assert_eq!(ids(cp1, PROPS), (100_000, 0));
-    assert_eq!(cp1.store_bytes, created.store_bytes);
+    // The checkpoint wrote the label scan store's entries (1563 ranges of 64 labelled nodes):
+    // 7 tree pages more.
+    assert_eq!(cp1.store_bytes, created.store_bytes + 7 * 8192);
     // Standard records: 184 node pages of 8190 B (546 × 15 B) and 503 property pages of 8159 B.
     assert_eq!(cp1.store(NODES).unwrap().file_bytes, 184 * 8190);
     assert_eq!(cp1.store(PROPS).unwrap().file_bytes, 503 * 8159);
@@ -65,6 +97,13 @@ fn space_reuse_reproduces_the_documents_sequence() {
         "{}",
         cp1.total_bytes()
     );
+    // Every mapped file (33: stores, GBPTrees, .id files) holds one 4096-entry translation-table
+    // chunk on the heap; no store is past 4096 pages here.
+    assert_eq!(cp1.translation_table_heap_bytes, 33 * (16_400 + 24));
+    assert_eq!(
+        cp1.tx_pool_used_bytes, 0,
+        "the creation's transaction ended"
+    );
     // DETACH DELETE: store files keep their size, the log grows, so disk usage grows.
     assert_eq!(deleted.store_bytes, cp1.store_bytes);
     assert!(deleted.tx_log_bytes > cp1.tx_log_bytes + 12_000_000);
@@ -73,8 +112,9 @@ fn space_reuse_reproduces_the_documents_sequence() {
     assert_eq!(ids(cp2, NODES), (100_000, 100_000));
     assert_eq!(ids(cp2, PROPS), (100_000, 100_000));
     assert_eq!(cp2.store(NODES).unwrap().records_in_use, 0);
-    // The checkpoint wrote the freed IDs to the .id files.
-    assert!(cp2.id_file_bytes > deleted.id_file_bytes + 200_000 * 8);
+    // The checkpoint wrote the freed IDs' ranges to the node and property ID trees: 13 more
+    // pages each.
+    assert_eq!(cp2.id_file_bytes, deleted.id_file_bytes + 2 * 13 * 8192);
     // The document's 31.01 MiB after the delete and checkpoint.
     assert!(
         within(cp2.total_bytes(), 31.01 * MIB, 0.10),
@@ -85,12 +125,12 @@ fn space_reuse_reproduces_the_documents_sequence() {
     // empty database's 791.92 KiB), far below the original.
     assert_eq!(ids(copied, NODES), (0, 0));
     assert_eq!(ids(copied, PROPS), (0, 0));
-    assert!(
-        copied.total_bytes() < 200 * 1024,
-        "{}",
-        copied.total_bytes()
+    assert_eq!(
+        copied.total_bytes(),
+        sysinfo_created.store_size_metric_bytes + 2 * 8190,
+        "an empty database and its two token pages"
     );
-    assert!(copied.total_bytes() * 100 < cp2.total_bytes());
+    assert!(copied.total_bytes() * 30 < cp2.total_bytes());
     // The database started on the copy has a cold cache; the counters go on over the run, and the
     // run's counters agree with the report's.
     assert_eq!(copied.cache.pages_in_use, 0);
@@ -138,10 +178,31 @@ fn space_reuse_reproduces_the_documents_sequence() {
 fn recreating_after_the_delete_reuses_ids_without_store_growth() {
     let r = run_checked(&bundled("space-reuse-recreate.toml"));
     let st = steps(&r);
-    let after_delete = st[3].1;
-    let recreated = st[4].1;
-    assert_eq!(st[4].0, "create_nodes");
+    let ops: Vec<&str> = st.iter().map(|s| s.0).collect();
+    assert_eq!(
+        ops,
+        [
+            "create_nodes",
+            "checkpoint",
+            "sysinfo",
+            "detach_delete_all",
+            "checkpoint",
+            "sysinfo",
+            "create_nodes",
+            "checkpoint",
+            "read"
+        ]
+    );
+    let after_delete = st[4].1;
+    let recreated = st[6].1;
     assert_eq!(ids(after_delete, NODES), (100_000, 100_000));
+    // The document's two `:sysinfo` sizes before its copy, as in space-reuse.toml.
+    assert!(within(
+        st[2].1.store_size_metric_bytes,
+        791.92 * 1024.0,
+        0.10
+    ));
+    assert!(within(st[5].1.store_size_metric_bytes, 31.01 * MIB, 0.10));
     // New nodes take the freed IDs: the high-water marks stay, the reusable IDs drain.
     assert_eq!(ids(recreated, NODES), (100_000, 0));
     assert_eq!(ids(recreated, PROPS), (100_000, 0));

@@ -9,6 +9,7 @@ mod metadata_gc;
 mod pauses;
 mod query_load;
 mod restart;
+mod tx_pool;
 
 use memsim_core::RunSummary;
 use memsim_engine::{RunOptions, run};

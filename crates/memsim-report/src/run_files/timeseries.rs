@@ -26,7 +26,7 @@ const TOTALS: [&str; 8] = [
 ];
 
 /// The database's columns before the per-store ones, in order.
-const DB_COLUMNS: [&str; 10] = [
+const DB_COLUMNS: [&str; 11] = [
     "page_cache_hit_ratio",
     "page_cache_usage_ratio",
     "page_cache_pins",
@@ -37,6 +37,7 @@ const DB_COLUMNS: [&str; 10] = [
     "db_tx_log_bytes",
     "db_tx_log_files",
     "db_reusable_ids",
+    "db_store_size_metric_bytes",
 ];
 
 /// `timeseries.csv`.
@@ -112,6 +113,7 @@ pub struct DbRow {
     pub db_tx_log_bytes: u64,
     pub db_tx_log_files: u64,
     pub db_reusable_ids: u64,
+    pub db_store_size_metric_bytes: u64,
     /// Per store, indexed like [`TimeSeries::stores`].
     pub stores: Vec<StoreColumns>,
 }
@@ -252,6 +254,7 @@ pub(crate) fn parse(text: &str) -> Result<TimeSeries, RunFilesError> {
                 db_tx_log_bytes: int(d + 7)?,
                 db_tx_log_files: int(d + 8)?,
                 db_reusable_ids: int(d + 9)?,
+                db_store_size_metric_bytes: int(d + 10)?,
                 stores: Vec::with_capacity(out.stores.len()),
             };
             let s0 = d + DB_COLUMNS.len();

@@ -16,6 +16,7 @@ checkpoint_interval_volume = \"100m\"
 tx_log_rotation_size = \"1m\"
 tx_log_retention = \"2 days 2G\"
 transaction_max = \"50m\"
+transaction_total_max = \"200m\"
 
 [[phase]]
 name = \"load\"
@@ -31,8 +32,15 @@ db = {{ op = \"read\", reads = 5000, working_set = 100 }}
 name = \"cp\"
 duration = \"1m\"
 db = {{ op = \"checkpoint\" }}
+
+[[phase]]
+name = \"browser\"
+duration = \"1s\"
+db = {{ op = \"sysinfo\" }}
 "
     ));
+    assert_eq!(s.phases[3].db.as_ref().unwrap().op, DbOp::Sysinfo);
+    assert_eq!(DbOp::Sysinfo.name(), "sysinfo");
     let d = s.database.as_ref().unwrap();
     assert_eq!(d.format, DbFormat::Standard);
     assert_eq!(d.checkpoint, CheckpointKind::Volume);
@@ -46,6 +54,7 @@ db = {{ op = \"checkpoint\" }}
         })
     ));
     assert_eq!(d.transaction_max, Some(50 << 20));
+    assert_eq!(d.transaction_total_max, Some(200 << 20));
     assert!(s.has_database());
     let load = s.phases[0].db.as_ref().unwrap();
     assert_eq!(
@@ -97,6 +106,11 @@ db = {{ op = \"create_nodes\", count = 0, transactions = 3 }}
 name = \"d\"
 duration = \"1m\"
 db = {{ op = \"read\" }}
+
+[[phase]]
+name = \"e\"
+duration = \"1m\"
+db = {{ op = \"sysinfo\", reads = 5 }}
 "
     );
     let errors = memsim_scenario::parse(&src, "x.toml").unwrap_err();
@@ -125,7 +139,10 @@ db = {{ op = \"read\" }}
         "`phase[2].db.count` is 0; it must be between 1 and 10000000"
     ));
     assert!(has("missing `phase[3].db.reads`"));
-    assert_eq!(lines.len(), 8, "{lines:#?}");
+    assert!(has(
+        "`phase[4].db.reads` does not apply to op `sysinfo` — hint: `sysinfo` takes no other key"
+    ));
+    assert_eq!(lines.len(), 9, "{lines:#?}");
 }
 
 #[test]
