@@ -52,6 +52,7 @@ fn run_html_and_report_give_the_same_deterministic_page_for_every_bundled_scenar
         assert_eq!(
             names(&a),
             [
+                "chart.png",
                 "chart.svg",
                 "nmt-summary.txt",
                 "report.html",
