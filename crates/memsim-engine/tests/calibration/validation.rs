@@ -174,7 +174,7 @@ pub(crate) fn shape(r: &Value) -> String {
 /// Two validation configurations measured now, with the JVM flags and arguments recorded in
 /// `tools/jvm-calibrate/validation/`, and judged as the recorded ones are: within ±10 % on every
 /// judged cell unless listed in `VALIDATION_MISSES`. Needs python3, a JDK 17 and Debian's
-/// commons-math3 jar (`.ci/run` installs them).
+/// commons-math3 and bcprov jars (`.ci/run` installs them).
 #[test]
 fn validation_configurations_measured_live_match() {
     let _one_jvm_at_a_time = super::LIVE_JVM.lock().unwrap_or_else(|e| e.into_inner());
@@ -193,7 +193,11 @@ fn validation_configurations_measured_live_match() {
         "javac JarLoad.java failed:\n{}",
         String::from_utf8_lossy(&javac.stderr)
     );
-    for name in ["v-live-jars-math3-serial", "v-live-g1-noxms-churn"] {
+    // Configurations whose memory does not depend on how fast the machine is: G1 without -Xms
+    // (v-live-g1-noxms-churn) sizes its heap from the share of time spent in GC, so on a loaded
+    // 2-core machine it measured 252–264 MiB of RSS against 300+ on a quiet one (and memsim's 315):
+    // that configuration stays judged on its recorded measurement only.
+    for name in ["v-live-jars-math3-serial", "v-jars-bcprov-g1-1g"] {
         let path = super::root().join(format!("tools/jvm-calibrate/validation/{name}.json"));
         let recorded: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -214,7 +218,7 @@ fn validation_configurations_measured_live_match() {
             for jar in jars.split(':') {
                 assert!(
                     Path::new(jar).exists(),
-                    "{jar} is missing: `apt-get install -y libcommons-math3-java`"
+                    "{jar} is missing: install the Debian package that ships it (`.ci/run` installs libcommons-math3-java and libbcprov-java)"
                 );
             }
             cmd.args([
