@@ -35,6 +35,7 @@ pub mod cache;
 pub mod copy;
 pub mod db;
 pub mod files;
+pub mod fulltext;
 pub mod idtree;
 pub mod reads;
 pub mod store;
@@ -47,6 +48,7 @@ pub use cache::{
     PinError, PinMode, PinRun,
 };
 pub use copy::CopyReport;
+pub use fulltext::FulltextIndex;
 pub use db::{
     Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
     StateGate, Tx, TxSummary,
