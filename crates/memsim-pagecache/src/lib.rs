@@ -48,11 +48,11 @@ pub use cache::{
     PinError, PinMode, PinRun,
 };
 pub use copy::CopyReport;
-pub use fulltext::FulltextIndex;
 pub use db::{
     Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
     StateGate, Tx, TxSummary,
 };
+pub use fulltext::FulltextIndex;
 pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};

@@ -391,9 +391,7 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
         false,
         "the share of the full-text indexes queries keep reading, e.g. `fulltext_hot = 0.2`",
     );
-    d.fulltext_per_node = t
-        .read(cx, "fulltext_per_node", Ctx::size)
-        .map(|(v, _)| v);
+    d.fulltext_per_node = t.read(cx, "fulltext_per_node", Ctx::size).map(|(v, _)| v);
     Some(d)
 }
 

@@ -68,7 +68,10 @@ mod tests {
         assert!(m.evictions > 100_000, "{m:?}");
         // The reserve is refilled after each emptying: one cooperative eviction per 31 evictions.
         let coop = m.cooperative_evictions as f64 / m.evictions as f64;
-        assert!((0.02..0.05).contains(&coop), "cooperative share {coop}: {m:?}");
+        assert!(
+            (0.02..0.05).contains(&coop),
+            "cooperative share {coop}: {m:?}"
+        );
         assert!(db.page_cache().free_pages() <= 30);
     }
 
