@@ -70,13 +70,14 @@ fn failed(report: &Value) -> bool {
 /// scenario must be added here with its verdict.
 /// `neo4j-12g-import` is docs/scenario-format.md's complete example: 16 GiB configured on an
 /// 11.5 GiB limit does not fit, whatever the configured budget says.
-const BUNDLED: [(&str, &str, i32); 12] = [
+const BUNDLED: [(&str, &str, i32); 13] = [
     ("container-pids-limit", "fits", 7),
     ("mmap-index-container", "over_budget", 3),
     ("neo4j-12g-fits", "fits", 0),
     ("neo4j-12g-import", "oom_killed", 5),
     ("neo4j-12g-oom", "oom_killed", 5),
     ("neo4j-4g6g-steady", "fits", 0),
+    ("neo4j-fulltext-container", "over_budget", 3),
     ("netty-direct-oom", "fits", 7),
     ("page-cache-query-load", "fits", 0),
     ("page-cache-restart", "fits", 0),

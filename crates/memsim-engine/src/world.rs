@@ -6,6 +6,7 @@ mod db;
 mod db_reads;
 mod db_restart;
 mod finish;
+mod fulltext;
 mod limit;
 mod phase_work;
 mod requests;
@@ -143,6 +144,8 @@ pub(crate) struct World<'s> {
     // The bound that stopped the run before its planned end, if one did (the verdict `incomplete`).
     stopped_by: Option<Bound>,
     db: Option<db::DbState>,
+    // The database's full-text (Lucene) indexes, mapped outside the page cache (world/fulltext.rs).
+    fulltext: Option<memsim_pagecache::FulltextIndex>,
     ledger: Ledger,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
@@ -296,6 +299,7 @@ impl<'s> World<'s> {
             kill_check_at: None,
             stopped_by: None,
             db,
+            fulltext: fulltext::of(s),
             ledger: Ledger::new(),
             requests: Vec::new(),
             free_requests: Vec::new(),
@@ -596,6 +600,7 @@ impl<'s> World<'s> {
         ]
         .iter()
         .any(|&v| v > 0)
+            || phase.fulltext_read > 0.0
             || matches!(
                 phase.db.as_ref().map(|d| &d.op),
                 Some(memsim_scenario::DbOp::Read { .. })

@@ -60,6 +60,7 @@ mod config;
 mod create;
 mod delete;
 mod event;
+mod evictor;
 mod graph;
 mod heap;
 mod import;
@@ -118,6 +119,8 @@ pub struct Database {
     label_scan_file_pages: u64,
     label_scan_file: Option<PagedFile>,
     store_size_next: SimTime,
+    // The background evictor's next wake-up of its own (db/evictor.rs).
+    evictor_wakes_at: SimTime,
 }
 
 /// The file id of the store data [`Database::warm`] reads: after every record store's.
@@ -170,6 +173,7 @@ impl Database {
                 refreshed_at: SimTime::ZERO,
             },
             store_size_next: SimTime::ZERO,
+            evictor_wakes_at: SimTime::ZERO,
             tx_pool_used_bytes: 0,
             label_scan: labelscan::LabelScanEntries::new(),
             label_scan_file_pages: labelscan::label_scan_pages(0),

@@ -35,6 +35,7 @@ pub mod cache;
 pub mod copy;
 pub mod db;
 pub mod files;
+pub mod fulltext;
 pub mod idtree;
 pub mod reads;
 pub mod store;
@@ -51,6 +52,7 @@ pub use db::{
     Database, DatabaseConfig, DbError, DbEvent, DbEventKind, DbReport, RunningCheckpoint,
     StateGate, Tx, TxSummary,
 };
+pub use fulltext::FulltextIndex;
 pub use reads::{PageReadLoad, PageReadLoadError, PageSkew, SkewSpec};
 pub use store::{RecordFormat, StoreKind};
 pub use txlog::{CheckpointPolicy, CheckpointTrigger, LogPosition, RetentionPolicy};

@@ -193,6 +193,7 @@ impl Database {
         n_pins: u64,
         rng: &mut SimRng,
     ) -> PinRun {
+        self.evictor_wake(now);
         let before = self.cache.metrics();
         // Mapping again returns the file `warm` reads (same id, same page size).
         let file = self

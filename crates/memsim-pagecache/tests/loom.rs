@@ -38,6 +38,7 @@ fn setup(n_pages: u64, file_pages: u64) -> (Arc<MuninnPageCache>, PagedFile) {
         keep_free_pages: 1,
         latches_per_file: 2,
         live_lock_sweeps: 5,
+        evictor_runs_when_unparked: false,
     };
     let cache = MuninnPageCache::new(config).unwrap();
     let file = cache.map_file(FileId(0), PAGE_BYTES).unwrap();

@@ -949,6 +949,7 @@ fn read_phase(
         mapped_files_hot: 0,
         mapped_files_written: false,
         written_files: 0,
+        fulltext_read: 0.0,
         malloc_per_thread: 0,
         requests: None,
         db: None,
@@ -1266,6 +1267,9 @@ fn read_phase(
         }
     }
     p.db = crate::database::read_phase_db(cx, t, has_page_cache);
+    if let Some(f) = crate::database::read_fulltext_read(cx, t, has_page_cache) {
+        p.fulltext_read = f;
+    }
     p
 }
 

@@ -77,6 +77,17 @@ pub struct DatabaseSettings {
     /// `warmup_profile_interval` (`dbms.memory.pagecache.warmup.profile.interval`, 1m): how often
     /// the page cache's contents are profiled for a `restart`'s warm-up.
     pub warmup_profile_interval: Option<SimDuration>,
+    /// `fulltext_index`: bytes of full-text (Lucene) index files the database has at the start
+    /// (0 = none, the default). Neo4j opens them through Lucene's `MMapDirectory`, outside the page
+    /// cache: mapped whole, resident as queries read them (`fulltext_read`), reclaimable by the
+    /// kernel (`memsim_pagecache::fulltext`).
+    pub fulltext_index: Option<u64>,
+    /// `fulltext_hot`: the share (0 to 1) of the full-text indexes queries keep reading (term
+    /// dictionaries, popular postings): part of the working set once read; `None` = all of it.
+    pub fulltext_hot: Option<f64>,
+    /// `fulltext_per_node`: bytes each created node adds to the full-text indexes (its indexed
+    /// text's postings; 0 = created nodes are not indexed, the default).
+    pub fulltext_per_node: Option<u64>,
 }
 
 /// What a `restart` loads into the empty page cache (`warmup`).
@@ -371,7 +382,51 @@ pub(crate) fn read_database(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> Option<Data
     d.transaction_total_max = t
         .read(cx, "transaction_total_max", Ctx::size)
         .map(|(v, _)| v);
+    d.fulltext_index = t.read(cx, "fulltext_index", Ctx::size).map(|(v, _)| v);
+    d.fulltext_hot = crate::page_reads::number_in(
+        cx,
+        &t,
+        "fulltext_hot",
+        (0.0, 1.0),
+        false,
+        "the share of the full-text indexes queries keep reading, e.g. `fulltext_hot = 0.2`",
+    );
+    d.fulltext_per_node = t.read(cx, "fulltext_per_node", Ctx::size).map(|(v, _)| v);
     Some(d)
+}
+
+/// Reads a phase's `fulltext_read` (the share of the full-text indexes its queries read);
+/// `has_database` says whether the scenario has a page cache or database.
+pub(crate) fn read_fulltext_read(
+    cx: &mut Ctx<'_>,
+    phase: &Tab<'_, '_>,
+    has_database: bool,
+) -> Option<f64> {
+    let f = crate::page_reads::number_in(
+        cx,
+        phase,
+        "fulltext_read",
+        (0.0, 1.0),
+        false,
+        "the share of the full-text indexes the phase's queries read, e.g. `fulltext_read = 1.0`",
+    )?;
+    if !has_database {
+        let path = phase.key_path("fulltext_read");
+        let span = phase
+            .table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == "fulltext_read")
+            .map(|(k, _)| k.span())
+            .unwrap_or(phase.span.clone());
+        cx.err(
+            &path,
+            span,
+            format!("`{path}` reads full-text indexes, but the scenario has neither `[database]` nor `[page_cache]`"),
+            Some("set their size with `[database] fulltext_index = \"2g\"` (or `fulltext_per_node`)".into()),
+        );
+        return None;
+    }
+    Some(f)
 }
 
 /// Reads `[phase.db]`; `has_database` says whether the scenario has a page cache or database.

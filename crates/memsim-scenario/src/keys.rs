@@ -159,6 +159,9 @@ pub(crate) const DATABASE: &[Key] = &[
     key("transaction_max", Size),
     key("transaction_total_max", Size),
     key("warmup_profile_interval", Duration),
+    key("fulltext_index", Size),
+    key("fulltext_hot", Number),
+    key("fulltext_per_node", Size),
 ];
 
 /// The database operations of `[phase.db]`'s `op`.
@@ -230,6 +233,7 @@ pub(crate) const PHASE: &[Key] = &[
     key("mapped_files_hot", Size),
     key("mapped_files_written", Boolean),
     key("written_files", Size),
+    key("fulltext_read", Number),
     key("malloc_per_thread", Size),
     key("requests", Table(REQUESTS)),
     key("db", Table(DB_OP)),

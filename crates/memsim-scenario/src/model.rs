@@ -256,6 +256,10 @@ pub struct Phase {
     /// `mapped_files_written`: whether `mapped_files` are written through a shared mapping
     /// (`FileChannel.map(READ_WRITE)`), so their pages are dirty until written back (default false).
     pub mapped_files_written: bool,
+    /// `fulltext_read`: the share (0 to 1) of the database's full-text (Lucene) indexes the phase's
+    /// queries read through their memory mappings, spread evenly over the phase (default 0);
+    /// reading again what an earlier phase read faults nothing more in (`[database] fulltext_*`).
+    pub fulltext_read: f64,
     /// `written_files`: bytes of files written with `write()` over the phase: page cache charged to
     /// the container, dirty until written back, not in RSS (default 0).
     pub written_files: u64,

@@ -77,7 +77,7 @@ fn number(cx: &mut Ctx<'_>, path: &str, v: &toml::Spanned<DeValue<'_>>) -> Optio
 }
 
 /// A number in `lo..=hi` (`lo` excluded when `open_low`).
-fn number_in(
+pub(crate) fn number_in(
     cx: &mut Ctx<'_>,
     t: &Tab<'_, '_>,
     key: &str,

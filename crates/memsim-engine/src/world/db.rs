@@ -511,6 +511,10 @@ impl World<'_> {
             resized_from = out.resized_from;
             Ok(())
         };
+        let created = match pdb.op {
+            DbOp::CreateNodes { count, .. } => share(count, k, n),
+            _ => 0,
+        };
         let r = tx.map(|tx| st.db.run_tx(now, tx, &mut gate));
         if let (Some(Ok(_)), DbOp::DeleteNodes { .. }, Some(last)) =
             (&r, &pdb.op, ids.as_ref().and_then(|ids| ids.last()))
@@ -519,6 +523,9 @@ impl World<'_> {
         }
         self.log_full_collections(fulls_before);
         self.heap_resized(resized_from);
+        if matches!(r, Some(Ok(_))) {
+            self.fulltext_index_nodes(created);
+        }
         match r {
             Some(r) => self.after_tx(r, ends),
             None => {

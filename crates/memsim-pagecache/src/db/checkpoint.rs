@@ -154,7 +154,7 @@ impl Database {
     /// the start of one if the policy says one is due. Returns when a checkpoint it started
     /// completes; the caller completes it then ([`Database::complete_checkpoint`]).
     pub fn tick(&mut self, now: SimTime) -> Option<SimTime> {
-        self.cache.run_evictor();
+        self.evictor_wake(now);
         self.store_size_tick(now);
         if self.running_checkpoint.is_some() {
             return None;

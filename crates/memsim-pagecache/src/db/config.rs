@@ -99,7 +99,11 @@ impl DatabaseConfig {
     pub fn new(page_cache_bytes: u64) -> DatabaseConfig {
         DatabaseConfig {
             format: RecordFormat::Aligned,
-            page_cache: CacheConfig::new(page_cache_bytes),
+            // One thread drives a database: the eviction thread runs when a fault unparks it.
+            page_cache: CacheConfig {
+                evictor_runs_when_unparked: true,
+                ..CacheConfig::new(page_cache_bytes)
+            },
             tx_log: TxLogConfig::default(),
             checkpoint: CheckpointPolicy::default(),
             tx_memory_max_bytes: 0,

@@ -18,6 +18,7 @@ impl Database {
     /// read are their total rounded up, so a call that ends mid-page reads that page and the next
     /// call starts after it: shares of any size that add up to `n` pages read exactly `n` pages.
     pub fn warm(&mut self, now: SimTime, bytes: u64) -> PinRun {
+        self.evictor_wake(now);
         let before = self.cache.metrics();
         let file = match &self.warm_file {
             Some(f) => f.clone(),
@@ -56,6 +57,7 @@ impl Database {
         n_reads: u64,
         rng: &mut SimRng,
     ) -> PinRun {
+        self.evictor_wake(now);
         let before = self.cache.metrics();
         let range = n_nodes.min(self.store(StoreKind::Node).ids().high_id());
         if range > 0 {

@@ -48,13 +48,14 @@ fn a_working_set_twice_the_cache_evicts_for_as_long_as_it_runs() {
     let load = PageReadLoad::new(16 * MIB, SkewSpec::Uniform, 0).expect("valid");
     let runs = rounds(&mut db, &load, 10, 4_000);
     for r in &runs[2..] {
-        // Uniform over twice the cache: about half the pins hit, every fault evicts.
+        // Uniform over twice the cache: about half the pins hit, every fault evicts (give or take
+        // the free pages the background evictor keeps, 30 at most).
         assert!(
             (0.4..0.6).contains(&r.hit_ratio()),
             "hit ratio {} in {r:?}",
             r.hit_ratio()
         );
-        assert_eq!(r.evictions, r.faults, "{r:?}");
+        assert!(r.evictions.abs_diff(r.faults) <= 30, "{r:?}");
         assert!(r.evictions > 1_500, "{r:?}");
     }
 }

@@ -260,11 +260,15 @@ static EXPLANATIONS: &[(&str, Explanation)] = &[
     (
         "Mapped files",
         Explanation {
-            what: "Touched pages of memory-mapped files (FileChannel.map, index files).",
-            mechanism: "Mapped pages are the kernel's page cache, charged to the process's memory cgroup. Clean ones are reclaimed before anything is killed, but the pages a program keeps using must stay resident or it thrashes.",
-            remedy: "Leave room under the limit for the mapped working set.",
+            what: "Touched pages of memory-mapped files (FileChannel.map, index files such as Neo4j's full-text (Lucene) indexes, which Lucene's MMapDirectory maps outside the page cache).",
+            mechanism: "Mapped pages are the kernel's page cache, charged to the process's memory cgroup. Clean ones are reclaimed before anything is killed, but the pages a program keeps using must stay resident or it thrashes. dbms.memory.pagecache.size does not bound a Lucene index.",
+            remedy: "Leave room under the limit for the mapped working set (an index's hot part).",
             sources: &[
                 src("Linux", "mm/filemap.c"),
+                src(
+                    "Apache Lucene",
+                    "lucene/core/src/java/org/apache/lucene/store/MMapDirectory.java",
+                ),
                 src(
                     "Linux",
                     "Documentation/admin-guide/cgroup-v2.rst (memory.stat file_mapped)",

@@ -210,3 +210,74 @@ fn checkpoint_iops_limit_is_bounded() {
     );
     assert!(e.message().contains("at most 1000000000"), "{e}");
 }
+
+#[test]
+fn fulltext_indexes_parse_with_their_defaults() {
+    let s = ok(&format!(
+        "{HEAD}
+[database]
+fulltext_index = \"6g\"
+fulltext_hot = 0.15
+fulltext_per_node = \"2k\"
+
+[[phase]]
+name = \"q\"
+duration = \"1m\"
+fulltext_read = 1
+
+[[phase]]
+name = \"idle\"
+duration = \"1m\"
+"
+    ));
+    let d = s.database.as_ref().unwrap();
+    assert_eq!(d.fulltext_index, Some(6 << 30));
+    assert_eq!(d.fulltext_hot, Some(0.15));
+    assert_eq!(d.fulltext_per_node, Some(2048));
+    assert_eq!(s.phases[0].fulltext_read, 1.0);
+    assert_eq!(s.phases[1].fulltext_read, 0.0);
+    let bare = ok(&format!("{HEAD}\n[database]\n"));
+    let d = bare.database.as_ref().unwrap();
+    assert_eq!(
+        (d.fulltext_index, d.fulltext_hot, d.fulltext_per_node),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn bad_fulltext_input_is_reported_all_at_once() {
+    let src = format!(
+        "{HEAD}
+[database]
+fulltext_hot = 1.5
+
+[[phase]]
+name = \"q\"
+duration = \"1m\"
+fulltext_read = -0.5
+"
+    );
+    let lines: Vec<String> = crate::errs(&src)
+        .errors()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(
+        has("`database.fulltext_hot` is 1.5; it must be from 0 to 1"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("`phase[0].fulltext_read` is -0.5; it must be from 0 to 1"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    // Without a database there is no index to read.
+    let none = "[scenario]\nduration = \"10m\"\n\n[machine]\nram = \"16g\"\n\n[[phase]]\nname = \"q\"\nduration = \"1m\"\nfulltext_read = 0.5\n";
+    let e = crate::one(none, "phase[0].fulltext_read", 10, 1);
+    assert!(
+        e.to_string()
+            .contains("reads full-text indexes, but the scenario has neither"),
+        "{e}"
+    );
+}
