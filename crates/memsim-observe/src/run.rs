@@ -121,6 +121,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     let mut pauses = Vec::new();
     let (mut processes_max, mut threads_max, mut pss_max) = (0u64, 0u64, None::<u64>);
     let mut nmt_seen = false;
+    let mut nmt_off_by_flags = false;
     let mut nmt_at_peak: Option<(u64, String)> = None;
     let mut next = start;
     let status = loop {
@@ -132,9 +133,13 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
                 .map(|p| p.pid)
                 .or((cfg.jvm && !tree.is_empty()).then_some(root));
             if let Some(pid) = jvm_pid {
-                let p = NmtPoller::start(cfg.jcmd.clone());
-                p.target.store(pid, Ordering::Relaxed);
-                poller = Some(p);
+                if nmt_requested(pid) {
+                    let p = NmtPoller::start(cfg.jcmd.clone());
+                    p.target.store(pid, Ordering::Relaxed);
+                    poller = Some(p);
+                } else {
+                    nmt_off_by_flags = true;
+                }
             }
         }
         let mut memory = ProcessMemory::default();
@@ -230,8 +235,9 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         && cgroup.as_ref().is_some_and(|c| c.oom_kills() > oom_kills_before);
 
     let mut notes = Vec::new();
+    let nmt_off = nmt_off_by_flags || matches!(nmt_state, Some(NmtState::Off));
     let nmt_hint = match (jvm_pid, &nmt_state) {
-        (Some(pid), Some(NmtState::Off)) => Some(format!(
+        (Some(pid), _) if nmt_off => Some(format!(
             "NMT is off in JVM {pid}: start java with -XX:NativeMemoryTracking=summary to split its memory by category"
         )),
         (Some(pid), _) if !nmt_seen => Some(format!(
@@ -307,5 +313,30 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         summary,
         exit,
         nmt_hint,
+    })
+}
+
+/// Whether the JVM was started with NMT on: `-XX:NativeMemoryTracking=summary|detail` on its
+/// command line (`/proc/<pid>/cmdline`) or in the options variables the JVM reads from its
+/// environment (`JDK_JAVA_OPTIONS`, `JAVA_TOOL_OPTIONS`, `_JAVA_OPTIONS`, from
+/// `/proc/<pid>/environ`). When unreadable, `jcmd` is asked.
+fn nmt_requested(pid: i32) -> bool {
+    let on = |text: &str| {
+        text.split(|c: char| c == '\0' || c.is_whitespace())
+            .filter_map(|a| a.strip_prefix("-XX:NativeMemoryTracking="))
+            .next_back()
+            .is_some_and(|v| v != "off")
+    };
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return true;
+    };
+    if on(&String::from_utf8_lossy(&cmdline)) {
+        return true;
+    }
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    String::from_utf8_lossy(&environ).split('\0').any(|kv| {
+        ["JDK_JAVA_OPTIONS=", "JAVA_TOOL_OPTIONS=", "_JAVA_OPTIONS="]
+            .iter()
+            .any(|k| kv.strip_prefix(k).is_some_and(on))
     })
 }
