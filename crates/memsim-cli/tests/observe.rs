@@ -290,3 +290,85 @@ fn a_forking_command_is_observed_as_a_tree() {
     // Without NMT all anonymous memory is unattributed.
     assert!(run.report.category("Native (untracked)").unwrap().resident_bytes > 40 << 20);
 }
+
+/// A memory cgroup of the test's own with a hard limit (v1 or v2), removed on drop.
+struct Group {
+    path: std::path::PathBuf,
+}
+
+impl Group {
+    /// `None` when not root or no memory cgroup is mounted (the test then says so and passes).
+    fn new(limit_bytes: u64) -> Option<Group> {
+        let v1 = Path::new("/sys/fs/cgroup/memory");
+        let v2 = Path::new("/sys/fs/cgroup");
+        let root_user = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+            s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        });
+        if !root_user {
+            return None;
+        }
+        let name = format!("memsim-observe-test-{}", std::process::id());
+        let (path, files): (_, &[&str]) = if v1.join("memory.limit_in_bytes").exists() {
+            (v1.join(name), &["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"])
+        } else if v2.join("cgroup.controllers").exists() {
+            let _ = std::fs::write(v2.join("cgroup.subtree_control"), "+memory");
+            (v2.join(name), &["memory.max", "memory.swap.max"])
+        } else {
+            return None;
+        };
+        let _ = std::fs::remove_dir(&path);
+        std::fs::create_dir(&path).expect("as root with a memory cgroup, a group can be created");
+        for (i, f) in files.iter().enumerate() {
+            let value = if i == 1 && f.contains("swap") { 0 } else { limit_bytes };
+            if path.join(f).exists() {
+                std::fs::write(path.join(f), value.to_string()).unwrap();
+            }
+        }
+        Some(Group { path })
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+/// A command OOM-killed in its memory cgroup: verdict `oom_killed`, the kill on the timeline, the
+/// cgroup's limit as the limit, memsim exiting 128 + 9, and the files complete.
+#[test]
+fn an_oom_kill_in_a_memory_cgroup_is_the_verdict() {
+    let Some(group) = Group::new(96 << 20) else {
+        eprintln!("not root, or no memory cgroup: nothing observed");
+        return;
+    };
+    let dir = common::scratch_in("observe", "oom");
+    let out = dir.join("o");
+    let procs = group.path.join("cgroup.procs");
+    // The shell moves itself into the group, then becomes python: the whole command is in it.
+    let script = format!(
+        "echo $$ > {} && exec {PYTHON} -c \"import sys\nprint('ready', flush=True)\nsys.stdin.readline()\nb=[]\nwhile True: b.append(bytearray(8<<20))\"",
+        procs.display()
+    );
+    let mut child = memsim_observe(&out, &["--interval", "20ms"], &["sh", "-c", &script]);
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    line_starting(&mut stdout, "ready");
+    let rows_then = observed_rows(&out).len();
+    until_rows(&out, "the command in its group", |rows| rows.len() > rows_then + 2);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"go\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(128 + 9), "{}", common::text(&output.stderr));
+    let run = read_run(&out);
+    assert_eq!(run.report.verdict, memsim_core::Verdict::OomKilled);
+    assert_eq!(run.report.limit_bytes, 96 << 20);
+    assert!(run.report.events.iter().any(|e| e.kind == "oom_killed"));
+    let obs = run.report.observation.as_ref().unwrap();
+    assert_eq!(obs.signal, Some(9));
+    assert!(obs.cgroup.as_deref().is_some_and(|c| c.ends_with(&format!("memsim-observe-test-{}", std::process::id()))));
+    // The last sample is the group's charge (the first ones, before the shell moved itself, are
+    // the charge of the group memsim runs in).
+    let last = run.timeseries.rows.last().unwrap();
+    assert!(last.charge_bytes > 0 && last.charge_bytes <= 96 << 20, "{}", last.charge_bytes);
+}

@@ -18,13 +18,17 @@ pub struct MemoryCgroup {
 }
 
 impl MemoryCgroup {
-    /// The memory cgroup of `pid`, when it has one whose usage is readable (the root cgroup of v2
-    /// has no `memory.current` and is left out: the machine then is the limit).
+    /// The memory cgroup of `pid`, when it has one whose usage is readable. The root group is
+    /// left out (the machine is then the limit; v2's root has no `memory.current`), which also
+    /// leaves out an exited process: the kernel moves a dying task to the root group.
     pub fn of(pid: i32) -> Option<MemoryCgroup> {
         let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
         for line in text.lines() {
             let mut parts = line.splitn(3, ':');
             let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+            if path == "/" {
+                continue;
+            }
             if controllers.is_empty() {
                 let dir = PathBuf::from("/sys/fs/cgroup").join(path.trim_start_matches('/'));
                 if dir.join("memory.current").exists() {

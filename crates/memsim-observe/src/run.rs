@@ -112,8 +112,10 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         let _ = exit_tx.send(child.wait());
     });
 
-    let cgroup = MemoryCgroup::of(root);
-    let oom_kills_before = cgroup.as_ref().map_or(0, MemoryCgroup::oom_kills);
+    // Looked up at every sample: the command may move itself into a group (a wrapper script
+    // writing `cgroup.procs` before `exec`); OOM kills count from when the group was first seen.
+    let mut cgroup: Option<MemoryCgroup> = None;
+    let mut oom_kills_before = 0;
     let mut gc_log = cfg.gc_log.clone().map(GcLogReader::new);
     let mut poller: Option<NmtPoller> = None;
     let mut jvm_pid: Option<i32> = None;
@@ -126,6 +128,12 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     let mut next = start;
     let status = loop {
         let tree = process_tree(root);
+        if let Some(now_in) = MemoryCgroup::of(root)
+            && cgroup.as_ref() != Some(&now_in)
+        {
+            oom_kills_before = now_in.oom_kills();
+            cgroup = Some(now_in);
+        }
         if jvm_pid.is_none() {
             jvm_pid = tree
                 .iter()
