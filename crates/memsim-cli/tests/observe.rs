@@ -61,7 +61,10 @@ fn until_rows(dir: &Path, what: &str, ok: impl Fn(&[Vec<String>]) -> bool) {
         if ok(&observed_rows(dir)) {
             return;
         }
-        assert!(Instant::now() < deadline, "no sample showed {what} within 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "no sample showed {what} within 60 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -116,8 +119,24 @@ fn java_nmt_categories_match_a_jcmd_taken_at_the_same_moment() {
     let xlog = format!("-Xlog:gc:file={}", gc_log.display());
     let mut child = memsim_observe(
         &out,
-        &["--interval", "100ms", "--mark", "^allocated", "--gc-log", gc_log.to_str().unwrap()],
-        &["java", "-XX:NativeMemoryTracking=summary", "-Xms64m", "-Xmx64m", &xlog, "-cp", cp, "Alloc"],
+        &[
+            "--interval",
+            "100ms",
+            "--mark",
+            "^allocated",
+            "--gc-log",
+            gc_log.to_str().unwrap(),
+        ],
+        &[
+            "java",
+            "-XX:NativeMemoryTracking=summary",
+            "-Xms64m",
+            "-Xmx64m",
+            &xlog,
+            "-cp",
+            cp,
+            "Alloc",
+        ],
     );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let line = line_starting(&mut stdout, "allocated 400 pid ");
@@ -135,22 +154,40 @@ fn java_nmt_categories_match_a_jcmd_taken_at_the_same_moment() {
         rows.len() > rows_then + 2 && rows.last().is_some_and(|r| !r[7].is_empty())
     });
     drop(child.stdin.take()); // Alloc returns from System.in.read() and exits.
-    assert_eq!(line_starting(&mut stdout, "bye "), "bye 400", "output passes through");
+    assert_eq!(
+        line_starting(&mut stdout, "bye "),
+        "bye 400",
+        "output passes through"
+    );
     let status = child.wait_with_output().unwrap();
     assert!(status.status.success(), "{}", common::text(&status.stderr));
 
     let run = read_run(&out);
-    let obs = run.report.observation.as_ref().expect("an observed run says so");
+    let obs = run
+        .report
+        .observation
+        .as_ref()
+        .expect("an observed run says so");
     assert_eq!(obs.source, "observed");
     assert_eq!(obs.jvm_pid, Some(pid));
     assert!(obs.nmt);
     assert_eq!(obs.exit_code, Some(0));
-    assert!(run.report.events.iter().any(|e| e.kind == "mark" && e.message.starts_with("allocated 400")));
+    assert!(
+        run.report
+            .events
+            .iter()
+            .any(|e| e.kind == "mark" && e.message.starts_with("allocated 400"))
+    );
     assert_eq!(run.report.gc.collector, "-XX:+UseG1GC");
     // The last sample carries the newest NMT summary memsim had.
     let last = run.timeseries.rows.last().unwrap();
     let committed = |a: Account| {
-        let i = run.timeseries.accounts.iter().position(|x| *x == a).unwrap();
+        let i = run
+            .timeseries
+            .accounts
+            .iter()
+            .position(|x| *x == a)
+            .unwrap();
         last.committed_bytes[i]
     };
     let mut compared = 0;
@@ -164,7 +201,10 @@ fn java_nmt_categories_match_a_jcmd_taken_at_the_same_moment() {
                 assert_eq!(ours, 64 << 20);
             } else {
                 let tolerance = (theirs / 10).max(1 << 20);
-                assert!(ours.abs_diff(theirs) <= tolerance, "{name}: memsim {ours}, jcmd {theirs}");
+                assert!(
+                    ours.abs_diff(theirs) <= tolerance,
+                    "{name}: memsim {ours}, jcmd {theirs}"
+                );
             }
             compared += 1;
         }
@@ -172,7 +212,10 @@ fn java_nmt_categories_match_a_jcmd_taken_at_the_same_moment() {
     assert!(compared >= 10, "only {compared} categories compared");
     // The ledger's resident total is the process's RSS as /proc said at that sample.
     let proc_last = observed_rows(&out).pop().unwrap();
-    let rss: u64 = proc_last[3..6].iter().map(|f| f.parse::<u64>().unwrap()).sum();
+    let rss: u64 = proc_last[3..6]
+        .iter()
+        .map(|f| f.parse::<u64>().unwrap())
+        .sum();
     assert_eq!(last.resident_total_bytes, rss);
     // nmt-summary.txt is NMT's own text at the peak.
     assert!(run.nmt_summary_text.starts_with("Native Memory Tracking:"));
@@ -185,14 +228,21 @@ fn java_without_nmt_gets_the_flag_to_turn_it_on() {
     let dir = common::scratch_in("observe", "java-no-nmt");
     compile_alloc(&dir);
     let out = dir.join("o");
-    let mut child = memsim_observe(&out, &["--interval", "100ms"], &["java", "-Xmx64m", "-cp", dir.to_str().unwrap(), "Alloc"]);
+    let mut child = memsim_observe(
+        &out,
+        &["--interval", "100ms"],
+        &["java", "-Xmx64m", "-cp", dir.to_str().unwrap(), "Alloc"],
+    );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     line_starting(&mut stdout, "allocated 400");
     until_rows(&out, "a sample", |rows| rows.len() >= 2);
     child.stdin.take().unwrap().write_all(b"\n").unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = common::text(&output.stderr);
-    assert!(stderr.contains("-XX:NativeMemoryTracking=summary"), "{stderr}");
+    assert!(
+        stderr.contains("-XX:NativeMemoryTracking=summary"),
+        "{stderr}"
+    );
     let run = read_run(&out);
     assert!(!run.report.observation.unwrap().nmt);
     assert!(run.report.peak_resident_bytes > 25 << 20);
@@ -209,11 +259,22 @@ fn a_command_killed_mid_run_leaves_a_complete_csv_and_chart() {
     let line = line_starting(&mut stdout, "ready ");
     let pid: i32 = line.rsplit(' ').next().unwrap().parse().unwrap();
     until_rows(&out, "the 30 MiB", |rows| {
-        rows.len() >= 3 && rows.last().is_some_and(|r| r[3].parse::<u64>().unwrap_or(0) > 30 << 20)
+        rows.len() >= 3
+            && rows
+                .last()
+                .is_some_and(|r| r[3].parse::<u64>().unwrap_or(0) > 30 << 20)
     });
-    Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(128 + 9), "{}", common::text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(128 + 9),
+        "{}",
+        common::text(&output.stderr)
+    );
     let run = read_run(&out);
     let obs = run.report.observation.as_ref().unwrap();
     assert_eq!((obs.exit_code, obs.signal), (None, Some(9)));
@@ -228,7 +289,15 @@ fn a_command_killed_mid_run_leaves_a_complete_csv_and_chart() {
 fn memsim_killed_mid_run_leaves_a_parseable_csv() {
     let dir = common::scratch_in("observe", "memsim-killed");
     let out = dir.join("o");
-    let mut child = memsim_observe(&out, &["--interval", "20ms"], &[PYTHON, "-c", "import sys\nprint('ready', flush=True)\nsys.stdin.read()\n"]);
+    let mut child = memsim_observe(
+        &out,
+        &["--interval", "20ms"],
+        &[
+            PYTHON,
+            "-c",
+            "import sys\nprint('ready', flush=True)\nsys.stdin.read()\n",
+        ],
+    );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     line_starting(&mut stdout, "ready");
     until_rows(&out, "five samples", |rows| rows.len() >= 5);
@@ -253,14 +322,22 @@ fn sigint_is_forwarded_and_the_files_finished() {
     until_rows(&out, "two samples", |rows| rows.len() >= 2);
     // Held open until memsim has exited: the script must end by the signal, not by end of input.
     let stdin = child.stdin.take();
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     drop(stdin);
     let run = read_run(&out);
     let obs = run.report.observation.as_ref().unwrap();
     assert!(obs.interrupted);
     // Python turns SIGINT into KeyboardInterrupt, prints the traceback, and ends by SIGINT again.
-    assert_eq!((obs.exit_code, obs.signal), (None, Some(2)), "{}", common::text(&output.stderr));
+    assert_eq!(
+        (obs.exit_code, obs.signal),
+        (None, Some(2)),
+        "{}",
+        common::text(&output.stderr)
+    );
     assert!(common::text(&output.stderr).contains("KeyboardInterrupt"));
     assert_eq!(output.status.code(), Some(128 + 2));
 }
@@ -273,11 +350,15 @@ fn a_forking_command_is_observed_as_a_tree() {
     let script = "import os,sys\npid=os.fork()\nif pid==0:\n    b=bytearray(40<<20)\n    print('child ready', flush=True)\n    sys.stdin.read()\n    os._exit(0)\nprint('parent ready', flush=True)\nsys.stdin.read()\nos.waitpid(pid,0)\n";
     let mut child = memsim_observe(&out, &["--interval", "50ms"], &[PYTHON, "-c", script]);
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = [line_starting(&mut stdout, ""), line_starting(&mut stdout, "")];
+    let mut seen = [
+        line_starting(&mut stdout, ""),
+        line_starting(&mut stdout, ""),
+    ];
     seen.sort();
     assert_eq!(seen, ["child ready", "parent ready"]);
     until_rows(&out, "two processes holding the child's 40 MiB", |rows| {
-        rows.iter().any(|r| r[1] == "2" && r[3].parse::<u64>().unwrap_or(0) > 40 << 20)
+        rows.iter()
+            .any(|r| r[1] == "2" && r[3].parse::<u64>().unwrap_or(0) > 40 << 20)
     });
     drop(child.stdin.take());
     let output = child.wait_with_output().unwrap();
@@ -288,7 +369,13 @@ fn a_forking_command_is_observed_as_a_tree() {
     assert_eq!(obs.jvm_pid, None);
     assert!(run.report.peak_resident_bytes > 40 << 20);
     // Without NMT all anonymous memory is unattributed.
-    assert!(run.report.category("Native (untracked)").unwrap().resident_bytes > 40 << 20);
+    assert!(
+        run.report
+            .category("Native (untracked)")
+            .unwrap()
+            .resident_bytes
+            > 40 << 20
+    );
 }
 
 /// A memory cgroup of the test's own with a hard limit (v1 or v2), removed on drop.
@@ -302,14 +389,18 @@ impl Group {
         let v1 = Path::new("/sys/fs/cgroup/memory");
         let v2 = Path::new("/sys/fs/cgroup");
         let root_user = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-            s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
         });
         if !root_user {
             return None;
         }
         let name = format!("memsim-observe-test-{}", std::process::id());
         let (path, files): (_, &[&str]) = if v1.join("memory.limit_in_bytes").exists() {
-            (v1.join(name), &["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"])
+            (
+                v1.join(name),
+                &["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"],
+            )
         } else if v2.join("cgroup.controllers").exists() {
             let _ = std::fs::write(v2.join("cgroup.subtree_control"), "+memory");
             (v2.join(name), &["memory.max", "memory.swap.max"])
@@ -319,7 +410,11 @@ impl Group {
         let _ = std::fs::remove_dir(&path);
         std::fs::create_dir(&path).expect("as root with a memory cgroup, a group can be created");
         for (i, f) in files.iter().enumerate() {
-            let value = if i == 1 && f.contains("swap") { 0 } else { limit_bytes };
+            let value = if i == 1 && f.contains("swap") {
+                0
+            } else {
+                limit_bytes
+            };
             if path.join(f).exists() {
                 std::fs::write(path.join(f), value.to_string()).unwrap();
             }
@@ -354,21 +449,36 @@ fn an_oom_kill_in_a_memory_cgroup_is_the_verdict() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     line_starting(&mut stdout, "ready");
     let rows_then = observed_rows(&out).len();
-    until_rows(&out, "the command in its group", |rows| rows.len() > rows_then + 2);
+    until_rows(&out, "the command in its group", |rows| {
+        rows.len() > rows_then + 2
+    });
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"go\n").unwrap();
     let output = child.wait_with_output().unwrap();
     drop(stdin);
-    assert_eq!(output.status.code(), Some(128 + 9), "{}", common::text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(128 + 9),
+        "{}",
+        common::text(&output.stderr)
+    );
     let run = read_run(&out);
     assert_eq!(run.report.verdict, memsim_core::Verdict::OomKilled);
     assert_eq!(run.report.limit_bytes, 96 << 20);
     assert!(run.report.events.iter().any(|e| e.kind == "oom_killed"));
     let obs = run.report.observation.as_ref().unwrap();
     assert_eq!(obs.signal, Some(9));
-    assert!(obs.cgroup.as_deref().is_some_and(|c| c.ends_with(&format!("memsim-observe-test-{}", std::process::id()))));
+    assert!(
+        obs.cgroup
+            .as_deref()
+            .is_some_and(|c| c.ends_with(&format!("memsim-observe-test-{}", std::process::id())))
+    );
     // The last sample is the group's charge (the first ones, before the shell moved itself, are
     // the charge of the group memsim runs in).
     let last = run.timeseries.rows.last().unwrap();
-    assert!(last.charge_bytes > 0 && last.charge_bytes <= 96 << 20, "{}", last.charge_bytes);
+    assert!(
+        last.charge_bytes > 0 && last.charge_bytes <= 96 << 20,
+        "{}",
+        last.charge_bytes
+    );
 }

@@ -6,8 +6,8 @@ use crate::charge::{Charge, Pressure};
 use crate::database::DatabaseRun;
 use crate::event::Event;
 use crate::gc::GcSummary;
-use crate::observation::Observation;
 use crate::ledger::{Account, Ledger, Usage};
+use crate::observation::Observation;
 use crate::time::{SimDuration, SimTime};
 use crate::verdict::{Failures, Stop, Verdict};
 

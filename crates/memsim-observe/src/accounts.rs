@@ -82,7 +82,6 @@ pub fn account_of_nmt(name: &str) -> Account {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,7 +128,10 @@ mod tests {
         assert_eq!(b[Account::JavaHeap.index()].resident, 200);
         let total: u64 = b.iter().map(|u| u.resident).sum();
         assert_eq!(total, 300 + 7 + 3);
-        assert!(b.iter().all(|u| u.resident <= u.committed && u.committed <= u.reserved));
+        assert!(
+            b.iter()
+                .all(|u| u.resident <= u.committed && u.committed <= u.reserved)
+        );
         // No NMT: everything anonymous is untracked.
         let c = accounts_of(mem(50), None, None);
         assert_eq!(c[Account::NativeUntracked.index()].resident, 50);

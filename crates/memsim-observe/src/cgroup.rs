@@ -32,12 +32,20 @@ impl MemoryCgroup {
             if controllers.is_empty() {
                 let dir = PathBuf::from("/sys/fs/cgroup").join(path.trim_start_matches('/'));
                 if dir.join("memory.current").exists() {
-                    return Some(MemoryCgroup { dir, path: path.to_string(), v2: true });
+                    return Some(MemoryCgroup {
+                        dir,
+                        path: path.to_string(),
+                        v2: true,
+                    });
                 }
             } else if controllers.split(',').any(|c| c == "memory") {
                 let dir = PathBuf::from("/sys/fs/cgroup/memory").join(path.trim_start_matches('/'));
                 if dir.join("memory.usage_in_bytes").exists() {
-                    return Some(MemoryCgroup { dir, path: path.to_string(), v2: false });
+                    return Some(MemoryCgroup {
+                        dir,
+                        path: path.to_string(),
+                        v2: false,
+                    });
                 }
             }
         }
@@ -45,7 +53,11 @@ impl MemoryCgroup {
     }
 
     fn read_u64(&self, file: &str) -> Option<u64> {
-        std::fs::read_to_string(self.dir.join(file)).ok()?.trim().parse().ok()
+        std::fs::read_to_string(self.dir.join(file))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     fn stat(&self, file: &str, key: &str) -> Option<u64> {

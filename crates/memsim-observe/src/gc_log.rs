@@ -124,13 +124,20 @@ mod tests {
         assert_eq!(p.kind, GcKind::Young);
         assert_eq!(p.at, SimDuration(1_234_000_000));
         assert_eq!(p.pause, SimDuration(3_456_000));
-        assert_eq!(p.message, "GC(3) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(256M) 3.456ms");
+        assert_eq!(
+            p.message,
+            "GC(3) Pause Young (Normal) (G1 Evacuation Pause) 24M->3M(256M) 3.456ms"
+        );
         let m = parse_pause("[9.000s][info][gc] GC(9) Pause Young (Mixed) (G1 Evacuation Pause) 24M->3M(256M) 1.000ms").unwrap();
         assert_eq!(m.kind, GcKind::Mixed);
-        let f = parse_pause("[2.5s][info][gc] GC(4) Pause Full (System.gc()) 10M->2M(20M) 12.5ms").unwrap();
+        let f = parse_pause("[2.5s][info][gc] GC(4) Pause Full (System.gc()) 10M->2M(20M) 12.5ms")
+            .unwrap();
         assert_eq!(f.kind, GcKind::Full);
         assert!(parse_pause("[2.5s][info][gc] GC(5) Pause Remark 10M->10M(20M) 1.0ms").is_none());
         assert!(parse_pause("[0.010s][info][gc] Using G1").is_none());
-        assert_eq!(collector("[0.010s][info][gc] Using G1"), Some("-XX:+UseG1GC"));
+        assert_eq!(
+            collector("[0.010s][info][gc] Using G1"),
+            Some("-XX:+UseG1GC")
+        );
     }
 }

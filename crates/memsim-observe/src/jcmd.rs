@@ -103,7 +103,10 @@ impl NmtPoller {
 
     /// The latest state.
     pub fn state(&self) -> NmtState {
-        self.latest.lock().map(|g| g.clone()).unwrap_or(NmtState::Unknown)
+        self.latest
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or(NmtState::Unknown)
     }
 
     /// Stops polling and waits for a `jcmd` under way to return.

@@ -24,7 +24,12 @@ const LINE_BYTES_MAX: usize = 64 * 1024;
 
 /// Copies `from` into `to` as it arrives (flushing each read, so the command's output is not held
 /// back) and sends every line matching `patterns` to `marks`. Ends at end of file.
-pub fn tee<R, W>(mut from: R, mut to: W, patterns: RegexSet, marks: Sender<MarkLine>) -> JoinHandle<()>
+pub fn tee<R, W>(
+    mut from: R,
+    mut to: W,
+    patterns: RegexSet,
+    marks: Sender<MarkLine>,
+) -> JoinHandle<()>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,

@@ -83,6 +83,9 @@ mod tests {
     fn this_process_is_readable() {
         let me = ProcessMemory::read(std::process::id() as i32).unwrap();
         assert!(me.rss_anon_bytes > 0 && me.threads >= 1);
-        assert_eq!(me.rss_bytes(), me.rss_anon_bytes + me.rss_file_bytes + me.rss_shmem_bytes);
+        assert_eq!(
+            me.rss_bytes(),
+            me.rss_anon_bytes + me.rss_file_bytes + me.rss_shmem_bytes
+        );
     }
 }

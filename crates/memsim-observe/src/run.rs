@@ -67,7 +67,8 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     // Signals first, so a Ctrl-C between spawning and sampling is forwarded too.
     let child_pid = Arc::new(AtomicI32::new(0));
     let interrupted = Arc::new(AtomicBool::new(false));
-    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(|e| ObserveError::Signals(e.to_string()))?;
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).map_err(|e| ObserveError::Signals(e.to_string()))?;
     let signals_handle = signals.handle();
     let forwarder = {
         let (pid, flag) = (child_pid.clone(), interrupted.clone());
@@ -101,7 +102,12 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     let (mark_tx, mark_rx) = mpsc::channel::<MarkLine>();
     let mut tees = Vec::new();
     if let Some(out) = child.stdout.take() {
-        tees.push(tee(out, std::io::stdout(), patterns.clone(), mark_tx.clone()));
+        tees.push(tee(
+            out,
+            std::io::stdout(),
+            patterns.clone(),
+            mark_tx.clone(),
+        ));
     }
     if let Some(err) = child.stderr.take() {
         tees.push(tee(err, std::io::stderr(), patterns, mark_tx.clone()));
@@ -179,7 +185,10 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
             let sample = Sample {
                 at: SimTime(now.duration_since(start).as_nanos() as u64),
                 accounts: accounts_of(memory, jvm_memory, summary),
-                charge: cgroup.as_ref().and_then(MemoryCgroup::charge).unwrap_or(Charge::default()),
+                charge: cgroup
+                    .as_ref()
+                    .and_then(MemoryCgroup::charge)
+                    .unwrap_or(Charge::default()),
             };
             writer.sample(
                 &sample,
@@ -240,7 +249,9 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         Err(e) => return Err(ObserveError::Wait(e.to_string())),
     };
     let oom_killed = exit == ExitStatus::Signalled(9)
-        && cgroup.as_ref().is_some_and(|c| c.oom_kills() > oom_kills_before);
+        && cgroup
+            .as_ref()
+            .is_some_and(|c| c.oom_kills() > oom_kills_before);
 
     let mut notes = Vec::new();
     let nmt_off = nmt_off_by_flags || matches!(nmt_state, Some(NmtState::Off));
@@ -273,7 +284,10 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     events.sort_by_key(|e| e.at);
     let limit = match cgroup.as_ref().and_then(MemoryCgroup::limit_bytes) {
         Some(l) => (l, "cgroup memory limit".to_string()),
-        None => (machine_ram_bytes().unwrap_or(0), "machine RAM (MemTotal)".to_string()),
+        None => (
+            machine_ram_bytes().unwrap_or(0),
+            "machine RAM (MemTotal)".to_string(),
+        ),
     };
     let counters = vec![
         ("samples".to_string(), samples.len() as u64),

@@ -61,7 +61,11 @@ fn gc_summary(pauses: &[GcPause], collector: Option<String>, ended: SimTime) -> 
         ..GcSummary::default()
     };
     for kind in GcKind::ALL {
-        let mut d: Vec<u64> = pauses.iter().filter(|p| p.kind == kind).map(|p| p.pause.0).collect();
+        let mut d: Vec<u64> = pauses
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.pause.0)
+            .collect();
         if d.is_empty() {
             continue;
         }
@@ -130,7 +134,12 @@ pub fn build(g: Gathered) -> RunSummary {
         Verdict::Fits
     };
     let pressure = Pressure {
-        peak_charge_bytes: g.samples.iter().map(|s| s.charge.charge_bytes).max().unwrap_or(0),
+        peak_charge_bytes: g
+            .samples
+            .iter()
+            .map(|s| s.charge.charge_bytes)
+            .max()
+            .unwrap_or(0),
         peak_working_set_bytes: g
             .samples
             .iter()
@@ -188,10 +197,16 @@ mod tests {
 
     #[test]
     fn budget_from_the_java_command_line() {
-        let cmd: Vec<String> = ["java", "-Xmx64m", "-XX:MaxDirectMemorySize=16m", "-Xmx128m", "Main"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let cmd: Vec<String> = [
+            "java",
+            "-Xmx64m",
+            "-XX:MaxDirectMemorySize=16m",
+            "-Xmx128m",
+            "Main",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let (terms, accounts) = configured(&cmd);
         assert_eq!(
             terms,
@@ -215,7 +230,10 @@ mod tests {
             .collect();
         let s = gc_summary(&pauses, None, SimTime(100_000_000_000));
         let y = s.of(GcKind::Young).unwrap();
-        assert_eq!((y.count, y.p50.0, y.p90.0, y.max.0), (10, 5_000_000, 9_000_000, 10_000_000));
+        assert_eq!(
+            (y.count, y.p50.0, y.p90.0, y.max.0),
+            (10, 5_000_000, 9_000_000, 10_000_000)
+        );
         assert!((s.pause_percent - 0.055).abs() < 1e-9);
     }
 }

@@ -105,7 +105,10 @@ impl SampleWriter {
             m.rss_file_bytes,
             m.rss_shmem_bytes,
             m.pss_bytes.map(|p| p.to_string()).unwrap_or_default(),
-            proc_row.nmt_age_ms.map(|p| p.to_string()).unwrap_or_default(),
+            proc_row
+                .nmt_age_ms
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
         );
         self.append(OBSERVED_CSV, line.as_bytes())
     }
