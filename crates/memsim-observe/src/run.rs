@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use memsim_core::{Charge, Event, EventKind, ExitStatus, Observation, RunSummary, Sample, SimTime};
+use memsim_core::{Event, EventKind, ExitStatus, Observation, RunSummary, Sample, SimTime};
 use regex::RegexSet;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -188,7 +188,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
                 charge: cgroup
                     .as_ref()
                     .and_then(MemoryCgroup::charge)
-                    .unwrap_or(Charge::default()),
+                    .unwrap_or_default(),
             };
             writer.sample(
                 &sample,
