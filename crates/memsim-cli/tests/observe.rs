@@ -482,3 +482,34 @@ fn an_oom_kill_in_a_memory_cgroup_is_the_verdict() {
         last.charge_bytes
     );
 }
+
+/// A process the command leaves behind holding its output open does not keep memsim waiting: the
+/// command's exit ends the observation, and the marks read by then are kept.
+#[test]
+fn a_process_left_behind_does_not_hold_memsim() {
+    let dir = common::scratch_in("observe", "left-behind");
+    let out = dir.join("o");
+    let started = Instant::now();
+    let child = memsim_observe(
+        &out,
+        &["--interval", "50ms", "--mark", "^started"],
+        &["sh", "-c", "sleep 60 & echo started $!"],
+    );
+    let output = child.wait_with_output().unwrap();
+    let elapsed = started.elapsed();
+    let stdout = common::text(&output.stdout);
+    let orphan = stdout.trim().rsplit(' ').next().unwrap().to_string();
+    Command::new("kill").arg(&orphan).status().unwrap();
+    assert!(output.status.success(), "{}", common::text(&output.stderr));
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "memsim waited {elapsed:?} for the orphan"
+    );
+    let run = read_run(&out);
+    assert!(
+        run.report
+            .events
+            .iter()
+            .any(|e| e.kind == "mark" && e.message.starts_with("started "))
+    );
+}

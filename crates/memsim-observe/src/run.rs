@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use memsim_core::{Event, EventKind, ExitStatus, Observation, RunSummary, Sample, SimTime};
 use regex::RegexSet;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithRawSiginfo;
 
 use crate::ObserveError;
 use crate::accounts::accounts_of;
@@ -67,18 +68,24 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     // Signals first, so a Ctrl-C between spawning and sampling is forwarded too.
     let child_pid = Arc::new(AtomicI32::new(0));
     let interrupted = Arc::new(AtomicBool::new(false));
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).map_err(|e| ObserveError::Signals(e.to_string()))?;
+    let mut signals = SignalsInfo::<WithRawSiginfo>::new([SIGINT, SIGTERM])
+        .map_err(|e| ObserveError::Signals(e.to_string()))?;
     let signals_handle = signals.handle();
     let forwarder = {
         let (pid, flag) = (child_pid.clone(), interrupted.clone());
         std::thread::spawn(move || {
-            for sig in signals.forever() {
+            for info in signals.forever() {
                 flag.store(true, Ordering::SeqCst);
+                // A signal the kernel sent (`si_code` SI_KERNEL, > 0: Ctrl-C on the terminal
+                // reaches the whole foreground process group) reached the command too; forward
+                // only those a process sent (`kill`, `sigqueue`: SI_USER, SI_QUEUE, … ≤ 0).
+                if info.si_code > 0 {
+                    continue;
+                }
                 let p = pid.load(Ordering::SeqCst);
                 if let (Some(p), Some(s)) = (
                     rustix::process::Pid::from_raw(p),
-                    rustix::process::Signal::from_named_raw(sig),
+                    rustix::process::Signal::from_named_raw(info.si_signo),
                 ) {
                     let _ = rustix::process::kill_process(p, s);
                 }
@@ -225,8 +232,21 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         }
     };
     let ended_at = SimTime(start.elapsed().as_nanos() as u64);
-    for t in tees {
-        let _ = t.join();
+    // The command's last lines: its output pipes close when it exits, unless a process it left
+    // behind still holds them; that one is not waited for longer than a second.
+    let mut marks_read: Vec<MarkLine> = Vec::new();
+    let pipes_deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        match mark_rx.recv_timeout(pipes_deadline.saturating_duration_since(Instant::now())) {
+            Ok(m) => marks_read.push(m),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                for t in tees {
+                    let _ = t.join();
+                }
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+        }
     }
     signals_handle.close();
     let _ = forwarder.join();
@@ -272,8 +292,9 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     if exit == ExitStatus::Signalled(9) && !oom_killed {
         notes.push("killed by SIGKILL, and no OOM kill recorded in its memory cgroup".into());
     }
-    let mut events: Vec<Event> = mark_rx
-        .try_iter()
+    let mut events: Vec<Event> = marks_read
+        .into_iter()
+        .chain(mark_rx.try_iter())
         .map(|m| Event {
             at: SimTime((m.at.saturating_duration_since(start).as_nanos() as u64).min(ended_at.0)),
             kind: EventKind::Mark,
