@@ -210,6 +210,19 @@ fn java_nmt_categories_match_a_jcmd_taken_at_the_same_moment() {
         }
     }
     assert!(compared >= 10, "only {compared} categories compared");
+    // The heap's resident pages are measured (its range from GC.heap_info, its mappings' Rss):
+    // the 25 MiB Alloc keeps live are in them, and they are at most the 64 MiB committed.
+    let heap = run
+        .timeseries
+        .accounts
+        .iter()
+        .position(|a| *a == Account::JavaHeap)
+        .unwrap();
+    assert!(
+        (25 << 20..=64 << 20).contains(&last.resident_bytes[heap]),
+        "Java Heap resident {}",
+        last.resident_bytes[heap]
+    );
     // The ledger's resident total is the process's RSS as /proc said at that sample.
     let proc_last = observed_rows(&out).pop().unwrap();
     let rss: u64 = proc_last[3..6]

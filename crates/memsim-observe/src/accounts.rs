@@ -25,6 +25,7 @@ pub fn accounts_of(
     tree: ProcessMemory,
     jvm: Option<ProcessMemory>,
     nmt: Option<&NmtSummary>,
+    heap_resident: Option<u64>,
 ) -> [Usage; Account::COUNT] {
     let mut accounts = [Usage::default(); Account::COUNT];
     let mut untracked = tree.rss_anon_bytes;
@@ -36,16 +37,32 @@ pub fn accounts_of(
             slot.0 += amounts.reserved_bytes;
             slot.1 += amounts.committed_bytes;
         }
-        let committed_total: u64 = by_account.iter().map(|(_, c)| c).sum();
-        let anon = jvm.rss_anon_bytes;
-        let mut resident_total = 0u64;
+        let heap = Account::JavaHeap.index();
+        // The heap's measured resident bytes (never above its committed ones, nor the RSS).
+        let heap_resident =
+            heap_resident.map(|r| r.min(by_account[heap].1).min(jvm.rss_anon_bytes));
+        let scaled_committed: u64 = by_account
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| heap_resident.is_none() || *i != heap)
+            .map(|(_, (_, c))| c)
+            .sum();
+        let anon = jvm.rss_anon_bytes - heap_resident.unwrap_or(0);
+        let mut resident_total = heap_resident.unwrap_or(0);
         for (i, (reserved, committed)) in by_account.iter().enumerate() {
-            let resident = if committed_total <= anon {
-                *committed
-            } else {
-                (u128::from(*committed) * u128::from(anon) / u128::from(committed_total)) as u64
+            let resident = match heap_resident {
+                Some(r) if i == heap => r,
+                _ => {
+                    let scaled = if scaled_committed <= anon {
+                        *committed
+                    } else {
+                        (u128::from(*committed) * u128::from(anon) / u128::from(scaled_committed))
+                            as u64
+                    };
+                    resident_total += scaled;
+                    scaled
+                }
             };
-            resident_total += resident;
             accounts[i] = Usage {
                 reserved: (*reserved).max(*committed),
                 committed: *committed,
@@ -117,14 +134,14 @@ mod tests {
             ],
         };
         // RSS above NMT: the rest is untracked.
-        let a = accounts_of(mem(1000), Some(mem(900)), Some(&nmt));
+        let a = accounts_of(mem(1000), Some(mem(900)), Some(&nmt), None);
         assert_eq!(a[Account::JavaHeap.index()].resident, 400);
         assert_eq!(a[Account::Internal.index()].committed, 10);
         assert_eq!(a[Account::NativeUntracked.index()].resident, 1000 - 600);
         let total: u64 = a.iter().map(|u| u.resident).sum();
         assert_eq!(total, 1000 + 7 + 3);
         // RSS below NMT's committed: scaled, and the total still the RSS.
-        let b = accounts_of(mem(300), Some(mem(300)), Some(&nmt));
+        let b = accounts_of(mem(300), Some(mem(300)), Some(&nmt), None);
         assert_eq!(b[Account::JavaHeap.index()].resident, 200);
         let total: u64 = b.iter().map(|u| u.resident).sum();
         assert_eq!(total, 300 + 7 + 3);
@@ -132,8 +149,15 @@ mod tests {
             b.iter()
                 .all(|u| u.resident <= u.committed && u.committed <= u.reserved)
         );
+        // The heap measured: the others scaled to what is left (300 - 100 = 200 for 200 committed).
+        let h = accounts_of(mem(300), Some(mem(300)), Some(&nmt), Some(100));
+        assert_eq!(h[Account::JavaHeap.index()].resident, 100);
+        assert_eq!(h[Account::Thread.index()].resident, 190);
+        assert_eq!(h[Account::NativeUntracked.index()].resident, 0);
+        let total: u64 = h.iter().map(|u| u.resident).sum();
+        assert_eq!(total, 300 + 7 + 3);
         // No NMT: everything anonymous is untracked.
-        let c = accounts_of(mem(50), None, None);
+        let c = accounts_of(mem(50), None, None, None);
         assert_eq!(c[Account::NativeUntracked.index()].resident, 50);
     }
 }

@@ -50,11 +50,24 @@ pub fn interpret(text: &str, at: Instant) -> NmtState {
     }
 }
 
+/// The Java heap's address range from `jcmd <pid> GC.heap_info`: from the lowest to the highest
+/// address it prints (G1 prints its one reservation, Parallel and Serial each generation's).
+pub fn heap_range(text: &str) -> Option<(u64, u64)> {
+    let addresses: Vec<u64> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter_map(|w| u64::from_str_radix(w.strip_prefix("0x")?, 16).ok())
+        .collect();
+    let (lo, hi) = (*addresses.iter().min()?, *addresses.iter().max()?);
+    (hi > lo).then_some((lo, hi))
+}
+
 /// A thread polling `jcmd` for the JVM whose pid is set in `target` (0: none yet).
 #[derive(Debug)]
 pub struct NmtPoller {
     /// The latest state.
     pub latest: Arc<Mutex<NmtState>>,
+    /// The Java heap's address range, once `GC.heap_info` gave it (asked once NMT answered).
+    pub heap: Arc<Mutex<Option<(u64, u64)>>>,
     /// The JVM to poll; the sampler sets it once it finds one.
     pub target: Arc<AtomicI32>,
     stop: Arc<AtomicBool>,
@@ -67,7 +80,8 @@ impl NmtPoller {
         let latest = Arc::new(Mutex::new(NmtState::Unknown));
         let target = Arc::new(AtomicI32::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (l, t, s) = (latest.clone(), target.clone(), stop.clone());
+        let heap = Arc::new(Mutex::new(None));
+        let (l, t, s, h) = (latest.clone(), target.clone(), stop.clone(), heap.clone());
         let handle = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 let pid = t.load(Ordering::Relaxed);
@@ -87,6 +101,18 @@ impl NmtPoller {
                         if off {
                             return;
                         }
+                        if h.lock().is_ok_and(|g| g.is_none()) {
+                            let info = Command::new(&jcmd)
+                                .args([pid.to_string().as_str(), "GC.heap_info"])
+                                .output();
+                            if let Ok(info) = info
+                                && let Some(range) =
+                                    heap_range(&String::from_utf8_lossy(&info.stdout))
+                                && let Ok(mut g) = h.lock()
+                            {
+                                *g = Some(range);
+                            }
+                        }
                     }
                 }
                 // Pacing, not synchronisation: jcmd itself takes most of the period.
@@ -95,6 +121,7 @@ impl NmtPoller {
         });
         NmtPoller {
             latest,
+            heap,
             target,
             stop,
             handle: Some(handle),
@@ -109,6 +136,11 @@ impl NmtPoller {
             .unwrap_or(NmtState::Unknown)
     }
 
+    /// The Java heap's address range, when known.
+    pub fn heap_range(&self) -> Option<(u64, u64)> {
+        self.heap.lock().ok().and_then(|g| *g)
+    }
+
     /// Stops polling and waits for a `jcmd` under way to return.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -121,6 +153,15 @@ impl NmtPoller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heap_ranges_of_g1_and_parallel() {
+        let g1 = "27505:\n garbage-first heap   total 131072K, used 83737K [0x00000000f8000000, 0x0000000100000000)\n  region size 1024K\n Metaspace       used 174K, committed 384K, reserved 1114112K\n";
+        assert_eq!(heap_range(g1), Some((0xf800_0000, 0x1_0000_0000)));
+        let ps = " PSYoungGen      total 38400K, used 15458K [0x00000000fd580000, 0x0000000100000000, 0x0000000100000000)\n  eden space 33280K, 32% used [0x00000000fd580000,0x00000000fe01cb18,0x00000000ff600000)\n ParOldGen       total 87552K, used 27656K [0x00000000f8000000, 0x00000000fd580000, 0x00000000fd580000)\n";
+        assert_eq!(heap_range(ps), Some((0xf800_0000, 0x1_0000_0000)));
+        assert_eq!(heap_range("12:\nnothing\n"), None);
+    }
 
     #[test]
     fn off_and_on_are_told_apart() {

@@ -53,6 +53,35 @@ impl ProcessMemory {
     }
 }
 
+/// Resident bytes of `pid`'s mappings that lie within `[start, end)` (`Rss:` of
+/// `/proc/<pid>/smaps`): the Java heap's resident pages, its range given by `GC.heap_info`.
+pub fn resident_in_range(pid: i32, start: u64, end: u64) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
+    Some(parse_resident_in_range(&text, start, end))
+}
+
+pub(crate) fn parse_resident_in_range(smaps: &str, start: u64, end: u64) -> u64 {
+    let mut inside = false;
+    let mut total = 0;
+    for line in smaps.lines() {
+        let first = line.split(' ').next().unwrap_or("");
+        if let Some((lo, hi)) = first.split_once('-')
+            && let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16))
+        {
+            inside = lo >= start && hi <= end;
+        } else if inside && let Some(rest) = line.strip_prefix("Rss:") {
+            let kb: u64 = rest
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            total += kb * 1024;
+        }
+    }
+    total
+}
+
 /// `Pss:` of `/proc/<pid>/smaps_rollup`, in bytes (the file prints kB).
 fn read_pss(pid: i32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
@@ -77,6 +106,16 @@ mod tests {
         let text = "55d0a000-7ffd0000 ---p 00000000 00:00 0 [rollup]\nRss:  2048 kB\nPss:  1234 kB\nPss_Anon:  1000 kB\n";
         assert_eq!(parse_pss(text), Some(1234 * 1024));
         assert_eq!(parse_pss("Rss: 1 kB\n"), None);
+    }
+
+    #[test]
+    fn resident_within_a_range() {
+        let smaps = "f8000000-f9000000 rw-p 00000000 00:00 0 \nRss:  4096 kB\nPss:  4096 kB\nf9000000-100000000 ---p 00000000 00:00 0 \nRss:  0 kB\n100000000-100100000 rw-p 00000000 00:00 0 \nRss:  1024 kB\n";
+        assert_eq!(
+            parse_resident_in_range(smaps, 0xf800_0000, 0x1_0000_0000),
+            4096 * 1024
+        );
+        assert_eq!(parse_resident_in_range(smaps, 0, u64::MAX), 5120 * 1024);
     }
 
     #[test]

@@ -175,6 +175,10 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
                 }
             }
         }
+        let heap_resident = match (jvm_pid, poller.as_ref().and_then(NmtPoller::heap_range)) {
+            (Some(pid), Some((lo, hi))) => crate::proc_reader::resident_in_range(pid, lo, hi),
+            _ => None,
+        };
         let now = Instant::now();
         let nmt = poller.as_ref().map(NmtPoller::state);
         let (summary, nmt_age_ms, nmt_text) = match &nmt {
@@ -191,7 +195,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         if processes > 0 {
             let sample = Sample {
                 at: SimTime(now.duration_since(start).as_nanos() as u64),
-                accounts: accounts_of(memory, jvm_memory, summary),
+                accounts: accounts_of(memory, jvm_memory, summary, heap_resident),
                 charge: cgroup
                     .as_ref()
                     .and_then(MemoryCgroup::charge)
