@@ -101,6 +101,20 @@ mod tests {
     use crate::fixture;
 
     #[test]
+    fn appended_rows_are_the_rendered_file() {
+        let s = fixture::oom_run();
+        assert!(s.database.is_none());
+        let mut whole = Vec::new();
+        render_csv(&s, &mut whole).unwrap();
+        let mut appended = Vec::new();
+        render_csv_header(&mut appended).unwrap();
+        for sample in &s.samples {
+            render_csv_row(sample, &mut appended).unwrap();
+        }
+        assert_eq!(appended, whole);
+    }
+
+    #[test]
     fn header_rows_and_totals() {
         let s = fixture::oom_run();
         let mut out = Vec::new();
