@@ -10,7 +10,7 @@
 //! (NMT polled on its own thread), [`gc_log`] (pauses from a unified GC log), [`marks`] (the
 //! output's tee and `--mark` events), [`accounts`] (an instant as ledger accounts), [`writer`]
 //! (samples appended and flushed, the final set), [`summary`] (the `RunSummary`), [`run`] (the
-//! loop, signals, exit status).
+//! loop, exit status), [`signals`] (SIGINT and SIGTERM caught and forwarded).
 #![deny(missing_docs)]
 
 pub mod accounts;
@@ -20,6 +20,7 @@ pub mod jcmd;
 pub mod marks;
 pub mod proc_reader;
 pub mod run;
+pub mod signals;
 pub mod summary;
 pub mod tree;
 pub mod writer;

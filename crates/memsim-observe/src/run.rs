@@ -3,16 +3,12 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use memsim_core::{Event, EventKind, ExitStatus, Observation, RunSummary, Sample, SimTime};
 use regex::RegexSet;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::SignalsInfo;
-use signal_hook::iterator::exfiltrator::WithRawSiginfo;
 
 use crate::ObserveError;
 use crate::accounts::accounts_of;
@@ -21,6 +17,7 @@ use crate::gc_log::GcLogReader;
 use crate::jcmd::{NmtPoller, NmtState};
 use crate::marks::{MarkLine, tee};
 use crate::proc_reader::ProcessMemory;
+use crate::signals::SignalForwarder;
 use crate::summary::{Gathered, build};
 use crate::tree::process_tree;
 use crate::writer::{ProcRow, SampleWriter};
@@ -66,32 +63,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     let mut writer = SampleWriter::create(&cfg.out)?;
 
     // Signals first, so a Ctrl-C between spawning and sampling is forwarded too.
-    let child_pid = Arc::new(AtomicI32::new(0));
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let mut signals = SignalsInfo::<WithRawSiginfo>::new([SIGINT, SIGTERM])
-        .map_err(|e| ObserveError::Signals(e.to_string()))?;
-    let signals_handle = signals.handle();
-    let forwarder = {
-        let (pid, flag) = (child_pid.clone(), interrupted.clone());
-        std::thread::spawn(move || {
-            for info in signals.forever() {
-                flag.store(true, Ordering::SeqCst);
-                // A signal the kernel sent (`si_code` SI_KERNEL, > 0: Ctrl-C on the terminal
-                // reaches the whole foreground process group) reached the command too; forward
-                // only those a process sent (`kill`, `sigqueue`: SI_USER, SI_QUEUE, … ≤ 0).
-                if info.si_code > 0 {
-                    continue;
-                }
-                let p = pid.load(Ordering::SeqCst);
-                if let (Some(p), Some(s)) = (
-                    rustix::process::Pid::from_raw(p),
-                    rustix::process::Signal::from_named_raw(info.si_signo),
-                ) {
-                    let _ = rustix::process::kill_process(p, s);
-                }
-            }
-        })
-    };
+    let signals = SignalForwarder::start()?;
 
     let piped = !cfg.marks.is_empty();
     let mut cmd = Command::new(program);
@@ -105,7 +77,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
     })?;
     let start = Instant::now();
     let root = child.id() as i32;
-    child_pid.store(root, Ordering::SeqCst);
+    signals.child_pid.store(root, Ordering::SeqCst);
     let (mark_tx, mark_rx) = mpsc::channel::<MarkLine>();
     let mut tees = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -252,8 +224,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
             Err(mpsc::RecvTimeoutError::Timeout) => break,
         }
     }
-    signals_handle.close();
-    let _ = forwarder.join();
+    let interrupted = signals.finish();
     let nmt_state = poller.as_ref().map(NmtPoller::state);
     if let Some(p) = poller {
         p.stop();
@@ -335,7 +306,7 @@ pub fn observe(cfg: &ObserveConfig) -> Result<Outcome, ObserveError> {
         observation: Observation {
             command: cfg.command.clone(),
             exit,
-            interrupted: interrupted.load(Ordering::SeqCst),
+            interrupted,
             interval_ms: cfg.interval.as_millis() as u64,
             jvm_pid: jvm_pid.map(|p| p as u32),
             nmt: nmt_seen,
