@@ -29,6 +29,7 @@ mod diff;
 mod exit;
 mod html_report;
 mod input;
+mod observe;
 mod progress;
 mod publish;
 mod run_dir;
@@ -105,6 +106,10 @@ enum Command {
     /// chart of both with --chart), or print `summary.diff` between two instants of one scenario's
     /// run (--from, --to) in the layout of `jcmd <pid> VM.native_memory summary.diff`.
     Diff(diff::DiffArgs),
+    /// Run a command and record its process tree's memory over time (RSS split, PSS, threads, the
+    /// cgroup's charge; a JVM's NMT categories and GC log), into the report set a run writes.
+    /// Exits with the command's exit code (128 + N for signal N).
+    Observe(observe::ObserveArgs),
     /// Print a shell completion script (e.g. `memsim completions bash > /etc/bash_completion.d/memsim`).
     Completions {
         /// The shell.
@@ -341,6 +346,7 @@ fn main() -> ExitCode {
         } => direct_replay(&args),
         Command::Nmt { command } => nmt(&command),
         Command::Diff(args) => diff::run(&args),
+        Command::Observe(args) => observe::run(&args),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
         Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
         Command::Schema => conventions::schema(),

@@ -47,6 +47,9 @@ pub enum EventKind {
     DatabaseRestarted,
     /// A request arrived for a phase none of whose threads could start: nobody served it.
     RequestUnserved,
+    /// A line of an observed command's output matched a `memsim observe --mark` pattern (the
+    /// message is the line); observed runs only.
+    Mark,
 }
 
 impl EventKind {
@@ -74,6 +77,7 @@ impl EventKind {
             EventKind::StoreCopied => "store_copied",
             EventKind::DatabaseRestarted => "database_restarted",
             EventKind::RequestUnserved => "request_unserved",
+            EventKind::Mark => "mark",
         }
     }
 

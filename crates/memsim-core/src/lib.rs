@@ -10,6 +10,7 @@ pub mod database;
 pub mod event;
 pub mod gc;
 pub mod ledger;
+pub mod observation;
 pub mod quote;
 pub mod rng;
 pub mod size;
@@ -24,6 +25,7 @@ pub use database::{
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
+pub use observation::{ExitStatus, Observation};
 pub use quote::quote_for_message;
 pub use rng::{Dist, SimRng, ZipfRanks};
 pub use size::{ByteSize, ParseSizeError};

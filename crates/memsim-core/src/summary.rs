@@ -7,6 +7,7 @@ use crate::database::DatabaseRun;
 use crate::event::Event;
 use crate::gc::GcSummary;
 use crate::ledger::{Account, Ledger, Usage};
+use crate::observation::Observation;
 use crate::time::{SimDuration, SimTime};
 use crate::verdict::{Failures, Stop, Verdict};
 
@@ -79,6 +80,9 @@ pub struct RunSummary {
     pub gc: GcSummary,
     /// The kernel's view: the charge and working set at their peaks, thrashing.
     pub pressure: Pressure,
+    /// `Some` when the run was observed on a real process (`memsim observe`) rather than
+    /// simulated: the command, how it ended and what the observer could see.
+    pub observation: Option<Observation>,
 }
 
 impl RunSummary {

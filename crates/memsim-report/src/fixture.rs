@@ -225,6 +225,7 @@ pub(crate) fn oom_run() -> RunSummary {
             ("full_gcs".to_string(), 1),
         ],
         database: None,
+        observation: None,
         pressure: Pressure {
             thrashing_since: Some(secs(722.0)),
             thrashing_until: None,

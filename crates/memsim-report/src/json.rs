@@ -40,6 +40,50 @@ struct Report<'a> {
     n_events: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<crate::db::DatabaseJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observation: Option<ObservationJson<'a>>,
+}
+
+/// A run recorded from a real process by `memsim observe`.
+#[derive(Serialize)]
+struct ObservationJson<'a> {
+    source: &'static str,
+    command: &'a [String],
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    interrupted: bool,
+    interval_ms: u64,
+    jvm_pid: Option<u32>,
+    nmt: bool,
+    processes_max: u64,
+    threads_max: u64,
+    pss_max_bytes: Option<u64>,
+    cgroup: Option<&'a str>,
+    notes: &'a [String],
+}
+
+impl<'a> ObservationJson<'a> {
+    fn new(o: &'a memsim_core::Observation) -> ObservationJson<'a> {
+        let (exit_code, signal) = match o.exit {
+            memsim_core::ExitStatus::Exited(c) => (Some(c), None),
+            memsim_core::ExitStatus::Signalled(s) => (None, Some(s)),
+        };
+        ObservationJson {
+            source: "observed",
+            command: &o.command,
+            exit_code,
+            signal,
+            interrupted: o.interrupted,
+            interval_ms: o.interval_ms,
+            jvm_pid: o.jvm_pid,
+            nmt: o.nmt,
+            processes_max: o.processes_max,
+            threads_max: o.threads_max,
+            pss_max_bytes: o.pss_max_bytes,
+            cgroup: o.cgroup.as_deref(),
+            notes: &o.notes,
+        }
+    }
 }
 
 /// The bound that stopped the run before its planned end.
@@ -215,6 +259,12 @@ impl<V: Serialize> Serialize for Pairs<'_, V> {
 /// hit_ratio_before, seconds_to_warm}]`). Times are
 /// seconds rounded to whole milliseconds.
 ///
+/// A run recorded from a real process (`memsim observe`) ends with `observation`: `source`
+/// (`"observed"`), `command` (program and arguments), `exit_code` or `signal` (the other `null`),
+/// `interrupted` (memsim got SIGINT or SIGTERM and forwarded it), `interval_ms`, `jvm_pid`, `nmt`
+/// (whether NMT answered), `processes_max`, `threads_max`, `pss_max_bytes`, `cgroup` and `notes`
+/// (what the observer could not see). Simulated runs have no such key.
+///
 /// Should two counters or parameters share a name, both entries are written (JSON parsers
 /// usually keep the last).
 ///
@@ -317,6 +367,7 @@ pub fn render_json(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
         parameters: Pairs(&s.parameters),
         n_events: s.n_events,
         database: s.database.as_ref().map(crate::db::DatabaseJson::new),
+        observation: s.observation.as_ref().map(ObservationJson::new),
     };
     let mut buf = Vec::new();
     serde_json::to_writer_pretty(&mut buf, &report).map_err(io::Error::other)?;

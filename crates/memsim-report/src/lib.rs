@@ -60,7 +60,7 @@ pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, r
 pub use run_diff::render_run_diff;
 pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
 pub use text::render_text_summary;
-pub use timeseries::render_csv;
+pub use timeseries::{render_csv, render_csv_header, render_csv_row};
 
 /// Renders `report.json`, `timeseries.csv`, `nmt-summary.txt`, `chart.svg` and `chart.png` into
 /// memory, in that order.

@@ -210,6 +210,38 @@ mod tests {
     }
 
     #[test]
+    fn an_observed_run_says_so_and_reads_back() {
+        let simulated = files(&fixture::oom_run());
+        assert!(!String::from_utf8_lossy(&simulated[0].1).contains("\"observation\""));
+        assert_eq!(read(&simulated).unwrap().report.observation, None);
+        let mut s = fixture::oom_run();
+        s.observation = Some(memsim_core::Observation {
+            command: vec!["java".into(), "-Xmx4g".into(), "Main".into()],
+            exit: memsim_core::ExitStatus::Signalled(9),
+            interrupted: false,
+            interval_ms: 200,
+            jvm_pid: Some(4242),
+            nmt: true,
+            processes_max: 3,
+            threads_max: 57,
+            pss_max_bytes: Some(123 << 20),
+            cgroup: Some("/kubepods/pod1".into()),
+            notes: vec!["a note".into()],
+        });
+        let o = read(&files(&s)).unwrap().report.observation.unwrap();
+        assert_eq!(o.source, "observed");
+        assert_eq!(o.command, ["java", "-Xmx4g", "Main"]);
+        assert_eq!((o.exit_code, o.signal), (None, Some(9)));
+        assert_eq!(
+            (o.jvm_pid, o.nmt, o.processes_max, o.threads_max),
+            (Some(4242), true, 3, 57)
+        );
+        assert_eq!(o.pss_max_bytes, Some(123 << 20));
+        assert_eq!(o.cgroup.as_deref(), Some("/kubepods/pod1"));
+        assert_eq!(o.notes, ["a note"]);
+    }
+
+    #[test]
     fn the_rendered_files_read_back_to_the_summary_s_values() {
         for s in [fixture::oom_run(), fixture::fitting_run()] {
             let r = read(&files(&s)).unwrap();

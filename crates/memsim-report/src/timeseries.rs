@@ -5,7 +5,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use memsim_core::{Account, Backing, RunSummary};
+use memsim_core::{Account, Backing, RunSummary, Sample};
 
 use crate::{account_slug, seconds_fixed};
 
@@ -28,36 +28,13 @@ use crate::{account_slug, seconds_fixed};
 /// Any error from `w`.
 pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
     let mut w = BufWriter::new(w);
-    write!(w, "time_s")?;
-    for account in Account::ALL {
-        let slug = account_slug(*account);
-        write!(w, ",{slug}_committed_bytes,{slug}_resident_bytes")?;
-    }
-    write!(
-        w,
-        ",resident_anon_bytes,resident_file_bytes,resident_total_bytes,charge_bytes,working_set_bytes,charged_file_bytes,dirty_bytes,kernel_bytes"
-    )?;
+    write_header_columns(&mut w)?;
     if let Some(db) = &s.database {
         crate::db::csv_header(db, &mut w)?;
     }
     writeln!(w)?;
     for (i, sample) in s.samples.iter().enumerate() {
-        write!(w, "{}", seconds_fixed(sample.at))?;
-        let (mut anon, mut file) = (0u64, 0u64);
-        for (account, usage) in Account::ALL.iter().zip(&sample.accounts) {
-            write!(w, ",{},{}", usage.committed, usage.resident)?;
-            match account.backing() {
-                Backing::Anon => anon += usage.resident,
-                Backing::File => file += usage.resident,
-            }
-        }
-        write!(w, ",{anon},{file},{}", anon + file)?;
-        let c = &sample.charge;
-        write!(
-            w,
-            ",{},{},{},{},{}",
-            c.charge_bytes, c.working_set_bytes, c.file_bytes, c.dirty_bytes, c.kernel_bytes
-        )?;
+        write_row_columns(sample, &mut w)?;
         if let Some(db) = &s.database {
             crate::db::csv_row(db, i, &mut w)?;
         }
@@ -66,10 +43,76 @@ pub fn render_csv(s: &RunSummary, w: &mut impl Write) -> io::Result<()> {
     w.flush()
 }
 
+/// Writes `timeseries.csv`'s header line for a run without a database, exactly as
+/// [`render_csv`] does: for a writer that appends rows as samples are taken
+/// ([`render_csv_row`]), as `memsim observe` does.
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_csv_header(w: &mut impl Write) -> io::Result<()> {
+    write_header_columns(w)?;
+    writeln!(w)
+}
+
+/// Writes one sample's line of `timeseries.csv` for a run without a database, exactly as
+/// [`render_csv`] writes it.
+///
+/// # Errors
+/// Any error from `w`.
+pub fn render_csv_row(sample: &Sample, w: &mut impl Write) -> io::Result<()> {
+    write_row_columns(sample, w)?;
+    writeln!(w)
+}
+
+fn write_header_columns(w: &mut impl Write) -> io::Result<()> {
+    write!(w, "time_s")?;
+    for account in Account::ALL {
+        let slug = account_slug(*account);
+        write!(w, ",{slug}_committed_bytes,{slug}_resident_bytes")?;
+    }
+    write!(
+        w,
+        ",resident_anon_bytes,resident_file_bytes,resident_total_bytes,charge_bytes,working_set_bytes,charged_file_bytes,dirty_bytes,kernel_bytes"
+    )
+}
+
+fn write_row_columns(sample: &Sample, w: &mut impl Write) -> io::Result<()> {
+    write!(w, "{}", seconds_fixed(sample.at))?;
+    let (mut anon, mut file) = (0u64, 0u64);
+    for (account, usage) in Account::ALL.iter().zip(&sample.accounts) {
+        write!(w, ",{},{}", usage.committed, usage.resident)?;
+        match account.backing() {
+            Backing::Anon => anon += usage.resident,
+            Backing::File => file += usage.resident,
+        }
+    }
+    write!(w, ",{anon},{file},{}", anon + file)?;
+    let c = &sample.charge;
+    write!(
+        w,
+        ",{},{},{},{},{}",
+        c.charge_bytes, c.working_set_bytes, c.file_bytes, c.dirty_bytes, c.kernel_bytes
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fixture;
+
+    #[test]
+    fn appended_rows_are_the_rendered_file() {
+        let s = fixture::oom_run();
+        assert!(s.database.is_none());
+        let mut whole = Vec::new();
+        render_csv(&s, &mut whole).unwrap();
+        let mut appended = Vec::new();
+        render_csv_header(&mut appended).unwrap();
+        for sample in &s.samples {
+            render_csv_row(sample, &mut appended).unwrap();
+        }
+        assert_eq!(appended, whole);
+    }
 
     #[test]
     fn header_rows_and_totals() {

@@ -259,6 +259,7 @@ impl World<'_> {
             database: self.db.map(|st| st.finish(self.s, ended_at)),
             gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
             pressure,
+            observation: None,
         }
     }
 }

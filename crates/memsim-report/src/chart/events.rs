@@ -26,7 +26,7 @@ pub(crate) fn marker_priority(kind: EventKind) -> Option<u8> {
         EventKind::OomKilled => Some(0),
         k if k.is_error() => Some(1),
         EventKind::Thrashing => Some(1),
-        EventKind::PhaseStarted => Some(2),
+        EventKind::PhaseStarted | EventKind::Mark => Some(2),
         EventKind::PageCacheFull
         | EventKind::CheckpointCompleted
         | EventKind::StoreCopied
@@ -43,7 +43,7 @@ pub(crate) fn marker_colour(kind: EventKind) -> &'static str {
         EventKind::OomKilled => OOM_COLOUR,
         k if k.is_error() => ERROR_COLOUR,
         EventKind::Thrashing => ERROR_COLOUR,
-        EventKind::PhaseStarted => PHASE_COLOUR,
+        EventKind::PhaseStarted | EventKind::Mark => PHASE_COLOUR,
         _ => OTHER_EVENT_COLOUR,
     }
 }
@@ -109,7 +109,7 @@ pub(crate) fn times(n: u64) -> String {
 /// count ([`occurrences`]); otherwise the occurrences folded into this event.
 pub(crate) fn marker_label(s: &RunSummary, e: &Event) -> String {
     let base = match e.kind {
-        EventKind::PhaseStarted => truncate(&e.message, LABEL_CHARS_MAX),
+        EventKind::PhaseStarted | EventKind::Mark => truncate(&e.message, LABEL_CHARS_MAX),
         k => kind_name(k),
     };
     let records = s.events.iter().filter(|x| x.kind == e.kind).count();

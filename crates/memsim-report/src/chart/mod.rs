@@ -238,9 +238,14 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
             Text { content: cut, ..t }
         });
     let title_box = c.text(Role::Title, title_text);
+    // An observed run has no seed: how the command ended instead.
+    let origin = match s.observation.as_ref().map(|o| o.exit) {
+        Some(memsim_core::ExitStatus::Exited(code)) => format!("exit code {code}"),
+        Some(memsim_core::ExitStatus::Signalled(sig)) => format!("ended by signal {sig}"),
+        None => format!("seed={}", s.seed),
+    };
     let mut subtitle = format!(
-        "seed={} · peak resident {} at {} · limit {} ({})",
-        s.seed,
+        "{origin} · peak resident {} at {} · limit {} ({})",
         ByteSize(s.peak_resident_bytes),
         s.peak_at,
         ByteSize(s.limit_bytes),
@@ -259,7 +264,7 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
         },
     );
 
-    draw_axes(&mut c, &axes);
+    draw_axes(&mut c, &axes, s.observation.is_some());
     draw_bands(&mut c, s, &bands, &axes);
     let line_labels = draw_lines(&mut c, s, &axes);
 
@@ -329,7 +334,8 @@ fn draw(s: &RunSummary) -> (String, ChartLayout) {
 }
 
 /// Grid, tick values and axis titles.
-fn draw_axes(c: &mut Canvas, axes: &Axes) {
+/// `observed`: the time axis is real time since the command started, not simulated time.
+fn draw_axes(c: &mut Canvas, axes: &Axes, observed: bool) {
     let frame = &axes.frame;
     let y_decimals = axes::decimals_for(axes.y_step);
     for i in 0..=axes.n_y_ticks {
@@ -378,7 +384,11 @@ fn draw_axes(c: &mut Canvas, axes: &Axes) {
             PLOT_BOTTOM + 40.0,
             12.0,
             AXIS_INK,
-            format!("simulated time ({})", axes.t_unit),
+            if observed {
+                format!("time since the command started ({})", axes.t_unit)
+            } else {
+                format!("simulated time ({})", axes.t_unit)
+            },
         )
         .anchored(Anchor::Middle),
     );

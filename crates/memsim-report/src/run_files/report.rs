@@ -49,6 +49,28 @@ pub struct ReportFile {
     pub n_events: u64,
     #[serde(default)]
     pub database: Option<Database>,
+    #[serde(default)]
+    pub observation: Option<Observation>,
+}
+
+/// `observation`: present when the run was recorded from a real process (`memsim observe`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Observation {
+    pub source: String,
+    pub command: Vec<String>,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub interrupted: bool,
+    pub interval_ms: u64,
+    pub jvm_pid: Option<u32>,
+    pub nmt: bool,
+    pub processes_max: u64,
+    pub threads_max: u64,
+    pub pss_max_bytes: Option<u64>,
+    pub cgroup: Option<String>,
+    pub notes: Vec<String>,
 }
 
 impl ReportFile {

@@ -56,6 +56,15 @@ pub struct TimeSeries {
 }
 
 impl TimeSeries {
+    /// Reads a `timeseries.csv` on its own: a run's, or one still being appended to by `memsim
+    /// observe` (or left by one that was killed), whose rows are complete lines.
+    ///
+    /// # Errors
+    /// [`RunFilesError`] naming the line.
+    pub fn parse(text: &str) -> Result<TimeSeries, RunFilesError> {
+        parse(text)
+    }
+
     /// Whether the run had a database (its columns are present).
     pub fn has_database(&self) -> bool {
         self.database_columns
