@@ -9,9 +9,11 @@
 //!   observation's clock is the reference; simulated samples are evenly spaced, observed ones
 //!   jitter), over the span both runs cover. Observed samples outside the prediction's span are
 //!   not compared (their count is reported).
-//! - **At the peak**: for each category, each run's maximum resident size over its samples (the
-//!   two maxima may fall at different times; both times are given); for the total, each report's
-//!   `peak_resident_bytes`. The error is signed, predicted − observed (positive: over-predicted),
+//! - **At the peak**: for each category, each run's maximum resident size over its samples inside
+//!   the span compared (a prediction running on after the observed process died is not held
+//!   against it; the two maxima may fall at different times, both are given); for the total, each
+//!   report's `peak_resident_bytes` when its instant lies in that span (the engine's peak falls
+//!   between samples), else the samples' maximum. The error is signed, predicted − observed (positive: over-predicted),
 //!   absolute in bytes and relative to the observed value.
 //! - **Over the run**: the mean absolute error, the mean signed error (bias) and the largest error
 //!   (signed, with its time) over the aligned samples, the mean absolute error also relative to the
@@ -401,6 +403,13 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
             predicted_last_s: seconds(p_last),
         });
     }
+    // The span compared, and each run's samples inside it.
+    let span_ms = (aligned[0].at_ms, aligned[aligned.len() - 1].at_ms);
+    let within = |rows: &[TimeSeriesRow]| {
+        rows.partition_point(|r| r.at_ms < span_ms.0)
+            ..rows.partition_point(|r| r.at_ms <= span_ms.1)
+    };
+    let (p_span, o_span) = (within(pr), within(or));
     let common: Vec<(Account, usize, usize)> = observed
         .timeseries
         .accounts
@@ -425,11 +434,18 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
             .iter()
             .filter_map(|r| Some((r.at_ms, interpolate(pr, pv, r.at_ms)?, ov(r))))
             .collect();
-        let (pp, op) = peaks.unwrap_or_else(|| {
-            let (p, pt) = max_of(pr, pv);
-            let (o, ot) = max_of(or, ov);
-            ((p, seconds(pt)), (o, seconds(ot)))
-        });
+        let (p, pt) = max_of(&pr[p_span.clone()], pv);
+        let (o, ot) = max_of(&or[o_span.clone()], ov);
+        let in_span =
+            |at: f64| (span_ms.0..=span_ms.1).contains(&crate::run_files::seconds_to_ms(at));
+        let (pp, op) = match peaks {
+            // The reports' peaks (between samples, so higher than any) where they lie in the span.
+            Some((rp, ro)) => (
+                if in_span(rp.1) { rp } else { (p, seconds(pt)) },
+                if in_span(ro.1) { ro } else { (o, seconds(ot)) },
+            ),
+            None => ((p, seconds(pt)), (o, seconds(ot))),
+        };
         let peak = peak_error(pp, op);
         CategoryError {
             name: name.to_string(),
