@@ -30,6 +30,7 @@ mod compare;
 mod conventions;
 mod diff;
 mod exit;
+mod from_observation;
 mod html_report;
 mod input;
 mod progress;
@@ -112,6 +113,11 @@ enum Command {
     /// per-category error at matching times and at the peak, the verdicts side by side, judged
     /// within ±10 % or not; text or --format json, and --chart / --html files.
     Compare(compare::CompareArgs),
+    /// Scenario tools: `from-observation DIR` writes a starting scenario from a recorded run.
+    Scenario {
+        #[command(subcommand)]
+        command: from_observation::ScenarioCommand,
+    },
     /// Print a shell completion script (e.g. `memsim completions bash > /etc/bash_completion.d/memsim`).
     Completions {
         /// The shell.
@@ -349,6 +355,7 @@ fn main() -> ExitCode {
         Command::Nmt { command } => nmt(&command),
         Command::Diff(args) => diff::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Scenario { command } => from_observation::run(&command),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
         Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
         Command::Schema => conventions::schema(),
