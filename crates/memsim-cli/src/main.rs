@@ -14,6 +14,8 @@
 //!   symbolic link or a file). Nothing is written.
 //! - `compare SIM_DIR OBSERVED_DIR` ([`compare`]): **0** compared, **2** a directory unreadable as
 //!   a run or the two runs not comparable (the message names directory, file and line), **1** I/O.
+//! - `scenario from-observation DIR` ([`from_observation`]): **0** written, **2** `DIR` not a run
+//!   directory memsim can read, **1** I/O.
 //! - `report DIR` ([`html_report`]): **0** `DIR/report.html` written, **2** `DIR` is not a run
 //!   directory memsim can read (a report missing, malformed or from a newer memsim), **1** I/O.
 //! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
