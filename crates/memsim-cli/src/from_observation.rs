@@ -87,7 +87,7 @@ fn quoted(s: &str) -> String {
 /// A size in the scenario's syntax: whole MiB when it is one (`512m`), else bytes rounded up to a
 /// whole KiB (`1536k`), at least 1k.
 fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
         format!("{}m", bytes >> 20)
     } else {
         format!("{}k", bytes.div_ceil(1024).max(1))

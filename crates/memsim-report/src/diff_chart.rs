@@ -96,6 +96,9 @@ fn most_changed(a: &RunFiles, b: &RunFiles) -> Option<String> {
         .map(|(n, _)| n.clone())
 }
 
+/// `(ms, bytes)` points of a line over time.
+type Series = Vec<(u64, u64)>;
+
 /// `(ms, bytes)` of one category's resident size over a run.
 fn series_of(run: &RunFiles, category: &str) -> Vec<(u64, u64)> {
     let Some(i) = run
@@ -142,7 +145,7 @@ pub(crate) fn render_two_runs_svg(chart: &TwoRunChart<'_>) -> String {
             .map(|row| (row.at_ms, row.resident_total_bytes))
             .collect()
     });
-    let categories: Vec<(&str, [Vec<(u64, u64)>; 2])> = chart
+    let categories: Vec<(&str, [Series; 2])> = chart
         .categories
         .iter()
         .take(CATEGORY_COLOURS.len())
