@@ -512,7 +512,7 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{fixture, write_all_reports};
 
@@ -590,23 +590,53 @@ mod tests {
         );
     }
 
+    /// `run` with its Java heap's resident bytes doubled in every sample: an observation the
+    /// prediction under-predicts by half.
+    pub(crate) fn heap_doubled(mut run: RunFiles) -> RunFiles {
+        let i = run.timeseries.account_index(Account::JavaHeap).unwrap();
+        for r in &mut run.timeseries.rows {
+            r.resident_total_bytes += r.resident_bytes[i];
+            r.resident_bytes[i] *= 2;
+        }
+        run
+    }
+
     #[test]
     fn two_runs_differ_by_signed_errors_against_the_observation() {
-        let (p, o) = (files(&fixture::oom_run()), files(&fixture::fitting_run()));
+        let p = files(&fixture::oom_run());
+        let o = heap_doubled(files(&fixture::fitting_run()));
         let c = compare_runs(&p, &o).unwrap();
         assert_eq!(c.predicted.verdict, "oom_killed");
         assert_eq!(c.observed.verdict, "fits");
+        // The observation is shorter: only its span is compared, the prediction's later peak is not.
+        let end = o.timeseries.rows.last().unwrap().at_ms;
+        assert_eq!(c.span_seconds[1], seconds(end));
+        let in_span_max = p
+            .timeseries
+            .rows
+            .iter()
+            .filter(|r| r.at_ms <= end)
+            .map(|r| r.resident_total_bytes)
+            .max()
+            .unwrap();
+        assert!(in_span_max < p.report.peak_resident_bytes);
+        assert_eq!(c.total.peak.predicted_bytes, in_span_max);
+        assert_eq!(c.total.peak.observed_bytes, o.report.peak_resident_bytes);
         assert_eq!(
             c.total.peak.error_bytes,
-            p.report.peak_resident_bytes as i64 - o.report.peak_resident_bytes as i64
+            in_span_max as i64 - o.report.peak_resident_bytes as i64
         );
         let heap = c.categories.iter().find(|c| c.name == "Java Heap").unwrap();
+        assert_eq!(heap.judgement, Judgement::UnderPredicted);
+        assert_eq!(heap.peak.relative_error, Some(-0.5));
+        assert!(heap.over_time.mean_error_bytes < 0);
+        assert_eq!(
+            heap.over_time.mean_error_bytes,
+            -(heap.over_time.mean_absolute_error_bytes as i64)
+        );
         let i = o.timeseries.account_index(Account::JavaHeap).unwrap();
         let observed_max = o.timeseries.rows.iter().map(|r| r.resident_bytes[i]).max();
         assert_eq!(Some(heap.peak.observed_bytes), observed_max);
-        // Every aligned sample lies inside the prediction's samples.
-        let last = p.timeseries.rows.last().unwrap().at_ms;
-        assert!(c.span_seconds[1] <= seconds(last));
         let json: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
         assert_eq!(
             json["total"]["judgement"],

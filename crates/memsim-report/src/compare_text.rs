@@ -158,7 +158,8 @@ mod tests {
 
     #[test]
     fn every_category_has_a_row_with_its_judgement() {
-        let (p, o) = (files(&fixture::oom_run()), files(&fixture::fitting_run()));
+        let p = files(&fixture::oom_run());
+        let o = crate::compare::tests::heap_doubled(files(&fixture::fitting_run()));
         let c = compare_runs(&p, &o).unwrap();
         let text = render_compare_text(&c);
         assert!(
@@ -178,6 +179,10 @@ mod tests {
         }
         let misses = c.misses().count();
         assert!(misses > 0, "{text}");
+        assert!(
+            text.contains("\n  Java Heap: under-predicted at the peak ("),
+            "{text}"
+        );
         assert!(text.contains(&format!("Judgement: {misses} of ")), "{text}");
 
         let same = render_compare_text(&compare_runs(&p, &p).unwrap());

@@ -157,7 +157,8 @@ mod tests {
 
     #[test]
     fn the_page_holds_verdicts_chart_and_every_category_and_loads_nothing() {
-        let (p, o) = (files(&fixture::oom_run()), files(&fixture::fitting_run()));
+        let p = files(&fixture::oom_run());
+        let o = crate::compare::tests::heap_doubled(files(&fixture::fitting_run()));
         let c = compare_runs(&p, &o).unwrap();
         let mut page = Vec::new();
         render_compare_html(&c, &p, &o, &mut page).unwrap();
