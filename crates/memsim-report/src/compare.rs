@@ -22,7 +22,10 @@
 //!   categories under [`JUDGED_FROM_BYTES`] in both runs not judged: the same rule
 //!   `crates/memsim-engine/tests/calibration.rs` holds the JVM model to.
 //!
-//! Categories are matched by name: those in only one run are listed, not compared.
+//! Categories are matched by name: those in only one run are listed, not compared. memsim splits
+//! NMT's `Other` into JDK Direct, Netty Direct and Page Cache; an observation read from NMT cannot,
+//! so when the observation has none of them and the prediction has some, they are compared inside
+//! `Other` on both sides (`folded_into_other`).
 
 use memsim_core::Account;
 use serde::Serialize;
@@ -243,6 +246,10 @@ pub struct Comparison {
     pub total: CategoryError,
     /// Every category in both runs, largest observed peak first.
     pub categories: Vec<CategoryError>,
+    /// memsim's splits of NMT's `Other` (JDK Direct, Netty Direct, Page Cache) compared inside
+    /// `Other`: the observation has none of them at any sample while the prediction has some, so
+    /// its `Other` holds them (NMT cannot tell them apart).
+    pub folded_into_other: Vec<String>,
     /// Categories only the prediction has a column for.
     pub only_predicted: Vec<String>,
     /// Categories only the observation has a column for.
@@ -374,6 +381,34 @@ fn peak_error(predicted: (u64, f64), observed: (u64, f64)) -> PeakError {
     }
 }
 
+/// The accounts memsim splits out of NMT's `Other` to compare inside `Other`: when the observation
+/// (an NMT reading, which cannot split them) has none of them at any sample and the prediction has
+/// some. Empty when either run lacks an `Other` column.
+fn splits_to_fold(
+    common: &[(Account, usize, usize)],
+    pr: &[TimeSeriesRow],
+    or: &[TimeSeriesRow],
+) -> Vec<Account> {
+    if !common.iter().any(|(a, ..)| *a == Account::Other) {
+        return Vec::new();
+    }
+    let splits: Vec<&(Account, usize, usize)> = common
+        .iter()
+        .filter(|(a, ..)| *a != Account::Other && a.nmt() == Account::Other.nmt())
+        .collect();
+    let observed_none = splits
+        .iter()
+        .all(|(_, _, oi)| or.iter().all(|r| r.resident_bytes[*oi] == 0));
+    let predicted_some = splits
+        .iter()
+        .any(|(_, pi, _)| pr.iter().any(|r| r.resident_bytes[*pi] > 0));
+    if observed_none && predicted_some {
+        splits.into_iter().map(|(a, ..)| *a).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Compares `predicted` against `observed`.
 ///
 /// # Errors
@@ -470,15 +505,24 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
             ),
         )),
     );
+    let folded = splits_to_fold(&common, pr, or);
     let mut categories: Vec<CategoryError> = common
         .iter()
+        .filter(|(a, ..)| !folded.contains(a))
         .map(|&(a, pi, oi)| {
-            compare_one(
-                a.name(),
-                &move |r| r.resident_bytes[pi],
-                &move |r| r.resident_bytes[oi],
-                None,
-            )
+            // Other takes what is folded into it, on both sides.
+            let (mut pis, mut ois) = (vec![pi], vec![oi]);
+            if a == Account::Other {
+                for &(f, fp, fo) in common.iter().filter(|(f, ..)| folded.contains(f)) {
+                    debug_assert_ne!(f, Account::Other);
+                    pis.push(fp);
+                    ois.push(fo);
+                }
+            }
+            let sum = |idx: Vec<usize>| {
+                move |r: &TimeSeriesRow| idx.iter().map(|i| r.resident_bytes[*i]).sum::<u64>()
+            };
+            compare_one(a.name(), &sum(pis), &sum(ois), None)
         })
         .collect();
     // Largest observed first; the observation's column order breaks ties (stable sort).
@@ -493,6 +537,7 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
             .collect()
     };
     Ok(Comparison {
+        folded_into_other: folded.iter().map(|a| a.name().to_string()).collect(),
         alignment: ALIGNMENT,
         tolerance_percent: TOLERANCE * 100.0,
         judged_from_bytes: JUDGED_FROM_BYTES,
@@ -646,6 +691,41 @@ pub(crate) mod tests {
             json["categories"].as_array().unwrap().len(),
             c.categories.len()
         );
+    }
+
+    #[test]
+    fn direct_memory_is_compared_inside_other_when_the_observation_cannot_split_it() {
+        let p = files(&fixture::oom_run());
+        // An NMT observation: its direct buffers and page cache inside Other.
+        let mut o = p.clone();
+        let ts = &mut o.timeseries;
+        let other = ts.account_index(Account::Other).unwrap();
+        let splits: Vec<usize> = [Account::JdkDirect, Account::NettyDirect, Account::PageCache]
+            .iter()
+            .map(|a| ts.account_index(*a).unwrap())
+            .collect();
+        for r in &mut ts.rows {
+            for &i in &splits {
+                r.resident_bytes[other] += r.resident_bytes[i];
+                r.resident_bytes[i] = 0;
+            }
+        }
+        let c = compare_runs(&p, &o).unwrap();
+        assert_eq!(
+            c.folded_into_other,
+            ["Page Cache", "Netty Direct", "JDK Direct"]
+        );
+        assert!(
+            c.categories
+                .iter()
+                .all(|e| !c.folded_into_other.contains(&e.name))
+        );
+        let other = c.categories.iter().find(|e| e.name == "Other").unwrap();
+        assert_eq!(other.peak.error_bytes, 0);
+        assert_eq!(other.over_time.max_error_bytes, 0);
+        assert_eq!(c.misses().count(), 0);
+        // Two simulations split alike: nothing folded.
+        assert!(compare_runs(&p, &p).unwrap().folded_into_other.is_empty());
     }
 
     #[test]

@@ -83,6 +83,13 @@ pub fn render_compare_text(c: &Comparison) -> String {
             String::new()
         }
     );
+    if !c.folded_into_other.is_empty() {
+        let _ = writeln!(
+            out,
+            "  folded     {} into Other, as NMT counts them (the observation has them only there)",
+            c.folded_into_other.join(", ")
+        );
+    }
     let _ = writeln!(out, "  total      {}", judgement_line(&c.total));
 
     let _ = writeln!(

@@ -130,6 +130,13 @@ fn table(c: &Comparison, out: &mut String) {
     let _ = writeln!(out, "</tbody><tfoot>");
     row(out, &c.total);
     let _ = writeln!(out, "</tfoot></table>");
+    if !c.folded_into_other.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\" id=\"folded\">{} compared inside Other, as NMT counts them: the observation has them only there.</p>",
+            esc(&c.folded_into_other.join(", "))
+        );
+    }
     for (names, what) in [
         (&c.only_predicted, "Predicted, not observed"),
         (&c.only_observed, "Observed, not predicted"),
