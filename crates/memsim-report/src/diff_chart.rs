@@ -20,6 +20,8 @@ const TOP: f64 = 104.0;
 /// The first legend row's baseline, and each row's height.
 const LEGEND_Y: f64 = 38.0;
 const LEGEND_ROW: f64 = 16.0;
+/// A limit more than this many times the larger run's peak is left off the axis.
+const LIMIT_ON_AXIS_FACTOR: u64 = 4;
 /// Legend entries per row.
 const LEGEND_COLUMNS: usize = 2;
 const BOTTOM: f64 = 40.0;
@@ -168,13 +170,23 @@ pub(crate) fn render_two_runs_svg(chart: &TwoRunChart<'_>) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
-    let top_bytes = runs
+    let data_top = runs
         .iter()
-        .flat_map(|r| [r.report.limit_bytes, r.report.peak_resident_bytes])
+        .map(|r| r.report.peak_resident_bytes)
         .chain(totals.iter().flatten().map(|(_, v)| *v))
         .max()
         .unwrap_or(0)
         .max(1);
+    // A limit far above what either run used (an observed process's machine RAM) would flatten
+    // the lines: such a limit is named in the legend but left off the axis.
+    let on_axis = |limit: u64| limit <= data_top.saturating_mul(LIMIT_ON_AXIS_FACTOR);
+    let top_bytes = runs
+        .iter()
+        .map(|r| r.report.limit_bytes)
+        .filter(|l| on_axis(*l))
+        .chain([data_top])
+        .max()
+        .unwrap_or(1);
     // Round the axis up to whole steps of GiB (or MiB for small runs).
     let unit: u64 = if top_bytes >= 2 << 30 {
         1 << 30
@@ -273,16 +285,22 @@ pub(crate) fn render_two_runs_svg(chart: &TwoRunChart<'_>) -> String {
             2 => ("#555555", both.as_str()),
             i => (COLOURS[i], names[i]),
         };
-        let ly = y(run.report.limit_bytes);
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="1.5" stroke-dasharray="2 3"/>"#,
-            WIDTH - RIGHT
-        );
+        let limit = run.report.limit_bytes;
+        let above = if on_axis(limit) {
+            let ly = y(limit);
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="1.5" stroke-dasharray="2 3"/>"#,
+                WIDTH - RIGHT
+            );
+            ""
+        } else {
+            " (far above the plot)"
+        };
         legend.push((
             c.to_string(),
             r#" stroke-width="1.5" stroke-dasharray="2 3""#.to_string(),
-            format!("{name}: limit {}", ByteSize(run.report.limit_bytes)),
+            format!("{name}: limit {}{above}", ByteSize(limit)),
         ));
     }
     for (k, (cat, series)) in categories.iter().enumerate() {
@@ -432,6 +450,30 @@ mod tests {
         }
         // Deterministic.
         assert_eq!(svg, render_diff_chart_svg(&a, &b));
+    }
+
+    #[test]
+    fn a_limit_far_above_both_runs_is_named_but_left_off_the_axis() {
+        let mut a = files(&fixture::fitting_run());
+        a.report.limit_bytes = 2 * a.report.peak_resident_bytes;
+        let mut b = a.clone();
+        let near = render_diff_chart_svg(&a, &b);
+        assert!(near.contains("A and B: limit "), "{near}");
+        assert!(!near.contains("far above the plot"), "{near}");
+        b.report.limit_bytes = 1 << 50;
+        let svg = render_diff_chart_svg(&a, &b);
+        assert!(
+            svg.contains("B: limit 1024.00 TiB (far above the plot)"),
+            "{svg}"
+        );
+        // The axis still ends near the runs' peaks: its labels are those of the chart without it.
+        let labels = |svg: &str| -> Vec<String> {
+            svg.split("text-anchor=\"end\">")
+                .skip(1)
+                .map(|t| t.split('<').next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(labels(&svg), labels(&near));
     }
 
     #[test]
