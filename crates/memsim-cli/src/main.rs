@@ -12,6 +12,10 @@
 //! - **2**: the input or the command line is wrong — a bad scenario, trace or NMT file, or an
 //!   `--out` directory memsim must not replace (it holds files memsim did not write, or is a
 //!   symbolic link or a file). Nothing is written.
+//! - `compare SIM_DIR OBSERVED_DIR` ([`compare`]): **0** compared, **2** a directory unreadable as
+//!   a run or the two runs not comparable (the message names directory, file and line), **1** I/O.
+//! - `scenario from-observation DIR` ([`from_observation`]): **0** written, **2** `DIR` not a run
+//!   directory memsim can read, **1** I/O.
 //! - `report DIR` ([`html_report`]): **0** `DIR/report.html` written, **2** `DIR` is not a run
 //!   directory memsim can read (a report missing, malformed or from a newer memsim), **1** I/O.
 //! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
@@ -24,9 +28,11 @@
 //! `--out` is published as one unit by [`publish`], which also documents the
 //! `MEMSIM_FAULT_INJECT_STEP` test hook.
 
+mod compare;
 mod conventions;
 mod diff;
 mod exit;
+mod from_observation;
 mod html_report;
 mod input;
 mod observe;
@@ -110,6 +116,15 @@ enum Command {
     /// cgroup's charge; a JVM's NMT categories and GC log), into the report set a run writes.
     /// Exits with the command's exit code (128 + N for signal N).
     Observe(observe::ObserveArgs),
+    /// Hold a prediction (`run --out`'s directory) against an observation (`observe --out`'s):
+    /// per-category error at matching times and at the peak, the verdicts side by side, judged
+    /// within ±10 % or not; text or --format json, and --chart / --html files.
+    Compare(compare::CompareArgs),
+    /// Scenario tools: `from-observation DIR` writes a starting scenario from a recorded run.
+    Scenario {
+        #[command(subcommand)]
+        command: from_observation::ScenarioCommand,
+    },
     /// Print a shell completion script (e.g. `memsim completions bash > /etc/bash_completion.d/memsim`).
     Completions {
         /// The shell.
@@ -347,6 +362,8 @@ fn main() -> ExitCode {
         Command::Nmt { command } => nmt(&command),
         Command::Diff(args) => diff::run(&args),
         Command::Observe(args) => observe::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Scenario { command } => from_observation::run(&command),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
         Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
         Command::Schema => conventions::schema(),

@@ -335,3 +335,64 @@ fn slug(name: &str) -> String {
     }
     s
 }
+
+#[test]
+fn the_compare_page_renders_in_a_headless_browser() {
+    let dir = scratch_in("browser", "compare");
+    let mut runs = Vec::new();
+    for sim in ["neo4j-12g-fits", "neo4j-12g-oom"] {
+        let out = dir.join(sim);
+        let run = memsim(&[
+            "run",
+            "-q",
+            "--exit-zero",
+            &format!("sims/{sim}.toml"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        runs.push(out);
+    }
+    let page = dir.join("compare.html");
+    let cmp = memsim(&[
+        "compare",
+        runs[0].to_str().unwrap(),
+        runs[1].to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(cmp.status.success(), "{}", text(&cmp.stderr));
+    let dom = text(&chromium(&page, &["--dump-dom"], &dir.join("profile-dom")).stdout);
+    let chart = dom
+        .split("id=\"compare-chart\"")
+        .nth(1)
+        .expect("no #compare-chart in the rendered DOM");
+    assert!(chart.contains("<svg"), "no inline chart");
+    assert!(
+        chart.matches("<polyline").count() >= 8,
+        "the chart has no lines"
+    );
+    let table = dom
+        .split("id=\"category-table\"")
+        .nth(1)
+        .expect("no #category-table in the rendered DOM");
+    assert!(
+        table.contains("<td class=\"bad\">under-predicted</td>"),
+        "no miss marked"
+    );
+    assert!(dom.contains("<span class=\"verdict oom_killed\">oom_killed</span>"));
+    // A page, not a blank one: text in most 100-pixel bands, and the chart's coloured lines.
+    let img = screenshot(&page, &dir, "compare");
+    let bands = img.height / 100;
+    let with_text = (0..bands)
+        .filter(|b| img.ink(b * 100, (b + 1) * 100).dark > 0.001)
+        .count();
+    assert!(
+        with_text * 10 >= bands * 6,
+        "text in {with_text} of {bands} bands"
+    );
+    assert!(
+        (0..bands).any(|b| img.ink(b * 100, (b + 1) * 100).coloured > 0.002),
+        "no coloured lines"
+    );
+}

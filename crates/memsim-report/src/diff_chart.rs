@@ -14,8 +14,14 @@ const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 480.0;
 const LEFT: f64 = 80.0;
 const RIGHT: f64 = 20.0;
-/// The legend's band above the plot: up to four rows of two entries.
+/// The legend's band above the plot: at least four rows of two entries, more when the legend
+/// needs them.
 const TOP: f64 = 104.0;
+/// The first legend row's baseline, and each row's height.
+const LEGEND_Y: f64 = 38.0;
+const LEGEND_ROW: f64 = 16.0;
+/// A limit more than this many times the larger run's peak is left off the axis.
+const LIMIT_ON_AXIS_FACTOR: u64 = 4;
 /// Legend entries per row.
 const LEGEND_COLUMNS: usize = 2;
 const BOTTOM: f64 = 40.0;
@@ -23,6 +29,25 @@ const BOTTOM: f64 = 40.0;
 /// deficiency), and the dash of B's lines so that print in grey still tells them apart.
 const COLOURS: [&str; 2] = ["#1f5fa8", "#d9730d"];
 const RUN_DASH: [&str; 2] = ["", " stroke-dasharray=\"7 4\""];
+/// Colours of the categories when a chart draws more than one (each run told by its dash): green,
+/// purple, brown, grey-blue.
+const CATEGORY_COLOURS: [&str; 4] = ["#2e8b57", "#7a4fb3", "#8c564b", "#4f6d7a"];
+
+/// What a chart of two runs draws, and how it names them: `memsim diff`'s A and B, or `memsim
+/// compare`'s prediction and observation.
+pub(crate) struct TwoRunChart<'a> {
+    /// The two runs, drawn in [`COLOURS`]' order, the second dashed.
+    pub runs: [&'a RunFiles; 2],
+    /// Their names in the legend (`A`, `predicted`).
+    pub names: [&'a str; 2],
+    /// The heading above the legend (cut to the plot's width).
+    pub heading: String,
+    /// The SVG's `<title>`.
+    pub title: String,
+    /// Categories drawn for both runs besides the totals: one in the runs' colours, several in
+    /// [`CATEGORY_COLOURS`] (at most four).
+    pub categories: Vec<String>,
+}
 
 /// A step of a round size: 1, 2 or 5 × a power of 1024 × power of ten, at least `raw`.
 fn nice_step(raw: f64) -> f64 {
@@ -73,6 +98,9 @@ fn most_changed(a: &RunFiles, b: &RunFiles) -> Option<String> {
         .map(|(n, _)| n.clone())
 }
 
+/// `(ms, bytes)` points of a line over time.
+type Series = Vec<(u64, u64)>;
+
 /// `(ms, bytes)` of one category's resident size over a run.
 fn series_of(run: &RunFiles, category: &str) -> Vec<(u64, u64)> {
     let Some(i) = run
@@ -92,7 +120,26 @@ fn series_of(run: &RunFiles, category: &str) -> Vec<(u64, u64)> {
 
 /// The SVG document comparing `a` and `b` over time.
 pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
-    let runs = [a, b];
+    render_two_runs_svg(&TwoRunChart {
+        runs: [a, b],
+        names: ["A", "B"],
+        heading: format!(
+            "Resident memory: A = {} vs B = {}",
+            a.report.scenario, b.report.scenario
+        ),
+        title: format!(
+            "memsim diff: A = {} (seed {}), B = {} (seed {})",
+            a.report.scenario, a.report.seed, b.report.scenario, b.report.seed
+        ),
+        categories: most_changed(a, b).into_iter().collect(),
+    })
+}
+
+/// The SVG document of two runs over time: both resident totals, both limits, the chart's
+/// categories for both, and each run's end when it ended early.
+pub(crate) fn render_two_runs_svg(chart: &TwoRunChart<'_>) -> String {
+    let runs = chart.runs;
+    let names = chart.names;
     let totals: [Vec<(u64, u64)>; 2] = runs.map(|r| {
         r.timeseries
             .rows
@@ -100,9 +147,22 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
             .map(|row| (row.at_ms, row.resident_total_bytes))
             .collect()
     });
-    let changed = most_changed(a, b);
-    let category: [Vec<(u64, u64)>; 2] =
-        runs.map(|r| changed.as_deref().map_or(Vec::new(), |c| series_of(r, c)));
+    let categories: Vec<(&str, [Series; 2])> = chart
+        .categories
+        .iter()
+        .take(CATEGORY_COLOURS.len())
+        .map(|c| (c.as_str(), runs.map(|r| series_of(r, c))))
+        .collect();
+    // The legend's rows: limits (one or two), two per category, two totals, early ends.
+    let same_limit = runs[0].report.limit_bytes == runs[1].report.limit_bytes;
+    let ended_early = |r: &RunFiles| {
+        let ended = crate::run_files::seconds_to_ms(r.report.ended_at_seconds);
+        (ended < crate::run_files::seconds_to_ms(r.report.duration_seconds)).then_some(ended)
+    };
+    let early_ends = runs.iter().filter(|r| ended_early(r).is_some()).count();
+    let legend_entries = if same_limit { 1 } else { 2 } + 2 * categories.len() + 2 + early_ends;
+    let legend_rows = legend_entries.div_ceil(LEGEND_COLUMNS);
+    let top = TOP.max(LEGEND_Y + legend_rows as f64 * LEGEND_ROW + 18.0);
 
     let end_ms = runs
         .iter()
@@ -110,13 +170,23 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
-    let top_bytes = runs
+    let data_top = runs
         .iter()
-        .flat_map(|r| [r.report.limit_bytes, r.report.peak_resident_bytes])
+        .map(|r| r.report.peak_resident_bytes)
         .chain(totals.iter().flatten().map(|(_, v)| *v))
         .max()
         .unwrap_or(0)
         .max(1);
+    // A limit far above what either run used (an observed process's machine RAM) would flatten
+    // the lines: such a limit is named in the legend but left off the axis.
+    let on_axis = |limit: u64| limit <= data_top.saturating_mul(LIMIT_ON_AXIS_FACTOR);
+    let top_bytes = runs
+        .iter()
+        .map(|r| r.report.limit_bytes)
+        .filter(|l| on_axis(*l))
+        .chain([data_top])
+        .max()
+        .unwrap_or(1);
     // Round the axis up to whole steps of GiB (or MiB for small runs).
     let unit: u64 = if top_bytes >= 2 << 30 {
         1 << 30
@@ -130,35 +200,26 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
     let y_max = steps * step_units * unit as f64;
 
     let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
+    let height = HEIGHT - TOP + top;
+    let plot_h = height - top - BOTTOM;
     let x = |ms: u64| LEFT + plot_w * ms as f64 / end_ms as f64;
-    let y = |bytes: u64| TOP + plot_h * (1.0 - bytes as f64 / y_max);
+    let y = |bytes: u64| top + plot_h * (1.0 - bytes as f64 / y_max);
 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">"#
     );
+    let _ = writeln!(svg, r#"<title>{}</title>"#, esc(&chart.title));
     let _ = writeln!(
         svg,
-        r#"<title>memsim diff: A = {} (seed {}), B = {} (seed {})</title>"#,
-        esc(&a.report.scenario),
-        a.report.seed,
-        esc(&b.report.scenario),
-        b.report.seed
-    );
-    let _ = writeln!(
-        svg,
-        r#"<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+        r#"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="white"/>"#
     );
     let _ = writeln!(
         svg,
         r#"<text x="{LEFT}" y="20" font-size="14" font-weight="bold">{}</text>"#,
         esc(&cut(
-            &format!(
-                "Resident memory: A = {} vs B = {}",
-                a.report.scenario, b.report.scenario
-            ),
+            &chart.heading,
             // 14 px bold over the plot's width.
             ((WIDTH - LEFT - RIGHT) / (CHAR_WIDTH * 1.3)) as usize
         ))
@@ -181,71 +242,87 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
             ByteSize(v).with_decimals(if step_units < 1.0 { 1 } else { 0 })
         );
     }
-    let minutes = end_ms as f64 / 60_000.0;
-    let x_step_ms = (nice_step(minutes / 8.0) * 60_000.0) as u64;
+    // Ticks in minutes, or in seconds for a run shorter than two minutes (an observed one).
+    let (tick_unit_ms, tick_suffix) = if end_ms >= 120_000 {
+        (60_000, "m")
+    } else {
+        (1000, "s")
+    };
+    let x_step_ms =
+        (nice_step(end_ms as f64 / tick_unit_ms as f64 / 8.0) * tick_unit_ms as f64) as u64;
     let mut t = 0;
     while t <= end_ms {
         let xx = x(t);
         let _ = writeln!(
             svg,
             r##"<line x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="#999"/>"##,
-            HEIGHT - BOTTOM,
-            HEIGHT - BOTTOM + 4.0
+            height - BOTTOM,
+            height - BOTTOM + 4.0
         );
         let _ = writeln!(
             svg,
-            r#"<text x="{xx:.1}" y="{:.1}" text-anchor="middle">{}m</text>"#,
-            HEIGHT - BOTTOM + 18.0,
-            t / 60_000
+            r#"<text x="{xx:.1}" y="{:.1}" text-anchor="middle">{}{tick_suffix}</text>"#,
+            height - BOTTOM + 18.0,
+            t / tick_unit_ms
         );
         t += x_step_ms.max(1);
     }
     let _ = writeln!(
         svg,
-        r##"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>"##
+        r##"<rect x="{LEFT}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>"##
     );
 
-    // Lines: limits (dash-dot), the changed category (thin), totals (thick).
+    // Lines: limits (dash-dot), the categories (thin), totals (thick).
     let mut legend: Vec<(String, String, String)> = Vec::new(); // (colour, dash+width, label)
-    let same_limit = a.report.limit_bytes == b.report.limit_bytes;
     let limits: Vec<(usize, &RunFiles)> = if same_limit {
-        vec![(2, a)]
+        vec![(2, runs[0])]
     } else {
         runs.iter().copied().enumerate().collect()
     };
+    let both = format!("{} and {}", names[0], names[1]);
     for (i, run) in limits {
         let (c, name) = match i {
-            2 => ("#555555", "A and B"),
-            i => (COLOURS[i], ["A", "B"][i]),
+            2 => ("#555555", both.as_str()),
+            i => (COLOURS[i], names[i]),
         };
-        let ly = y(run.report.limit_bytes);
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="1.5" stroke-dasharray="2 3"/>"#,
-            WIDTH - RIGHT
-        );
+        let limit = run.report.limit_bytes;
+        let above = if on_axis(limit) {
+            let ly = y(limit);
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="1.5" stroke-dasharray="2 3"/>"#,
+                WIDTH - RIGHT
+            );
+            ""
+        } else {
+            " (far above the plot)"
+        };
         legend.push((
             c.to_string(),
             r#" stroke-width="1.5" stroke-dasharray="2 3""#.to_string(),
-            format!("{name}: limit {}", ByteSize(run.report.limit_bytes)),
+            format!("{name}: limit {}{above}", ByteSize(limit)),
         ));
     }
-    if let Some(cat) = &changed {
+    for (k, (cat, series)) in categories.iter().enumerate() {
         for i in 0..2 {
-            if category[i].is_empty() {
+            if series[i].is_empty() {
                 continue;
             }
+            let colour = if categories.len() == 1 {
+                COLOURS[i]
+            } else {
+                CATEGORY_COLOURS[k]
+            };
             let _ = writeln!(
                 svg,
-                r#"<polyline fill="none" stroke="{}" stroke-width="1.2" stroke-opacity="0.8"{} points="{}"/>"#,
-                COLOURS[i],
+                r#"<polyline fill="none" stroke="{colour}" stroke-width="1.2" stroke-opacity="0.8"{} points="{}"/>"#,
                 RUN_DASH[i],
-                polyline(&category[i], &x, &y)
+                polyline(&series[i], &x, &y)
             );
             legend.push((
-                COLOURS[i].to_string(),
+                colour.to_string(),
                 format!(r#" stroke-width="1.2"{}"#, RUN_DASH[i]),
-                format!("{}: {}", ["A", "B"][i], cat),
+                format!("{}: {}", names[i], cat),
             ));
         }
     }
@@ -262,7 +339,7 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
             format!(r#" stroke-width="2.5"{}"#, RUN_DASH[i]),
             format!(
                 "{}: resident total ({}, peak {})",
-                ["A", "B"][i],
+                names[i],
                 runs[i].report.verdict.as_str(),
                 ByteSize(runs[i].report.peak_resident_bytes)
             ),
@@ -270,19 +347,18 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
     }
     // Each run's end when it ended early (killed or stopped).
     for (i, run) in runs.iter().enumerate() {
-        let ended = crate::run_files::seconds_to_ms(run.report.ended_at_seconds);
-        if ended < crate::run_files::seconds_to_ms(run.report.duration_seconds) {
+        if let Some(ended) = ended_early(run) {
             let xx = x(ended);
             let _ = writeln!(
                 svg,
-                r#"<line x1="{xx:.1}" y1="{TOP}" x2="{xx:.1}" y2="{:.1}" stroke="{}" stroke-width="1"/>"#,
-                HEIGHT - BOTTOM,
+                r#"<line x1="{xx:.1}" y1="{top}" x2="{xx:.1}" y2="{:.1}" stroke="{}" stroke-width="1"/>"#,
+                height - BOTTOM,
                 COLOURS[i]
             );
             legend.push((
                 COLOURS[i].to_string(),
                 r#" stroke-width="1""#.to_string(),
-                format!("{}: ended at {}", ["A", "B"][i], SimTime(ended * 1_000_000)),
+                format!("{}: ended at {}", names[i], SimTime(ended * 1_000_000)),
             ));
         }
     }
@@ -296,7 +372,7 @@ pub fn render_diff_chart_svg(a: &RunFiles, b: &RunFiles) -> String {
         let (col, row) = ((k % LEGEND_COLUMNS) as f64, (k / LEGEND_COLUMNS) as f64);
         let label = cut(label, fits);
         let lx = LEFT + col * cell_w;
-        let ly = 38.0 + row * 16.0;
+        let ly = LEGEND_Y + row * LEGEND_ROW;
         let _ = writeln!(
             svg,
             r#"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}"{style}/>"#,
@@ -374,6 +450,30 @@ mod tests {
         }
         // Deterministic.
         assert_eq!(svg, render_diff_chart_svg(&a, &b));
+    }
+
+    #[test]
+    fn a_limit_far_above_both_runs_is_named_but_left_off_the_axis() {
+        let mut a = files(&fixture::fitting_run());
+        a.report.limit_bytes = 2 * a.report.peak_resident_bytes;
+        let mut b = a.clone();
+        let near = render_diff_chart_svg(&a, &b);
+        assert!(near.contains("A and B: limit "), "{near}");
+        assert!(!near.contains("far above the plot"), "{near}");
+        b.report.limit_bytes = 1 << 50;
+        let svg = render_diff_chart_svg(&a, &b);
+        assert!(
+            svg.contains("B: limit 1024.00 TiB (far above the plot)"),
+            "{svg}"
+        );
+        // The axis still ends near the runs' peaks: its labels are those of the chart without it.
+        let labels = |svg: &str| -> Vec<String> {
+            svg.split("text-anchor=\"end\">")
+                .skip(1)
+                .map(|t| t.split('<').next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(labels(&svg), labels(&near));
     }
 
     #[test]

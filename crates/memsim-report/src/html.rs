@@ -12,6 +12,7 @@
 //! handler, `foreignObject` or link); otherwise it is shown as an image, where nothing in it runs.
 
 mod budget;
+mod compare_page;
 mod context;
 mod explain;
 mod markup;
@@ -19,6 +20,8 @@ mod plots;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
+
+pub use compare_page::render_compare_html;
 
 use crate::run_files::RunFiles;
 

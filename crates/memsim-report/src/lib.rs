@@ -19,7 +19,9 @@
 //! and [`render_nmt_diff`] writes two summaries' difference in `summary.diff` layout.
 //!
 //! [`render_run_diff`] and [`render_diff_chart_svg`] compare two runs read back as [`RunFiles`]
-//! (`memsim diff`); [`nmt_summary_of`] gives NMT's view of any instant, for `summary.diff` between
+//! (`memsim diff`); [`compare_runs`] holds a prediction against an observation (`memsim compare`),
+//! rendered by [`render_compare_text`], [`Comparison::to_json`], [`render_compare_chart_svg`] and
+//! [`render_compare_html`]; [`nmt_summary_of`] gives NMT's view of any instant, for `summary.diff` between
 //! two instants of one run.
 //!
 //! [`write_all_reports`] renders the five files into memory so a caller can write them only once
@@ -29,6 +31,9 @@
 
 mod chart;
 mod chart_hit_ratio;
+pub mod compare;
+mod compare_chart;
+mod compare_text;
 mod db;
 mod db_phases;
 mod diff_chart;
@@ -51,9 +56,12 @@ pub use chart::{
     Band, ChartLayout, FOLD_PERCENT, LegendEvent, Rect, Role, bands, chart_layout, occurrences,
     render_chart_png, render_chart_svg,
 };
+pub use compare::{CompareError, Comparison, compare_runs};
+pub use compare_chart::render_compare_chart_svg;
+pub use compare_text::render_compare_text;
 pub use diff_chart::render_diff_chart_svg;
 pub use headline::failures_clause;
-pub use html::render_html;
+pub use html::{render_compare_html, render_html};
 pub use json::render_json;
 pub use nmt::{nmt_summary_of, render_nmt_summary};
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
