@@ -10,7 +10,8 @@
 //!   direct-memory and collector settings its parameters record. `jcmd VM.flags` is not in the
 //!   report set, so ergonomic values the JVM chose are left to memsim's own ergonomics.
 //! - Threads: the run's `threads_alive` counter (simulated), else NMT's Thread reserved at the peak
-//!   divided by the stack size (each Java thread reserves one stack; JVM threads are counted too).
+//!   divided by the stack size (each Java thread reserves one stack; JVM threads are counted too),
+//!   else (NMT off) the most threads `memsim observe` saw in the process tree.
 //! - Live heap: the Java heap's resident size at the last sample, capped at 80 % of `-Xmx`: an upper
 //!   bound of the live set (a sample cannot tell live from garbage), to be lowered from a GC log.
 //! - Classes: the `classes_loaded` counter when the run has one.
@@ -247,9 +248,17 @@ fn render(
 
     let xss = flag_bytes(flags, "-Xss").unwrap_or(1 << 20);
     let xmx = flag_bytes(flags, "-Xmx");
-    let threads = match r.counter("threads_alive") {
-        Some(n) => (n, "the run's threads_alive counter".to_string()),
-        None => (
+    let nmt_thread = run.report.category("Thread").map(|c| c.reserved_bytes);
+    let observed_threads = run.report.observation.as_ref().map(|o| o.threads_max);
+    let threads = match (r.counter("threads_alive"), nmt_thread, observed_threads) {
+        (Some(n), _, _) => (n, "the run's threads_alive counter".to_string()),
+        // Without NMT: the most threads /proc saw in the tree (the JVM's own included).
+        (None, None, Some(n)) => (
+            n,
+            "the most threads seen in the observed process tree (the JVM's own included)"
+                .to_string(),
+        ),
+        (None, _, _) => (
             run.report
                 .category("Thread")
                 .map_or(0, |c| c.reserved_bytes.div_ceil(xss.max(1))),
