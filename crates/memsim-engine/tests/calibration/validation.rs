@@ -174,7 +174,7 @@ pub(crate) fn shape(r: &Value) -> String {
 /// Two validation configurations measured now, with the JVM flags and arguments recorded in
 /// `tools/jvm-calibrate/validation/`, and judged as the recorded ones are: within ±10 % on every
 /// judged cell unless listed in `VALIDATION_MISSES`. Needs python3, a JDK 17 and Debian's
-/// commons-math3 and bcprov jars (`.ci/run` installs them).
+/// commons-math3 jar (`.ci/run` installs them).
 #[test]
 fn validation_configurations_measured_live_match() {
     let _one_jvm_at_a_time = super::LIVE_JVM.lock().unwrap_or_else(|e| e.into_inner());
@@ -193,11 +193,12 @@ fn validation_configurations_measured_live_match() {
         "javac JarLoad.java failed:\n{}",
         String::from_utf8_lossy(&javac.stderr)
     );
-    // Configurations whose memory does not depend on how fast the machine is: G1 without -Xms
-    // (v-live-g1-noxms-churn) sizes its heap from the share of time spent in GC, so on a loaded
-    // 2-core machine it measured 252–264 MiB of RSS against 300+ on a quiet one (and memsim's 315):
-    // that configuration stays judged on its recorded measurement only.
-    for name in ["v-live-jars-math3-serial", "v-jars-bcprov-g1-1g"] {
+    // Configurations whose memory does not depend on how fast the machine is. G1 sizes its heap
+    // (without -Xms) and its young generation (always) from measured GC times: measured live on
+    // this 2-core machine, v-live-g1-noxms-churn gave 252–264 MiB of RSS under load against 300+
+    // quiet (memsim 315), and v-jars-bcprov-g1-1g 175 MiB against its recorded hit (memsim 154).
+    // Those stay judged on their recorded measurements; Serial's fixed generations do not move.
+    for name in ["v-live-jars-math3-serial", "v-serial-400t-deep"] {
         let path = super::root().join(format!("tools/jvm-calibrate/validation/{name}.json"));
         let recorded: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
