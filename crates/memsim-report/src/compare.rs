@@ -559,12 +559,9 @@ pub fn compare_runs(predicted: &RunFiles, observed: &RunFiles) -> Result<Compari
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::{fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     fn row(at_ms: u64, v: u64) -> TimeSeriesRow {
         TimeSeriesRow {

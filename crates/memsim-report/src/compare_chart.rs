@@ -40,12 +40,9 @@ pub fn render_compare_chart_svg(
 mod tests {
     use super::*;
     use crate::compare::compare_runs;
-    use crate::{fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     #[test]
     fn both_totals_and_the_largest_categories_are_drawn_for_both_runs() {

@@ -156,12 +156,9 @@ pub fn render_compare_text(c: &Comparison) -> String {
 mod tests {
     use super::*;
     use crate::compare::compare_runs;
-    use crate::{RunFiles, fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     #[test]
     fn every_category_has_a_row_with_its_judgement() {

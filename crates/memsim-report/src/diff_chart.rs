@@ -408,12 +408,9 @@ const CHAR_WIDTH: f64 = 7.2;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     #[test]
     fn both_runs_are_drawn_with_their_limits_and_a_legend_inside_the_picture() {

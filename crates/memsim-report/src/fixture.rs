@@ -287,3 +287,9 @@ pub(crate) fn fitting_run() -> RunSummary {
     ));
     s
 }
+
+/// A run's published files read back, as `memsim report` and `memsim compare` see them.
+pub(crate) fn run_files(s: &RunSummary) -> crate::RunFiles {
+    let f = crate::write_all_reports(s);
+    crate::RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
+}

@@ -303,12 +303,9 @@ fn over_time_section(out: &mut String, a: &RunFiles, b: &RunFiles) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     #[test]
     fn signed_sizes() {

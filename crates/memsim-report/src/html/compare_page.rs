@@ -155,12 +155,9 @@ fn table(c: &Comparison, out: &mut String) {
 mod tests {
     use super::*;
     use crate::compare::compare_runs;
-    use crate::{fixture, write_all_reports};
+    use crate::fixture;
 
-    fn files(s: &memsim_core::RunSummary) -> RunFiles {
-        let f = write_all_reports(s);
-        RunFiles::from_files(f.iter().map(|(n, b)| (*n, b.as_slice()))).unwrap()
-    }
+    use crate::fixture::run_files as files;
 
     #[test]
     fn the_page_holds_verdicts_chart_and_every_category_and_loads_nothing() {
