@@ -16,12 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use memsim_report::{
-    RunFiles, compare::Side, compare_runs, render_compare_chart_svg, render_compare_html,
-    render_compare_text,
+    compare::Side, compare_runs, render_compare_chart_svg, render_compare_html, render_compare_text,
 };
 
 use crate::input;
-use crate::run_dir::{RunDirError, read_run_dir};
+use crate::run_dir::read_run_dir_or_exit as read;
 
 /// `memsim compare`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -39,16 +38,6 @@ pub(crate) struct CompareArgs {
     /// Also write the comparison as one self-contained HTML page to this file.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-}
-
-fn read(dir: &Path) -> Result<RunFiles, ExitCode> {
-    read_run_dir(dir).map_err(|e| match e {
-        RunDirError::Bad(message) => {
-            eprintln!("memsim: {message}");
-            ExitCode::from(2)
-        }
-        RunDirError::Io(e) => crate::io_failure(e),
-    })
 }
 
 fn write(file: &Path, bytes: &[u8]) -> Result<(), ExitCode> {

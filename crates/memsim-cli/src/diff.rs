@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use memsim_core::{Account, RunSummary, SimDuration, SimTime, Usage};
-use memsim_report::{RUN_FILE_NAMES, RunFiles};
 
 use crate::input;
+use crate::run_dir::read_run_dir_or_exit;
 
 /// `memsim diff`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -57,33 +57,8 @@ pub(crate) fn run(args: &DiffArgs) -> ExitCode {
 }
 
 /// Reads a run directory's reports.
-fn read_run(dir: &Path) -> Result<RunFiles, ExitCode> {
-    if !dir.is_dir() {
-        eprintln!(
-            "memsim: {}: not a run directory (write one with `memsim run SCENARIO --out DIR`)",
-            input::shown(dir)
-        );
-        return Err(ExitCode::from(2));
-    }
-    let mut files = Vec::new();
-    for name in RUN_FILE_NAMES {
-        let path = dir.join(name);
-        if !path.exists() {
-            continue; // RunFiles names what is missing.
-        }
-        match input::read_text(&path, input::Kind::Report) {
-            Ok(text) => files.push((name, text)),
-            Err(e) => return Err(crate::input_failure(e)),
-        }
-    }
-    RunFiles::from_files(files.iter().map(|(n, t)| (*n, t.as_str()))).map_err(|e| {
-        eprintln!("memsim: {}: {e}", input::shown(dir));
-        ExitCode::from(2)
-    })
-}
-
 fn two_runs(a: &Path, b: &Path, chart: Option<&Path>) -> ExitCode {
-    let (a, b) = match (read_run(a), read_run(b)) {
+    let (a, b) = match (read_run_dir_or_exit(a), read_run_dir_or_exit(b)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };

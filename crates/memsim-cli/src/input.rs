@@ -28,17 +28,12 @@ pub(crate) const NMT_LIMIT: u64 = 64 << 20;
 /// The largest allocation trace memsim reads: 1 GiB (tens of millions of lines).
 pub(crate) const TRACE_LIMIT: u64 = 1 << 30;
 
-/// The largest report file of a run directory memsim reads back: 1 GiB (a million samples of
-/// `timeseries.csv` are a few hundred MiB).
-pub(crate) const REPORT_LIMIT: u64 = 1 << 30;
-
 /// Which kind of input, for its limit and for messages.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
     Scenario,
     Nmt,
     Trace,
-    Report,
 }
 
 impl Kind {
@@ -47,7 +42,6 @@ impl Kind {
             Kind::Scenario => SCENARIO_LIMIT,
             Kind::Nmt => NMT_LIMIT,
             Kind::Trace => TRACE_LIMIT,
-            Kind::Report => REPORT_LIMIT,
         }
     }
 
@@ -56,7 +50,6 @@ impl Kind {
             Kind::Scenario => "a scenario file",
             Kind::Nmt => "an NMT summary",
             Kind::Trace => "an allocation trace",
-            Kind::Report => "a run's report file",
         }
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn read_run_dir(dir: &Path) -> Result<RunFiles, RunDirError> {
         .map_err(|e| RunDirError::Io(anyhow::anyhow!("cannot read {shown}: {e}")))?;
     if !meta.is_dir() {
         return Err(RunDirError::Bad(format!(
-            "{shown}: not a directory (give the directory `memsim run --out` wrote)"
+            "{shown}: not a directory, so not a run directory (give the directory `memsim run --out` wrote)"
         )));
     }
     let mut files: Vec<(&str, Vec<u8>)> = Vec::with_capacity(RUN_FILE_NAMES.len());
@@ -60,4 +60,16 @@ pub(crate) fn read_run_dir(dir: &Path) -> Result<RunFiles, RunDirError> {
     }
     RunFiles::from_files(files.iter().map(|(n, b)| (*n, b.as_slice())))
         .map_err(|e| RunDirError::Bad(format!("{shown}/{e}")))
+}
+
+/// [`read_run_dir`] for a command that stops on a bad directory: the message on stderr, exit 2 for
+/// what is not a readable run directory, 1 for an I/O failure.
+pub(crate) fn read_run_dir_or_exit(dir: &Path) -> Result<RunFiles, std::process::ExitCode> {
+    read_run_dir(dir).map_err(|e| match e {
+        RunDirError::Bad(message) => {
+            eprintln!("memsim: {message}");
+            std::process::ExitCode::from(2)
+        }
+        RunDirError::Io(e) => crate::io_failure(e),
+    })
 }
