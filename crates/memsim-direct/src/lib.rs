@@ -17,8 +17,10 @@ pub mod accounting;
 pub mod bits;
 pub mod concurrent;
 pub mod netty41;
+pub mod netty4118;
 pub mod replay;
 pub mod simple;
+mod subpage;
 pub mod trace;
 
 mod sync;

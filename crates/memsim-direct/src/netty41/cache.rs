@@ -98,6 +98,14 @@ pub(crate) struct TrimClock {
 }
 
 impl TrimClock {
+    /// A clock that trims every `threshold` lookups (0 for a cache without regions: never ticked).
+    pub(crate) fn new(threshold: u32) -> TrimClock {
+        TrimClock {
+            lookups: 0,
+            threshold,
+        }
+    }
+
     /// Counts one lookup; `true` when the cache must be trimmed now.
     pub(crate) fn tick(&mut self) -> bool {
         self.lookups += 1;

@@ -33,7 +33,7 @@
 mod arena;
 mod cache;
 mod chunk;
-mod regions;
+pub(crate) mod regions;
 
 pub(crate) use arena::{Arena, ChunkIds, Class};
 pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
