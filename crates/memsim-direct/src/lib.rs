@@ -22,6 +22,7 @@ pub mod replay;
 pub mod simple;
 mod subpage;
 pub mod trace;
+pub mod version;
 
 mod sync;
 
@@ -29,6 +30,7 @@ pub use accounting::{DirectAccounting, DirectAllocError, NettyCap, Reservations}
 pub use bits::{BitsAttempt, reserve_memory};
 pub use concurrent::{AtomicDirectCounter, PoolHandle, SharedBuf, SharedPool};
 pub use simple::{PoolConfig, SimplePool};
+pub use version::NettyVersion;
 
 use memsim_core::Usage;
 
