@@ -6,6 +6,8 @@
 /// A page (4.1.48) or a run of pages (4.1.52+) split into `elem_size` elements.
 #[derive(Debug, Clone)]
 pub(crate) struct Subpage {
+    /// The bytes it splits: a page (4.1.48) or its run (4.1.52+).
+    pub(crate) bytes: u64,
     pub(crate) elem_size: u64,
     pub(crate) max_num_elems: u32,
     pub(crate) num_avail: u32,
@@ -23,6 +25,7 @@ impl Subpage {
         let max_num_elems = (bytes / elem_size) as u32;
         let bitmap_length = (max_num_elems as usize).div_ceil(64);
         Subpage {
+            bytes,
             elem_size,
             max_num_elems,
             num_avail: max_num_elems,

@@ -239,8 +239,9 @@ impl Arena {
     /// Takes an element of a pooled subpage; a subpage that becomes full leaves its pool.
     fn subpage_allocate(&mut self, size_idx: u32, (slot, offset): SubRef) -> u64 {
         let (sc, chunk) = self.sc_and_chunk(slot);
-        let pages = Chunk::run_size_for(sc, sc.size(size_idx)) >> sc.page_shifts;
+        let page_shifts = sc.page_shifts;
         let s = chunk.subpages.get_mut(&offset).expect("pooled subpage");
+        let pages = s.bytes >> page_shifts;
         let elem = s.allocate().expect("a pooled subpage has a free element");
         if s.num_avail == 0 {
             self.pools[size_idx as usize].retain(|r| *r != (slot, offset));

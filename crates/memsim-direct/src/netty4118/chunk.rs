@@ -183,10 +183,10 @@ impl Chunk {
     /// `splitLargeRun`: keeps the first `need` pages, the rest goes back as a free run.
     fn split_large_run(&mut self, sc: &SizeClasses, handle: u64, need: u32) -> u64 {
         let (offset, total) = (run_offset(handle), run_pages(handle));
-        debug_assert!(need > 0 && need <= total);
-        let rem = total - need;
-        if rem > 0 {
-            let avail = offset + need;
+        // A subpage run larger than the whole chunk (tiny chunks) gets the whole chunk, as in
+        // Netty, whose check of this is an assertion only.
+        if total > need {
+            let (avail, rem) = (offset + need, total - need);
             self.insert_avail_run(sc, avail, rem, to_run_handle(avail, rem, false));
             return to_run_handle(offset, need, true);
         }
@@ -194,7 +194,8 @@ impl Chunk {
     }
 
     /// `calculateRunSize`: the smallest multiple of the page holding a whole number of elements
-    /// (the least common multiple), but no more than `pageSize / 16` elements.
+    /// (the least common multiple), but no more than `pageSize / 16` elements. It may exceed a
+    /// tiny chunk: [`Chunk::allocate_run`] then hands out the whole chunk.
     pub(crate) fn run_size_for(sc: &SizeClasses, elem_size: u64) -> u64 {
         let page = 1u64 << sc.page_shifts;
         let max_elements = 1u64 << (sc.page_shifts - super::sizes::LOG2_QUANTUM);
