@@ -234,7 +234,7 @@ enum DirectCommand {
 struct ReplayArgs {
     /// The trace file.
     trace: PathBuf,
-    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks) or 4.1.118 (size classes, 4 MiB chunks).
+    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks) or 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118).
     #[arg(long, default_value = "4.1.48", value_parser = parse_netty_version)]
     netty: memsim_direct::NettyVersion,
     /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / default chunk / 2 / 3)).

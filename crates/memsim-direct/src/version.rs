@@ -13,7 +13,8 @@ pub enum NettyVersion {
     /// Netty 4.1.48's `PooledByteBufAllocator` (buddy tree, tiny caches, 16 MiB chunks).
     #[default]
     Netty4148,
-    /// Netty 4.1.118's `PooledByteBufAllocator` (size classes, runs, 4 MiB chunks).
+    /// Netty 4.1.118's `PooledByteBufAllocator` (size classes, runs, 4 MiB chunks); also Netty
+    /// 4.2.13's `PooledByteBufAllocator`, which behaves the same (`4.2.13-pooled`).
     Netty41118,
 }
 
@@ -22,6 +23,9 @@ impl NettyVersion {
     pub const NAMES: &'static [(&'static str, NettyVersion)] = &[
         ("4.1.48", NettyVersion::Netty4148),
         ("4.1.118", NettyVersion::Netty41118),
+        // 4.2.13's `PooledByteBufAllocator` (not 4.2's default allocator) places, fails and
+        // counts as 4.1.118's on every differential trace (`tests/netty4118_diff.rs`).
+        ("4.2.13-pooled", NettyVersion::Netty41118),
     ];
 
     /// The canonical name.
@@ -83,10 +87,11 @@ mod tests {
             assert_eq!(name.parse::<NettyVersion>(), Ok(*v));
         }
         assert_eq!(NettyVersion::Netty41118.to_string(), "4.1.118");
+        assert_eq!("4.2.13-pooled".parse(), Ok(NettyVersion::Netty41118));
         let e = "4.1.49".parse::<NettyVersion>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown Netty version `4.1.49` (expected one of: 4.1.48, 4.1.118)"
+            "unknown Netty version `4.1.49` (expected one of: 4.1.48, 4.1.118, 4.2.13-pooled)"
         );
     }
 }

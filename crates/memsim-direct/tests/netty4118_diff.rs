@@ -407,3 +407,33 @@ fn memsim_matches_real_netty_4_1_118() {
         failures.join("\n")
     );
 }
+
+/// Netty 4.2.13's `PooledByteBufAllocator` (the jar's, run the same way) against memsim's
+/// `--netty 4.2.13-pooled`, an alias of the 4.1.118 model: identical on every trace. (Its bytecode
+/// differs from 4.1.118's in counters' types, JFR events and cleaners, not in placement rules.)
+#[test]
+fn netty_4_2_13_pooled_matches_the_4_1_118_model() {
+    let dir = work_dir("netty4213-pooled-diff");
+    let alias: NettyVersion = "4.2.13-pooled".parse().expect("a known version");
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .map(|mut c| {
+            c.options.netty = alias;
+            c
+        })
+        .collect();
+    let real = run_real("4.2.13", &dir, &cases);
+    let failures = compare("4.2.13", &dir, &cases, &real);
+    eprintln!(
+        "netty4213_pooled_diff: {} traces, {} mismatches",
+        cases.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} traces differ from real Netty 4.2.13's PooledByteBufAllocator:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
