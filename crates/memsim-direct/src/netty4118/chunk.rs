@@ -65,8 +65,9 @@ pub(crate) struct Chunk {
     page_shifts: u32,
     // `runsAvail`: per page class, the free runs' keys (`handle >> 32`), polled smallest first.
     runs_avail: Vec<BTreeSet<u32>>,
-    // `runsAvailMap`: first and last page of every free run → its handle.
-    runs_avail_map: BTreeMap<u32, u64>,
+    // `runsAvailMap`: first and last page of every free run → its handle (0: none; a run handle
+    // is never 0, its page count is at least 1). Dense, 8 bytes a page, where Netty hashes.
+    runs_avail_map: Vec<u64>,
     /// `subpages`, by the run offset of their run.
     pub(crate) subpages: BTreeMap<u32, Subpage>,
     // memsim's residency: pages ever handed out (a bit per page).
@@ -87,7 +88,7 @@ impl Chunk {
             list: 0,
             page_shifts: sc.page_shifts,
             runs_avail: vec![BTreeSet::new(); sc.n_psizes as usize],
-            runs_avail_map: BTreeMap::new(),
+            runs_avail_map: vec![0; pages as usize],
             subpages: BTreeMap::new(),
             touched: vec![0; (pages as usize).div_ceil(64)],
             touched_bytes: 0,
@@ -107,7 +108,7 @@ impl Chunk {
             list: 0,
             page_shifts: 0,
             runs_avail: Vec::new(),
-            runs_avail_map: BTreeMap::new(),
+            runs_avail_map: Vec::new(),
             subpages: BTreeMap::new(),
             touched: Vec::new(),
             touched_bytes: size,
@@ -130,9 +131,9 @@ impl Chunk {
     fn insert_avail_run(&mut self, sc: &SizeClasses, offset: u32, pages: u32, handle: u64) {
         let idx = sc.page_idx(u64::from(pages), true);
         self.runs_avail[idx as usize].insert((handle >> 32) as u32);
-        self.runs_avail_map.insert(offset, handle);
+        self.runs_avail_map[offset as usize] = handle;
         if pages > 1 {
-            self.runs_avail_map.insert(offset + pages - 1, handle);
+            self.runs_avail_map[(offset + pages - 1) as usize] = handle;
         }
     }
 
@@ -144,9 +145,9 @@ impl Chunk {
 
     fn remove_avail_run_ends(&mut self, handle: u64) {
         let (offset, pages) = (run_offset(handle), run_pages(handle));
-        self.runs_avail_map.remove(&offset);
+        self.runs_avail_map[offset as usize] = 0;
         if pages > 1 {
-            self.runs_avail_map.remove(&(offset + pages - 1));
+            self.runs_avail_map[(offset + pages - 1) as usize] = 0;
         }
     }
 
@@ -226,6 +227,14 @@ impl Chunk {
         Some(run)
     }
 
+    /// `getAvailRunByOffset`: the free run starting or ending at `page`.
+    fn avail_at(&self, page: u32) -> Option<u64> {
+        self.runs_avail_map
+            .get(page as usize)
+            .copied()
+            .filter(|h| *h != 0)
+    }
+
     /// `free` of a run (or of a released subpage's run): merged with the free runs before and
     /// after it, then made available.
     pub(crate) fn free_run(&mut self, sc: &SizeClasses, handle: u64) {
@@ -234,10 +243,7 @@ impl Chunk {
         // collapsePast
         loop {
             let (offset, pages) = (run_offset(run), run_pages(run));
-            let Some(&past) = offset
-                .checked_sub(1)
-                .and_then(|p| self.runs_avail_map.get(&p))
-            else {
+            let Some(past) = offset.checked_sub(1).and_then(|p| self.avail_at(p)) else {
                 break;
             };
             let (past_offset, past_pages) = (run_offset(past), run_pages(past));
@@ -251,7 +257,7 @@ impl Chunk {
         // collapseNext
         loop {
             let (offset, pages) = (run_offset(run), run_pages(run));
-            let Some(&next) = self.runs_avail_map.get(&(offset + pages)) else {
+            let Some(next) = self.avail_at(offset + pages) else {
                 break;
             };
             let (next_offset, next_pages) = (run_offset(next), run_pages(next));
@@ -290,9 +296,8 @@ impl Chunk {
                 let h = u64::from(*key) << 32;
                 let (o, p) = (run_offset(h), run_pages(h));
                 if sc.page_idx(u64::from(p), true) as usize != i
-                    || self.runs_avail_map.get(&o).map(|v| v >> 32) != Some(u64::from(*key))
-                    || self.runs_avail_map.get(&(o + p - 1)).map(|v| v >> 32)
-                        != Some(u64::from(*key))
+                    || self.avail_at(o).map(|v| v >> 32) != Some(u64::from(*key))
+                    || self.avail_at(o + p - 1).map(|v| v >> 32) != Some(u64::from(*key))
                 {
                     return Err(format!("chunk {}: free run {o}+{p} misfiled", self.seq));
                 }
