@@ -24,7 +24,6 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Concurrent JVMs (CI has 2 cores).
@@ -101,6 +100,9 @@ fn jvm_args(version: &str, cores: u32, max_direct_memory: Option<i64>) -> Vec<St
     }
     a
 }
+
+/// The JVM-wide settings a batch shares: processors and `io.netty.maxDirectMemory`.
+type JvmKey = (u32, Option<i64>);
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -266,7 +268,7 @@ fn run_real(version: &str, dir: &Path, cases: &[Case]) -> Vec<Value> {
     let build_dir = dir.join("classes");
     let run_sh = harness(version, &build_dir);
     // Groups by the JVM-wide settings, split into batches.
-    let mut groups: BTreeMap<(u32, Option<i64>), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<JvmKey, Vec<usize>> = BTreeMap::new();
     for (i, c) in cases.iter().enumerate() {
         assert_eq!(
             c.options.jvm_max_direct_memory,
@@ -278,7 +280,7 @@ fn run_real(version: &str, dir: &Path, cases: &[Case]) -> Vec<Value> {
             .or_default()
             .push(i);
     }
-    let batches: Vec<((u32, Option<i64>), Vec<usize>)> = groups
+    let batches: Vec<(JvmKey, Vec<usize>)> = groups
         .into_iter()
         .flat_map(|(k, v)| v.chunks(BATCH).map(|b| (k, b.to_vec())).collect::<Vec<_>>())
         .collect();

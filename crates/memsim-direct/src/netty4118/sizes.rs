@@ -136,11 +136,7 @@ impl SizeClasses {
         }
         let x = log2((bytes << 1) - 1);
         // Netty's two bounds differ by one here; kept as they are.
-        let shift = if x < LOG2_GROUP + self.page_shifts {
-            0
-        } else {
-            x - (LOG2_GROUP + self.page_shifts)
-        };
+        let shift = x.saturating_sub(LOG2_GROUP + self.page_shifts);
         let log2_delta = if x < LOG2_GROUP + self.page_shifts + 1 {
             self.page_shifts
         } else {
