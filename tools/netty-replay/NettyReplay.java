@@ -568,8 +568,11 @@ public final class NettyReplay {
                 r.apply(op);
             }
             StringBuilder sb = new StringBuilder();
+            StringBuilder end = new StringBuilder();
+            r.snapshotInto(end, "final");
             sb.append("{\"errors\":[").append(r.errors).append("],\n\"placements\":[")
-                    .append(r.placements).append("],\n\"snapshots\":[").append(r.snapshots).append("]}\n");
+                    .append(r.placements).append("],\n\"snapshots\":[").append(r.snapshots)
+                    .append("],\n\"final\":").append(end).append("}\n");
             out.print(sb);
             out.flush();
             if (out.checkError()) {
@@ -731,7 +734,11 @@ public final class NettyReplay {
 
         private void snapshot(String label) {
             comma(snapshots);
-            StringBuilder s = snapshots;
+            snapshotInto(snapshots, label);
+        }
+
+        /** Appends one snapshot object to s. */
+        private void snapshotInto(StringBuilder s, String label) {
             s.append("{\"label\":");
             jsonString(s, label);
             s.append(",\"usedDirectMemory\":").append(allocator.metric().usedDirectMemory());

@@ -33,6 +33,8 @@ enum Out<'a> {
     Error(usize, String),
     /// A `metrics` line: the pool as it is now.
     Snapshot(&'a str, &'a dyn ReplayPool),
+    /// The end of the trace: the pool as it is left.
+    End(&'a dyn ReplayPool),
 }
 
 /// Replays the operations of `trace_text` (known to parse) through a fresh pool, handing each
@@ -101,6 +103,7 @@ fn replay_pass(
             TraceOp::Metrics { label, .. } => out(Out::Snapshot(&label, pool.as_ref()))?,
         }
     }
+    out(Out::End(pool.as_ref()))?;
     Ok(())
 }
 
@@ -120,8 +123,11 @@ fn write_element(w: &mut dyn Write, first: bool, v: &Value) -> std::io::Result<(
     Ok(())
 }
 
+/// The label of the `final` snapshot, the pool as the trace leaves it.
+pub const FINAL_LABEL: &str = "final";
+
 /// Replays a trace and writes the report to `w` as it is produced: a JSON object with `errors`,
-/// `placements` and `snapshots`, pretty-printed as `serde_json` prints it (the report
+/// `placements`, `snapshots` and `final` (a snapshot of the pool at the end of the trace), pretty-printed as `serde_json` prints it (the report
 /// [`replay_json`] returns, byte for byte, with a final newline).
 ///
 /// Memory stays flat however long the trace: the trace is checked first (nothing is written if
@@ -158,8 +164,13 @@ pub fn replay_to(
         let prefix = if i == 0 { "\n" } else { ",\n" };
         write!(w, "{prefix}  \"{section}\": [").map_err(io)?;
         let mut first = true;
+        let mut end = None;
         replay_pass(trace_text, &settings, cap, jvm, &mut |o| {
             let v = match (i, o) {
+                (0, Out::End(pool)) => {
+                    end = Some(pool.snapshot(FINAL_LABEL));
+                    return Ok(());
+                }
                 (0, Out::Error(line, message)) => json!({"line": line, "message": message}),
                 (1, Out::Placement(line, id, p)) => placement_json(line, id, p),
                 (2, Out::Snapshot(label, pool)) => pool.snapshot(label),
@@ -172,6 +183,13 @@ pub fn replay_to(
         .map_err(io)?;
         w.write_all(if first { b"]" } else { b"\n  ]" })
             .map_err(io)?;
+        // `final` sorts between `errors` and `placements`, as `serde_json` orders keys.
+        if let Some(end) = end {
+            let text = serde_json::to_string_pretty(&end)
+                .map_err(std::io::Error::other)
+                .map_err(io)?;
+            write!(w, ",\n  \"final\": {}", text.replace('\n', "\n  ")).map_err(io)?;
+        }
     }
     w.write_all(b"\n}\n").map_err(io)?;
     w.flush().map_err(io)

@@ -27,6 +27,7 @@ fn default_arenas_follow_netty_formula() {
 fn reference(trace: &str, o: &ReplayOptions) -> String {
     let (settings, cap) = o.resolve_settings().unwrap();
     let (mut errors, mut placements, mut snapshots) = (Vec::new(), Vec::new(), Vec::new());
+    let mut end = Value::Null;
     replay_pass(trace, &settings, cap, o.jvm_max_direct_memory, &mut |out| {
         match out {
             Out::Error(line, message) => {
@@ -34,11 +35,13 @@ fn reference(trace: &str, o: &ReplayOptions) -> String {
             }
             Out::Placement(line, id, p) => placements.push(placement_json(line, id, p)),
             Out::Snapshot(label, pool) => snapshots.push(pool.snapshot(label)),
+            Out::End(pool) => end = pool.snapshot(FINAL_LABEL),
         }
         Ok(())
     })
     .unwrap();
-    let v = json!({"errors": errors, "placements": placements, "snapshots": snapshots});
+    let v =
+        json!({"errors": errors, "final": end, "placements": placements, "snapshots": snapshots});
     let mut text = serde_json::to_string_pretty(&v).unwrap();
     text.push('\n');
     text
