@@ -21,6 +21,7 @@ pub mod netty41;
 pub mod netty4118;
 pub mod replay;
 pub mod simple;
+mod pooled;
 mod subpage;
 pub mod trace;
 pub mod version;

@@ -33,14 +33,13 @@ mod chunk;
 mod sizes;
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
-use crate::netty41::regions::Regions;
-use crate::netty41::{ArenaMetric, Placement, TrimClock, least_used, trim_count};
+use crate::netty41::{ArenaMetric, Placement, trim_count};
+use crate::pooled::{Buf, Bufs, ThreadCaches};
 use crate::{BufHandle, DirectPool, PoolCounters, ThreadKey};
 use arena::Arena;
 use cache::CacheLayout;
 use memsim_core::Usage;
 use sizes::SizeClasses;
-use std::collections::BTreeMap;
 
 /// 4.1.118's default `io.netty.allocator.maxOrder`: 4 MiB chunks with 8 KiB pages.
 pub const DEFAULT_MAX_ORDER: u32 = 9;
@@ -95,24 +94,6 @@ impl Netty4118Config {
     }
 }
 
-#[derive(Debug, Clone)]
-struct ThreadCache {
-    arena: Option<u32>,
-    regions: Regions,
-    clock: TrimClock,
-    freed: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Buf {
-    // `None`: an unpooled buffer of an allocator without arenas.
-    arena: Option<u32>,
-    slot: u32,
-    handle: u64,
-    norm: u64,
-    cache: Option<u32>,
-}
-
 /// Netty 4.1.118's pooled direct allocator. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Netty4118Pool {
@@ -120,16 +101,12 @@ pub struct Netty4118Pool {
     sc: SizeClasses,
     layout: CacheLayout,
     arenas: Vec<Arena>,
-    num_thread_caches: Vec<u32>,
     next_seq: u64,
-    caches: Vec<ThreadCache>,
-    thread_caches: BTreeMap<ThreadKey, u32>,
-    bufs: Vec<Option<Buf>>,
-    free_bufs: Vec<u32>,
+    threads: ThreadCaches,
+    bufs: Bufs,
     unpooled_bytes: u64,
     unpooled_created: u64,
     unpooled_destroyed: u64,
-    active: u64,
     counters: PoolCounters,
 }
 
@@ -148,19 +125,15 @@ impl Netty4118Pool {
             arenas: (0..cfg.n_arenas)
                 .map(|i| Arena::new(i, sc.clone()))
                 .collect(),
-            num_thread_caches: vec![0; cfg.n_arenas as usize],
+            threads: ThreadCaches::new(cfg.n_arenas),
             cfg,
             sc,
             layout,
             next_seq: 0,
-            caches: Vec::new(),
-            thread_caches: BTreeMap::new(),
-            bufs: Vec::new(),
-            free_bufs: Vec::new(),
+            bufs: Bufs::default(),
             unpooled_bytes: 0,
             unpooled_created: 0,
             unpooled_destroyed: 0,
-            active: 0,
             counters: PoolCounters::default(),
         }
     }
@@ -171,31 +144,8 @@ impl Netty4118Pool {
     }
 
     fn cache_of(&mut self, thread: ThreadKey) -> u32 {
-        if let Some(c) = self.thread_caches.get(&thread) {
-            return *c;
-        }
-        let arena = least_used(self.num_thread_caches.iter().copied());
-        let n_regions = match arena {
-            Some(a) => {
-                self.num_thread_caches[a as usize] += 1;
-                self.layout.len()
-            }
-            None => 0,
-        };
-        let threshold = if n_regions > 0 {
-            CACHE_TRIM_INTERVAL
-        } else {
-            0
-        };
-        self.caches.push(ThreadCache {
-            arena,
-            regions: Regions::new(n_regions),
-            clock: TrimClock::new(threshold),
-            freed: false,
-        });
-        let id = self.caches.len() as u32 - 1;
-        self.thread_caches.insert(thread, id);
-        id
+        self.threads
+            .cache_of(thread, self.layout.len(), CACHE_TRIM_INTERVAL)
     }
 
     /// `PoolThreadCache.allocate`: a cached (chunk, handle) or `None`; counts lookups and trims.
@@ -206,7 +156,7 @@ impl Netty4118Pool {
         size_idx: u32,
     ) -> Option<(u32, u64)> {
         let i = self.layout.region_of(size_idx)?;
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.threads.caches[cache as usize];
         if !c.regions.has(i) {
             return None;
         }
@@ -219,7 +169,7 @@ impl Netty4118Pool {
 
     /// `PoolThreadCache.trim`: each region frees its capacity less its hits since the last trim.
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
         let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
         c.regions.for_each(|i, r| {
@@ -230,35 +180,21 @@ impl Netty4118Pool {
         });
     }
 
-    /// `PoolThreadCache.free(false)`: every entry back to its chunk; the arena loses a cache.
-    fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.caches[cache as usize];
-        if std::mem::replace(&mut c.freed, true) {
-            return;
-        }
-        let Some(a) = c.arena else { return };
-        let arena = &mut self.arenas[a as usize];
-        c.regions.for_each(|_, r| {
-            for (slot, handle) in r.queue.take_front(usize::MAX) {
-                arena.free(acct, slot, handle);
-            }
-        });
-        self.num_thread_caches[a as usize] -= 1;
+    /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk.
+    fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
+        let arena = &mut self.arenas[arena as usize];
+        self.threads.caches[cache as usize]
+            .regions
+            .for_each(|_, r| {
+                for (slot, handle) in r.queue.take_front(usize::MAX) {
+                    arena.free(acct, slot, handle);
+                }
+            });
     }
 
     fn push_buf(&mut self, buf: Buf) -> BufHandle {
-        self.active += buf.norm;
         self.counters.allocations += 1;
-        match self.free_bufs.pop() {
-            Some(i) => {
-                self.bufs[i as usize] = Some(buf);
-                BufHandle(i)
-            }
-            None => {
-                self.bufs.push(Some(buf));
-                BufHandle(self.bufs.len() as u32 - 1)
-            }
-        }
+        self.bufs.push(buf)
     }
 
     /// Allocates `size` bytes for `thread` and says where they landed; `Ok(None)` for size 0 (the
@@ -276,7 +212,7 @@ impl Netty4118Pool {
             return Ok(None);
         }
         let cache = self.cache_of(thread);
-        let Some(arena) = self.caches[cache as usize].arena else {
+        let Some(arena) = self.threads.caches[cache as usize].arena else {
             acct.reserve_netty(size)
                 .inspect_err(|_| self.counters.failures += 1)?;
             let seq = self.next_seq;
@@ -332,11 +268,7 @@ impl Netty4118Pool {
     /// `ByteBuf.release()` of a live buffer, from any thread: to the allocating thread's cache if
     /// that cache is not freed and takes it, else back to its chunk.
     pub fn release(&mut self, acct: &mut DirectAccounting, buf: BufHandle) {
-        let b = self.bufs[buf.0 as usize]
-            .take()
-            .expect("double release of a direct buffer");
-        self.free_bufs.push(buf.0);
-        self.active -= b.norm;
+        let b = self.bufs.take(buf);
         self.counters.deallocations += 1;
         let Some(arena) = b.arena else {
             acct.release_netty(b.norm);
@@ -352,7 +284,7 @@ impl Netty4118Pool {
         let size_idx = self.sc.size_idx(b.norm);
         if let Some(cache) = b.cache
             && let Some(i) = self.layout.region_of(size_idx)
-            && let c = &mut self.caches[cache as usize]
+            && let c = &mut self.threads.caches[cache as usize]
             && !c.freed
             && c.regions.has(i)
             && c.regions.len(i) < self.layout.capacity(i)
@@ -365,15 +297,15 @@ impl Netty4118Pool {
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
     pub fn trim_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.thread_caches.get(&thread).copied() {
+        if let Some(c) = self.threads.get(thread) {
             self.trim_cache(acct, c);
         }
     }
 
     /// The thread ended (`FastThreadLocal.removeAll()`): its cache is returned and unbound.
     pub fn end_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.thread_caches.remove(&thread) {
-            self.free_thread_cache(acct, c);
+        if let Some((cache, arena)) = self.threads.end(thread) {
+            self.free_thread_cache(acct, cache, arena);
         }
     }
 
@@ -392,7 +324,7 @@ impl Netty4118Pool {
     pub fn arena_metrics(&self) -> Vec<ArenaMetric> {
         self.arenas
             .iter()
-            .zip(&self.num_thread_caches)
+            .zip(self.threads.num_thread_caches())
             .map(|(a, n)| a.metric(*n))
             .collect()
     }
@@ -433,7 +365,7 @@ impl DirectPool for Netty4118Pool {
     }
 
     fn active_bytes(&self) -> u64 {
-        self.active
+        self.bufs.active()
     }
 
     fn counters(&self) -> PoolCounters {
@@ -453,12 +385,11 @@ impl DirectPool for Netty4118Pool {
         for a in &self.arenas {
             a.check()?;
         }
-        let live: Vec<&Buf> = self.bufs.iter().flatten().collect();
-        let active: u64 = live.iter().map(|b| b.norm).sum();
-        if active != self.active {
-            return Err(format!("live bytes drifted: {active} vs {}", self.active));
+        let active: u64 = self.bufs.live().map(|b| b.norm).sum();
+        if active != self.bufs.active() {
+            return Err(format!("live bytes drifted: {active} vs {}", self.bufs.active()));
         }
-        for (id, c) in self.caches.iter().enumerate() {
+        for (id, c) in self.threads.caches.iter().enumerate() {
             if let Some((i, r)) = c
                 .regions
                 .iter()
