@@ -94,7 +94,12 @@ impl ThreadCaches {
 
     /// The thread's cache, created on first use and bound to the least-used arena, with
     /// `n_regions` regions trimmed every `trim_interval` lookups when it has an arena.
-    pub(crate) fn cache_of(&mut self, thread: ThreadKey, n_regions: usize, trim_interval: u32) -> u32 {
+    pub(crate) fn cache_of(
+        &mut self,
+        thread: ThreadKey,
+        n_regions: usize,
+        trim_interval: u32,
+    ) -> u32 {
         if let Some(c) = self.by_thread.get(&thread) {
             return *c;
         }

@@ -80,6 +80,11 @@ impl CacheLayout {
         (idx < n).then_some(start + idx)
     }
 
+    /// `freeSweepAllocationThreshold` of a cache with regions (0 with caches off).
+    pub(crate) fn trim_interval(&self) -> u32 {
+        self.trim_threshold
+    }
+
     /// A fresh trim clock for a thread cache.
     pub(crate) fn clock(&self) -> TrimClock {
         TrimClock {

@@ -387,7 +387,10 @@ impl DirectPool for Netty4118Pool {
         }
         let active: u64 = self.bufs.live().map(|b| b.norm).sum();
         if active != self.bufs.active() {
-            return Err(format!("live bytes drifted: {active} vs {}", self.bufs.active()));
+            return Err(format!(
+                "live bytes drifted: {active} vs {}",
+                self.bufs.active()
+            ));
         }
         for (id, c) in self.threads.caches.iter().enumerate() {
             if let Some((i, r)) = c
