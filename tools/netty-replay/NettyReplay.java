@@ -1,6 +1,7 @@
 /*
  * NettyReplay: replays a memsim allocation trace through the real Netty PooledByteBufAllocator
- * (Debian's libnetty-java, 4.1.48.Final) and prints what happened as JSON on stdout.
+ * (Debian's libnetty-java 4.1.48.Final, or the 4.1.118 / 4.2.13 jars run.sh --netty picks) and
+ * prints what happened as JSON on stdout; with --batch, many traces in one JVM.
  *
  * Written for memsim's differential test (crates/memsim-direct/tests/netty_diff.rs); see README.md
  * next to this file for the trace format, the options, the JSON and the JVM flags it needs.
@@ -55,6 +56,12 @@ public final class NettyReplay {
         Boolean useCacheForAllThreads;
         Long maxDirectMemory;
         Integer cores;
+        /** The jar's version, as run.sh --netty names it: 4.1.48 has tiny caches and counters. */
+        String netty = "4.1.48";
+
+        boolean hasTiny() {
+            return netty.equals("4.1.48");
+        }
     }
 
     static class UsageError extends Exception {
@@ -78,10 +85,16 @@ public final class NettyReplay {
             "usage: java -cp <build>:netty-buffer.jar:netty-common.jar [JVM flags] NettyReplay TRACE\n"
             + "         [--arenas N] [--page-size B] [--max-order K] [--tiny-cache-size N]\n"
             + "         [--small-cache-size N] [--normal-cache-size N] [--use-cache-for-all-threads true|false]\n"
-            + "         [--max-direct-memory B] [--cores N]\n"
+            + "         [--max-direct-memory B] [--cores N] [--netty VERSION]\n"
+            + "   or: ... NettyReplay --batch [--max-direct-memory B] [--cores N] [--netty VERSION]\n"
+            + "         < lines 'OUT TRACE [allocator options]'\n"
             + "(tools/netty-replay/run.sh passes the JVM flags; see tools/netty-replay/README.md)";
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--batch")) {
+            batch(args);
+            return;
+        }
         String tracePath;
         Options opts;
         List<Op> ops;
@@ -110,9 +123,16 @@ public final class NettyReplay {
             return;
         }
 
-        // Before any Netty class is initialised: these are read once, in static initialisers.
-        // (Setting them here works exactly like -D on the command line; Replayer checks that they
-        // took effect.)
+        int cores = setProperties(opts);
+        Replayer.run(ops, opts, cores, System.out);
+    }
+
+    /**
+     * Before any Netty class is initialised: these are read once, in static initialisers.
+     * (Setting them here works exactly like -D on the command line; Replayer checks that they
+     * took effect.) Returns the processor count.
+     */
+    static int setProperties(Options opts) {
         int cores;
         if (opts.cores != null) {
             cores = opts.cores;
@@ -127,8 +147,76 @@ public final class NettyReplay {
         // No sampled leak-tracking wrappers: the sampling is random and the wrappers hide the
         // PooledByteBuf (they do not change the allocator's behaviour).
         System.setProperty("io.netty.leakDetection.level", "disabled");
+        return cores;
+    }
 
-        Replayer.run(ops, opts, cores, System.out);
+    /**
+     * Many traces in one JVM: the JVM-wide options (cap, processors, version) come from the command
+     * line, each stdin line 'OUT TRACE [allocator options]' names a trace, the file its JSON goes
+     * to, and its allocator options. After each trace every buffer is released, every thread cache
+     * freed and every arena's chunks destroyed, and Netty's counter must be back at 0.
+     */
+    static void batch(String[] args) throws Exception {
+        Options global;
+        List<String[]> jobs = new ArrayList<>();
+        try {
+            String[] shifted = args.clone();
+            global = parseOptions(shifted);
+            if (global.arenas != null || global.pageSize != null || global.maxOrder != null
+                    || global.tinyCacheSize != null || global.smallCacheSize != null
+                    || global.normalCacheSize != null || global.useCacheForAllThreads != null) {
+                throw new UsageError("--batch takes allocator options per stdin line, not on the command line");
+            }
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                List<String> t = tokens(line);
+                if (!t.isEmpty()) {
+                    jobs.add(t.toArray(new String[0]));
+                }
+            }
+        } catch (UsageError e) {
+            System.err.println("NettyReplay: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        int cores = setProperties(global);
+        for (String[] job : jobs) {
+            if (job.length < 2) {
+                fail(System.err, "batch line needs OUT TRACE: " + String.join(" ", job));
+            }
+            String[] optArgs = new String[job.length - 1];
+            optArgs[0] = job[1];
+            System.arraycopy(job, 2, optArgs, 1, job.length - 2);
+            Options o;
+            List<Op> ops;
+            try {
+                o = parseOptions(optArgs);
+                if (o.cores != null || o.maxDirectMemory != null || !o.netty.equals("4.1.48")) {
+                    throw new UsageError("--cores, --max-direct-memory and --netty are per JVM in --batch");
+                }
+                o.cores = global.cores;
+                o.maxDirectMemory = global.maxDirectMemory;
+                o.netty = global.netty;
+                checkVersionOptions(o);
+                ops = parseTrace(new String(Files.readAllBytes(Paths.get(job[1])), StandardCharsets.UTF_8));
+            } catch (UsageError | IOException e) {
+                System.err.println("NettyReplay: " + job[1] + ": " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            try (PrintStream out = new PrintStream(
+                    new java.io.FileOutputStream(job[0]), false, StandardCharsets.UTF_8.name())) {
+                Replayer.run(ops, o, cores, out).cleanUp();
+            }
+        }
+    }
+
+    static void checkVersionOptions(Options o) throws UsageError {
+        if (!o.hasTiny() && o.tinyCacheSize != null) {
+            throw new UsageError("--tiny-cache-size: Netty " + o.netty + " has no tiny caches");
+        }
     }
 
     static Options parseOptions(String[] args) throws UsageError {
@@ -147,6 +235,7 @@ public final class NettyReplay {
                 case "--small-cache-size": o.smallCacheSize = parseInt(name, v, 0); break;
                 case "--normal-cache-size": o.normalCacheSize = parseInt(name, v, 0); break;
                 case "--cores": o.cores = parseInt(name, v, 1); break;
+                case "--netty": o.netty = v; break;
                 case "--use-cache-for-all-threads":
                     if (v.equals("true")) {
                         o.useCacheForAllThreads = Boolean.TRUE;
@@ -167,6 +256,7 @@ public final class NettyReplay {
                     throw new UsageError("unknown option " + name);
             }
         }
+        checkVersionOptions(o);
         return o;
     }
 
@@ -405,8 +495,9 @@ public final class NettyReplay {
         private final StringBuilder placements = new StringBuilder();
         private final StringBuilder snapshots = new StringBuilder();
 
-        Replayer(io.netty.buffer.PooledByteBufAllocator allocator) throws Exception {
+        Replayer(io.netty.buffer.PooledByteBufAllocator allocator, boolean tiny) throws Exception {
             this.allocator = allocator;
+            this.tiny = tiny;
             this.arenas = allocator.metric().directArenas();
             pooledByteBuf = Class.forName("io.netty.buffer.PooledByteBuf");
             bufChunk = field(pooledByteBuf, "chunk");
@@ -423,7 +514,10 @@ public final class NettyReplay {
             return f;
         }
 
-        static void run(List<Op> ops, Options o, int cores, PrintStream out) throws Exception {
+        private final boolean tiny;
+
+        /** Replays ops and prints the JSON; returns the replayer for cleanUp (batch mode). */
+        static Replayer run(List<Op> ops, Options o, int cores, PrintStream out) throws Exception {
             // Check the environment first: the replay is only meaningful with Netty's own counter.
             if (io.netty.util.NettyRuntime.availableProcessors() != cores) {
                 fail(System.err, "io.netty.availableProcessors did not take effect: NettyRuntime says "
@@ -467,19 +561,57 @@ public final class NettyReplay {
             } catch (IllegalArgumentException e) {
                 System.err.println("NettyReplay: invalid allocator configuration: " + e.getMessage());
                 System.exit(2);
-                return;
+                return null;
             }
-            Replayer r = new Replayer(allocator);
+            Replayer r = new Replayer(allocator, o.hasTiny());
             for (Op op : ops) {
                 r.apply(op);
             }
             StringBuilder sb = new StringBuilder();
+            StringBuilder end = new StringBuilder();
+            r.snapshotInto(end, "final");
             sb.append("{\"errors\":[").append(r.errors).append("],\n\"placements\":[")
-                    .append(r.placements).append("],\n\"snapshots\":[").append(r.snapshots).append("]}\n");
+                    .append(r.placements).append("],\n\"snapshots\":[").append(r.snapshots)
+                    .append("],\n\"final\":").append(end).append("}\n");
             out.print(sb);
             out.flush();
             if (out.checkError()) {
                 fail(System.err, "could not write the JSON to stdout");
+            }
+            return r;
+        }
+
+        /**
+         * Returns everything to the OS so the next trace of a batch starts from a zero counter:
+         * every thread cache freed (FastThreadLocal.removeAll on each worker), every buffer
+         * released (to its arena: its cache is freed), then each arena's chunks destroyed as its
+         * finalizer would.
+         */
+        void cleanUp() throws Exception {
+            for (Worker w : workers.values()) {
+                w.call(() -> {
+                    io.netty.util.concurrent.FastThreadLocal.removeAll();
+                    w.stop = true;
+                    return null;
+                });
+                w.thread.join();
+            }
+            workers.clear();
+            for (io.netty.buffer.ByteBuf b : keep) {
+                if (b.refCnt() > 0) {
+                    b.release();
+                }
+            }
+            keep.clear();
+            live.clear();
+            java.lang.reflect.Method fin = Class.forName("io.netty.buffer.PoolArena").getDeclaredMethod("finalize");
+            fin.setAccessible(true);
+            for (io.netty.buffer.PoolArenaMetric a : arenas) {
+                fin.invoke(a);
+            }
+            long used = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+            if (used != 0) {
+                fail(System.err, "after a batch trace Netty's direct memory counter is " + used + ", not 0");
             }
         }
 
@@ -602,7 +734,11 @@ public final class NettyReplay {
 
         private void snapshot(String label) {
             comma(snapshots);
-            StringBuilder s = snapshots;
+            snapshotInto(snapshots, label);
+        }
+
+        /** Appends one snapshot object to s. */
+        private void snapshotInto(StringBuilder s, String label) {
             s.append("{\"label\":");
             jsonString(s, label);
             s.append(",\"usedDirectMemory\":").append(allocator.metric().usedDirectMemory());
@@ -614,14 +750,18 @@ public final class NettyReplay {
                 }
                 s.append("\n {\"index\":").append(i)
                         .append(",\"numThreadCaches\":").append(a.numThreadCaches())
-                        .append(",\"numAllocations\":").append(a.numAllocations())
-                        .append(",\"numTinyAllocations\":").append(a.numTinyAllocations())
-                        .append(",\"numSmallAllocations\":").append(a.numSmallAllocations())
+                        .append(",\"numAllocations\":").append(a.numAllocations());
+                if (tiny) {
+                    s.append(",\"numTinyAllocations\":").append(a.numTinyAllocations());
+                }
+                s.append(",\"numSmallAllocations\":").append(a.numSmallAllocations())
                         .append(",\"numNormalAllocations\":").append(a.numNormalAllocations())
                         .append(",\"numHugeAllocations\":").append(a.numHugeAllocations())
-                        .append(",\"numDeallocations\":").append(a.numDeallocations())
-                        .append(",\"numTinyDeallocations\":").append(a.numTinyDeallocations())
-                        .append(",\"numSmallDeallocations\":").append(a.numSmallDeallocations())
+                        .append(",\"numDeallocations\":").append(a.numDeallocations());
+                if (tiny) {
+                    s.append(",\"numTinyDeallocations\":").append(a.numTinyDeallocations());
+                }
+                s.append(",\"numSmallDeallocations\":").append(a.numSmallDeallocations())
                         .append(",\"numNormalDeallocations\":").append(a.numNormalDeallocations())
                         .append(",\"numHugeDeallocations\":").append(a.numHugeDeallocations())
                         .append(",\"numActiveAllocations\":").append(a.numActiveAllocations())

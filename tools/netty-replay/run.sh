@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Replays a memsim trace through the real Netty 4.1.48 PooledByteBufAllocator and prints JSON.
+# Replays a memsim trace through a real Netty PooledByteBufAllocator and prints JSON.
 #
 #   tools/netty-replay/run.sh TRACE [--arenas N] [--page-size B] [--max-order K] [--tiny-cache-size N]
 #       [--small-cache-size N] [--normal-cache-size N] [--use-cache-for-all-threads true|false]
-#       [--max-direct-memory B] [--cores N]
-#   tools/netty-replay/run.sh --build      # only compile; prints the build directory
+#       [--max-direct-memory B] [--cores N] [--netty 4.1.48|4.1.118|4.2.13]
+#   tools/netty-replay/run.sh --batch [--max-direct-memory B] [--cores N] [--netty V] < JOBS
+#       # JOBS: lines 'OUT TRACE [allocator options]', one JVM for all of them
+#   tools/netty-replay/run.sh --build [--netty V]   # only compile; prints the build directory
+#
+# --netty picks the jars: 4.1.48 (the default) is Debian's libnetty-java; 4.1.118 and 4.2.13 are
+# fetched from PyPI and cached by tools/pypi-fetch/fetch.sh (4.2.13: its PooledByteBufAllocator).
 #
 # Compiles NettyReplay.java into target/netty-replay/ (or $NETTY_REPLAY_BUILD_DIR) when the classes are
 # missing or older than the source, then starts java with the flags the replay needs (README.md).
@@ -15,7 +20,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 src="$here/NettyReplay.java"
 out="${NETTY_REPLAY_BUILD_DIR:-$root/target/netty-replay}"
-jars=(/usr/share/java/netty-buffer.jar /usr/share/java/netty-common.jar)
+
+# The version: the value after --netty anywhere in the arguments.
+netty=4.1.48
+prev=
+for a in "$@"; do
+  [ "$prev" = --netty ] && netty="$a"
+  prev="$a"
+done
 
 die() {
   echo "netty-replay: $*" >&2
@@ -26,9 +38,20 @@ for tool in java javac; do
   command -v "$tool" >/dev/null 2>&1 ||
     die "'$tool' not found: install a JDK 17 and Netty 4.1.48 with: apt-get install -y openjdk-17-jdk-headless libnetty-java"
 done
-for jar in "${jars[@]}"; do
-  [ -r "$jar" ] || die "$jar not found: install Netty 4.1.48 with: apt-get install -y libnetty-java"
-done
+case "$netty" in
+  4.1.48)
+    jars=(/usr/share/java/netty-buffer.jar /usr/share/java/netty-common.jar)
+    for jar in "${jars[@]}"; do
+      [ -r "$jar" ] || die "$jar not found: install Netty 4.1.48 with: apt-get install -y libnetty-java"
+    done
+    ;;
+  4.1.118 | 4.2.13)
+    dir=$("$root/tools/pypi-fetch/fetch.sh" netty "$netty") || die "fetching Netty $netty's jars failed"
+    jars=("$dir/netty-buffer-$netty.Final.jar" "$dir/netty-common-$netty.Final.jar")
+    out="$out-$netty"
+    ;;
+  *) die "--netty $netty: expected 4.1.48, 4.1.118 or 4.2.13" ;;
+esac
 cp="${jars[0]}:${jars[1]}"
 
 # Compile under a lock, into a fresh directory that replaces the old one, so that concurrent runs never
@@ -51,7 +74,7 @@ build() {
 }
 
 if [ "${1:-}" = "--build" ]; then
-  [ $# -eq 1 ] || die "--build takes no other arguments"
+  [ $# -eq 1 ] || [ $# -eq 3 -a "${2:-}" = --netty ] || die "--build takes no other arguments than --netty V"
   build
   echo "$out"
   exit 0

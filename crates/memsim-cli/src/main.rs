@@ -222,7 +222,7 @@ fn nmt(command: &NmtCommand) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 enum DirectCommand {
-    /// Replay an allocation trace through the Netty 4.1.48 pool model; print JSON with Netty's metric names.
+    /// Replay an allocation trace through a Netty pool model (4.1.48 or 4.1.118); print JSON with that Netty's metric names.
     ///
     /// Trace lines: `alloc <id> <size> [thread <t>]`, `free <id> [thread <t>]`, `trim [thread <t>]`,
     /// `exit <t>`, `metrics [label]`; `#` starts a comment.
@@ -234,16 +234,19 @@ enum DirectCommand {
 struct ReplayArgs {
     /// The trace file.
     trace: PathBuf,
-    /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / 16 MiB / 2 / 3)).
+    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks) or 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118).
+    #[arg(long, default_value = "4.1.48", value_parser = parse_netty_version)]
+    netty: memsim_direct::NettyVersion,
+    /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / default chunk / 2 / 3)).
     #[arg(long)]
     arenas: Option<u32>,
     /// Page size in bytes (8192): a power of two, at least 4096.
     #[arg(long, value_parser = parse_size)]
     page_size: Option<u64>,
-    /// Max order (11), 0 to 14: chunk = page size << max order, at most 1 GiB.
+    /// Max order (11 for 4.1.48, 9 for 4.1.118), 0 to 14: chunk = page size << max order, at most 1 GiB.
     #[arg(long)]
     max_order: Option<u32>,
-    /// Tiny cache entries per size (512), at most 2^31 − 1.
+    /// Tiny cache entries per size (512), at most 2^31 − 1; 4.1.48 only.
     #[arg(long)]
     tiny_cache_size: Option<u32>,
     /// Small cache entries per size (256), at most 2^31 − 1.
@@ -252,7 +255,7 @@ struct ReplayArgs {
     /// Normal cache entries per size (64), at most 2^31 − 1.
     #[arg(long)]
     normal_cache_size: Option<u32>,
-    /// Whether plain threads get caches (true).
+    /// Whether plain threads get caches (true for 4.1.48, false for 4.1.118).
     #[arg(long)]
     use_cache_for_all_threads: Option<bool>,
     /// io.netty.maxDirectMemory: negative = the JVM's max direct memory, 0 = JDK accounting, positive = the cap.
@@ -272,6 +275,11 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|e| e.to_string())
 }
 
+fn parse_netty_version(s: &str) -> Result<memsim_direct::NettyVersion, String> {
+    s.parse()
+        .map_err(|e: memsim_direct::version::UnknownNettyVersion| e.to_string())
+}
+
 fn parse_signed_size(s: &str) -> Result<i64, String> {
     if let Some(rest) = s.strip_prefix('-') {
         let v = parse_size(rest)?;
@@ -289,6 +297,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
         Err(e) => return input_failure(e),
     };
     let options = memsim_direct::replay::ReplayOptions {
+        netty: a.netty,
         arenas: a.arenas,
         page_size: a.page_size,
         max_order: a.max_order,

@@ -510,6 +510,75 @@ fn direct_replay_rejects_bad_traces_and_options_with_exit_2() {
     }
 }
 
+/// `--netty 4.1.118`: its size classes and metric names; its defaults from `--cores` and
+/// `--jvm-max-direct-memory`; `--tiny-cache-size` refused (4.1.118 has no tiny caches); an unknown
+/// version named with the accepted ones.
+#[test]
+fn direct_replay_models_netty_4_1_118() {
+    let dir = scratch("replay-4118");
+    let trace = dir.join("t.trace");
+    std::fs::write(
+        &trace,
+        "alloc a 100
+alloc b 9000
+metrics m
+",
+    )
+    .unwrap();
+    let t = trace.to_str().unwrap();
+    let out = memsim(&["direct", "replay", "--netty", "4.1.118", t]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][0]["normSize"], 112);
+    assert_eq!(v["placements"][1]["normSize"], 10240);
+    let arenas = v["snapshots"][0]["directArenas"].as_array().unwrap();
+    assert_eq!(arenas.len(), 4, "min(2 · 2 cores, 1 GiB / 4 MiB / 6)");
+    assert!(arenas[0].get("numTinyAllocations").is_none());
+    assert_eq!(
+        arenas[0]["numSmallAllocations"], 2,
+        "10 KiB is a subpage class in 4.1.118"
+    );
+    assert_eq!(v["snapshots"][0]["usedDirectMemory"], 4 << 20);
+    let out = memsim(&[
+        "direct",
+        "replay",
+        "--netty",
+        "4.1.118",
+        "--cores",
+        "8",
+        "--jvm-max-direct-memory",
+        "96m",
+        t,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = v["snapshots"][0]["directArenas"].as_array().unwrap().len();
+    assert_eq!(n, 4, "min(16, 96 MiB / 4 MiB / 6)");
+    let out = memsim(&[
+        "direct",
+        "replay",
+        "--netty",
+        "4.1.118",
+        "--tiny-cache-size",
+        "8",
+        t,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no tiny caches"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let out = memsim(&["direct", "replay", "--netty", "4.3", t]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("4.1.48, 4.1.118, 4.2.13-pooled"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
     let dir = scratch("nmt");

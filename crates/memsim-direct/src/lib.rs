@@ -5,9 +5,10 @@
 //! - [`DirectPool`]: the seam between the engine and a pooled allocator.
 //!   [`netty41::Netty41Pool`] is Netty 4.1.48's `PooledByteBufAllocator` modelled exactly (buddy
 //!   tree, subpages, chunk lists, thread caches), checked against the real jar by trace replay
-//!   ([`replay`], [`trace`], `tools/netty-replay`). [`SimplePool`] is the earlier approximation, kept
-//!   as the speed baseline. The 4.1.52+ generation (size classes, run allocator) would be a third
-//!   implementation of the same trait.
+//!   ([`replay`], [`trace`], `tools/netty-replay`). [`netty4118::Netty4118Pool`] is Netty
+//!   4.1.118's (size classes, runs, 4 MiB chunks), checked the same way against the 4.1.118 jar
+//!   and 4.2.13's `PooledByteBufAllocator`; [`NettyVersion`] names them. [`SimplePool`] is the
+//!   earlier approximation, kept as the speed baseline.
 //! - [`concurrent`]: the same Netty allocator and counter for real threads ([`SharedPool`],
 //!   [`AtomicDirectCounter`]), model-checked with loom (`RUSTFLAGS="--cfg memsim_loom"`, the only
 //!   switch, behind the crate's one shim `sync.rs`) and stress-tested on OS threads.
@@ -17,9 +18,13 @@ pub mod accounting;
 pub mod bits;
 pub mod concurrent;
 pub mod netty41;
+pub mod netty4118;
+mod pooled;
 pub mod replay;
 pub mod simple;
+mod subpage;
 pub mod trace;
+pub mod version;
 
 mod sync;
 
@@ -27,6 +32,7 @@ pub use accounting::{DirectAccounting, DirectAllocError, NettyCap, Reservations}
 pub use bits::{BitsAttempt, reserve_memory};
 pub use concurrent::{AtomicDirectCounter, PoolHandle, SharedBuf, SharedPool};
 pub use simple::{PoolConfig, SimplePool};
+pub use version::NettyVersion;
 
 use memsim_core::Usage;
 

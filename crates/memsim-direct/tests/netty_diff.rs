@@ -9,6 +9,9 @@
 //! The test needs `java`, `javac` and `/usr/share/java/netty-{buffer,common}.jar`; without them it
 //! fails (it never skips): `apt-get install -y libnetty-java`.
 
+mod common;
+
+use common::first_diff;
 use memsim_direct::replay::{ReplayOptions, replay_json};
 use memsim_direct::trace::{GenParams, generate};
 use serde_json::Value;
@@ -164,47 +167,6 @@ fn run_netty(run_sh: &Path, build_dir: &Path, trace: &Path, o: &ReplayOptions) -
 /// memsim's side of the comparison.
 fn run_memsim(trace_text: &str, o: &ReplayOptions) -> Value {
     replay_json(trace_text, o).unwrap_or_else(|e| panic!("memsim replay refused the trace: {e}"))
-}
-
-/// The first place where `a` and `b` differ: (JSON path, a's value, b's value); `<absent>` for a
-/// missing key or array element.
-fn first_diff(path: &str, a: &Value, b: &Value) -> Option<(String, String, String)> {
-    let show = |v: Option<&Value>| v.map_or_else(|| "<absent>".to_string(), |v| v.to_string());
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for k in keys {
-                let p = format!("{path}.{k}");
-                match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) => {
-                        if let Some(d) = first_diff(&p, va, vb) {
-                            return Some(d);
-                        }
-                    }
-                    (va, vb) => return Some((p, show(va), show(vb))),
-                }
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            for i in 0..x.len().max(y.len()) {
-                let p = format!("{path}[{i}]");
-                match (x.get(i), y.get(i)) {
-                    (Some(va), Some(vb)) => {
-                        if let Some(d) = first_diff(&p, va, vb) {
-                            return Some(d);
-                        }
-                    }
-                    (va, vb) => return Some((p, show(va), show(vb))),
-                }
-            }
-            None
-        }
-        _ if a == b => None,
-        _ => Some((path.to_string(), a.to_string(), b.to_string())),
-    }
 }
 
 #[derive(Debug, Clone)]

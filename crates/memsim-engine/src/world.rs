@@ -20,6 +20,7 @@ use memsim_core::{
     SimRng, SimTime, Usage,
 };
 use memsim_direct::netty41::{Netty41Config, Netty41Pool};
+use memsim_direct::netty4118::{Netty4118Config, Netty4118Pool};
 use memsim_direct::{
     BufHandle, DirectAccounting, DirectPool, NettyCap, PoolConfig, SimplePool, ThreadKey,
 };
@@ -251,6 +252,12 @@ impl<'s> World<'s> {
                 max_order: s.netty.max_order,
                 use_cache_for_all_threads: s.netty.use_cache_for_all_threads,
                 ..Netty41Config::with_arenas(n_arenas)
+            })),
+            NettyModel::Netty41118 => Box::new(Netty4118Pool::new(Netty4118Config {
+                page_size: s.netty.page_size,
+                max_order: s.netty.max_order,
+                use_cache_for_all_threads: s.netty.use_cache_for_all_threads,
+                ..Netty4118Config::with_arenas(n_arenas)
             })),
             NettyModel::Approx => Box::new(SimplePool::new(PoolConfig {
                 page_size: s.netty.page_size,

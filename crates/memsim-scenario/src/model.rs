@@ -131,7 +131,8 @@ pub struct JvmSettings {
     pub initial_code_cache: Option<u64>,
 }
 
-/// `[netty]`: Netty's `io.netty.*` system properties for the pooled allocator (4.1.48 defaults).
+/// `[netty]`: Netty's `io.netty.*` system properties for the pooled allocator (the defaults of
+/// the `model`'s version where a key is not set).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NettySettings {
     /// `max_direct_memory` (`io.netty.maxDirectMemory`): negative (default -1) = Netty's own counter
@@ -140,11 +141,13 @@ pub struct NettySettings {
     pub max_direct_memory: i64,
     /// `page_size` (`io.netty.allocator.pageSize`, default 8192): a power of two ≥ 4096.
     pub page_size: u64,
-    /// `max_order` (`io.netty.allocator.maxOrder`, default 11, at most 14); chunk = page_size << max_order ≤ 1 GiB.
+    /// `max_order` (`io.netty.allocator.maxOrder`, default 11 for 4.1.48, 9 for 4.1.118, at most
+    /// 14); chunk = page_size << max_order ≤ 1 GiB.
     pub max_order: u32,
     /// `direct_arenas` (`io.netty.allocator.numDirectArenas`); `None` = Netty's formula.
     pub direct_arenas: Option<u32>,
-    /// `use_cache_for_all_threads` (`io.netty.allocator.useCacheForAllThreads`, default true in 4.1.48).
+    /// `use_cache_for_all_threads` (`io.netty.allocator.useCacheForAllThreads`, default true in
+    /// 4.1.48, false in 4.1.118).
     pub use_cache_for_all_threads: bool,
     /// `model`: which pool model serves Netty's buffers (default `"4.1.48"`).
     pub model: NettyModel,
@@ -155,6 +158,9 @@ pub struct NettySettings {
 pub enum NettyModel {
     /// `"4.1.48"`: Netty 4.1.48's `PooledByteBufAllocator`, exact (checked against the real jar).
     Netty41,
+    /// `"4.1.118"` (or `"4.2.13-pooled"`): Netty 4.1.118's `PooledByteBufAllocator`, exact (checked
+    /// against the real 4.1.118 and 4.2.13 jars).
+    Netty41118,
     /// `"approx"`: the first, approximate pool (first fit, no thread caches); faster, less faithful.
     Approx,
 }

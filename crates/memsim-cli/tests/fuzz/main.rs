@@ -261,14 +261,22 @@ fn edge_replay_options() -> impl Strategy<Value = memsim_direct::replay::ReplayO
         select(vec![0u64, 1, 1 << 30, u64::MAX]),
         select(vec![0u32, 1, 2, 1024, u32::MAX]),
         any::<Option<bool>>(),
+        select(
+            memsim_direct::NettyVersion::NAMES
+                .iter()
+                .map(|(_, v)| *v)
+                .collect::<Vec<_>>(),
+        ),
     )
         .prop_map(
-            |(arenas, page_size, max_order, cache, mdm, jvm, cores, all)| {
+            |(arenas, page_size, max_order, cache, mdm, jvm, cores, all, netty)| {
                 memsim_direct::replay::ReplayOptions {
+                    netty,
                     arenas,
                     page_size,
                     max_order,
-                    tiny_cache_size: cache,
+                    // Versions without tiny caches refuse the option: left out for them.
+                    tiny_cache_size: cache.filter(|_| netty.has_tiny()),
                     small_cache_size: cache,
                     normal_cache_size: cache,
                     use_cache_for_all_threads: all,

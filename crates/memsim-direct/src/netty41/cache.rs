@@ -80,6 +80,11 @@ impl CacheLayout {
         (idx < n).then_some(start + idx)
     }
 
+    /// `freeSweepAllocationThreshold` of a cache with regions (0 with caches off).
+    pub(crate) fn trim_interval(&self) -> u32 {
+        self.trim_threshold
+    }
+
     /// A fresh trim clock for a thread cache.
     pub(crate) fn clock(&self) -> TrimClock {
         TrimClock {
@@ -98,6 +103,14 @@ pub(crate) struct TrimClock {
 }
 
 impl TrimClock {
+    /// A clock that trims every `threshold` lookups (0 for a cache without regions: never ticked).
+    pub(crate) fn new(threshold: u32) -> TrimClock {
+        TrimClock {
+            lookups: 0,
+            threshold,
+        }
+    }
+
     /// Counts one lookup; `true` when the cache must be trimmed now.
     pub(crate) fn tick(&mut self) -> bool {
         self.lookups += 1;

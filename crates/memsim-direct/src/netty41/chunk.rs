@@ -6,8 +6,8 @@
 //! in its subtree, or `maxOrder + 1` when nothing below it is free. Handles are Netty's: a run is its
 //! node id; a subpage element is `0x4000_0000_0000_0000 | bitmapIdx << 32 | nodeId`.
 
+pub(crate) use crate::subpage::{Subpage, SubpageFree};
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 
 /// Flag bit Netty sets in a subpage handle so that element 0 has a non-zero bitmap part.
 pub(crate) const SUBPAGE_FLAG: u64 = 0x4000_0000_0000_0000;
@@ -25,105 +25,6 @@ pub(crate) fn bitmap_of(handle: u64) -> u32 {
 /// Depth of a node in the tree: `floor(log2(id))`.
 fn depth(id: u32) -> u32 {
     31 - id.leading_zeros()
-}
-
-/// One page split into `elem_size` elements.
-#[derive(Debug, Clone)]
-pub(crate) struct Subpage {
-    pub(crate) elem_size: u64,
-    pub(crate) max_num_elems: u32,
-    pub(crate) num_avail: u32,
-    // Netty's hint: the last freed index, or -1 to scan the bitmap.
-    next_avail: i64,
-    bitmap: Vec<u64>,
-    bitmap_length: usize,
-    // False once the subpage was released back to the chunk (Netty's doNotDestroy).
-    pub(crate) do_not_destroy: bool,
-}
-
-impl Subpage {
-    fn new(page_size: u64, elem_size: u64) -> Subpage {
-        let mut s = Subpage {
-            elem_size,
-            max_num_elems: 0,
-            num_avail: 0,
-            next_avail: 0,
-            bitmap: vec![0; (page_size >> 10) as usize],
-            bitmap_length: 0,
-            do_not_destroy: true,
-        };
-        s.init(page_size, elem_size);
-        s
-    }
-
-    fn init(&mut self, page_size: u64, elem_size: u64) {
-        self.do_not_destroy = true;
-        self.elem_size = elem_size;
-        self.max_num_elems = (page_size / elem_size) as u32;
-        self.num_avail = self.max_num_elems;
-        self.next_avail = 0;
-        self.bitmap_length = (self.max_num_elems as usize).div_ceil(64);
-        self.bitmap[..self.bitmap_length].fill(0);
-    }
-
-    /// Takes an element; `None` when full. Returns its index.
-    pub(crate) fn allocate(&mut self) -> Option<u32> {
-        if self.num_avail == 0 || !self.do_not_destroy {
-            return None;
-        }
-        let idx = self.next_avail_index()?;
-        let (q, r) = ((idx >> 6) as usize, idx & 63);
-        debug_assert_eq!(self.bitmap[q] >> r & 1, 0);
-        self.bitmap[q] |= 1 << r;
-        self.num_avail -= 1;
-        Some(idx)
-    }
-
-    fn next_avail_index(&mut self) -> Option<u32> {
-        if self.next_avail >= 0 {
-            let v = self.next_avail as u32;
-            self.next_avail = -1;
-            return Some(v);
-        }
-        for (i, bits) in self.bitmap[..self.bitmap_length].iter().enumerate() {
-            if !bits != 0 {
-                let j = (!bits).trailing_zeros();
-                let v = ((i as u32) << 6) | j;
-                return (v < self.max_num_elems).then_some(v);
-            }
-        }
-        None
-    }
-
-    /// Returns an element. The caller applies Netty's pool rules with the result:
-    /// `WasFull` (re-add to the pool), `InUse`, or `Empty` (all elements free).
-    pub(crate) fn free(&mut self, idx: u32) -> SubpageFree {
-        let (q, r) = ((idx >> 6) as usize, idx & 63);
-        debug_assert_eq!(
-            self.bitmap[q] >> r & 1,
-            1,
-            "double free of a subpage element"
-        );
-        self.bitmap[q] ^= 1 << r;
-        self.next_avail = i64::from(idx);
-        let was = self.num_avail;
-        self.num_avail += 1;
-        if was == 0 {
-            SubpageFree::WasFull
-        } else if self.num_avail != self.max_num_elems {
-            SubpageFree::InUse
-        } else {
-            SubpageFree::Empty
-        }
-    }
-}
-
-/// What freeing a subpage element did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SubpageFree {
-    WasFull,
-    InUse,
-    Empty,
 }
 
 /// A pooled chunk (buddy tree + subpages) or an unpooled (huge) one.
@@ -300,12 +201,9 @@ impl Chunk {
         self.free_bytes -= self.page_size();
         let page_idx = id ^ (1 << self.max_order);
         let page_size = self.page_size();
-        match self.subpages.entry(page_idx) {
-            Entry::Occupied(s) => s.into_mut().init(page_size, elem_size),
-            Entry::Vacant(slot) => {
-                slot.insert(Subpage::new(page_size, elem_size));
-            }
-        }
+        // A page that was a subpage before gets a fresh one (Netty re-initializes it in place).
+        self.subpages
+            .insert(page_idx, Subpage::new(page_size, elem_size));
         self.touch(self.run_offset(id), page_size);
         Some(page_idx)
     }

@@ -33,16 +33,15 @@
 mod arena;
 mod cache;
 mod chunk;
-mod regions;
+pub(crate) mod regions;
 
 pub(crate) use arena::{Arena, ChunkIds, Class};
 pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
+use crate::pooled::{Buf, Bufs, ThreadCaches};
 use crate::{BufHandle, DirectPool, PoolCounters, SizeKind, ThreadKey};
 use memsim_core::Usage;
-use regions::Regions;
-use std::collections::BTreeMap;
 
 /// Netty's default for `io.netty.allocator.maxCachedBufferCapacity`.
 pub const MAX_CACHED_BUFFER_CAPACITY: u64 = 32 * 1024;
@@ -144,48 +143,22 @@ pub struct ArenaMetric {
     pub chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)>,
 }
 
-#[derive(Debug, Clone)]
-struct ThreadCache {
-    arena: Option<u32>,
-    // None without an arena or with caches off; else one per `CacheLayout` region (stored
-    // sparsely). Invariant: no region holds more entries than its layout capacity.
-    regions: Regions,
-    clock: TrimClock,
-    freed: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Buf {
-    // `None`: an unpooled buffer of an allocator without arenas (`slot` and `handle` unused).
-    arena: Option<u32>,
-    slot: u32,
-    handle: u64,
-    norm: u64,
-    cache: Option<u32>,
-}
-
 /// Netty 4.1.48's pooled direct allocator. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Netty41Pool {
     cfg: Netty41Config,
     layout: CacheLayout,
     arenas: Vec<Arena>,
-    // `numThreadCaches` of each arena.
-    num_thread_caches: Vec<u32>,
     // Chunk creation numbers, across arenas.
     next_seq: u64,
     // Every cache ever created (a freed cache still accepts entries, as in 4.1.48).
-    caches: Vec<ThreadCache>,
-    thread_caches: BTreeMap<ThreadKey, u32>,
-    bufs: Vec<Option<Buf>>,
-    free_bufs: Vec<u32>,
+    threads: ThreadCaches,
+    bufs: Bufs,
     // Unpooled buffers of an allocator without arenas: their bytes and how many were created and
     // destroyed (each is its own chunk).
     unpooled_bytes: u64,
     unpooled_created: u64,
     unpooled_destroyed: u64,
-    // Live normalized bytes.
-    active: u64,
     // allocations, deallocations and failures (chunk counts come from the arenas).
     counters: PoolCounters,
 }
@@ -197,16 +170,12 @@ impl Netty41Pool {
             cfg,
             layout: CacheLayout::new(&cfg),
             arenas: (0..cfg.n_arenas).map(|i| Arena::new(i, cfg)).collect(),
-            num_thread_caches: vec![0; cfg.n_arenas as usize],
             next_seq: 0,
-            caches: Vec::new(),
-            thread_caches: BTreeMap::new(),
-            bufs: Vec::new(),
-            free_bufs: Vec::new(),
+            threads: ThreadCaches::new(cfg.n_arenas),
+            bufs: Bufs::default(),
             unpooled_bytes: 0,
             unpooled_created: 0,
             unpooled_destroyed: 0,
-            active: 0,
             counters: PoolCounters::default(),
         }
     }
@@ -220,26 +189,8 @@ impl Netty41Pool {
 
     /// The thread's cache, created (and bound to the least-used arena) on first use.
     fn cache_of(&mut self, thread: ThreadKey) -> u32 {
-        if let Some(c) = self.thread_caches.get(&thread) {
-            return *c;
-        }
-        let arena = least_used(self.num_thread_caches.iter().copied());
-        let regions = match arena {
-            Some(a) => {
-                self.num_thread_caches[a as usize] += 1;
-                Regions::new(self.layout.regions().len())
-            }
-            None => Regions::new(0),
-        };
-        self.caches.push(ThreadCache {
-            arena,
-            regions,
-            clock: self.layout.clock(),
-            freed: false,
-        });
-        let id = self.caches.len() as u32 - 1;
-        self.thread_caches.insert(thread, id);
-        id
+        let (n, interval) = (self.layout.regions().len(), self.layout.trim_interval());
+        self.threads.cache_of(thread, n, interval)
     }
 
     /// `PoolThreadCache.allocate`: a cached (chunk, handle) or `None`; counts lookups and trims.
@@ -251,7 +202,7 @@ impl Netty41Pool {
         norm: u64,
     ) -> Option<(u32, u64)> {
         let i = self.layout.region_of(class, norm)?;
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.threads.caches[cache as usize];
         if !c.regions.has(i) {
             return None;
         }
@@ -264,7 +215,7 @@ impl Netty41Pool {
 
     /// `PoolThreadCache.trim`: each region frees its capacity less its hits since the last trim.
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.caches[cache as usize];
+        let c = &mut self.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
         let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
         c.regions.for_each(|i, r| {
@@ -276,39 +227,25 @@ impl Netty41Pool {
         });
     }
 
-    /// `PoolThreadCache.free(false)`: every entry back to its chunk, counted; the arena loses a cache.
-    fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.caches[cache as usize];
-        if std::mem::replace(&mut c.freed, true) {
-            return;
-        }
-        let Some(a) = c.arena else { return };
-        let (layout, arena) = (&self.layout, &mut self.arenas[a as usize]);
-        c.regions.for_each(|i, r| {
-            let class = layout.regions()[i].class;
-            for (slot, handle) in r.queue.take_front(usize::MAX) {
-                arena.free(acct, slot, handle, class);
-            }
-        });
-        let arena = a;
-        self.num_thread_caches[arena as usize] -= 1;
+    /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk,
+    /// counted.
+    fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
+        let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        self.threads.caches[cache as usize]
+            .regions
+            .for_each(|i, r| {
+                let class = layout.regions()[i].class;
+                for (slot, handle) in r.queue.take_front(usize::MAX) {
+                    arena.free(acct, slot, handle, class);
+                }
+            });
     }
 
     // ---- buffers -------------------------------------------------------------------------------
 
     fn push_buf(&mut self, buf: Buf) -> BufHandle {
-        self.active += buf.norm;
         self.counters.allocations += 1;
-        match self.free_bufs.pop() {
-            Some(i) => {
-                self.bufs[i as usize] = Some(buf);
-                BufHandle(i)
-            }
-            None => {
-                self.bufs.push(Some(buf));
-                BufHandle(self.bufs.len() as u32 - 1)
-            }
-        }
+        self.bufs.push(buf)
     }
 
     /// Allocates `size` bytes for `thread` and says where they landed.
@@ -327,7 +264,7 @@ impl Netty41Pool {
             return Ok(None);
         }
         let cache = self.cache_of(thread);
-        let Some(arena) = self.caches[cache as usize].arena else {
+        let Some(arena) = self.threads.caches[cache as usize].arena else {
             // No arenas: an unpooled no-cleaner buffer charged at its exact size.
             acct.reserve_netty(size)
                 .inspect_err(|_| self.counters.failures += 1)?;
@@ -386,11 +323,7 @@ impl Netty41Pool {
     /// `ByteBuf.release()` of a live buffer, from any thread: to the allocating thread's cache if it
     /// takes it, else back to its chunk.
     pub fn release(&mut self, acct: &mut DirectAccounting, buf: BufHandle) {
-        let b = self.bufs[buf.0 as usize]
-            .take()
-            .expect("double release of a direct buffer");
-        self.free_bufs.push(buf.0);
-        self.active -= b.norm;
+        let b = self.bufs.take(buf);
         self.counters.deallocations += 1;
         let Some(arena) = b.arena else {
             acct.release_netty(b.norm);
@@ -406,7 +339,7 @@ impl Netty41Pool {
         let class = Class::of(&self.cfg, b.norm);
         if let Some(cache) = b.cache
             && let Some(i) = self.layout.region_of(class, b.norm)
-            && let regions = &mut self.caches[cache as usize].regions
+            && let regions = &mut self.threads.caches[cache as usize].regions
             && regions.has(i)
             && regions.len(i) < self.layout.regions()[i].capacity
         {
@@ -418,15 +351,15 @@ impl Netty41Pool {
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
     pub fn trim_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.thread_caches.get(&thread).copied() {
+        if let Some(c) = self.threads.get(thread) {
             self.trim_cache(acct, c);
         }
     }
 
     /// The thread ended (`FastThreadLocal.removeAll()`): its cache is returned and unbound.
     pub fn end_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.thread_caches.remove(&thread) {
-            self.free_thread_cache(acct, c);
+        if let Some((cache, arena)) = self.threads.end(thread) {
+            self.free_thread_cache(acct, cache, arena);
         }
     }
 
@@ -445,7 +378,7 @@ impl Netty41Pool {
     pub fn arena_metrics(&self) -> Vec<ArenaMetric> {
         self.arenas
             .iter()
-            .zip(&self.num_thread_caches)
+            .zip(self.threads.num_thread_caches())
             .map(|(a, n)| a.metric(*n))
             .collect()
     }
@@ -486,7 +419,7 @@ impl DirectPool for Netty41Pool {
     }
 
     fn active_bytes(&self) -> u64 {
-        self.active
+        self.bufs.active()
     }
 
     fn counters(&self) -> PoolCounters {
@@ -506,20 +439,21 @@ impl DirectPool for Netty41Pool {
         for a in &self.arenas {
             a.check()?;
         }
-        let live: Vec<&Buf> = self.bufs.iter().flatten().collect();
+        let live: Vec<&Buf> = self.bufs.live().collect();
         let active: u64 = live.iter().map(|b| b.norm).sum();
         let unpooled: u64 = live
             .iter()
             .filter(|b| b.arena.is_none())
             .map(|b| b.norm)
             .sum();
-        if active != self.active || unpooled != self.unpooled_bytes {
+        if active != self.bufs.active() || unpooled != self.unpooled_bytes {
             return Err(format!(
                 "buffer sums drifted: live {active} vs {}, unpooled {unpooled} vs {}",
-                self.active, self.unpooled_bytes
+                self.bufs.active(),
+                self.unpooled_bytes
             ));
         }
-        for (id, c) in self.caches.iter().enumerate() {
+        for (id, c) in self.threads.caches.iter().enumerate() {
             let capacity = |i: usize| self.layout.regions()[i].capacity;
             if let Some((i, r)) = c.regions.iter().find(|(i, r)| r.queue.len() > capacity(*i)) {
                 return Err(format!(

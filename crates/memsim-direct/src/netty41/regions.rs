@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 /// thread frees a buffer of a size class and reuses it for its next request), is stored inline;
 /// more go to a queue. Same order either way.
 #[derive(Debug, Clone)]
-pub(super) enum Entries {
+pub(crate) enum Entries {
     /// Exactly one entry.
     One((u32, u64)),
     /// Any number (an empty queue allocates nothing).
@@ -26,7 +26,7 @@ impl Entries {
     }
 
     /// Entries held.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Entries::One(_) => 1,
             Entries::Many(q) => q.len(),
@@ -62,7 +62,7 @@ impl Entries {
     }
 
     /// Removes the `k` oldest entries (at most all), oldest first.
-    pub(super) fn take_front(&mut self, k: usize) -> Vec<(u32, u64)> {
+    pub(crate) fn take_front(&mut self, k: usize) -> Vec<(u32, u64)> {
         (0..k.min(self.len()))
             .filter_map(|_| self.pop_front())
             .collect()
@@ -71,11 +71,11 @@ impl Entries {
 
 /// One `MemoryRegionCache` that differs from a fresh one.
 #[derive(Debug, Clone)]
-pub(super) struct Region {
+pub(crate) struct Region {
     /// Cached (chunk slot, handle) entries of the cache's arena, oldest first.
-    pub(super) queue: Entries,
+    pub(crate) queue: Entries,
     /// Hits since the last trim.
-    pub(super) hits: u32,
+    pub(crate) hits: u32,
     // Its index in the layout (kept here rather than beside it: 32 bytes a region, not 40).
     idx: u16,
 }
@@ -88,7 +88,7 @@ impl Region {
 
 /// A thread cache's regions: none (no arena, or caches off), or the layout's, stored sparsely.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Regions {
+pub(crate) struct Regions {
     // Regions exist at indexes 0..n (n = 0: the cache has none).
     n: usize,
     // Invariant: sorted by index, indexes < n, no fresh region.
@@ -97,7 +97,7 @@ pub(super) struct Regions {
 
 impl Regions {
     /// `n` fresh regions (0 for a cache without any).
-    pub(super) fn new(n: usize) -> Regions {
+    pub(crate) fn new(n: usize) -> Regions {
         assert!(
             n <= usize::from(u16::MAX),
             "{n} regions in one thread cache"
@@ -109,7 +109,7 @@ impl Regions {
     }
 
     /// Whether region `i` exists.
-    pub(super) fn has(&self, i: usize) -> bool {
+    pub(crate) fn has(&self, i: usize) -> bool {
         i < self.n
     }
 
@@ -118,13 +118,13 @@ impl Regions {
     }
 
     /// Entries region `i` holds (0 for a fresh or missing one).
-    pub(super) fn len(&self, i: usize) -> usize {
+    pub(crate) fn len(&self, i: usize) -> usize {
         self.position(i).map_or(0, |p| self.stored[p].queue.len())
     }
 
     /// `MemoryRegionCache.allocate`: region `i`'s oldest entry, counting a hit; `None` for an empty
     /// region (which is left as it was).
-    pub(super) fn pop(&mut self, i: usize) -> Option<(u32, u64)> {
+    pub(crate) fn pop(&mut self, i: usize) -> Option<(u32, u64)> {
         let p = self.position(i).ok()?;
         let region = &mut self.stored[p];
         let hit = region.queue.pop_front()?;
@@ -133,7 +133,7 @@ impl Regions {
     }
 
     /// `MemoryRegionCache.add`: appends an entry to region `i` (which must exist).
-    pub(super) fn push(&mut self, i: usize, entry: (u32, u64)) {
+    pub(crate) fn push(&mut self, i: usize, entry: (u32, u64)) {
         debug_assert!(self.has(i));
         let p = match self.position(i) {
             Ok(p) => p,
@@ -154,7 +154,7 @@ impl Regions {
 
     /// Visits the stored regions in index order with `f(index, region)`, then drops the ones left
     /// fresh. The implied regions are fresh: every per-region rule is a no-op on them.
-    pub(super) fn for_each(&mut self, mut f: impl FnMut(usize, &mut Region)) {
+    pub(crate) fn for_each(&mut self, mut f: impl FnMut(usize, &mut Region)) {
         for r in &mut self.stored {
             f(usize::from(r.idx), r);
         }
@@ -162,7 +162,7 @@ impl Regions {
     }
 
     /// The stored regions with their index, in index order (for checks).
-    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Region)> {
         self.stored.iter().map(|r| (usize::from(r.idx), r))
     }
 }

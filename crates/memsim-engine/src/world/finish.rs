@@ -136,6 +136,7 @@ impl World<'_> {
                 "netty_pool_model".to_string(),
                 match s.netty.model {
                     NettyModel::Netty41 => "4.1.48",
+                    NettyModel::Netty41118 => "4.1.118",
                     NettyModel::Approx => "approx",
                 }
                 .to_string(),

@@ -80,7 +80,7 @@ static EXPLANATIONS: &[(&str, Explanation)] = &[
     (
         "Netty Direct",
         Explanation {
-            what: "Netty's pooled off-heap buffers: 16 MiB chunks (8 KiB pages << maxOrder 11) carved into the buffers requests use, plus per-thread caches of recently freed ones.",
+            what: "Netty's pooled off-heap buffers: chunks (16 MiB in Netty 4.1.48, 8 KiB pages << maxOrder 11; 4 MiB from 4.1.52 on, maxOrder 9) carved into the buffers requests use, plus per-thread caches of recently freed ones.",
             mechanism: "Direct memory is outside the heap, so -Xmx does not bound it. Its own limit, -XX:MaxDirectMemorySize, defaults to the maximum heap size when not set: a 4 GiB heap silently allows another 4 GiB of direct buffers. Netty counts its allocations against io.netty.maxDirectMemory (by default that same limit) and throws OutOfDirectMemoryError past it. A chunk stays allocated while any buffer in it is in use, and thread caches keep freed buffers for reuse, so the pool's footprint follows the peak of concurrent requests, not their average.",
             remedy: "Set -XX:MaxDirectMemorySize (or io.netty.maxDirectMemory) explicitly and count it in the budget; fewer arenas or smaller caches trade speed for memory.",
             sources: &[

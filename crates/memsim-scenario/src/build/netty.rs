@@ -80,6 +80,27 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
         return n;
     };
     t.check_keys(cx, keys::NETTY);
+    // The model first: its version's defaults apply to the keys left unset.
+    if let Some((m, span)) = t.read(cx, "model", Ctx::string) {
+        match m.trim() {
+            "4.1.48" => n.model = NettyModel::Netty41,
+            "4.1.118" | "4.2.13-pooled" => {
+                n.model = NettyModel::Netty41118;
+                n.max_order = 9;
+                n.use_cache_for_all_threads = false;
+            }
+            "approx" => n.model = NettyModel::Approx,
+            _ => cx.err(
+                "netty.model",
+                span,
+                format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
+                Some(
+                    "expected one of: \"4.1.48\" (exact, the default), \"4.1.118\" (exact), \"4.2.13-pooled\" (= 4.1.118), \"approx\""
+                        .into(),
+                ),
+            ),
+        }
+    }
     if let Some((m, _)) = t.read(cx, "max_direct_memory", netty_max_direct) {
         n.max_direct_memory = m;
     }
@@ -149,18 +170,6 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
     }
     if let Some((b, _)) = t.read(cx, "use_cache_for_all_threads", Ctx::boolean) {
         n.use_cache_for_all_threads = b;
-    }
-    if let Some((m, span)) = t.read(cx, "model", Ctx::string) {
-        match m.trim() {
-            "4.1.48" => n.model = NettyModel::Netty41,
-            "approx" => n.model = NettyModel::Approx,
-            _ => cx.err(
-                "netty.model",
-                span,
-                format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
-                Some("expected one of: \"4.1.48\" (exact, the default), \"approx\"".into()),
-            ),
-        }
     }
     n
 }
