@@ -203,6 +203,7 @@ impl<'s> World<'s> {
             cores: s.machine.cores,
         };
         let flags = JvmFlags {
+            jdk: s.jvm.version,
             heap_initial: s.jvm.heap_initial,
             heap_max: s.jvm.heap_max,
             thread_stack: s.jvm.thread_stack,

@@ -14,6 +14,7 @@ pub mod ergonomics;
 pub mod gc;
 pub mod gc_workers;
 pub mod heap;
+pub mod jdk21;
 pub mod metaspace;
 pub mod metaspace_gc;
 pub mod native;

@@ -125,6 +125,7 @@ pub(crate) const JVM: &[Key] = &[
     key("malloc_arena_max", Integer),
     key("flags", Text),
     key("java_tool_options", Text),
+    key("version", Integer),
 ];
 
 /// `[netty]`.

@@ -3,7 +3,7 @@
 //! system's default (HotSpot ergonomics, Netty's and Neo4j's defaults), so reports can tell what the
 //! user configured from what the defaults chose.
 
-use memsim_core::{Dist, SimDuration, SimTime};
+use memsim_core::{Dist, JdkVersion, SimDuration, SimTime};
 
 /// A whole scenario file, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,8 @@ pub enum Collector {
 /// `[jvm]`: HotSpot flags. `None` = the flag was not given; ergonomics decide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JvmSettings {
+    /// `version`: the JDK release modelled, 17 (the default) or 21.
+    pub version: JdkVersion,
     /// `heap.initial` (`-Xms`).
     pub heap_initial: Option<u64>,
     /// `heap.max` (`-Xmx`).
