@@ -14,7 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # JDK 21's fit set: the shapes that show what changed between 17 and 21 (each collector's native
 # structures by heap size, threads, classes and loaders, hidden classes, compiled code, CPU count).
-JDK21_FIT='^(g1-256m-idle|parallel-256m-idle|serial-256m-idle|g1-default-heap-idle|g1-1g-200t-r1|parallel-2g-100t-hot2k-r1|serial-512m-xms256m-50t-hidden5k|g1-256m-500t-xss256k|g1-2g-50k-classes-50loaders|g1-2g-direct1g-unsafe512m|sweep-(g1|parallel|serial)-(256m|1g|4g)|sweep-classes20000|sweep-hot2000|sweep-t100-depth1000|cpu8-g1-512m-20t-churn|cpu4-parallel-512m-20t-churn|mech-parallel-1g-noxms-live256m-churn32m)$'
+JDK21_FIT='^(vt0|vt10k-d0|vt10k-d100|vt10k-d400|g1-256m-idle|parallel-256m-idle|serial-256m-idle|g1-default-heap-idle|g1-1g-200t-r1|parallel-2g-100t-hot2k-r1|serial-512m-xms256m-50t-hidden5k|g1-256m-500t-xss256k|g1-2g-50k-classes-50loaders|g1-2g-direct1g-unsafe512m|sweep-(g1|parallel|serial)-(256m|1g|4g)|sweep-classes20000|sweep-hot2000|sweep-t100-depth1000|cpu8-g1-512m-20t-churn|cpu4-parallel-512m-20t-churn|mech-parallel-1g-noxms-live256m-churn32m)$'
 jdk_opts=()
 results_opts=()
 if [ "${1:-}" = "--jdk" ]; then
@@ -193,6 +193,16 @@ run mech-g1-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseG1GC -Xmx1g -XX
   -- --threads 10 --live-heap 256m --drop-live 192m --direct 100m
 run mech-parallel-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseParallelGC -Xmx1g \
   -XX:MaxDirectMemorySize=64m -- --threads 10 --live-heap 256m --drop-live 192m --direct 100m
+
+# --- JDK 21 only: virtual threads parked at the bottom of the recursion (their frames go to the
+# heap as stack chunks), heap used after System.gc(); the fit of crates/memsim-jvm/src/virtual_threads.rs
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  for vt in vt0:0:0 vt10k-d0:10000:0 vt10k-d100:10000:100 vt10k-d400:10000:400; do
+    IFS=: read -r n v d <<< "$vt"
+    run $n -- -XX:+UseG1GC -Xms1g -Xmx1g \
+      -- --threads 10 --virtual-threads $v --stack-depth $d --system-gc true
+  done
+fi
 
 [ ${#jdk_opts[@]} -gt 0 ] || python3 "$here/summarize.py" || failed+=("summarize.py")
 

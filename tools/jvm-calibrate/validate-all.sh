@@ -21,7 +21,7 @@ build=$root/target/jvm-calibrate-validation
 # JDK 21's validation set (`--jdk JAVA_HOME [REGEX]`, into validation-jdk21/): shapes JDK 21's fit
 # set (run-all.sh --jdk) does not have. The H2 program is not run on 21 (measure_h2.py starts the
 # PATH's java).
-JDK21_VALIDATION='^(v-jars-bcprov-g1-1g|v-jars-math3-xerces-parallel-noxms|v-g1-noxms-live-churn|v-c1-only-hot3k|v-parallel-codecache24m-hot3k|v-serial-400t-deep|v-live-jars-math3-serial|v-live-g1-noxms-churn)$'
+JDK21_VALIDATION='^(v-vt-parallel-2g-50k-d50|v-vt-serial-512m-5k-d100-churn|v-jars-bcprov-g1-1g|v-jars-math3-xerces-parallel-noxms|v-g1-noxms-live-churn|v-c1-only-hot3k|v-parallel-codecache24m-hot3k|v-serial-400t-deep|v-live-jars-math3-serial|v-live-g1-noxms-churn)$'
 jdk_opts=()
 if [ "${1:-}" = "--jdk" ]; then
   jdk_opts=(--jdk "$2")
@@ -118,6 +118,14 @@ run v-serial-400t-deep -- -XX:+UseSerialGC -Xms256m -Xmx256m -Xss512k \
 jars v-live-jars-math3-serial $J/commons-math3.jar \
   -- -XX:+UseSerialGC -Xms128m -Xmx128m -- --threads 30 --stack-depth 500
 run v-live-g1-noxms-churn -- -XX:+UseG1GC -Xmx512m -- --threads 20 --live-heap 100m --churn 64m
+
+# --- JDK 21 only: virtual threads under Parallel and Serial, no System.gc(), with platform threads
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  run v-vt-parallel-2g-50k-d50 -- -XX:+UseParallelGC -Xms2g -Xmx2g \
+    -- --threads 20 --virtual-threads 50000 --stack-depth 50
+  run v-vt-serial-512m-5k-d100-churn -- -XX:+UseSerialGC -Xms512m -Xmx512m \
+    -- --threads 10 --stack-depth 100 --virtual-threads 5000 --churn 16m
+fi
 
 # --- a real program: Debian's H2 database server (TCP, loopback only) under a JDBC load
 h2 v-h2-server-g1-xmx1g --rows 200000 --connections 8 --load-s 20 -- -Xmx1g

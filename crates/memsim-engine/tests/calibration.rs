@@ -182,6 +182,14 @@ fn scenario_for(r: &Value) -> String {
     let frames: u64 = arg(&args, "--stack-depth").map_or(0, |v| v.parse().unwrap());
     let extra = arg(&args, "--stack-bytes").map_or(frames * 208, size);
     let _ = writeln!(phase, "stack_touched = {}", 88 * 1024 + extra);
+    // JDK 21's virtual threads, parked at the bottom of the same recursion: their frames on the heap.
+    if let Some(v) = arg(&args, "--virtual-threads") {
+        let _ = writeln!(
+            phase,
+            "virtual_threads = {v}\nvirtual_thread_stack = {}",
+            frames * 208
+        );
+    }
     // Deflaters the threads keep open: zlib's buffers, malloc'd outside NMT.
     if let Some(k) = arg(&args, "--deflaters-kept") {
         let k: u64 = k.parse().unwrap();

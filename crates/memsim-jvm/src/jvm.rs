@@ -65,6 +65,8 @@ const C2_ARENA_SLACK: u64 = 24 * MIB / 5;
 const COMPILE_HEAP_BYTES: u64 = 1946;
 /// libjvm.so, the CDS archive, libc, libstdc++ and the jimage: 20.0–21.8 MiB RssFile in every calibration run.
 const LIBRARIES_FILE: u64 = 21 * MIB;
+/// Stack a virtual-thread carrier touches: the shadow-page floor every parked thread has.
+const CARRIER_STACK_TOUCHED: u64 = 88 * KIB;
 // Address space of the file mappings beyond what is resident: the JDK's jimage `lib/modules` is
 // mapped whole (122.7 MiB in JDK 17.0.15, ~1 MiB of it resident). With it memsim's total reserved
 // is within −1.1…+1.6 % of `VmSize` in all 90 calibration runs (−7…−1 % without; docs/calibration.md).
@@ -119,6 +121,8 @@ pub struct Jvm {
     arenas: MallocArenas,
     thread_limit: ThreadLimit,
     untracked_malloc: u64,
+    // JDK 21's virtual threads: the scheduler's carrier threads started so far.
+    carriers: u32,
 }
 
 impl Jvm {
@@ -154,6 +158,7 @@ impl Jvm {
             arenas: MallocArenas::new(ergo.active_processors, None),
             thread_limit: ThreadLimit::default(),
             untracked_malloc: 0,
+            carriers: 0,
             ergo,
             n_loading: 0,
             n_compiling: 0,
@@ -298,6 +303,23 @@ impl Jvm {
         self.stacks.end(n, self.ergo.thread_stack, touched);
         self.app_threads -= n;
         self.untracked_malloc -= n * malloc;
+    }
+
+    /// Starts the carrier threads `n` virtual threads need (JDK 21, [`crate::virtual_threads`]):
+    /// platform threads touching 88 KiB of stack, up to the processor count, kept once started.
+    /// Returns the live heap the virtual threads hold, parked with `stack_bytes` of frames each,
+    /// and the garbage their start leaves, for the caller to allocate (the engine, which logs the
+    /// collections it causes).
+    pub fn start_virtual_threads(&mut self, n: u64, stack_bytes: u64) -> (u64, u64) {
+        let want = crate::virtual_threads::carriers(n, self.ergo.active_processors);
+        if want > self.carriers {
+            let more = u64::from(want - self.carriers);
+            self.carriers += self.start_threads(more, CARRIER_STACK_TOUCHED, 0) as u32;
+        }
+        (
+            n.saturating_mul(crate::virtual_threads::heap_bytes(stack_bytes)),
+            n.saturating_mul(crate::virtual_threads::START_GARBAGE_BYTES),
+        )
     }
 
     /// Live threads, the JVM's own included.

@@ -20,6 +20,7 @@ pub mod metaspace_gc;
 pub mod native;
 pub mod pause;
 pub mod threads;
+pub mod virtual_threads;
 
 mod jvm;
 

@@ -59,3 +59,38 @@ fn jdk21_changes_what_the_measurements_show_and_17_is_the_default() {
     assert!(nmt(&s21).contains(", readonly=0KB)"));
     assert!(!nmt(&s17).contains("readonly"));
 }
+
+/// Parked virtual threads hold their objects and frames as live heap while the phase lasts, start
+/// carriers up to the processor count, and leave garbage when it ends.
+#[test]
+fn virtual_threads_hold_heap_while_parked() {
+    let text = "[scenario]\nname = \"vt\"\nduration = \"3s\"\nsample_every = \"100ms\"\n\
+         [machine]\nram = \"8g\"\ncores = 2\n\
+         [jvm]\nversion = 21\ngc = \"g1\"\nheap = { initial = \"1g\", max = \"1g\" }\n\
+         [[phase]]\nname = \"parked\"\nstart = \"0s\"\nduration = \"1s\"\n\
+         virtual_threads = 10000\nvirtual_thread_stack = \"20800\"\n";
+    let with = run_checked(&scenario(text));
+    let without = run_checked(&scenario(&text.replace(
+        "virtual_threads = 10000\nvirtual_thread_stack = \"20800\"\n",
+        "",
+    )));
+    let live_at = |s: &memsim_core::RunSummary, ms: u64| -> u64 {
+        let t = memsim_core::SimTime::ZERO.after(memsim_core::SimDuration::from_millis(ms));
+        let sample = s.samples.iter().rev().find(|x| x.at <= t).unwrap();
+        sample.accounts[Account::JavaHeap.index()].resident
+    };
+    // While parked: 10,000 × (1734 + 1.035 × 20,800) bytes of live heap (the JDK: 224 MiB for 100 frames).
+    let held = 10_000 * memsim_jvm::virtual_threads::heap_bytes(20_800);
+    assert!(
+        live_at(&with, 900) >= live_at(&without, 900) + held,
+        "resident heap"
+    );
+    let count = |s: &memsim_core::RunSummary, name: &str| {
+        s.counters.iter().find(|(k, _)| k == name).unwrap().1
+    };
+    // Two carriers at 2 CPUs, kept after the phase (beside the GC workers the collections started).
+    let app = |s: &memsim_core::RunSummary| {
+        count(s, "threads_alive") - count(s, "jvm_gc_workers_started")
+    };
+    assert_eq!(app(&with), app(&without) + 2);
+}

@@ -267,3 +267,26 @@ fn jvm_version_is_17_or_21() {
     let e = one(&base("[jvm]\nversion = \"21\"\n"), "jvm.version", 7, 11);
     assert!(e.message().contains("integer"), "{}", e.message());
 }
+
+/// `virtual_threads` needs `jvm.version = 21`; with it, the phase keeps both keys.
+#[test]
+fn virtual_threads_need_jdk21() {
+    let phase = "[[phase]]\nname = \"p\"\nduration = \"1s\"\nvirtual_threads = 1000\nvirtual_thread_stack = \"20k\"\n";
+    let s = ok(&base(&format!("[jvm]\nversion = 21\n{phase}")));
+    assert_eq!(s.phases[0].virtual_threads, 1000);
+    assert_eq!(s.phases[0].virtual_thread_stack, 20 << 10);
+    let e = one(&base(phase), "phase[0].virtual_threads", 9, 19);
+    assert_eq!(
+        e.message(),
+        "`phase[0].virtual_threads` needs `jvm.version = 21`"
+    );
+    let e = one(
+        &base(
+            "[jvm]\nversion = 21\n[[phase]]\nname = \"p\"\nduration = \"1s\"\nvirtual_thread_stack = \"2g\"\n",
+        ),
+        "phase[0].virtual_thread_stack",
+        11,
+        24,
+    );
+    assert!(e.message().contains("more than 1g"), "{}", e.message());
+}
