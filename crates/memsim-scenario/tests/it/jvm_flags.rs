@@ -290,3 +290,18 @@ fn virtual_threads_need_jdk21() {
     );
     assert!(e.message().contains("more than 1g"), "{}", e.message());
 }
+
+/// Pasted flags are checked against the release's own flag list: `-XX:LockingMode` is JDK 21's.
+#[test]
+fn flags_follow_the_jdk_release() {
+    let flags = "flags = \"-Xmx1g -XX:LockingMode=2\"\n";
+    let s = ok(&base(&format!("[jvm]\nversion = 21\n{flags}")));
+    assert_eq!(s.jvm.heap_max, Some(G));
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let e = one(&base(&format!("[jvm]\n{flags}")), "jvm.flags", 7, 17);
+    assert!(
+        e.message().contains("is not a HotSpot 17 flag"),
+        "{}",
+        e.message()
+    );
+}
