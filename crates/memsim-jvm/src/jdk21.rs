@@ -24,8 +24,11 @@
 //! - **No sweeper thread**: JDK 20 removed the code cache sweeper; `/proc`'s thread names have no
 //!   `Sweeper thread` and NMT counts one thread fewer at every startup (28 against 29, `g1-256m-idle`).
 //! - **`Internal` is 1 MiB larger**: +1,017…+1,043 KiB of malloc in all 25 configurations, whatever
-//!   the heap, threads, classes or collector. Measured constant, mechanism not identified
-//!   (**approximation** by [`INTERNAL_EXTRA_BYTES`]).
+//!   the heap, threads, classes or collector. `VM.native_memory detail` shows it as one 1,024 KiB
+//!   malloc from `attach_listener_thread_entry` (a `bufferedStream`): JDK 21's attach listener
+//!   allocates its reply buffer whole, so it exists once a tool such as jcmd has attached — as in
+//!   every measurement, and in any JVM watched with jcmd; memsim, like its JDK 17 fit (which
+//!   includes the attach listener's thread), models a JVM jcmd has attached to.
 //! - **Classes**: thin generated classes cost 83 B more non-class metaspace and 15 B less `Class`
 //!   and NMT overhead each, and 21 B more symbols (`sweep-classes20000`: +1,614 KiB of Metaspace,
 //!   `g1-2g-50k-classes-50loaders`: +4,111 KiB for 50,748 classes); hidden classes 347 B less
@@ -52,7 +55,8 @@ use memsim_core::JdkVersion;
 const KIB: u64 = 1024;
 const MIB: u64 = 1 << 20;
 
-/// JDK 21's extra NMT `Internal` malloc, constant over every configuration measured.
+/// JDK 21's extra NMT `Internal` malloc, constant over every configuration measured: the attach
+/// listener's 1 MiB reply buffer plus 4 KiB (the mean of the 25 differences).
 pub const INTERNAL_EXTRA_BYTES: u64 = 1028 * KIB;
 
 /// JDK 17's threads at startup that JDK 21 no longer runs: the code cache sweeper.
