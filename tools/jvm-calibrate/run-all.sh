@@ -4,12 +4,27 @@
 #
 #   tools/jvm-calibrate/run-all.sh            # all configurations (~8 minutes on 2 cores)
 #   tools/jvm-calibrate/run-all.sh REGEX      # only the configurations whose name matches REGEX
+#   tools/jvm-calibrate/run-all.sh --jdk "$(tools/pypi-fetch/fetch.sh jdk 21)" [REGEX]
+#       # JDK 21's fit set: the configurations matching $JDK21_FIT (or REGEX), measured on that
+#       # JAVA_HOME (measure.py --jdk) into results-jdk21/; summary.md is JDK 17's and is left alone
 #
 # Exit code 1 if any configuration failed (the others are still measured and summarized).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-filter=${1:-.}
+# JDK 21's fit set: the shapes that show what changed between 17 and 21 (each collector's native
+# structures by heap size, threads, classes and loaders, hidden classes, compiled code, CPU count).
+JDK21_FIT='^(vt0|vt10k-d0|vt10k-d100|vt10k-d400|g1-256m-idle|parallel-256m-idle|serial-256m-idle|g1-default-heap-idle|g1-1g-200t-r1|parallel-2g-100t-hot2k-r1|serial-512m-xms256m-50t-hidden5k|g1-256m-500t-xss256k|g1-2g-50k-classes-50loaders|g1-2g-direct1g-unsafe512m|sweep-(g1|parallel|serial)-(256m|1g|4g)|sweep-classes20000|sweep-hot2000|sweep-t100-depth1000|cpu8-g1-512m-20t-churn|cpu4-parallel-512m-20t-churn|mech-parallel-1g-noxms-live256m-churn32m)$'
+jdk_opts=()
+results_opts=()
+if [ "${1:-}" = "--jdk" ]; then
+  jdk_opts=(--jdk "$2")
+  results_opts=(--results "$here/results-jdk21")
+  shift 2
+  filter=${1:-$JDK21_FIT}
+else
+  filter=${1:-.}
+fi
 child=
 failed=()
 
@@ -21,7 +36,7 @@ run() {
   local name=$1
   shift
   [[ $name =~ $filter ]] || return 0
-  python3 "$here/measure.py" "$name" "$@" &
+  python3 "$here/measure.py" "$name" ${jdk_opts[@]+"${jdk_opts[@]}"} ${results_opts[@]+"${results_opts[@]}"} "$@" &
   child=$!
   wait "$child"
   local rc=$?
@@ -179,10 +194,24 @@ run mech-g1-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseG1GC -Xmx1g -XX
 run mech-parallel-1g-noxms-drop192m-maxdirect64m-direct100m -- -XX:+UseParallelGC -Xmx1g \
   -XX:MaxDirectMemorySize=64m -- --threads 10 --live-heap 256m --drop-live 192m --direct 100m
 
-python3 "$here/summarize.py" || failed+=("summarize.py")
+# --- JDK 21 only: virtual threads parked at the bottom of the recursion (their frames go to the
+# heap as stack chunks), heap used after System.gc(); the fit of crates/memsim-jvm/src/virtual_threads.rs
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  for vt in vt0:0:0 vt10k-d0:10000:0 vt10k-d100:10000:100 vt10k-d400:10000:400; do
+    IFS=: read -r n v d <<< "$vt"
+    run $n -- -XX:+UseG1GC -Xms1g -Xmx1g \
+      -- --threads 10 --virtual-threads $v --stack-depth $d --system-gc true
+  done
+fi
+
+[ ${#jdk_opts[@]} -gt 0 ] || python3 "$here/summarize.py" || failed+=("summarize.py")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run-all: FAILED: ${failed[*]}" >&2
   exit 1
 fi
-echo "run-all: all configurations measured; see $here/results/summary.md" >&2
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  echo "run-all: all configurations measured into $here/results-jdk21/" >&2
+else
+  echo "run-all: all configurations measured; see $here/results/summary.md" >&2
+fi

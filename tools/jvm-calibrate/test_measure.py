@@ -34,6 +34,16 @@ class ParseNmt(unittest.TestCase):
                 else:
                     self.assertLessEqual(abs(p[f"sum_committed_{sfx}"] - total), 1)
 
+    def test_jdk21_summary(self):
+        # JDK 21: GCCardSet after GC, `threads #`, `at peak` on mmap lines, `readonly=` on CDS.
+        p = load("jdk21-g1-256m-idle.summary.txt")
+        self.assertEqual(p["order"][p["order"].index("GC") + 1], "GCCardSet")
+        self.assertEqual(p["categories"]["Thread"]["threads"], 28)
+        self.assertEqual(p["categories"]["Thread"]["stack_peak_kb"], 1840)
+        self.assertTrue(p["categories"]["Java Heap"]["mmap_at_peak"])
+        self.assertEqual(p["categories"]["Shared class space"]["readonly_kb"], 0)
+        self.assertEqual(p["categories"]["Shared class space"]["mmap_peak_kb"], 12200)
+
     def test_kb_summary(self):
         p = load("g1-1g-200threads.summary.txt")
         self.assertEqual(p["scale"], "KB")

@@ -16,8 +16,22 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$here/validation
+src=$here/validation
 build=$root/target/jvm-calibrate-validation
-filter=${1:-.}
+# JDK 21's validation set (`--jdk JAVA_HOME [REGEX]`, into validation-jdk21/): shapes JDK 21's fit
+# set (run-all.sh --jdk) does not have. The H2 program is not run on 21 (measure_h2.py starts the
+# PATH's java).
+JDK21_VALIDATION='^(v-vt-parallel-2g-50k-d50|v-vt-serial-512m-5k-d100-churn|v-jars-bcprov-g1-1g|v-jars-math3-xerces-parallel-noxms|v-g1-noxms-live-churn|v-c1-only-hot3k|v-parallel-codecache24m-hot3k|v-serial-400t-deep|v-live-jars-math3-serial|v-live-g1-noxms-churn)$'
+jdk_opts=()
+if [ "${1:-}" = "--jdk" ]; then
+  jdk_opts=(--jdk "$2")
+  out=$here/validation-jdk21
+  mkdir -p "$out"
+  shift 2
+  filter=${1:-$JDK21_VALIDATION}
+else
+  filter=${1:-.}
+fi
 child=
 failed=()
 J=/usr/share/java
@@ -25,7 +39,7 @@ J=/usr/share/java
 trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; echo "validate-all: interrupted" >&2; exit 130' INT TERM HUP
 
 mkdir -p "$build"
-javac --release 17 -nowarn -d "$build" "$out/JarLoad.java" "$out/H2Client.java" || exit 1
+javac --release 17 -nowarn -d "$build" "$src/JarLoad.java" "$src/H2Client.java" || exit 1
 
 wait_child() {
   child=$!
@@ -40,7 +54,7 @@ run() {
   local name=$1
   shift
   [[ $name =~ $filter ]] || return 0
-  python3 "$here/measure.py" "$name" --results "$out" "$@" &
+  python3 "$here/measure.py" "$name" --results "$out" ${jdk_opts[@]+"${jdk_opts[@]}"} "$@" &
   wait_child "$name"
 }
 
@@ -56,7 +70,7 @@ jars() {
   local flags=()
   while [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
-  python3 "$here/measure.py" "$name" --results "$out" --main JarLoad --classpath "$build:$list" \
+  python3 "$here/measure.py" "$name" --results "$out" ${jdk_opts[@]+"${jdk_opts[@]}"} --main JarLoad --classpath "$build:$list" \
     "${dopts[@]}" -- "${flags[@]}" -- --jars "$list" -- "$@" &
   wait_child "$name"
 }
@@ -66,7 +80,8 @@ h2() {
   local name=$1
   shift
   [[ $name =~ $filter ]] || return 0
-  python3 "$out/measure_h2.py" "$name" --results "$out" "$@" &
+  [ ${#jdk_opts[@]} -eq 0 ] || return 0
+  python3 "$src/measure_h2.py" "$name" --results "$out" "$@" &
   wait_child "$name"
 }
 
@@ -103,6 +118,14 @@ run v-serial-400t-deep -- -XX:+UseSerialGC -Xms256m -Xmx256m -Xss512k \
 jars v-live-jars-math3-serial $J/commons-math3.jar \
   -- -XX:+UseSerialGC -Xms128m -Xmx128m -- --threads 30 --stack-depth 500
 run v-live-g1-noxms-churn -- -XX:+UseG1GC -Xmx512m -- --threads 20 --live-heap 100m --churn 64m
+
+# --- JDK 21 only: virtual threads under Parallel and Serial, no System.gc(), with platform threads
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  run v-vt-parallel-2g-50k-d50 -- -XX:+UseParallelGC -Xms2g -Xmx2g \
+    -- --threads 20 --virtual-threads 50000 --stack-depth 50
+  run v-vt-serial-512m-5k-d100-churn -- -XX:+UseSerialGC -Xms512m -Xmx512m \
+    -- --threads 10 --stack-depth 100 --virtual-threads 5000 --churn 16m
+fi
 
 # --- a real program: Debian's H2 database server (TCP, loopback only) under a JDBC load
 h2 v-h2-server-g1-xmx1g --rows 200000 --connections 8 --load-s 20 -- -Xmx1g

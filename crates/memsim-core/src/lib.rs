@@ -9,6 +9,7 @@ pub mod charge;
 pub mod database;
 pub mod event;
 pub mod gc;
+pub mod jdk;
 pub mod ledger;
 pub mod observation;
 pub mod quote;
@@ -24,6 +25,7 @@ pub use database::{
 };
 pub use event::{Event, EventKind};
 pub use gc::{GcKind, GcSummary, PauseStats};
+pub use jdk::JdkVersion;
 pub use ledger::{Account, Backing, Ledger, LedgerError, NmtCategory, Usage};
 pub use observation::{ExitStatus, Observation};
 pub use quote::quote_for_message;

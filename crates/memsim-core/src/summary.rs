@@ -6,6 +6,7 @@ use crate::charge::{Charge, Pressure};
 use crate::database::DatabaseRun;
 use crate::event::Event;
 use crate::gc::GcSummary;
+use crate::jdk::JdkVersion;
 use crate::ledger::{Account, Ledger, Usage};
 use crate::observation::Observation;
 use crate::time::{SimDuration, SimTime};
@@ -83,6 +84,8 @@ pub struct RunSummary {
     /// `Some` when the run was observed on a real process (`memsim observe`) rather than
     /// simulated: the command, how it ended and what the observer could see.
     pub observation: Option<Observation>,
+    /// The JDK release the run modelled (`jvm.version`); the NMT report follows its layout.
+    pub jdk: JdkVersion,
 }
 
 impl RunSummary {

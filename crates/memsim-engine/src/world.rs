@@ -100,6 +100,8 @@ struct PhaseState {
     started_threads: u32,
     // Cumulative amounts of continuous work applied so far.
     done_live: u64,
+    /// Live heap the phase's parked virtual threads hold (0 when the heap could not take them).
+    virtual_heap: u64,
     done_churn: u64,
     done_classes: u64,
     done_compiled: u64,
@@ -204,6 +206,7 @@ impl<'s> World<'s> {
             cores: s.machine.cores,
         };
         let flags = JvmFlags {
+            jdk: s.jvm.version,
             heap_initial: s.jvm.heap_initial,
             heap_max: s.jvm.heap_max,
             thread_stack: s.jvm.thread_stack,
@@ -330,6 +333,7 @@ impl<'s> World<'s> {
                 first_thread: 0,
                 started_threads: 0,
                 done_live: 0,
+                virtual_heap: 0,
                 done_churn: 0,
                 done_classes: 0,
                 done_compiled: 0,
@@ -578,6 +582,22 @@ impl<'s> World<'s> {
                 failed,
             );
         }
+        if phase.virtual_threads > 0 {
+            let (bytes, garbage) = self
+                .jvm
+                .start_virtual_threads(phase.virtual_threads, phase.virtual_thread_stack);
+            // Their start's garbage goes through eden first, then what they keep while parked.
+            let started = self
+                .heap_alloc(garbage, false)
+                .and_then(|()| self.heap_alloc(bytes, true));
+            match started {
+                Ok(()) => self.phases[p as usize].virtual_heap = bytes,
+                Err(e) => {
+                    self.counters.heap_oom_errors += 1;
+                    self.log(EventKind::OutOfMemoryError, e.to_string());
+                }
+            }
+        }
         if phase.classes + phase.hidden_classes > 0 {
             self.jvm.set_loading(true);
         }
@@ -624,6 +644,11 @@ impl<'s> World<'s> {
         self.db_phase_ended(p);
         if phase.heap_released > 0 {
             self.jvm.release(phase.heap_released);
+        }
+        // The virtual threads end: their stack chunks and objects become garbage.
+        let virtual_heap = std::mem::take(&mut self.phases[p as usize].virtual_heap);
+        if virtual_heap > 0 {
+            self.jvm.release(virtual_heap);
         }
         if phase.system_gc {
             self.system_gc();

@@ -13,6 +13,8 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "calibration/jdk21.rs"]
+mod jdk21;
 #[path = "calibration/report.rs"]
 mod report;
 #[path = "calibration/validation.rs"]
@@ -133,6 +135,11 @@ fn scenario_for(r: &Value) -> String {
     let ram_kb = r["machine"]["mem_total_kb"].as_u64().unwrap();
     let cores = r["machine"]["nproc"].as_u64().unwrap();
     let mut jvm = String::new();
+    // The JDK the measurement ran on (`VM.version`: `… | JDK 21.0.8`).
+    let major = jdk_major(r);
+    if major != 17 {
+        let _ = writeln!(jvm, "version = {major}");
+    }
     // The measured JVM's own command line, read by the scenario parser (`[jvm] flags`). The CPU
     // count is given with -XX:ActiveProcessorCount: the machine (and glibc, which sizes its arenas
     // from it) keeps `nproc`.
@@ -175,6 +182,14 @@ fn scenario_for(r: &Value) -> String {
     let frames: u64 = arg(&args, "--stack-depth").map_or(0, |v| v.parse().unwrap());
     let extra = arg(&args, "--stack-bytes").map_or(frames * 208, size);
     let _ = writeln!(phase, "stack_touched = {}", 88 * 1024 + extra);
+    // JDK 21's virtual threads, parked at the bottom of the same recursion: their frames on the heap.
+    if let Some(v) = arg(&args, "--virtual-threads") {
+        let _ = writeln!(
+            phase,
+            "virtual_threads = {v}\nvirtual_thread_stack = {}",
+            frames * 208
+        );
+    }
     // Deflaters the threads keep open: zlib's buffers, malloc'd outside NMT.
     if let Some(k) = arg(&args, "--deflaters-kept") {
         let k: u64 = k.parse().unwrap();
@@ -287,7 +302,11 @@ fn compare(r: &Value) -> Row {
     let cats = &r["nmt"]["categories"];
     let mut cells = Vec::new();
     for cat in NmtCategory::ALL {
-        let measured = cats[cat.name()]["committed_kb"].as_f64().unwrap_or(0.0) * 1024.0;
+        let mut measured = cats[cat.name()]["committed_kb"].as_f64().unwrap_or(0.0) * 1024.0;
+        // JDK 21 reports G1's remembered sets as `GCCardSet`; memsim keeps them in `GC`.
+        if cat == NmtCategory::Gc {
+            measured += cats["GCCardSet"]["committed_kb"].as_f64().unwrap_or(0.0) * 1024.0;
+        }
         let predicted: u64 = Account::ALL
             .iter()
             .filter(|a| a.nmt() == Some(cat))
@@ -325,6 +344,22 @@ fn compare(r: &Value) -> Row {
         config: r["config"].as_str().unwrap().to_string(),
         cells,
     }
+}
+
+/// The feature release a measurement ran on, from its `VM.version` (`… | JDK 21.0.8`).
+fn jdk_major(r: &Value) -> u64 {
+    let v = r["jdk"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no jdk", r["config"]));
+    let after = v
+        .rsplit_once("JDK ")
+        .unwrap_or_else(|| panic!("{}: jdk {v:?}", r["config"]))
+        .1;
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("{}: jdk {v:?}", r["config"]))
 }
 
 fn within(p: f64, m: f64) -> bool {
@@ -437,9 +472,9 @@ fn memsim_matches_the_real_jvm() {
         let _ = writeln!(doc, "- `{}`: {why}", j.config());
     }
     doc.push_str("\n## Validation set\n\n");
-    write_tables(&mut doc, &val);
+    write_tables(&mut doc, &val, "JDK 17");
     doc.push_str("## Fit set\n\n");
-    write_tables(&mut doc, &fit);
+    write_tables(&mut doc, &fit, "JDK 17");
     let _ = writeln!(
         doc,
         "### Fit summary\n\n{fit_ok} of {} configurations have every judged cell within ±10 %.\n",
@@ -451,6 +486,8 @@ fn memsim_matches_the_real_jvm() {
             let _ = writeln!(doc, "- `{c}`: {why}");
         }
     }
+    // JDK 21's own fit and validation sets, judged the same way (`calibration/jdk21.rs`).
+    let jdk21_wrong = jdk21::section(&mut doc);
     let path = root().join("docs/calibration.md");
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&path, &doc).unwrap();
@@ -495,6 +532,11 @@ fn memsim_matches_the_real_jvm() {
             "VALIDATION_MISSES names {c}, which is not in the validation set"
         );
     }
+    assert!(
+        jdk21_wrong.is_empty(),
+        "JDK 21 (tests/calibration/jdk21.rs):\n{}",
+        jdk21_wrong.join("\n")
+    );
     assert!(
         std::fs::read_to_string(&path).unwrap_or_default() == doc,
         "docs/calibration.md is stale: rerun with UPDATE_EXPECT=1"

@@ -29,6 +29,8 @@
 
 pub use crate::compilation::{CodeCacheLayout, Compilation, DEFAULT_INITIAL_CODE_CACHE};
 
+use memsim_core::JdkVersion;
+
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 
@@ -68,6 +70,8 @@ pub struct MachineView {
 /// Flags as given on the command line; `None` = not given.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JvmFlags {
+    /// The JDK release (`jvm.version`; JDK 17 by default).
+    pub jdk: JdkVersion,
     /// `-Xms`.
     pub heap_initial: Option<u64>,
     /// `-Xmx`.
@@ -175,6 +179,8 @@ pub fn heap_sizes(os_physical: u64, flags: &JvmFlags) -> (u64, u64) {
 /// The JVM's resolved configuration: every flag with a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ergonomics {
+    /// The JDK release whose memory is modelled.
+    pub jdk: JdkVersion,
     /// The memory the JVM believes it has (container limit, else RAM).
     pub physical_bytes: u64,
     /// `InitialHeapSize`.
@@ -334,8 +340,10 @@ impl Ergonomics {
         let (c1_start, c2_start) =
             crate::threads::JvmThreads::startup_compilers(compilation, c1_threads, c2_threads);
         let jvm_threads =
-            crate::threads::JvmThreads::at_startup(collector) - 2 + c1_start + c2_start;
+            crate::threads::JvmThreads::at_startup(collector) - 2 + c1_start + c2_start
+                - crate::jdk21::threads_removed(flags.jdk);
         Ergonomics {
+            jdk: flags.jdk,
             physical_bytes: physical,
             heap_initial,
             heap_max,

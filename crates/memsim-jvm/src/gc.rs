@@ -23,7 +23,7 @@
 //! the calibration issue. Malloc scales with GC threads, measured on 2 CPUs only.
 
 use crate::ergonomics::Collector;
-use memsim_core::Usage;
+use memsim_core::{JdkVersion, Usage};
 
 const MIB: u64 = 1 << 20;
 
@@ -47,14 +47,26 @@ fn per_mille(bytes: u64, parts_per_100k: u64) -> u64 {
     (bytes as u128 * parts_per_100k as u128 / 100_000) as u64
 }
 
-/// NMT `GC` for a collector and heap state.
+/// NMT `GC` for a collector and heap state on JDK 17.
 pub fn gc_usage(collector: Collector, h: HeapView) -> Usage {
+    gc_usage_on(collector, h, JdkVersion::Jdk17)
+}
+
+/// NMT `GC` for a collector and heap state on `jdk`: from JDK 20 on, G1 marks in one bitmap and has
+/// no card-counts table (`crate::jdk21`), so its per-region tables are 2/512 and 1/64 of the heap;
+/// its remembered sets (NMT 21's `GCCardSet`) stay in the malloc part. Parallel's one manager set
+/// fewer is per worker, in `gc_workers::with_workers_on`.
+pub fn gc_usage_on(collector: Collector, h: HeapView, jdk: JdkVersion) -> Usage {
+    let (bitmap_count, card_counts) = match jdk {
+        JdkVersion::Jdk17 => (2, 1),
+        JdkVersion::Jdk21 => (1, 0),
+    };
     match collector {
         Collector::G1 => {
             let mark_stack = 32 * MIB;
             let malloc = 6 * MIB + MIB / 5 + per_mille(h.committed, 110);
-            let tables = |heap: u64| heap * 3 / 512;
-            let bitmaps = |heap: u64| heap * 2 / 64;
+            let tables = |heap: u64| heap * (2 + card_counts) / 512;
+            let bitmaps = |heap: u64| heap * bitmap_count / 64;
             let committed = mark_stack + malloc + tables(h.committed) + bitmaps(h.committed);
             let reserved = mark_stack + malloc + tables(h.max) + bitmaps(h.max);
             // Card table and BOT cover the committed heap from startup; card counts follow use.
@@ -62,12 +74,12 @@ pub fn gc_usage(collector: Collector, h: HeapView) -> Usage {
             let resident = 6 * MIB
                 + MIB / 5
                 + h.committed * 2 / 512
-                + h.resident / 512
+                + h.resident * card_counts / 512
                 + if h.marking_ran {
                     bitmaps(h.resident)
                 } else if h.full_gc_ran {
-                    // G1's full collection marks in one of the two bitmaps (`G1FullCollector`).
-                    bitmaps(h.resident) / 2
+                    // G1's full collection marks in one bitmap (`G1FullCollector`).
+                    h.resident / 64
                 } else {
                     0
                 };
@@ -167,6 +179,19 @@ mod tests {
         // 3.328 % of 296 MiB: 9.9 MiB (the JDK: +11 MiB RSS with the System.gc()).
         assert_eq!(extra(Collector::Parallel), per_mille(296 << 20, 3_328));
         assert_eq!(extra(Collector::G1), (296u64 << 20) / 64);
+    }
+
+    /// JDK 21 measured NMT `GC` lower by 1/64 + 1/512 of the committed heap under G1 (one mark
+    /// bitmap, no card counts: 18,432 KiB at 1 GiB, `sweep-g1-1g`), the same under the others.
+    #[test]
+    fn jdk21_g1_has_one_bitmap_and_no_card_counts() {
+        let h = full(1 << 30);
+        let less = gc_usage(Collector::G1, h).committed
+            - gc_usage_on(Collector::G1, h, JdkVersion::Jdk21).committed;
+        assert_eq!(less, 18_432 * 1024);
+        for c in [Collector::Parallel, Collector::Serial] {
+            assert_eq!(gc_usage(c, h), gc_usage_on(c, h, JdkVersion::Jdk21));
+        }
     }
 
     #[test]

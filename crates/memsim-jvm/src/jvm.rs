@@ -3,9 +3,10 @@
 use crate::class_profile::{ClassCost, ClassShape, HIDDEN_CLASS, JIMAGE_MAX_BYTES};
 use crate::code::CodeCache;
 use crate::ergonomics::{Collector, Ergonomics};
-use crate::gc::{HeapView, gc_usage};
+use crate::gc::{HeapView, gc_usage_on};
 use crate::gc_workers;
 use crate::heap::{AllocOutcome, Heap, HeapError};
+use crate::jdk21::{self, ClassKind};
 use crate::metaspace::{Metaspace, MetaspaceError};
 use crate::metaspace_gc::{MetaspaceGc, ThresholdCollection};
 use crate::native::{MallocArenas, ThreadLimit};
@@ -14,7 +15,7 @@ use crate::threads::{
     INTERNAL_PER_THREAD_BYTES, JVM_THREADS_COMMITTED_BYTES, JvmThreads, NMT_PER_THREAD_BYTES,
     SYNC_PER_THREAD_BYTES, ThreadStacks, VM_THREAD_STACK_BYTES,
 };
-use memsim_core::{Account, GcSummary, Ledger, SimDuration, SimTime, Usage};
+use memsim_core::{Account, GcSummary, JdkVersion, Ledger, SimDuration, SimTime, Usage};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1 << 20;
@@ -64,10 +65,12 @@ const C2_ARENA_SLACK: u64 = 24 * MIB / 5;
 const COMPILE_HEAP_BYTES: u64 = 1946;
 /// libjvm.so, the CDS archive, libc, libstdc++ and the jimage: 20.0–21.8 MiB RssFile in every calibration run.
 const LIBRARIES_FILE: u64 = 21 * MIB;
-/// Address space of the file mappings beyond what is resident: the JDK's jimage `lib/modules` is
-/// mapped whole (122.7 MiB in JDK 17.0.15, ~1 MiB of it resident). With it memsim's total reserved
-/// is within −1.1…+1.6 % of `VmSize` in all 90 calibration runs (−7…−1 % without; docs/calibration.md).
-const LIBRARIES_MAPPED: u64 = 123 * MIB;
+/// Stack a virtual-thread carrier touches: the shadow-page floor every parked thread has.
+const CARRIER_STACK_TOUCHED: u64 = 88 * KIB;
+// Address space of the file mappings beyond what is resident: the JDK's jimage `lib/modules` is
+// mapped whole (122.7 MiB in JDK 17.0.15, ~1 MiB of it resident). With it memsim's total reserved
+// is within −1.1…+1.6 % of `VmSize` in all 90 calibration runs (−7…−1 % without; docs/calibration.md).
+// The size is per release: `jdk21::jimage_mapped_bytes`.
 
 /// An error HotSpot throws to the application; `Display` is the exact text of the JVM's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -118,6 +121,8 @@ pub struct Jvm {
     arenas: MallocArenas,
     thread_limit: ThreadLimit,
     untracked_malloc: u64,
+    // JDK 21's virtual threads: the scheduler's carrier threads started so far.
+    carriers: u32,
 }
 
 impl Jvm {
@@ -126,8 +131,10 @@ impl Jvm {
         let mut stacks = ThreadStacks::new();
         let n = u64::from(ergo.jvm_threads);
         // The Java threads are the same whatever the compilers; the rest are native.
-        let java =
-            JvmThreads::at_startup(ergo.collector) - JvmThreads::native_at_startup(ergo.collector);
+        // JDK 21 has no sweeper thread, a Java thread in JDK 17.
+        let java = JvmThreads::at_startup(ergo.collector)
+            - JvmThreads::native_at_startup(ergo.collector)
+            - jdk21::threads_removed(ergo.jdk);
         let native = n - u64::from(java);
         let touched = (JVM_THREADS_COMMITTED_BYTES / n).saturating_sub(GUARD_BYTES);
         stacks.start_native(n - native, ergo.thread_stack, touched);
@@ -151,6 +158,7 @@ impl Jvm {
             arenas: MallocArenas::new(ergo.active_processors, None),
             thread_limit: ThreadLimit::default(),
             untracked_malloc: 0,
+            carriers: 0,
             ergo,
             n_loading: 0,
             n_compiling: 0,
@@ -297,6 +305,23 @@ impl Jvm {
         self.untracked_malloc -= n * malloc;
     }
 
+    /// Starts the carrier threads `n` virtual threads need (JDK 21, [`crate::virtual_threads`]):
+    /// platform threads touching 88 KiB of stack, up to the processor count, kept once started.
+    /// Returns the live heap the virtual threads hold, parked with `stack_bytes` of frames each,
+    /// and the garbage their start leaves, for the caller to allocate (the engine, which logs the
+    /// collections it causes).
+    pub fn start_virtual_threads(&mut self, n: u64, stack_bytes: u64) -> (u64, u64) {
+        let want = crate::virtual_threads::carriers(n, self.ergo.active_processors);
+        if want > self.carriers {
+            let more = u64::from(want - self.carriers);
+            self.carriers += self.start_threads(more, CARRIER_STACK_TOUCHED, 0) as u32;
+        }
+        (
+            n.saturating_mul(crate::virtual_threads::heap_bytes(stack_bytes)),
+            n.saturating_mul(crate::virtual_threads::START_GARBAGE_BYTES),
+        )
+    }
+
     /// Live threads, the JVM's own included.
     pub fn threads(&self) -> u64 {
         self.stacks.count()
@@ -313,7 +338,7 @@ impl Jvm {
         custom_loader: bool,
         now: SimTime,
     ) -> Result<(), JvmError> {
-        let cost = shape.cost();
+        let cost = jdk21::class_cost(shape.cost(), ClassKind::Ordinary, self.ergo.jdk);
         self.metaspace
             .load_class(&cost, custom_loader)
             .map_err(Self::metaspace_error)?;
@@ -364,10 +389,11 @@ impl Jvm {
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
     pub fn define_hidden_class(&mut self, now: SimTime) -> Result<(), JvmError> {
+        let cost = jdk21::class_cost(HIDDEN_CLASS, ClassKind::Hidden, self.ergo.jdk);
         self.metaspace
-            .define_hidden_class()
+            .define_hidden_class(&cost)
             .map_err(Self::metaspace_error)?;
-        self.class_heap(&HIDDEN_CLASS, now);
+        self.class_heap(&cost, now);
         Ok(())
     }
 
@@ -439,10 +465,11 @@ impl Jvm {
         };
         ledger.set(
             Account::Gc,
-            gc_workers::with_workers(
-                gc_usage(self.ergo.collector, view),
+            gc_workers::with_workers_on(
+                gc_usage_on(self.ergo.collector, view, self.ergo.jdk),
                 self.ergo.collector,
                 self.ergo.parallel_gc_threads,
+                self.ergo.jdk,
             ),
         );
         ledger.set(Account::Thread, self.stacks.usage());
@@ -462,7 +489,14 @@ impl Jvm {
         );
         ledger.set(
             Account::Internal,
-            Usage::all(INTERNAL_BASE + n_threads * INTERNAL_PER_THREAD_BYTES),
+            Usage::all(
+                INTERNAL_BASE
+                    + n_threads * INTERNAL_PER_THREAD_BYTES
+                    + match self.ergo.jdk {
+                        JdkVersion::Jdk17 => 0,
+                        JdkVersion::Jdk21 => jdk21::INTERNAL_EXTRA_BYTES,
+                    },
+            ),
         );
         ledger.set(
             Account::NativeMemoryTracking,
@@ -502,7 +536,7 @@ impl Jvm {
         ledger.set(
             Account::Libraries,
             Usage {
-                reserved: LIBRARIES_FILE + LIBRARIES_MAPPED,
+                reserved: LIBRARIES_FILE + jdk21::jimage_mapped_bytes(self.ergo.jdk),
                 committed: resident,
                 resident,
             },

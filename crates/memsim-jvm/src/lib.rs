@@ -14,11 +14,13 @@ pub mod ergonomics;
 pub mod gc;
 pub mod gc_workers;
 pub mod heap;
+pub mod jdk21;
 pub mod metaspace;
 pub mod metaspace_gc;
 pub mod native;
 pub mod pause;
 pub mod threads;
+pub mod virtual_threads;
 
 mod jvm;
 

@@ -19,7 +19,7 @@
 //! `OutOfMemoryError: Compressed class space`. Collections at the metaspace high-water mark are
 //! `crate::metaspace_gc`'s.
 
-use crate::class_profile::{ClassCost, HIDDEN_CLASS, SYMBOL_BASE_BYTES};
+use crate::class_profile::{ClassCost, SYMBOL_BASE_BYTES};
 use memsim_core::Usage;
 
 const KIB: u64 = 1024;
@@ -107,12 +107,13 @@ impl Metaspace {
         })
     }
 
-    /// Defines one hidden class (one loader data of its own).
+    /// Defines one hidden class (one loader data of its own) costing `cost` (`HIDDEN_CLASS` on
+    /// JDK 17).
     ///
     /// # Errors
     /// [`MetaspaceError`] when a limit would be exceeded; nothing is defined then.
-    pub fn define_hidden_class(&mut self) -> Result<(), MetaspaceError> {
-        self.add(&HIDDEN_CLASS)
+    pub fn define_hidden_class(&mut self, cost: &ClassCost) -> Result<(), MetaspaceError> {
+        self.add(cost)
     }
 
     /// A custom class loader was created.
@@ -227,7 +228,9 @@ mod tests {
                 loaders.add_loader();
             }
             loaders.load_class(&thin(8), true).unwrap();
-            hidden.define_hidden_class().unwrap();
+            hidden
+                .define_hidden_class(&crate::class_profile::HIDDEN_CLASS)
+                .unwrap();
         }
         let per = |a: &Metaspace, b: &Metaspace| {
             (a.metaspace_usage().committed as f64 - b.metaspace_usage().committed as f64) / 10_000.0

@@ -77,8 +77,13 @@ pub fn accounts_of(
     accounts
 }
 
-/// The ledger account for an NMT category as `jcmd` names it.
+/// The ledger account for an NMT category as `jcmd` names it (JDK 21's `GCCardSet`, G1's
+/// remembered sets, in `GC` as memsim's JDK 21 model keeps it; a name memsim does not know in
+/// `Internal`).
 pub fn account_of_nmt(name: &str) -> Account {
+    if name == "GCCardSet" {
+        return Account::Gc;
+    }
     let category = NmtCategory::ALL.iter().find(|c| c.name() == name);
     match category {
         Some(NmtCategory::JavaHeap) => Account::JavaHeap,
@@ -102,6 +107,13 @@ pub fn account_of_nmt(name: &str) -> Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jdk21_card_sets_are_gc() {
+        assert_eq!(account_of_nmt("GCCardSet"), Account::Gc);
+        assert_eq!(account_of_nmt("GC"), Account::Gc);
+        assert_eq!(account_of_nmt("Object Monitors"), Account::Internal);
+    }
     use memsim_report::NmtAmounts;
 
     fn amounts(reserved: u64, committed: u64) -> NmtAmounts {

@@ -188,6 +188,9 @@ pub fn build(g: Gathered) -> RunSummary {
         gc: gc_summary(&g.pauses, g.collector, g.ended_at),
         pressure,
         observation: Some(g.observation),
+        // The observed JVM's release is not read from it: its accounts are NMT's own, and the NMT
+        // summary memsim re-renders from them keeps JDK 17's layout.
+        jdk: memsim_core::JdkVersion::Jdk17,
     }
 }
 

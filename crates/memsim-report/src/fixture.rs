@@ -226,6 +226,7 @@ pub(crate) fn oom_run() -> RunSummary {
         ],
         database: None,
         observation: None,
+        jdk: memsim_core::JdkVersion::Jdk17,
         pressure: Pressure {
             thrashing_since: Some(secs(722.0)),
             thrashing_until: None,

@@ -11,10 +11,19 @@
 //! memsim only knows three sizes per account, not NMT's malloc/mmap/arena split, so sub-lines are
 //! printed only where the split is known: `Java Heap` is all mmap, and `Other` is all malloc
 //! (`Unsafe.allocateMemory`), broken down into memsim's accounts.
+//!
+//! With `jvm.version = 21` ([`RunSummary::jdk`]) the layout is JDK 21's (checked against the real
+//! outputs in `tests/fixtures/nmt/jdk21-*`): the same order, the Java Heap's mmap sub-line ends in
+//! `, at peak` or `, peak=…KB` (NMT 21's own high-water mark; memsim takes the highest of the
+//! samples up to the peak and the peak itself — **approximation**: a higher value between two
+//! samples is missed), and `Shared class space` carries `readonly=0KB` (what every JDK 21
+//! measurement printed). JDK 21's `GCCardSet` (G1's remembered sets) is not printed: memsim keeps it
+//! inside `GC` (`memsim_jvm::jdk21`), which the `#` section says; nor is `Unknown`, which JDK 21
+//! prints for its peak alone and memsim has no use for.
 
 use std::io::{self, BufWriter, Write};
 
-use memsim_core::{Account, NmtCategory, RunSummary, Usage};
+use memsim_core::{Account, JdkVersion, NmtCategory, RunSummary, Usage};
 
 /// Width of the right-aligned category name column after the leading `-`.
 const NAME_WIDTH: usize = 26;
@@ -70,25 +79,41 @@ pub fn render_nmt_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> 
         kb(visible.reserved),
         kb(visible.committed)
     )?;
+    let jdk21 = s.jdk == JdkVersion::Jdk21;
     for cat in NmtCategory::ALL {
         let u = ledger.nmt(cat);
         if kb(u.reserved) == 0 && kb(u.committed) == 0 {
             continue;
         }
+        let readonly = if jdk21 && cat == NmtCategory::SharedClassSpace {
+            ", readonly=0KB"
+        } else {
+            ""
+        };
         writeln!(
             w,
-            "-{:>NAME_WIDTH$} (reserved={}KB, committed={}KB)",
+            "-{:>NAME_WIDTH$} (reserved={}KB, committed={}KB{readonly})",
             cat.name(),
             kb(u.reserved),
             kb(u.committed)
         )?;
         match cat {
-            NmtCategory::JavaHeap => writeln!(
-                w,
-                "{indent}(mmap: reserved={}KB, committed={}KB)",
-                kb(u.reserved),
-                kb(u.committed)
-            )?,
+            NmtCategory::JavaHeap => {
+                let peak = if jdk21 {
+                    match kb(heap_committed_high_water(s)) {
+                        p if p <= kb(u.committed) => ", at peak".to_string(),
+                        p => format!(", peak={p}KB"),
+                    }
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    w,
+                    "{indent}(mmap: reserved={}KB, committed={}KB{peak})",
+                    kb(u.reserved),
+                    kb(u.committed)
+                )?;
+            }
             NmtCategory::Other => {
                 if u.reserved == u.committed {
                     writeln!(w, "{indent}(malloc={}KB)", kb(u.committed))?;
@@ -136,6 +161,12 @@ pub fn render_nmt_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> 
     if !any_invisible {
         writeln!(w, "# (none)")?;
     }
+    if jdk21 {
+        writeln!(
+            w,
+            "# JDK 21's GCCardSet (G1's remembered sets) is counted inside GC"
+        )?;
+    }
     writeln!(w, "#")?;
     writeln!(
         w,
@@ -170,6 +201,17 @@ pub fn render_nmt_summary(s: &RunSummary, w: &mut impl Write) -> io::Result<()> 
         kb(visible.resident)
     )?;
     w.flush()
+}
+
+/// The Java heap's highest committed size up to the peak: the samples taken until then and the
+/// peak's own ledger (NMT 21 prints its high-water mark beside the current size).
+fn heap_committed_high_water(s: &RunSummary) -> u64 {
+    let at_peak = s.at_peak.get(Account::JavaHeap).committed;
+    s.samples
+        .iter()
+        .filter(|x| x.at <= s.peak_at)
+        .map(|x| x.accounts[Account::JavaHeap.index()].committed)
+        .fold(at_peak, u64::max)
 }
 
 #[cfg(test)]
@@ -210,6 +252,69 @@ mod tests {
             total: total.unwrap(),
             categories,
         }
+    }
+
+    /// JDK 21's layout, held to the real JDK 21 summary in `tests/fixtures/nmt/`: its category lines
+    /// in the real output's relative order, the Java Heap's mmap line and `Shared class space`'s
+    /// header in the real forms, parseable by `parse_nmt`; JDK 17's layout is untouched by it.
+    #[test]
+    fn jdk21_layout_follows_the_real_jdk21_summary() {
+        let real = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/nmt/jdk21-g1-256m-idle.summary.txt"
+        ))
+        .unwrap();
+        let names = |text: &str| -> Vec<String> {
+            let re = Regex::new(r"^-\s+(.+?) \(reserved=").unwrap();
+            text.lines()
+                .filter_map(|l| re.captures(l).map(|c| c[1].to_string()))
+                .collect()
+        };
+        let mut s = fixture::fitting_run();
+        let text17 = render(&s);
+        s.jdk = JdkVersion::Jdk21;
+        let text = render(&s);
+        assert_ne!(text, text17);
+        let real_names = names(&real);
+        let ours = names(&text);
+        // memsim's `Other` (direct memory) is absent from the idle real run; every other category
+        // memsim prints is one the real JDK 21 printed, in the same relative order.
+        let shared: Vec<&String> = ours.iter().filter(|n| *n != "Other").collect();
+        let positions: Vec<usize> = shared
+            .iter()
+            .map(|n| {
+                real_names
+                    .iter()
+                    .position(|r| r == *n)
+                    .unwrap_or_else(|| panic!("{n} is not a JDK 21 category"))
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{ours:?}");
+        let heap_line = Regex::new(
+            r"^\s{28}\(mmap: reserved=\d+KB, committed=\d+KB, (at peak|peak=\d+KB)\)\s*$",
+        )
+        .unwrap();
+        for t in [real.as_str(), text.as_str()] {
+            let after_heap = t
+                .lines()
+                .skip_while(|l| !l.contains("Java Heap ("))
+                .nth(1)
+                .unwrap();
+            assert!(heap_line.is_match(after_heap), "{after_heap:?}");
+            assert!(
+                t.lines()
+                    .any(|l| l.starts_with("-        Shared class space (reserved=")
+                        && l.ends_with(", readonly=0KB)")),
+                "{t}"
+            );
+        }
+        // Both parse back with the same numbers as JDK 17's layout.
+        let a = crate::parse_nmt(&text).unwrap();
+        let b = crate::parse_nmt(&text17).unwrap();
+        assert_eq!(a.categories, b.categories);
+        assert_eq!(a.total, b.total);
+        assert!(text.contains("GCCardSet"));
+        assert!(!text17.contains("GCCardSet"));
     }
 
     #[test]

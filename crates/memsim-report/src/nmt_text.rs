@@ -79,6 +79,13 @@ fn amount(s: &str, signed: bool) -> Option<i128> {
 fn amounts(s: &str) -> Option<NmtAmounts> {
     let (r, c) = s.split_once(", committed=")?;
     let r = r.trim().strip_prefix("reserved=")?;
+    // JDK 21 adds the read-only part of the CDS archive to `Shared class space`:
+    // `(reserved=16384KB, committed=11968KB, readonly=0KB)`; memsim does not keep it.
+    let c = match c.split_once(", ") {
+        Some((c, extra)) if extra.trim_start().starts_with("readonly=") => c,
+        Some(_) => return None,
+        None => c,
+    };
     let one = |part: &str| -> Option<(u64, Option<i64>)> {
         let mut words = part.split_whitespace();
         let v = u64::try_from(amount(words.next()?, false)?).ok()?;

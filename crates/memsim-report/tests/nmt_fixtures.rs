@@ -1,4 +1,4 @@
-//! `parse_nmt` on real JDK 17 `jcmd VM.native_memory` outputs (fixtures/nmt/README.md says how each
+//! `parse_nmt` on real JDK 17 and JDK 21 `jcmd VM.native_memory` outputs (fixtures/nmt/README.md says how each
 //! was produced): totals as printed, category counts, diffs' deltas, and categories summing to the total.
 
 use memsim_report::parse_nmt;
@@ -90,6 +90,23 @@ const CASES: &[Case] = &[
         3801072,
         2275552,
         None,
+        18,
+    ),
+    // JDK 21: `GCCardSet`, `Shared class space (…, readonly=0KB)`, `Unknown` printed for its peak.
+    (
+        "jdk21-g1-256m-idle.summary.txt",
+        1024,
+        1717089,
+        332485,
+        None,
+        19,
+    ),
+    (
+        "jdk21-g1-256m-idle.diff.txt",
+        1024,
+        1729502,
+        337266,
+        Some((14376, 6744)),
         18,
     ),
     (

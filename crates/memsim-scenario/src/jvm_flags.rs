@@ -3,7 +3,7 @@
 //!
 //! The string is split as a POSIX shell splits words (white space; `'…'` literal; `"…"` with `\"`
 //! and `\\`; `\` outside quotes escapes the next character). Each word is a JVM option. HotSpot's
-//! own rules decide what is an error: an `-XX:` name HotSpot 17 does not have (it refuses to start:
+//! own rules decide what is an error: an `-XX:` name the release's HotSpot (17 or 21, `crate::hotspot_flags`) does not have (it refuses to start:
 //! "Unrecognized VM option"), a boolean flag without `+`/`-`, a valued flag without `=`, a
 //! malformed size (HotSpot accepts digits with one of `k`, `m`, `g`, `t`, either case) are errors;
 //! a real option memsim does not model is a warning naming it; an option that would make the
@@ -15,10 +15,9 @@ use std::ops::Range;
 
 use crate::model::{Collector, JvmSettings};
 use crate::reader::{Ctx, Tab};
-use crate::suggest::distance;
+use memsim_core::JdkVersion;
 
-/// The HotSpot 17 flags (`type Name` a line), from `-XX:+PrintFlagsFinal`.
-const HOTSPOT_FLAGS: &str = include_str!("hotspot17_flags.txt");
+use crate::hotspot_flags::{closest_flag, flag_type};
 
 /// Where a flag's setting lives among the `[jvm]` keys, to refuse setting it twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,46 +198,6 @@ fn jvm_size(text: &str) -> Result<u64, String> {
 
 const SIZE_HINT: &str = "HotSpot sizes are digits with an optional k, m, g or t: -Xmx2g, -Xss512k, -XX:MaxRAM=4294967296";
 
-/// The type HotSpot 17 gives `name` (`bool`, `size_t`, `double`, …), if it has such a flag.
-fn flag_type(name: &str) -> Option<&'static str> {
-    HOTSPOT_FLAGS
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(' '))
-        .find(|(_, n)| *n == name)
-        .map(|(t, _)| t)
-}
-
-/// The HotSpot flag closest to `name` (case first, then spelling), for "did you mean".
-fn closest_flag(name: &str) -> Option<&'static str> {
-    let names = HOTSPOT_FLAGS
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(' ').map(|(_, n)| n));
-    let lower = name.to_ascii_lowercase();
-    // A suggestion must be within a quarter of the name's length, so names further apart in
-    // length than that are never close: this keeps a 1 MiB "flag" from costing minutes.
-    let max = name.len().div_ceil(4).max(1);
-    if name.len() > 128 {
-        return None;
-    }
-    let mut best: Option<(usize, &'static str)> = None;
-    for n in names {
-        if n.len().abs_diff(name.len()) > max {
-            continue;
-        }
-        let d = if n.to_ascii_lowercase() == lower {
-            0
-        } else {
-            distance(&lower, &n.to_ascii_lowercase())
-        };
-        if best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, n));
-        }
-    }
-    best.filter(|(d, _)| *d <= max).map(|(_, n)| n)
-}
-
 /// `-X` options (`java -X`) memsim ignores, as prefixes.
 const X_IGNORED: &[&str] = &[
     "-Xbatch",
@@ -278,6 +237,8 @@ const TAKES_ARGUMENT: &[&str] = &[
 /// Reads a flags string into `f`, recording which settings it gave.
 struct Reader<'c, 's> {
     cx: &'c mut Ctx<'s>,
+    // The release whose flags are HotSpot's (`jvm.version`).
+    jdk: JdkVersion,
     path: String,
     f: JvmSettings,
     given: Vec<(Key, String, Range<usize>)>,
@@ -433,10 +394,11 @@ impl Reader<'_, '_> {
                 None => (name, None),
             },
         };
-        let Some(ty) = flag_type(name) else {
+        let jdk = self.jdk;
+        let Some(ty) = flag_type(name, jdk) else {
             let shown = crate::error::excerpt(name);
-            let hint = closest_flag(name).map(|n| {
-                let form = if flag_type(n) == Some("bool") {
+            let hint = closest_flag(name, jdk).map(|n| {
+                let form = if flag_type(n, jdk) == Some("bool") {
                     format!("-XX:+{n} or -XX:-{n}")
                 } else {
                     format!("-XX:{n}=<value>")
@@ -445,7 +407,7 @@ impl Reader<'_, '_> {
             });
             self.err(
                 w,
-                format!("`-XX:{shown}` is not a HotSpot 17 flag (HotSpot refuses to start: \"Unrecognized VM option\")"),
+                format!("`-XX:{shown}` is not a HotSpot {} flag (HotSpot refuses to start: \"Unrecognized VM option\")", jdk.major()),
                 hint.or(Some("`java -XX:+PrintFlagsFinal -version` lists HotSpot's flags".into())),
             );
             return;
@@ -678,6 +640,7 @@ pub(crate) fn read_flags(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, j: &mut JvmSettings)
     }
     let mut r = Reader {
         cx,
+        jdk: j.version,
         path: String::new(),
         f: JvmSettings::default(),
         given: Vec::new(),
@@ -861,15 +824,5 @@ mod tests {
         assert!(jvm_size("").is_err());
         assert!(jvm_size("99999999999t").is_err());
         assert!(jvm_size("99999999999999999999999").is_err());
-    }
-
-    #[test]
-    fn flag_names_and_typos() {
-        assert_eq!(flag_type("MaxRAMPercentage"), Some("double"));
-        assert_eq!(flag_type("AlwaysPreTouch"), Some("bool"));
-        assert_eq!(flag_type("MaxRamPercentage"), None);
-        assert_eq!(closest_flag("MaxRamPercentage"), Some("MaxRAMPercentage"));
-        assert_eq!(closest_flag("MaxHeapSise"), Some("MaxHeapSize"));
-        assert_eq!(closest_flag("Banana"), None);
     }
 }

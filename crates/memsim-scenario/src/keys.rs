@@ -125,6 +125,7 @@ pub(crate) const JVM: &[Key] = &[
     key("malloc_arena_max", Integer),
     key("flags", Text),
     key("java_tool_options", Text),
+    key("version", Integer),
 ];
 
 /// `[netty]`.
@@ -235,6 +236,8 @@ pub(crate) const PHASE: &[Key] = &[
     key("written_files", Size),
     key("fulltext_read", Number),
     key("malloc_per_thread", Size),
+    key("virtual_threads", Integer),
+    key("virtual_thread_stack", Size),
     key("requests", Table(REQUESTS)),
     key("db", Table(DB_OP)),
 ];

@@ -9,6 +9,7 @@
 mod build;
 mod database;
 mod error;
+mod hotspot_flags;
 mod jvm_flags;
 mod keys;
 mod model;

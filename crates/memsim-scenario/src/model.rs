@@ -3,7 +3,7 @@
 //! system's default (HotSpot ergonomics, Netty's and Neo4j's defaults), so reports can tell what the
 //! user configured from what the defaults chose.
 
-use memsim_core::{Dist, SimDuration, SimTime};
+use memsim_core::{Dist, JdkVersion, SimDuration, SimTime};
 
 /// A whole scenario file, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,8 @@ pub enum Collector {
 /// `[jvm]`: HotSpot flags. `None` = the flag was not given; ergonomics decide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JvmSettings {
+    /// `version`: the JDK release modelled, 17 (the default) or 21.
+    pub version: JdkVersion,
     /// `heap.initial` (`-Xms`).
     pub heap_initial: Option<u64>,
     /// `heap.max` (`-Xmx`).
@@ -272,6 +274,12 @@ pub struct Phase {
     /// `malloc_per_thread`: native memory each of the phase's threads keeps malloc'd through libraries
     /// NMT does not see (zlib, JNI code), while the thread lives (default 0).
     pub malloc_per_thread: u64,
+    /// `virtual_threads`: JDK 21 virtual threads started at the phase's start, parked until its end
+    /// (default 0; needs `jvm.version = 21`).
+    pub virtual_threads: u64,
+    /// `virtual_thread_stack`: the frames' bytes each of those virtual threads holds while parked,
+    /// copied to the heap (default 0: only the thread's own objects).
+    pub virtual_thread_stack: u64,
     /// `[phase.requests]`; requires `threads` ≥ 1.
     pub requests: Option<Requests>,
     /// `[phase.db]`: an operation on the database; requires `[page_cache]` or `[database]`.

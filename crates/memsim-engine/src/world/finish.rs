@@ -79,7 +79,7 @@ impl World<'_> {
             NettyCap::Counter { limit } => format!("Netty counter, max {limit} bytes"),
             NettyCap::Jdk => "JDK accounting (io.netty.maxDirectMemory=0)".to_string(),
         };
-        let parameters = vec![
+        let mut parameters = vec![
             ("seed".to_string(), self.seed.to_string()),
             ("collector".to_string(), e.collector.flag().to_string()),
             ("Xms".to_string(), e.heap_initial.to_string()),
@@ -158,6 +158,10 @@ impl World<'_> {
             ),
             ("limit".to_string(), self.limit.bytes.to_string()),
         ];
+        // JDK 17 runs keep their parameters (and reports) as before `jvm.version` existed.
+        if s.jvm.version != memsim_core::JdkVersion::Jdk17 {
+            parameters.insert(1, ("jdk".to_string(), s.jvm.version.to_string()));
+        }
         let pc = self.pool.counters();
         let mut counters = vec![
             (
@@ -261,6 +265,7 @@ impl World<'_> {
             gc: self.jvm.gc_summary(self.now.since(SimTime::ZERO)),
             pressure,
             observation: None,
+            jdk: self.s.jvm.version,
         }
     }
 }

@@ -86,7 +86,7 @@ pub(crate) fn compare_or_explain(
 }
 
 /// The per-configuration tables, in the order given.
-pub(crate) fn write_tables(doc: &mut String, set: &[Judged]) {
+pub(crate) fn write_tables(doc: &mut String, set: &[Judged], jdk: &str) {
     for j in set {
         let _ = writeln!(doc, "### {}\n", j.config());
         let row = match j {
@@ -96,7 +96,10 @@ pub(crate) fn write_tables(doc: &mut String, set: &[Judged]) {
                 continue;
             }
         };
-        doc.push_str("| what | memsim MiB | JDK 17 MiB | error |\n| --- | ---: | ---: | ---: |\n");
+        let _ = write!(
+            doc,
+            "| what | memsim MiB | {jdk} MiB | error |\n| --- | ---: | ---: | ---: |\n"
+        );
         for (what, p, m) in &row.cells {
             let judged = judged(what, *p, *m);
             let err = if *m > 0.0 {

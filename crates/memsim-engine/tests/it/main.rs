@@ -5,6 +5,7 @@ mod database;
 mod ergonomics;
 mod errors;
 mod fulltext;
+mod jdk21;
 mod limits;
 mod metadata_gc;
 mod netty_models;

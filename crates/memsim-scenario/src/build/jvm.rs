@@ -9,6 +9,7 @@ use crate::error::excerpt;
 use crate::keys;
 use crate::model::{Collector, JvmSettings};
 use crate::reader::{Ctx, Tab};
+use memsim_core::JdkVersion;
 
 pub(super) fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
     let mut j = JvmSettings::default();
@@ -16,6 +17,17 @@ pub(super) fn read_jvm(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> JvmSettings {
         return j;
     };
     t.check_keys(cx, keys::JVM);
+    if let Some((v, span)) = t.read(cx, "version", Ctx::uint) {
+        match JdkVersion::from_major(v) {
+            Some(version) => j.version = version,
+            None => cx.err(
+                "jvm.version",
+                span,
+                format!("`jvm.version` is {v}; memsim models JDK 17 and JDK 21 only"),
+                Some("write `version = 17` or `version = 21` (other releases' memory has not been measured), or remove the key for 17".into()),
+            ),
+        }
+    }
     if let Some(h) = t.sub_table(
         cx,
         "heap",

@@ -3,10 +3,10 @@
 //! database and full-text sub-keys, with the checks that tie a phase to `[scenario]`, `[jvm]` and
 //! `[page_cache]`.
 
-use memsim_core::{SimDuration, SimTime};
+use memsim_core::{JdkVersion, SimDuration, SimTime};
 use toml::de::DeValue;
 
-use super::fields::uint_at_most;
+use super::fields::{uint_at_most, uint_in};
 use super::human::{human_duration, human_size};
 use super::limits::{
     DEFAULT_CLASS_FILE_BYTES, DEFAULT_METHODS_PER_CLASS, DEFAULT_STACK_TOUCHED, GIB,
@@ -111,6 +111,8 @@ fn read_phase(
         written_files: 0,
         fulltext_read: 0.0,
         malloc_per_thread: 0,
+        virtual_threads: 0,
+        virtual_thread_stack: 0,
         requests: None,
         db: None,
     };
@@ -358,6 +360,7 @@ fn read_phase(
             p.malloc_per_thread = v;
         }
     }
+    read_virtual_threads(cx, t, jvm, &mut p);
     if let Some((v, span)) = t.read(cx, "page_cache_touch", Ctx::size) {
         if v > 0 && !has_page_cache {
             let path = t.key_path("page_cache_touch");
@@ -431,4 +434,41 @@ fn read_phase(
         p.fulltext_read = f;
     }
     p
+}
+
+/// `virtual_threads` and `virtual_thread_stack`: JDK 21's virtual threads (refused on JDK 17,
+/// where they are a preview feature memsim does not model).
+fn read_virtual_threads(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, jvm: &JvmSettings, p: &mut Phase) {
+    if let Some((n, span)) = uint_in(
+        cx,
+        t,
+        "virtual_threads",
+        (0, 100_000_000),
+        "virtual threads parked during the phase; each holds its frames on the heap",
+    ) {
+        if n > 0 && jvm.version != JdkVersion::Jdk21 {
+            let path = t.key_path("virtual_threads");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` needs `jvm.version = 21`"),
+                Some("virtual threads are final in JDK 21 (a preview in 17, not modelled); add `version = 21` to `[jvm]`".into()),
+            );
+        } else {
+            p.virtual_threads = n;
+        }
+    }
+    if let Some((v, span)) = t.read(cx, "virtual_thread_stack", Ctx::size) {
+        if v > GIB {
+            let path = t.key_path("virtual_thread_stack");
+            cx.err(
+                &path,
+                span,
+                format!("`{path}` ({}) is more than 1g per virtual thread", human_size(v)),
+                Some("the bytes of frames a parked virtual thread holds, e.g. \"20k\" for 100 interpreted frames".into()),
+            );
+        } else {
+            p.virtual_thread_stack = v;
+        }
+    }
 }

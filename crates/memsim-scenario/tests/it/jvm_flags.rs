@@ -21,6 +21,7 @@ fn every_modelled_flag_maps_onto_its_setting() {
     assert_eq!(
         s.jvm,
         JvmSettings {
+            version: memsim_core::JdkVersion::Jdk17,
             heap_initial: Some(G),
             heap_max: Some(2 * G),
             thread_stack: Some(512 << 10),
@@ -244,4 +245,63 @@ fn escaped_strings_point_at_the_whole_value() {
     let src = format!("{BASE}\n[jvm]\nflags = \"-Xmx1g \\u002DXX:Foo=1\"\n");
     let e = one(&src, "jvm.flags", 8, 9);
     assert!(e.message().contains("`-XX:Foo`"), "{e}");
+}
+
+/// `jvm.version`: 17 by default, 21 accepted, any other release refused with the key's position.
+#[test]
+fn jvm_version_is_17_or_21() {
+    assert_eq!(ok(BASE).jvm.version, memsim_core::JdkVersion::Jdk17);
+    let s = ok(&base("[jvm]\nversion = 21\n"));
+    assert_eq!(s.jvm.version, memsim_core::JdkVersion::Jdk21);
+    let e = one(&base("[jvm]\nversion = 11\n"), "jvm.version", 7, 11);
+    assert_eq!(
+        e.message(),
+        "`jvm.version` is 11; memsim models JDK 17 and JDK 21 only"
+    );
+    assert!(
+        e.hint().unwrap().contains("`version = 21`"),
+        "{:?}",
+        e.hint()
+    );
+    // A string is a type error, not a version.
+    let e = one(&base("[jvm]\nversion = \"21\"\n"), "jvm.version", 7, 11);
+    assert!(e.message().contains("integer"), "{}", e.message());
+}
+
+/// `virtual_threads` needs `jvm.version = 21`; with it, the phase keeps both keys.
+#[test]
+fn virtual_threads_need_jdk21() {
+    let phase = "[[phase]]\nname = \"p\"\nduration = \"1s\"\nvirtual_threads = 1000\nvirtual_thread_stack = \"20k\"\n";
+    let s = ok(&base(&format!("[jvm]\nversion = 21\n{phase}")));
+    assert_eq!(s.phases[0].virtual_threads, 1000);
+    assert_eq!(s.phases[0].virtual_thread_stack, 20 << 10);
+    let e = one(&base(phase), "phase[0].virtual_threads", 9, 19);
+    assert_eq!(
+        e.message(),
+        "`phase[0].virtual_threads` needs `jvm.version = 21`"
+    );
+    let e = one(
+        &base(
+            "[jvm]\nversion = 21\n[[phase]]\nname = \"p\"\nduration = \"1s\"\nvirtual_thread_stack = \"2g\"\n",
+        ),
+        "phase[0].virtual_thread_stack",
+        11,
+        24,
+    );
+    assert!(e.message().contains("more than 1g"), "{}", e.message());
+}
+
+/// Pasted flags are checked against the release's own flag list: `-XX:LockingMode` is JDK 21's.
+#[test]
+fn flags_follow_the_jdk_release() {
+    let flags = "flags = \"-Xmx1g -XX:LockingMode=2\"\n";
+    let s = ok(&base(&format!("[jvm]\nversion = 21\n{flags}")));
+    assert_eq!(s.jvm.heap_max, Some(G));
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let e = one(&base(&format!("[jvm]\n{flags}")), "jvm.flags", 7, 17);
+    assert!(
+        e.message().contains("is not a HotSpot 17 flag"),
+        "{}",
+        e.message()
+    );
 }

@@ -12,7 +12,7 @@ fn misspelt_jvm_key_suggests_heap() {
             "did you mean `heap`? (expected one of: heap, thread_stack, gc, max_direct_memory, \
              max_metaspace, reserved_code_cache, compressed_class_space, always_pre_touch, \
              active_processor_count, parallel_gc_threads, conc_gc_threads, ci_compiler_count, \
-             malloc_arena_max, flags, java_tool_options)"
+             malloc_arena_max, flags, java_tool_options, version)"
         )
     );
     assert_eq!(
@@ -20,7 +20,7 @@ fn misspelt_jvm_key_suggests_heap() {
         "sims/test.toml:8:1: unknown key `jvm.hep` — hint: did you mean `heap`? (expected one of: \
          heap, thread_stack, gc, max_direct_memory, max_metaspace, reserved_code_cache, \
          compressed_class_space, always_pre_touch, active_processor_count, parallel_gc_threads, \
-         conc_gc_threads, ci_compiler_count, malloc_arena_max, flags, java_tool_options)"
+         conc_gc_threads, ci_compiler_count, malloc_arena_max, flags, java_tool_options, version)"
     );
     // The span covers exactly the key.
     let src = base("\n[jvm]\nhep = \"4g\"\n");
