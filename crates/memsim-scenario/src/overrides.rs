@@ -22,7 +22,7 @@ use crate::model::Scenario;
 use crate::suggest::suggest;
 
 /// One `KEY=VALUE` change to a scenario document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Override {
     /// The key path, e.g. `jvm.heap.max` or `phase[1].threads`.
     pub key: String,
