@@ -29,7 +29,11 @@ pub(crate) struct RecommendArgs {
     headroom: f64,
     /// The settings the search may change (comma-separated): heap, page_cache, max_direct, threads
     /// (the thread stack size, -Xss).
-    #[arg(long, value_delimiter = ',', default_value = "heap,page_cache,max_direct")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "heap,page_cache,max_direct"
+    )]
     vary: Vec<String>,
     /// What to make as large as the limit allows, the other varied settings at their floors.
     #[arg(long, value_enum, default_value_t = ObjectiveArg::MaxPageCache)]
@@ -66,7 +70,9 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     let t = t.strip_suffix('%').unwrap_or(t).trim();
     match t.parse::<f64>() {
         Ok(p) if (0.0..100.0).contains(&p) => Ok(p),
-        _ => Err(format!("`{s}` is not a percentage from 0 up to 100, e.g. `10%`")),
+        _ => Err(format!(
+            "`{s}` is not a percentage from 0 up to 100, e.g. `10%`"
+        )),
     }
 }
 

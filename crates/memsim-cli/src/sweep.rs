@@ -105,7 +105,10 @@ pub(crate) fn run(a: &SweepArgs) -> ExitCode {
     if let Some(SweepCommand::Merge { dirs, out, quiet }) = &a.command {
         return merge(dirs, out, *quiet);
     }
-    let file = a.file.as_deref().expect("clap requires FILE without a subcommand");
+    let file = a
+        .file
+        .as_deref()
+        .expect("clap requires FILE without a subcommand");
     let axes: Result<Vec<Axis>, SearchError> = a.set.iter().map(|s| Axis::parse(s)).collect();
     let grid = match axes.and_then(Grid::new) {
         Ok(g) => g,

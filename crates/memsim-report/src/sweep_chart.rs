@@ -74,7 +74,11 @@ pub fn render_sweep_chart_svg(title: &str, points: &[SweepChartPoint]) -> String
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">"#
     );
-    let _ = writeln!(out, "<title>{}</title>", crate::chart::svg::xml_escape(title));
+    let _ = writeln!(
+        out,
+        "<title>{}</title>",
+        crate::chart::svg::xml_escape(title)
+    );
     let _ = writeln!(
         out,
         r##"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff" stroke="none"/>"##

@@ -206,10 +206,12 @@ fn typed_value(kind: ValueKind, text: &str) -> Result<Value, String> {
             Ok(x) if x.is_finite() => Value::from(x),
             _ => return Err("expected a number, e.g. `0.8`".into()),
         },
-        ValueKind::Size | ValueKind::SizeDistribution if digits(text) => match text.parse::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => return Err("too large a number of bytes; use a unit, e.g. `4g`".into()),
-        },
+        ValueKind::Size | ValueKind::SizeDistribution if digits(text) => {
+            match text.parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => return Err("too large a number of bytes; use a unit, e.g. `4g`".into()),
+            }
+        }
         ValueKind::SignedSize if digits(text.strip_prefix('-').unwrap_or(text)) => {
             match text.parse::<i64>() {
                 Ok(n) => Value::from(n),
@@ -256,11 +258,13 @@ fn table_at<'a>(
                     _ => return Err(no_phase()),
                 }
             }
-            None => item.as_table_like_mut().ok_or_else(|| OverrideError::BadValue {
-                key: key.to_string(),
-                value: String::new(),
-                message: format!("the file sets `{}` to a value, not a table", step.name),
-            })?,
+            None => item
+                .as_table_like_mut()
+                .ok_or_else(|| OverrideError::BadValue {
+                    key: key.to_string(),
+                    value: String::new(),
+                    message: format!("the file sets `{}` to a value, not a table", step.name),
+                })?,
         };
     }
     Ok(here)
@@ -277,19 +281,21 @@ pub fn apply_overrides(
     file: &str,
     overrides: &[Override],
 ) -> Result<String, OverrideError> {
-    let mut doc: DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| {
-        OverrideError::Document {
-            file: file.to_string(),
-            message: e.message().to_string(),
-        }
-    })?;
+    let mut doc: DocumentMut =
+        source
+            .parse()
+            .map_err(|e: toml_edit::TomlError| OverrideError::Document {
+                file: file.to_string(),
+                message: e.message().to_string(),
+            })?;
     for o in overrides {
         let (steps, entry) = lookup(&o.key)?;
-        let value = typed_value(entry.kind, &o.value).map_err(|message| OverrideError::BadValue {
-            key: o.key.clone(),
-            value: o.value.clone(),
-            message,
-        })?;
+        let value =
+            typed_value(entry.kind, &o.value).map_err(|message| OverrideError::BadValue {
+                key: o.key.clone(),
+                value: o.value.clone(),
+                message,
+            })?;
         let (last, parents) = steps.split_last().expect("a key path has a step");
         let table = table_at(doc.as_table_mut(), parents, &o.key)?;
         match table.get_mut(&last.name) {
@@ -323,8 +329,12 @@ pub fn parse_with_overrides(
         Err(errors) => {
             for e in errors.errors() {
                 // The last override of a key is the one in force.
+                // On the overridden key, or a relation broken by it (`jvm.heap.initial` larger than
+                // an overridden `jvm.heap.max` is reported on the initial size, naming the max).
                 if let Some(o) = overrides.iter().rev().find(|o| {
-                    e.key_path() == o.key || e.key_path().starts_with(&format!("{}.", o.key))
+                    e.key_path() == o.key
+                        || e.key_path().starts_with(&format!("{}.", o.key))
+                        || e.message().contains(&format!("`{}`", o.key))
                 }) {
                     let mut message = e.message().to_string();
                     if let Some(h) = e.hint() {
@@ -437,6 +447,13 @@ duration = \"30s\"
             other => panic!("{other}"),
         }
         assert!(e.to_string().starts_with("--set machine.ram=lots: "), "{e}");
+        // A relation the override breaks, reported by the reader on another key.
+        let e = parse_with_overrides(SRC, "t.toml", &[Override::new("jvm.heap.max", "512m")])
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("--set jvm.heap.max=512m: "),
+            "{e}"
+        );
         let ok = parse_with_overrides(SRC, "t.toml", &[Override::new("jvm.gc", "parallel")]);
         assert!(ok.is_ok());
     }

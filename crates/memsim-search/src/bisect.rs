@@ -41,7 +41,10 @@ pub(crate) fn smallest_clean(
     let mut hi = max_units + 1;
     let mut bad = 0i64;
     let mut gap = 1i64;
-    let mut probes: Vec<i64> = (0..jobs as i64).map(|i| start - i).filter(|k| *k >= 1).collect();
+    let mut probes: Vec<i64> = (0..jobs as i64)
+        .map(|i| start - i)
+        .filter(|k| *k >= 1)
+        .collect();
     loop {
         probes.sort_unstable();
         probes.dedup();
@@ -57,18 +60,19 @@ pub(crate) fn smallest_clean(
                 bad = bad.max(*k);
             }
         }
+        if hi > max_units && bad >= max_units {
+            // Nothing clean up to the bound.
+            let s = make(max_units);
+            return Ok(Err(Candidate {
+                settings: s,
+                outcome: ev.outcome(&s).expect("ran").clone(),
+            }));
+        }
         if hi - bad <= 1 {
             break;
         }
         probes = if hi > max_units {
             // Nothing clean yet: double upwards from the largest failure.
-            if bad >= max_units {
-                let s = make(max_units);
-                return Ok(Err(Candidate {
-                    settings: s,
-                    outcome: ev.outcome(&s).expect("ran").clone(),
-                }));
-            }
             (1..=jobs as u32)
                 .map(|i| (bad << i).min(max_units))
                 .collect()
@@ -173,7 +177,6 @@ pub(crate) fn largest_fitting(
     }
     Ok(Ok(good))
 }
-
 
 #[cfg(test)]
 mod tests {

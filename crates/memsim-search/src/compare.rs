@@ -45,7 +45,13 @@ fn peak_threads(s: &Scenario) -> u64 {
 }
 
 /// Runs what the Cloud Foundry calculator and Neo4j's table choose for the limit, in one round.
-pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec<Comparison>, SearchError> {
+///
+/// `also` are further configurations of the search (alternatives) run in the same round.
+pub(crate) fn compare(
+    ev: &mut Evaluator<'_>,
+    scenario: &Scenario,
+    also: &[Settings],
+) -> Result<Vec<Comparison>, SearchError> {
     let r = ev.request;
     let classes: u64 = scenario.phases.iter().map(|p| p.classes).sum();
     let threads = peak_threads(scenario);
@@ -78,7 +84,10 @@ pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec
             };
             let extra = vec![
                 Override::new("jvm.max_metaspace", cf.max_metaspace.to_string()),
-                Override::new("jvm.reserved_code_cache", cf.reserved_code_cache.to_string()),
+                Override::new(
+                    "jvm.reserved_code_cache",
+                    cf.reserved_code_cache.to_string(),
+                ),
             ];
             out.push(Comparison {
                 name: "Cloud Foundry memory calculator",
@@ -86,7 +95,10 @@ pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec
                     format!("-Xmx{}K", heap / 1024),
                     format!("-XX:MaxDirectMemorySize={}", size_text(cf.max_direct)),
                     format!("-XX:MaxMetaspaceSize={}", cf.max_metaspace),
-                    format!("-XX:ReservedCodeCacheSize={}", size_text(cf.reserved_code_cache)),
+                    format!(
+                        "-XX:ReservedCodeCacheSize={}",
+                        size_text(cf.reserved_code_cache)
+                    ),
                     format!("-Xss{}", size_text(cf.thread_stack)),
                 ],
                 settings,
@@ -128,8 +140,13 @@ pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec
             ByteSize(neo.os)
         ),
     });
-    batch.push((neo_settings, vec![Override::new("jvm.heap.initial", size_text(neo.heap))]));
-    // One round: both configurations in parallel.
+    batch.push((
+        neo_settings,
+        vec![Override::new("jvm.heap.initial", size_text(neo.heap))],
+    ));
+    // One round: both configurations and the search's own in parallel.
+    let formulas = batch.len();
+    batch.extend(also.iter().map(|s| (*s, Vec::new())));
     let mut scenarios = Vec::new();
     for (s, extra) in &batch {
         scenarios.push(
@@ -144,17 +161,21 @@ pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec
             r.max_simulations
         )));
     }
-    let outcomes = par_map(&scenarios, r.jobs, |sc| {
+    let mut outcomes = par_map(&scenarios, r.jobs, |sc| {
         sc.as_ref()
             .map(|sc| Outcome::of(&memsim_engine::run(sc, RunOptions::default())))
             .map_err(Clone::clone)
     });
     ev.rounds += 1;
+    let own = outcomes.split_off(formulas);
+    for ((s, _), o) in batch[formulas..].iter().zip(own) {
+        ev.record(*s, o.map_err(SearchError::Request)?);
+    }
     let mut outcomes = outcomes.into_iter();
     for (c, (s, extra)) in out
         .iter_mut()
         .filter(|c| c.outcome == Err(String::new()))
-        .zip(&batch)
+        .zip(&batch[..formulas])
     {
         let o = outcomes.next().expect("one outcome per configuration");
         if let Ok(o) = &o {
@@ -164,4 +185,3 @@ pub(crate) fn compare(ev: &mut Evaluator<'_>, scenario: &Scenario) -> Result<Vec
     }
     Ok(out)
 }
-

@@ -18,7 +18,9 @@ pub enum SearchError {
         message: String,
     },
     /// The grid is larger than a sweep may be.
-    #[error("the grid has {points} points; at most {max} are allowed (split it into several sweeps)")]
+    #[error(
+        "the grid has {points} points; at most {max} are allowed (split it into several sweeps)"
+    )]
     GridTooLarge {
         /// Its size.
         points: u128,
@@ -26,7 +28,9 @@ pub enum SearchError {
         max: usize,
     },
     /// `--shard I/N` is malformed.
-    #[error("--shard {arg}: expected I/N with 0 ≤ I < N, e.g. `0/4` (I counts from 0, as a Kubernetes completion index does)")]
+    #[error(
+        "--shard {arg}: expected I/N with 0 ≤ I < N, e.g. `0/4` (I counts from 0, as a Kubernetes completion index does)"
+    )]
     Shard {
         /// The argument.
         arg: String,

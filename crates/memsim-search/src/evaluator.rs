@@ -79,6 +79,15 @@ impl Evaluator<'_> {
             .collect())
     }
 
+    /// Records a run of `settings` (without extra overrides) made elsewhere in a round.
+    pub(crate) fn record(&mut self, settings: Settings, outcome: Outcome) {
+        self.log.push(Candidate {
+            settings,
+            outcome: outcome.clone(),
+        });
+        self.seen.insert((settings, Vec::new()), outcome);
+    }
+
     pub(crate) fn simulations(&self) -> usize {
         self.seen.len()
     }
@@ -87,4 +96,3 @@ impl Evaluator<'_> {
         self.seen.get(&(*s, Vec::new()))
     }
 }
-

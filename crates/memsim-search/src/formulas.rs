@@ -121,7 +121,9 @@ pub fn neo4j_memory_recommendation(total_bytes: u64) -> Neo4jRecommendation {
     let gib = total_bytes as f64 / GIB;
     let (lower, upper) = (1..BRACKETS.len())
         .find(|i| gib < BRACKETS[*i].0)
-        .map_or((BRACKETS[15], BRACKETS[15]), |i| (BRACKETS[i - 1], BRACKETS[i]));
+        .map_or((BRACKETS[15], BRACKETS[15]), |i| {
+            (BRACKETS[i - 1], BRACKETS[i])
+        });
     let factor = if lower == upper {
         0.0
     } else {
@@ -145,7 +147,10 @@ mod tests {
     #[test]
     fn neo4j_table_at_and_between_brackets() {
         let r = neo4j_memory_recommendation(12 << 30);
-        assert_eq!((r.os, r.heap, r.page_cache), (3584 * MIB, 4608 * MIB, 4096 * MIB));
+        assert_eq!(
+            (r.os, r.heap, r.page_cache),
+            (3584 * MIB, 4608 * MIB, 4096 * MIB)
+        );
         // Half way from 12 to 16 GiB: OS 3.75 GiB, heap 4.75 GiB.
         let r = neo4j_memory_recommendation(14 << 30);
         assert_eq!((r.os, r.heap), (3840 * MIB, 4864 * MIB));

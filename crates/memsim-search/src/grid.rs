@@ -203,7 +203,8 @@ mod tests {
 
     #[test]
     fn axes_split_at_top_level_commas() {
-        let a = Axis::parse("phase[1].requests.buffer=lognormal(median=8k, sigma=1.0),16k").unwrap();
+        let a =
+            Axis::parse("phase[1].requests.buffer=lognormal(median=8k, sigma=1.0),16k").unwrap();
         assert_eq!(a.values, ["lognormal(median=8k, sigma=1.0)", "16k"]);
         assert!(Axis::parse("jvm.heap.max").is_err());
         assert!(Axis::parse("jvm.heap.max=2g,,3g").is_err());
@@ -223,7 +224,13 @@ mod tests {
         assert_eq!(all[1], ["1", "y"]);
         assert_eq!(all[3], ["2", "x"]);
         assert_eq!(all[5], ["2", "z"]);
-        assert!(Grid::new(vec![Axis::parse("a=1").unwrap(), Axis::parse("a=2").unwrap()]).is_err());
+        assert!(
+            Grid::new(vec![
+                Axis::parse("a=1").unwrap(),
+                Axis::parse("a=2").unwrap()
+            ])
+            .is_err()
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use error::SearchError;
 pub use grid::{Axis, Grid, Shard};
 pub use knob::{Knob, Objective};
 pub use outcome::Outcome;
-pub use recommend::{Candidate, Comparison, Floor, Recommendation, RecommendRequest, recommend};
+pub use recommend::{Candidate, Comparison, Floor, RecommendRequest, Recommendation, recommend};
 pub use render::{render_recommendation_json, render_recommendation_text};
 pub use settings::Settings;
 pub use sweep::{SweepRequest, run_sweep};

@@ -79,8 +79,13 @@ impl Outcome {
     /// Why the run does not fit under `target_bytes`, in words (`None` when it fits).
     pub fn why_not(&self, target_bytes: u64) -> Option<String> {
         if !matches!(self.verdict, Verdict::Fits | Verdict::OverBudget) {
+            let also = if self.failures.is_empty() {
+                String::new()
+            } else {
+                format!("; before that {}", failures_words(&self.failures))
+            };
             return Some(format!(
-                "{} (peak {})",
+                "{} (peak {}){also}",
                 self.verdict.headline(),
                 memsim_core::ByteSize(self.peak_resident_bytes)
             ));
@@ -112,7 +117,10 @@ pub(crate) fn failures_words(f: &Failures) -> String {
         parts.push(format!("{} threads failed to start", f.threads_failed));
     }
     if f.transactions_terminated > 0 {
-        parts.push(format!("{} transactions terminated", f.transactions_terminated));
+        parts.push(format!(
+            "{} transactions terminated",
+            f.transactions_terminated
+        ));
     }
     if parts.is_empty() {
         "no failures".into()

@@ -34,8 +34,8 @@ use memsim_core::ByteSize;
 use memsim_scenario::{Override, Scenario};
 
 use crate::bisect::{largest_fitting, smallest_clean};
-use crate::compare::compare;
 pub use crate::compare::Comparison;
+use crate::compare::compare;
 use crate::evaluator::Evaluator;
 use crate::settings::size_text;
 use crate::{Knob, Objective, Outcome, SearchError, Settings};
@@ -169,7 +169,10 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
         request.limit_bytes.to_string(),
     )];
     if original.machine.ram < request.limit_bytes {
-        base.push(Override::new("machine.ram", request.limit_bytes.to_string()));
+        base.push(Override::new(
+            "machine.ram",
+            request.limit_bytes.to_string(),
+        ));
     }
     let (scenario, _) = memsim_scenario::parse_with_overrides(request.source, request.file, &base)?;
     if request.vary.contains(&Knob::PageCache) && scenario.page_cache.is_none() {
@@ -306,12 +309,9 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
         .rev()
         .find(|c| c.outcome.clean())
         .map_or(0, |c| {
-            let grown_then: u64 = grows
-                .iter()
-                .map(|k| c.settings.get(*k).unwrap_or(0))
-                .sum();
-            let peak_at_zero = c.outcome.peak_resident_bytes as i128 - grown_then as i128
-                + grown_at_zero as i128;
+            let grown_then: u64 = grows.iter().map(|k| c.settings.get(*k).unwrap_or(0)).sum();
+            let peak_at_zero =
+                c.outcome.peak_resident_bytes as i128 - grown_then as i128 + grown_at_zero as i128;
             ((target as i128 - peak_at_zero) as f64 / slope).floor() as i64
         });
     let k = match largest_fitting(&mut ev, k_max, guess, slope, &make)? {
@@ -352,26 +352,43 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
         ),
     };
 
-    // Alternatives: the other fitting configurations run, the objective's settings largest first.
-    let objective_value = |s: &Settings| -> u64 { grows.iter().map(|k| s.get(*k).unwrap_or(0)).sum() };
-    let mut alternatives: Vec<Candidate> = ev
-        .log
-        .iter()
-        .filter(|c| c.settings != chosen_settings && c.outcome.fits_under(target))
-        .cloned()
-        .collect();
-    alternatives.sort_by(|a, b| {
-        objective_value(&b.settings)
-            .cmp(&objective_value(&a.settings))
-            .then(a.settings.cmp(&b.settings))
-    });
-    alternatives.truncate(3);
-
+    // Alternatives: the same total moved between heap and page cache, one and two floor units.
+    let mut trades: Vec<Settings> = Vec::new();
+    let pairs: &[(Knob, Knob)] = match request.objective {
+        Objective::MaxPageCache => &[(Knob::PageCache, Knob::Heap)],
+        Objective::MaxHeap => &[(Knob::Heap, Knob::PageCache)],
+        Objective::Balanced => &[(Knob::PageCache, Knob::Heap), (Knob::Heap, Knob::PageCache)],
+    };
+    let amounts: &[u64] = if pairs.len() == 1 { &[1, 2] } else { &[1] };
+    for (from, to) in pairs {
+        if !varies(*from) || !varies(*to) {
+            continue;
+        }
+        for n in amounts {
+            let moved = n * unit;
+            let (Some(f), Some(t)) = (chosen_settings.get(*from), chosen_settings.get(*to)) else {
+                continue;
+            };
+            if f >= floor_of(*from) + moved {
+                trades.push(chosen_settings.with(*from, f - moved).with(*to, t + moved));
+            }
+        }
+    }
     let comparisons = if request.compare {
-        compare(&mut ev, &scenario)?
+        compare(&mut ev, &scenario, &trades)?
     } else {
+        ev.run(&trades, &[])?;
         Vec::new()
     };
+    let alternatives: Vec<Candidate> = trades
+        .iter()
+        .filter_map(|s| {
+            ev.outcome(s).map(|o| Candidate {
+                settings: *s,
+                outcome: o.clone(),
+            })
+        })
+        .collect();
 
     let overrides = ev.overrides(&chosen_settings, &[]);
     let recommended_text =
@@ -407,4 +424,3 @@ pub(crate) fn describe(s: &Settings) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-

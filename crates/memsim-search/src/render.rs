@@ -76,7 +76,11 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
         r.headroom_percent,
         ByteSize(r.target_bytes),
         r.objective.name(),
-        r.vary.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+        r.vary
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = writeln!(
         out,
@@ -134,13 +138,20 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
         }
     }
     if !r.alternatives.is_empty() {
-        let _ = writeln!(out, "\nNext best (fitting configurations the search ran):");
+        let _ = writeln!(
+            out,
+            "\nNext best (the same memory moved between heap and page cache):"
+        );
         for a in &r.alternatives {
             let _ = writeln!(
                 out,
-                "  {} — peak {}",
+                "  {} — peak {}, {}",
                 describe(&a.settings),
-                ByteSize(a.outcome.peak_resident_bytes)
+                ByteSize(a.outcome.peak_resident_bytes),
+                match a.outcome.why_not(r.target_bytes) {
+                    None => format!("fits ({})", verdict_words(&a.outcome)),
+                    Some(w) => format!("does not fit: {w}"),
+                }
             );
         }
     }

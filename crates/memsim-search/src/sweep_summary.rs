@@ -288,7 +288,11 @@ mod tests {
         .unwrap();
         assert_eq!(merged.render_json(), whole.render_json());
         let e = merge(vec![summary(Some("0/2"), vec![point(0)])]).unwrap_err();
-        assert!(e.to_string().contains("2 of 3 points are missing, the first is point 1"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("2 of 3 points are missing, the first is point 1"),
+            "{e}"
+        );
         let e = merge(vec![
             summary(Some("0/2"), vec![point(0), point(1)]),
             summary(Some("1/2"), vec![point(1), point(2)]),
@@ -314,6 +318,12 @@ mod tests {
         p.values = vec!["lognormal(median=8k, sigma=1.0)".into()];
         let s = summary(None, vec![p]);
         let csv = s.render_csv();
-        assert!(csv.lines().nth(1).unwrap().starts_with("0,\"lognormal(median=8k, sigma=1.0)\",fits,"), "{csv}");
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("0,\"lognormal(median=8k, sigma=1.0)\",fits,"),
+            "{csv}"
+        );
     }
 }
