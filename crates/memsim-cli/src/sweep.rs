@@ -24,7 +24,8 @@ pub(crate) struct SweepArgs {
     #[arg(required = true)]
     file: Option<PathBuf>,
     /// A swept key and its values, e.g. `jvm.heap.max=2g,3g,4g` or `phase[2].threads=200,400`
-    /// (key paths as in scenario error messages, phases counted from 0). Repeat for a grid.
+    /// (key paths as in scenario error messages, phases counted from 0); `K1+K2=…` sets both keys
+    /// to each value (`jvm.heap.initial+jvm.heap.max=2g,4g`). Repeat for a grid.
     #[arg(long = "set", value_name = "KEY=V1,V2,…", required = true)]
     set: Vec<String>,
     /// Write sweep.json, sweep.csv and sweep.svg into this directory (else the CSV goes to stdout).

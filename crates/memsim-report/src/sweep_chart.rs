@@ -13,7 +13,7 @@ use crate::chart::svg::{Anchor, Text, elide_to};
 /// One point of a sweep as the chart draws it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepChartPoint {
-    /// The point's parameter values, e.g. `jvm.heap.max=4g page_cache.size=6g`.
+    /// The point's parameter values, e.g. `4g · 6g` (the keys are the chart's `x_title`).
     pub label: String,
     /// The run's peak resident bytes.
     pub peak_resident_bytes: u64,
@@ -66,9 +66,25 @@ fn tick_step(raw: f64) -> f64 {
     m * base * unit
 }
 
-/// The sweep's chart: `title` above, one bar per point in the order given.
-pub fn render_sweep_chart_svg(title: &str, points: &[SweepChartPoint]) -> String {
-    let height = TOP + PLOT_HEIGHT + LABELS_HEIGHT;
+/// The sweep's chart: `title` above, one bar per point in the order given, each named below by its
+/// label, and `x_title` (what the labels' values are, e.g. `jvm.heap.max · page_cache.size`) at
+/// the bottom.
+pub fn render_sweep_chart_svg(title: &str, x_title: &str, points: &[SweepChartPoint]) -> String {
+    // Room for the longest label, rotated, up to LABELS_HEIGHT.
+    let label_style = Text::new(0.0, 0.0, 10.0, INK, "").anchored(Anchor::End);
+    let labels_height = points
+        .iter()
+        .map(|p| {
+            Text {
+                content: p.label.clone(),
+                ..label_style.clone()
+            }
+            .width()
+                + 12.0
+        })
+        .fold(24.0, f64::max)
+        .min(LABELS_HEIGHT);
+    let height = TOP + PLOT_HEIGHT + labels_height + 24.0;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -173,8 +189,8 @@ pub fn render_sweep_chart_svg(title: &str, points: &[SweepChartPoint]) -> String
         );
         // Labels only while they can be told apart (at least 12 px a bar).
         if slot >= 12.0 {
-            let style = Text::new(0.0, 0.0, 10.0, INK, "").anchored(Anchor::End);
-            if let Some(label) = elide_to(&p.label, LABELS_HEIGHT - 12.0, &style, 4) {
+            let style = label_style.clone();
+            if let Some(label) = elide_to(&p.label, labels_height - 12.0, &style, 4) {
                 Text {
                     x: LEFT + slot * (i as f64 + 0.5) + 3.5,
                     y: TOP + PLOT_HEIGHT + 6.0,
@@ -192,6 +208,11 @@ pub fn render_sweep_chart_svg(title: &str, points: &[SweepChartPoint]) -> String
         LEFT + plot_width,
         TOP + PLOT_HEIGHT
     );
+    let caption =
+        Text::new(LEFT + plot_width / 2.0, height - 10.0, 12.0, INK, "").anchored(Anchor::Middle);
+    if let Some(content) = elide_to(x_title, plot_width, &caption, 8) {
+        Text { content, ..caption }.write(&mut out);
+    }
     out.push_str("</svg>\n");
     out
 }
@@ -214,6 +235,7 @@ mod tests {
     fn one_bar_per_point_coloured_by_verdict_with_the_legend_of_what_is_drawn() {
         let svg = render_sweep_chart_svg(
             "sweep of x",
+            "jvm.heap.max",
             &[
                 point("heap=2g", 8, Verdict::Fits),
                 point("heap=6g", 12, Verdict::OomKilled),
@@ -222,6 +244,7 @@ mod tests {
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert_eq!(svg.matches("<title>heap=").count(), 2, "{svg}");
         assert!(svg.contains(">fits</text>") && svg.contains(">OOM-killed</text>"));
+        assert!(svg.contains(">jvm.heap.max</text>"), "{svg}");
         assert!(!svg.contains(">thrashing</text>"));
         // Taller bar for the larger peak.
         let heights: Vec<f64> = svg
@@ -237,6 +260,7 @@ mod tests {
             svg,
             render_sweep_chart_svg(
                 "sweep of x",
+                "jvm.heap.max",
                 &[
                     point("heap=2g", 8, Verdict::Fits),
                     point("heap=6g", 12, Verdict::OomKilled)

@@ -14,7 +14,8 @@ pub const MAX_POINTS: usize = 100_000;
 /// One parameter and the values it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Axis {
-    /// The key path (`jvm.heap.max`).
+    /// The key path (`jvm.heap.max`), or several joined by `+` that take the same value together
+    /// (`jvm.heap.initial+jvm.heap.max`, for `-Xms` = `-Xmx`).
     pub key: String,
     /// The values, as written.
     pub values: Vec<String>,
@@ -57,8 +58,8 @@ impl Axis {
             .split_once('=')
             .ok_or_else(|| bad("expected KEY=V1,V2,…, e.g. `jvm.heap.max=2g,3g,4g`"))?;
         let key = key.trim();
-        if key.is_empty() {
-            return Err(bad("the key is empty"));
+        if key.split('+').any(|k| k.trim().is_empty()) {
+            return Err(bad("a key is empty"));
         }
         let values = split_values(values);
         if values.iter().any(String::is_empty) {
@@ -146,12 +147,16 @@ impl Grid {
         out
     }
 
-    /// The overrides of point `index`.
+    /// The overrides of point `index` (one per key of a `+`-joined axis).
     pub fn overrides(&self, index: usize) -> Vec<Override> {
         self.axes
             .iter()
             .zip(self.values(index))
-            .map(|(a, v)| Override::new(a.key.clone(), v))
+            .flat_map(|(a, v)| {
+                a.key
+                    .split('+')
+                    .map(move |k| Override::new(k.trim(), v.clone()))
+            })
             .collect()
     }
 }

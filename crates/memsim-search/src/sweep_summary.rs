@@ -158,13 +158,7 @@ impl SweepSummary {
             .points
             .iter()
             .map(|p| memsim_report::SweepChartPoint {
-                label: self
-                    .keys
-                    .iter()
-                    .zip(&p.values)
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                label: p.values.join(" · "),
                 peak_resident_bytes: p.peak_resident_bytes,
                 limit_bytes: p.limit_bytes,
                 verdict: verdict_of(&p.verdict),
@@ -179,7 +173,7 @@ impl SweepSummary {
         if let Some(s) = &self.shard {
             let _ = write!(title, " (shard {s} of {} points)", self.points_total);
         }
-        memsim_report::render_sweep_chart_svg(&title, &points)
+        memsim_report::render_sweep_chart_svg(&title, &self.keys.join(" · "), &points)
     }
 
     /// The three files, by name.
