@@ -340,9 +340,10 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
     let grown_names: Vec<&str> = grows.iter().map(|k| k.name()).collect();
     let binding = match &one_step_larger {
         Some(c) => format!(
-            "{}: one step ({}) more does not fit — {}",
+            "{}: one step ({}{}) more does not fit — {}",
             grown_names.join(" and "),
             ByteSize(step),
+            if grows.len() > 1 { " each" } else { "" },
             c.outcome.why_not(target).unwrap_or_default()
         ),
         None => format!(
