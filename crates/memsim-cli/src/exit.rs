@@ -19,6 +19,11 @@
 //! above 0 and below 3 so that a script can tell "memsim could not judge" (`1`, `2`) from "memsim
 //! judged" (`0`, `3`–`7`). `--exit-zero` makes every verdict exit 0 (failures to read or write
 //! still exit 1 or 2).
+//!
+//! The commands that run many simulations: `memsim sweep` exits 0 whatever its points' verdicts
+//! (they are its summary's content), 2 for bad input, 1 for I/O (`sweep.rs`); `memsim recommend`
+//! exits 0 with a recommendation, 3 when nothing in reach fits the limit
+//! ([`crate::recommend::NOTHING_FITS`]), 2 for bad input or a simulation cap too small, 1 for I/O.
 
 use memsim_core::{RunSummary, Verdict};
 

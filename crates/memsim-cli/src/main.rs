@@ -18,6 +18,10 @@
 //!   directory memsim can read, **1** I/O.
 //! - `report DIR` ([`html_report`]): **0** `DIR/report.html` written, **2** `DIR` is not a run
 //!   directory memsim can read (a report missing, malformed or from a newer memsim), **1** I/O.
+//! - `sweep` ([`sweep`]): **0** ran (the points' verdicts are the summary's content), **2** bad
+//!   input (scenario, `--set`, `--shard`, shards that do not make one sweep), **1** I/O.
+//! - `recommend` ([`recommend`]): **0** a recommendation, **3** nothing in reach fits, **2** bad
+//!   input or a simulation cap too small, **1** I/O.
 //! - **1**: an I/O failure (a file cannot be read, the reports cannot be written). Nothing
 //!   half-written is left behind: `--out` keeps its previous report set.
 //!
@@ -38,7 +42,9 @@ mod input;
 mod observe;
 mod progress;
 mod publish;
+mod recommend;
 mod run_dir;
+mod sweep;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
@@ -120,6 +126,14 @@ enum Command {
     /// per-category error at matching times and at the peak, the verdicts side by side, judged
     /// within ±10 % or not; text or --format json, and --chart / --html files.
     Compare(compare::CompareArgs),
+    /// Run a scenario over a grid of settings (`--set KEY=V1,V2,…`, repeatable) on all cores, and
+    /// summarize peak resident and verdict per point (CSV, JSON, chart); `--shard I/N` runs a slice
+    /// for a batch scheduler and `sweep merge` combines the slices.
+    Sweep(sweep::SweepArgs),
+    /// Search, by simulation, for the settings that fit a container limit with headroom and no
+    /// Java or Netty errors: JVM flags, neo4j.conf lines, a scenario diff, why they fit, and what
+    /// the Cloud Foundry calculator and Neo4j's memory recommendation would choose instead.
+    Recommend(recommend::RecommendArgs),
     /// Scenario tools: `from-observation DIR` writes a starting scenario from a recorded run.
     Scenario {
         #[command(subcommand)]
@@ -373,6 +387,8 @@ fn main() -> ExitCode {
         Command::Observe(args) => observe::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Scenario { command } => from_observation::run(&command),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Recommend(args) => recommend::run(&args),
         Command::Completions { shell } => conventions::completions(Cli::command(), shell),
         Command::Man { dir } => conventions::man(Cli::command(), dir.as_deref()),
         Command::Schema => conventions::schema(),

@@ -37,13 +37,17 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The names of the files memsim writes into `--out`, and the only names it ever deletes.
-pub(crate) const REPORT_NAMES: [&str; 6] = [
+pub(crate) const REPORT_NAMES: [&str; 9] = [
     "report.json",
     "timeseries.csv",
     "nmt-summary.txt",
     "chart.svg",
     "chart.png",
     "report.html",
+    // `memsim sweep`'s summary.
+    "sweep.json",
+    "sweep.csv",
+    "sweep.svg",
 ];
 
 /// The environment variable of the fault-injection test hook.

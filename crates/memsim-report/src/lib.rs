@@ -44,6 +44,7 @@ mod nmt;
 mod nmt_text;
 mod run_diff;
 pub mod run_files;
+mod sweep_chart;
 mod text;
 mod timeseries;
 
@@ -67,6 +68,7 @@ pub use nmt::{nmt_summary_of, render_nmt_summary};
 pub use nmt_text::{NmtAmounts, NmtParseError, NmtSummary, nmt_json, parse_nmt, render_nmt_diff};
 pub use run_diff::render_run_diff;
 pub use run_files::{RUN_FILE_NAMES, RunFiles, RunFilesError};
+pub use sweep_chart::{SweepChartPoint, render_sweep_chart_svg};
 pub use text::render_text_summary;
 pub use timeseries::{render_csv, render_csv_header, render_csv_row};
 

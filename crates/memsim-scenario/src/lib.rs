@@ -13,6 +13,7 @@ mod hotspot_flags;
 mod jvm_flags;
 mod keys;
 mod model;
+mod overrides;
 mod page_reads;
 mod reader;
 mod schema;
@@ -25,6 +26,7 @@ pub use database::{
 pub use error::{ScenarioError, ScenarioErrors};
 pub use keys::{Key, ValueKind, known_keys, top_level_keys};
 pub use model::*;
+pub use overrides::{Override, OverrideError, apply_overrides, parse_with_overrides};
 pub use page_reads::{MAX_PAGE_READS_PER_REQUEST, MAX_ZIPF_EXPONENT, ReadSkew, RequestPageReads};
 pub use schema::json_schema;
 
