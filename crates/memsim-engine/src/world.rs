@@ -9,6 +9,7 @@ mod finish;
 mod fulltext;
 mod limit;
 mod phase_work;
+mod queue;
 mod requests;
 
 pub use limit::Limit;
@@ -26,8 +27,8 @@ use memsim_direct::{
 use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space};
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use queue::EventQueue;
+use std::collections::BTreeMap;
 
 /// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
 const POOL_CHECK_EVERY: u64 = 1024;
@@ -119,8 +120,7 @@ pub(crate) struct World<'s> {
     options: RunOptions,
     seed: u64,
     now: SimTime,
-    seq: u64,
-    queue: BinaryHeap<Reverse<(SimTime, u64, Ev)>>,
+    queue: EventQueue<Ev>,
     rngs: Vec<SimRng>,
     phases: Vec<PhaseState>,
     limit: Limit,
@@ -271,8 +271,7 @@ impl<'s> World<'s> {
             options,
             seed,
             now: SimTime::ZERO,
-            seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             rngs: (0..s.phases.len() as u64)
                 .map(|i| SimRng::new(seed, i + 1))
                 .collect(),
@@ -361,8 +360,7 @@ impl<'s> World<'s> {
     }
 
     fn schedule(&mut self, at: SimTime, ev: Ev) {
-        self.queue.push(Reverse((at, self.seq, ev)));
-        self.seq += 1;
+        self.queue.push(at, ev);
     }
 
     /// Logs `n` occurrences of the same event (folded into one line with `n − 1` repeats).
@@ -400,7 +398,7 @@ impl<'s> World<'s> {
         };
         let mut next_progress = crate::PROGRESS_EVERY_EVENTS;
         self.account();
-        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+        while let Some((at, ev)) = self.queue.pop() {
             if at > end {
                 break;
             }
