@@ -14,30 +14,8 @@
 //! `engine_sims/neo4j_12g_oom` is the engine alone (no reports) on the bundled scenario.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use memsim_benches::bare_event_loop;
 use memsim_core::SimRng;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-fn bare_event_loop(n_events: u64) -> u64 {
-    let mut rng = SimRng::new(1, 0);
-    let mut q = BinaryHeap::new();
-    let (mut seq, mut now, mut processed) = (0u64, 0u64, 0u64);
-    q.push(Reverse((0u64, 0u64)));
-    while let Some(Reverse((at, _))) = q.pop() {
-        now = at;
-        processed += 1;
-        if processed >= n_events {
-            break;
-        }
-        for _ in 0..2 {
-            seq += 1;
-            if q.len() < 1024 {
-                q.push(Reverse((now + rng.exponential(100_000.0) as u64, seq)));
-            }
-        }
-    }
-    processed + now % 2
-}
 
 fn bench(c: &mut Criterion) {
     let scenario = memsim_benches::request_scenario(10);
