@@ -147,6 +147,8 @@ pub(crate) struct World<'s> {
     // The database's full-text (Lucene) indexes, mapped outside the page cache (world/fulltext.rs).
     fulltext: Option<memsim_pagecache::FulltextIndex>,
     ledger: Ledger,
+    // The JVM's stable version whose accounts the ledger holds (`Jvm::stable_version`).
+    jvm_stable_accounted: Option<u64>,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
     free_requests: Vec<u32>,
@@ -300,6 +302,7 @@ impl<'s> World<'s> {
             db,
             fulltext: fulltext::of(s),
             ledger: Ledger::new(),
+            jvm_stable_accounted: None,
             requests: Vec::new(),
             free_requests: Vec::new(),
             backlog: Backlog::new(),
@@ -719,7 +722,14 @@ impl<'s> World<'s> {
     }
 
     fn account(&mut self) {
-        self.jvm.account(&mut self.ledger);
+        // The JVM's accounts beyond the heap change only with its stable version: most events
+        // (a request's arrival, its release) leave them as the ledger holds them.
+        self.jvm.account_volatile(&mut self.ledger);
+        let version = self.jvm.stable_version();
+        if self.jvm_stable_accounted != Some(version) {
+            self.jvm.account_stable(&mut self.ledger);
+            self.jvm_stable_accounted = Some(version);
+        }
         self.ledger.set(Account::NettyDirect, self.pool.usage());
         self.ledger.set(Account::JdkDirect, self.jdk_direct);
         self.ledger.set(
@@ -741,6 +751,14 @@ impl<'s> World<'s> {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
             }
+            // The JVM's stable accounts as the ledger holds them are what it would write now.
+            let mut fresh = self.ledger.clone();
+            self.jvm.account_stable(&mut fresh);
+            assert!(
+                fresh == self.ledger,
+                "the JVM's accounts changed at {} without a new stable version",
+                self.now
+            );
             // The pool's check walks every chunk's buddy tree: every 1024 events, and at the end.
             // (`n_events` jumps by the work inside an event, so a multiple of 1024 may be skipped.)
             if self.n_events - self.pool_checked_at >= POOL_CHECK_EVERY || self.queue.is_empty() {

@@ -118,6 +118,8 @@ pub struct Jvm {
     arenas: MallocArenas,
     thread_limit: ThreadLimit,
     untracked_malloc: u64,
+    // Changes whenever an account [`Jvm::account_stable`] writes may have changed (see there).
+    stable_version: u64,
 }
 
 impl Jvm {
@@ -151,6 +153,7 @@ impl Jvm {
             arenas: MallocArenas::new(ergo.active_processors, None),
             thread_limit: ThreadLimit::default(),
             untracked_malloc: 0,
+            stable_version: 0,
             ergo,
             n_loading: 0,
             n_compiling: 0,
@@ -198,6 +201,7 @@ impl Jvm {
         if want == now {
             return;
         }
+        self.stable_version += 1;
         // GC workers and compiler threads are native: VMThreadStackSize / CompilerThreadStackSize.
         let stack = VM_THREAD_STACK_BYTES;
         let (stacks, limit) = (&mut self.stacks, self.thread_limit);
@@ -283,6 +287,7 @@ impl Jvm {
     /// native libraries malloc `malloc` bytes NMT does not see. Returns how many started: those
     /// over the thread limit fail with [`JvmError::NativeThread`] in the application.
     pub fn start_threads(&mut self, n: u64, touched: u64, malloc: u64) -> u64 {
+        self.stable_version += 1;
         let started = self.thread_limit.can_start(self.os_threads(), n);
         self.stacks.start(started, self.ergo.thread_stack, touched);
         self.app_threads += started;
@@ -292,6 +297,7 @@ impl Jvm {
 
     /// Ends `n` application threads started with the same `touched` and `malloc`.
     pub fn end_threads(&mut self, n: u64, touched: u64, malloc: u64) {
+        self.stable_version += 1;
         self.stacks.end(n, self.ergo.thread_stack, touched);
         self.app_threads -= n;
         self.untracked_malloc -= n * malloc;
@@ -313,6 +319,7 @@ impl Jvm {
         custom_loader: bool,
         now: SimTime,
     ) -> Result<(), JvmError> {
+        self.stable_version += 1;
         let cost = shape.cost();
         self.metaspace
             .load_class(&cost, custom_loader)
@@ -364,6 +371,7 @@ impl Jvm {
     /// # Errors
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
     pub fn define_hidden_class(&mut self, now: SimTime) -> Result<(), JvmError> {
+        self.stable_version += 1;
         self.metaspace
             .define_hidden_class()
             .map_err(Self::metaspace_error)?;
@@ -373,6 +381,7 @@ impl Jvm {
 
     /// A custom class loader was created.
     pub fn add_class_loader(&mut self) {
+        self.stable_version += 1;
         self.metaspace.add_loader();
     }
 
@@ -391,6 +400,7 @@ impl Jvm {
     /// JIT-compiles one method at simulated time `now` (its code, and its MethodData in
     /// metaspace); `false` when the code cache is full.
     pub fn compile(&mut self, now: SimTime) -> bool {
+        self.stable_version += 1;
         let ok = self.code.compile();
         if ok {
             self.metaspace.add_method_data();
@@ -409,6 +419,7 @@ impl Jvm {
 
     /// A phase starts (`+1`) or stops (`-1`) loading classes.
     pub fn set_loading(&mut self, on: bool) {
+        self.stable_version += 1;
         self.n_loading = if on {
             self.n_loading + 1
         } else {
@@ -418,6 +429,7 @@ impl Jvm {
 
     /// A phase starts or stops compiling `methods_per_sec` methods per second.
     pub fn set_compiling(&mut self, on: bool, methods_per_sec: u64) {
+        self.stable_version += 1;
         (self.n_compiling, self.compile_rate) = if on {
             (self.n_compiling + 1, self.compile_rate + methods_per_sec)
         } else {
@@ -428,7 +440,15 @@ impl Jvm {
 
     /// Writes every JVM account into the ledger.
     pub fn account(&self, ledger: &mut Ledger) {
-        let n_threads = self.stacks.count();
+        self.account_volatile(ledger);
+        self.account_stable(ledger);
+    }
+
+    /// Writes the accounts that change with the heap, which changes at almost every allocation:
+    /// `Java Heap`, `GC` (its structures follow the heap's committed and touched pages), and
+    /// `Libraries` (the engine's kernel model lowers its resident part after reclaim, so it is
+    /// written afresh before each charge).
+    pub fn account_volatile(&self, ledger: &mut Ledger) {
         ledger.set(Account::JavaHeap, self.heap.usage());
         let view = HeapView {
             max: self.heap.max(),
@@ -445,6 +465,31 @@ impl Jvm {
                 self.ergo.parallel_gc_threads,
             ),
         );
+        // The jimage is mapped whole; what the loaded classes read of it becomes resident.
+        let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
+        ledger.set(
+            Account::Libraries,
+            Usage {
+                reserved: LIBRARIES_FILE + LIBRARIES_MAPPED,
+                committed: resident,
+                resident,
+            },
+        );
+    }
+
+    /// A number that changes whenever what [`Jvm::account_stable`] writes may have changed
+    /// (threads started or ended, a class loaded, a method compiled, a phase loading or compiling,
+    /// the JVM's own threads started on demand); allocating and releasing heap leave it alone. A
+    /// ledger the stable accounts were written into at one version needs them again only at
+    /// another: an event loop that re-accounts after every event skips most of the JVM's accounts.
+    pub fn stable_version(&self) -> u64 {
+        self.stable_version
+    }
+
+    /// Writes the accounts that change only with [`Jvm::stable_version`]: threads, class and
+    /// metaspace, symbols, code, compiler, the small fixed categories and untracked native memory.
+    pub fn account_stable(&self, ledger: &mut Ledger) {
+        let n_threads = self.stacks.count();
         ledger.set(Account::Thread, self.stacks.usage());
         ledger.set(Account::Class, self.metaspace.class_usage());
         ledger.set(Account::Metaspace, self.metaspace.metaspace_usage());
@@ -495,16 +540,6 @@ impl Jvm {
                 reserved: untracked + arenas.reserved,
                 committed: untracked + arenas.committed,
                 resident: untracked + arenas.resident,
-            },
-        );
-        // The jimage is mapped whole; what the loaded classes read of it becomes resident.
-        let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
-        ledger.set(
-            Account::Libraries,
-            Usage {
-                reserved: LIBRARIES_FILE + LIBRARIES_MAPPED,
-                committed: resident,
-                resident,
             },
         );
     }
@@ -631,5 +666,72 @@ mod tests {
             JvmError::NativeThread.to_string(),
             "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
         );
+    }
+
+    #[test]
+    fn stable_accounts_change_only_with_the_stable_version() {
+        let m = MachineView {
+            ram_bytes: 16 << 30,
+            container_limit_bytes: None,
+            cores: 4,
+        };
+        let f = JvmFlags {
+            heap_initial: Some(256 << 20),
+            heap_max: Some(1 << 30),
+            ..JvmFlags::default()
+        };
+        let mut jvm = Jvm::new(Ergonomics::resolve(m, f));
+        let stable = |jvm: &Jvm| {
+            let mut l = Ledger::new();
+            jvm.account_stable(&mut l);
+            l
+        };
+        // Heap traffic, collections included, with the JVM's threads already started: the heap's
+        // accounts move, the stable ones and the version do not.
+        let t = SimTime::ZERO.after(SimDuration::from_secs(1));
+        jvm.start_threads(10, 64 << 10, 0);
+        jvm.allocate(1 << 20, false, t).unwrap();
+        let (mut version, mut before) = (jvm.stable_version(), stable(&jvm));
+        let mut volatile = Ledger::new();
+        jvm.account_volatile(&mut volatile);
+        let mut unchanged = 0;
+        for i in 0..64u64 {
+            jvm.allocate(1 << 20, i % 2 == 0, t).unwrap();
+            jvm.release(1 << 19);
+            if jvm.stable_version() == version {
+                assert_eq!(stable(&jvm), before, "after {i} allocations");
+                unchanged += 1;
+            } else {
+                // A GC worker started on demand: a new version, and the accounts may differ.
+                (version, before) = (jvm.stable_version(), stable(&jvm));
+            }
+        }
+        assert!(
+            unchanged > 32,
+            "{unchanged} of 64 allocations kept the version"
+        );
+        let mut after = Ledger::new();
+        jvm.account_volatile(&mut after);
+        assert_ne!(
+            after.get(Account::JavaHeap),
+            volatile.get(Account::JavaHeap)
+        );
+        // Every change beyond the heap moves the version.
+        let v = jvm.stable_version();
+        jvm.start_threads(5, 64 << 10, 1 << 10);
+        assert_ne!(jvm.stable_version(), v);
+        assert_ne!(stable(&jvm), before);
+        let v = jvm.stable_version();
+        jvm.set_loading(true);
+        assert_ne!(jvm.stable_version(), v);
+        let v = jvm.stable_version();
+        assert!(jvm.compile(t));
+        assert_ne!(jvm.stable_version(), v);
+        // `account` is both halves.
+        let (mut whole, mut halves) = (Ledger::new(), Ledger::new());
+        jvm.account(&mut whole);
+        jvm.account_volatile(&mut halves);
+        jvm.account_stable(&mut halves);
+        assert_eq!(whole, halves);
     }
 }
