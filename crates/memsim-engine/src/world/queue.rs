@@ -50,6 +50,10 @@ impl<E> Ord for Entry<E> {
 /// The pending events of a run.
 #[derive(Debug)]
 pub(super) struct EventQueue<E> {
+    // The earliest pending event, when it was scheduled after the heap's earliest: a request's
+    // next arrival, due before every pending release, skips the heap's push and pop.
+    // Invariant: earlier than every entry of `heap`.
+    front: Option<Entry<E>>,
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
 }
@@ -57,6 +61,7 @@ pub(super) struct EventQueue<E> {
 impl<E> EventQueue<E> {
     pub(super) fn new() -> EventQueue<E> {
         EventQueue {
+            front: None,
             heap: BinaryHeap::new(),
             seq: 0,
         }
@@ -65,23 +70,36 @@ impl<E> EventQueue<E> {
     /// Schedules `ev` at `at`, after every event already scheduled at the same instant.
     #[inline]
     pub(super) fn push(&mut self, at: SimTime, ev: E) {
-        self.heap.push(Entry {
+        let entry = Entry {
             key: u128::from(at.0) << 64 | u128::from(self.seq),
             ev,
-        });
+        };
         self.seq += 1;
+        let earliest = match (&self.front, self.heap.peek()) {
+            (Some(front), _) => front.key,
+            (None, Some(top)) => top.key,
+            (None, None) => u128::MAX,
+        };
+        if entry.key < earliest {
+            if let Some(front) = self.front.replace(entry) {
+                self.heap.push(front);
+            }
+        } else {
+            self.heap.push(entry);
+        }
     }
 
     /// The earliest pending event and its instant.
     #[inline]
     pub(super) fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap
-            .pop()
+        self.front
+            .take()
+            .or_else(|| self.heap.pop())
             .map(|e| (SimTime((e.key >> 64) as u64), e.ev))
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.front.is_none() && self.heap.is_empty()
     }
 }
 
@@ -111,5 +129,30 @@ mod tests {
             ]
         );
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn same_order_as_a_plain_heap_of_time_and_sequence() {
+        use std::cmp::Reverse;
+        let mut rng = memsim_core::SimRng::new(3, 0);
+        let mut q = EventQueue::new();
+        let mut reference = BinaryHeap::new();
+        let (mut seq, mut now) = (0u64, 0u64);
+        for i in 0..50_000u64 {
+            for _ in 0..rng.below(3) {
+                // At the same instant, just ahead (often the new earliest), or far ahead.
+                let at = now + [0, 1 + rng.below(100), rng.below(1 << 40)][rng.below(3) as usize];
+                q.push(SimTime(at), i);
+                reference.push(Reverse((at, seq, i)));
+                seq += 1;
+            }
+            let got = q.pop();
+            let want = reference.pop().map(|Reverse((at, _, v))| (SimTime(at), v));
+            assert_eq!(got, want, "pop {i}");
+            if let Some((at, _)) = got {
+                now = at.0;
+            }
+            assert_eq!(q.is_empty(), reference.is_empty());
+        }
     }
 }
