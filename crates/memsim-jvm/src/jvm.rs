@@ -1,5 +1,7 @@
 //! The whole JVM: its parts, the small fixed NMT categories, and the errors HotSpot throws.
 
+use std::cell::Cell;
+
 use crate::class_profile::{ClassCost, ClassShape, HIDDEN_CLASS, JIMAGE_MAX_BYTES};
 use crate::code::CodeCache;
 use crate::ergonomics::{Collector, Ergonomics};
@@ -120,6 +122,23 @@ pub struct Jvm {
     untracked_malloc: u64,
     // Changes whenever an account [`Jvm::account_stable`] writes may have changed (see there).
     stable_version: u64,
+    // What `refresh_jvm_threads` last decided from, with the stable version after it: the same
+    // inputs in the same state decide the same (nothing to start or stop), so it returns at once.
+    refreshed_from: Option<(RefreshInputs, u64)>,
+    // The GC's structures as last computed, and the heap they were computed from: the heap's
+    // committed and touched sizes change far less often than the account is written.
+    gc_usage_of: Cell<Option<(HeapView, Usage)>>,
+}
+
+/// What HotSpot's decision to start GC workers and compiler threads reads, besides the threads
+/// already started (which change only with [`Jvm::stable_version`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RefreshInputs {
+    collected: bool,
+    marked: bool,
+    compile_rate: u64,
+    non_daemon: u64,
+    heap_committed: u64,
 }
 
 impl Jvm {
@@ -154,6 +173,8 @@ impl Jvm {
             thread_limit: ThreadLimit::default(),
             untracked_malloc: 0,
             stable_version: 0,
+            refreshed_from: None,
+            gc_usage_of: Cell::new(None),
             ergo,
             n_loading: 0,
             n_compiling: 0,
@@ -189,14 +210,29 @@ impl Jvm {
 
     /// Starts or stops GC workers and compiler threads as HotSpot would now (see [`JvmThreads`]).
     fn refresh_jvm_threads(&mut self) {
+        let inputs = RefreshInputs {
+            collected: self.heap.collections() > 0,
+            marked: self.ergo.collector == crate::Collector::G1 && self.heap.marking_ran(),
+            compile_rate: self.compile_rate,
+            non_daemon: self.app_threads + 1, // and `main`
+            heap_committed: self.heap.committed(),
+        };
+        if self.refreshed_from == Some((inputs, self.stable_version)) {
+            return;
+        }
+        self.refresh_jvm_threads_from(inputs);
+        self.refreshed_from = Some((inputs, self.stable_version));
+    }
+
+    fn refresh_jvm_threads_from(&mut self, inputs: RefreshInputs) {
         let now = self.jvm_threads;
         let want = now.wanted(
             &self.ergo,
-            self.heap.collections() > 0,
-            self.ergo.collector == crate::Collector::G1 && self.heap.marking_ran(),
-            self.compile_rate,
-            self.app_threads + 1, // and `main`
-            self.heap.committed(),
+            inputs.collected,
+            inputs.marked,
+            inputs.compile_rate,
+            inputs.non_daemon,
+            inputs.heap_committed,
         );
         if want == now {
             return;
@@ -457,14 +493,19 @@ impl Jvm {
             marking_ran: self.heap.marking_ran(),
             full_gc_ran: self.heap.pauses().count(memsim_core::GcKind::Full) > 0,
         };
-        ledger.set(
-            Account::Gc,
-            gc_workers::with_workers(
-                gc_usage(self.ergo.collector, view),
-                self.ergo.collector,
-                self.ergo.parallel_gc_threads,
-            ),
-        );
+        let gc = match self.gc_usage_of.get() {
+            Some((of, usage)) if of == view => usage,
+            _ => {
+                let usage = gc_workers::with_workers(
+                    gc_usage(self.ergo.collector, view),
+                    self.ergo.collector,
+                    self.ergo.parallel_gc_threads,
+                );
+                self.gc_usage_of.set(Some((view, usage)));
+                usage
+            }
+        };
+        ledger.set(Account::Gc, gc);
         // The jimage is mapped whole; what the loaded classes read of it becomes resident.
         let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
         ledger.set(
