@@ -1,32 +1,21 @@
 //! The whole engine on a request-heavy scenario, beside a bare event loop doing the same number of
 //! queue operations: the ratio is what the models cost per simulated event. And a database scenario
 //! beside the same operations on `memsim_pagecache::Database` directly.
+//!
+//! A *simulated event* is what `RunSummary::n_events` counts (`report.json`'s `n_events`): every
+//! event the engine's loop pops (a request's arrival and its release, a phase's start and end, a
+//! 100 ms tick of continuous work, a sample, a database tick...) plus every unit of work done
+//! inside one (each page pinned, class loaded, method compiled, 1 MiB of direct buffers
+//! allocated), each charged to `max_events`. On the request load below it is the loop's events
+//! alone: two per request (arrival, release), ten work ticks and one sample a second.
+//!
+//! `engine_scaling` runs the same load for 10 s and for 100 s: ten times the events should cost
+//! ten times the time (the target: at most eleven), nothing in the engine growing with the run.
+//! `engine_sims/neo4j_12g_oom` is the engine alone (no reports) on the bundled scenario.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use memsim_benches::bare_event_loop;
 use memsim_core::SimRng;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-fn bare_event_loop(n_events: u64) -> u64 {
-    let mut rng = SimRng::new(1, 0);
-    let mut q = BinaryHeap::new();
-    let (mut seq, mut now, mut processed) = (0u64, 0u64, 0u64);
-    q.push(Reverse((0u64, 0u64)));
-    while let Some(Reverse((at, _))) = q.pop() {
-        now = at;
-        processed += 1;
-        if processed >= n_events {
-            break;
-        }
-        for _ in 0..2 {
-            seq += 1;
-            if q.len() < 1024 {
-                q.push(Reverse((now + rng.exponential(100_000.0) as u64, seq)));
-            }
-        }
-    }
-    processed + now % 2
-}
 
 fn bench(c: &mut Criterion) {
     let scenario = memsim_benches::request_scenario(10);
@@ -73,5 +62,35 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine_scaling");
+    g.sample_size(10);
+    for seconds in [10, 100] {
+        let scenario = memsim_benches::request_scenario(seconds);
+        let n_events = memsim_engine::run(&scenario, Default::default()).n_events;
+        g.throughput(Throughput::Elements(n_events));
+        g.bench_function(format!("memsim_run_{seconds}s_10k_rps"), |b| {
+            b.iter(|| memsim_engine::run(&scenario, Default::default()))
+        });
+    }
+    g.finish();
+}
+
+fn sims(c: &mut Criterion) {
+    let scenario = memsim_scenario::parse(
+        include_str!("../../sims/neo4j-12g-oom.toml"),
+        "neo4j-12g-oom.toml",
+    )
+    .expect("the bundled scenario is valid");
+    let n_events = memsim_engine::run(&scenario, Default::default()).n_events;
+    let mut g = c.benchmark_group("engine_sims");
+    g.throughput(Throughput::Elements(n_events));
+    g.sample_size(10);
+    g.bench_function("neo4j_12g_oom", |b| {
+        b.iter(|| memsim_engine::run(&scenario, Default::default()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, scaling, sims);
 criterion_main!(benches);

@@ -179,6 +179,7 @@ impl Account {
     pub const COUNT: usize = Account::ALL.len();
 
     /// The account's position in [`Account::ALL`].
+    #[inline]
     pub fn index(self) -> usize {
         self as usize
     }
@@ -203,6 +204,7 @@ pub struct Usage {
 
 impl Usage {
     /// All three sizes equal, as for malloc'd memory that has been written.
+    #[inline]
     pub const fn all(bytes: u64) -> Usage {
         Usage {
             reserved: bytes,
@@ -212,6 +214,7 @@ impl Usage {
     }
 
     /// Component-wise sum.
+    #[inline]
     pub fn plus(self, other: Usage) -> Usage {
         Usage {
             reserved: self.reserved + other.reserved,
@@ -276,6 +279,7 @@ impl Ledger {
     }
 
     /// Replaces an account's usage and adjusts the totals by the difference.
+    #[inline]
     pub fn set(&mut self, account: Account, usage: Usage) {
         let old = std::mem::replace(&mut self.accounts[account.index()], usage);
         self.total.reserved = self.total.reserved - old.reserved + usage.reserved;
@@ -287,26 +291,31 @@ impl Ledger {
     }
 
     /// One account's usage.
+    #[inline]
     pub fn get(&self, account: Account) -> Usage {
         self.accounts[account.index()]
     }
 
     /// All accounts, indexed like [`Account::ALL`].
+    #[inline]
     pub fn accounts(&self) -> &[Usage; Account::COUNT] {
         &self.accounts
     }
 
     /// The sum over all accounts.
+    #[inline]
     pub fn total(&self) -> Usage {
         self.total
     }
 
     /// Resident bytes that are file-backed.
+    #[inline]
     pub fn resident_file(&self) -> u64 {
         self.resident_file
     }
 
     /// Resident bytes that are anonymous.
+    #[inline]
     pub fn resident_anon(&self) -> u64 {
         self.total.resident - self.resident_file
     }

@@ -123,11 +123,13 @@ impl SimTime {
     }
 
     /// `self + d`, saturating at the end of representable time.
+    #[inline]
     pub fn after(self, d: SimDuration) -> SimTime {
         SimTime(self.0.saturating_add(d.0))
     }
 
     /// The time since `earlier` (zero if `earlier` is later).
+    #[inline]
     pub fn since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
     }

@@ -9,6 +9,7 @@ mod finish;
 mod fulltext;
 mod limit;
 mod phase_work;
+mod queue;
 mod requests;
 
 pub use limit::Limit;
@@ -27,8 +28,8 @@ use memsim_direct::{
 use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space};
 use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use queue::EventQueue;
+use std::collections::BTreeMap;
 
 /// With `check_invariants`, how often the (expensive) pool check runs; the ledger is checked after every event.
 const POOL_CHECK_EVERY: u64 = 1024;
@@ -122,8 +123,7 @@ pub(crate) struct World<'s> {
     options: RunOptions,
     seed: u64,
     now: SimTime,
-    seq: u64,
-    queue: BinaryHeap<Reverse<(SimTime, u64, Ev)>>,
+    queue: EventQueue<Ev>,
     rngs: Vec<SimRng>,
     phases: Vec<PhaseState>,
     limit: Limit,
@@ -150,6 +150,8 @@ pub(crate) struct World<'s> {
     // The database's full-text (Lucene) indexes, mapped outside the page cache (world/fulltext.rs).
     fulltext: Option<memsim_pagecache::FulltextIndex>,
     ledger: Ledger,
+    // The JVM's stable version whose accounts the ledger holds (`Jvm::stable_version`).
+    jvm_stable_accounted: Option<u64>,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
     free_requests: Vec<u32>,
@@ -281,8 +283,7 @@ impl<'s> World<'s> {
             options,
             seed,
             now: SimTime::ZERO,
-            seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             rngs: (0..s.phases.len() as u64)
                 .map(|i| SimRng::new(seed, i + 1))
                 .collect(),
@@ -311,6 +312,7 @@ impl<'s> World<'s> {
             db,
             fulltext: fulltext::of(s),
             ledger: Ledger::new(),
+            jvm_stable_accounted: None,
             requests: Vec::new(),
             free_requests: Vec::new(),
             backlog: Backlog::new(),
@@ -372,8 +374,7 @@ impl<'s> World<'s> {
     }
 
     fn schedule(&mut self, at: SimTime, ev: Ev) {
-        self.queue.push(Reverse((at, self.seq, ev)));
-        self.seq += 1;
+        self.queue.push(at, ev);
     }
 
     /// Logs `n` occurrences of the same event (folded into one line with `n − 1` repeats).
@@ -411,7 +412,7 @@ impl<'s> World<'s> {
         };
         let mut next_progress = crate::PROGRESS_EVERY_EVENTS;
         self.account();
-        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+        while let Some((at, ev)) = self.queue.pop() {
             if at > end {
                 break;
             }
@@ -753,7 +754,14 @@ impl<'s> World<'s> {
     }
 
     fn account(&mut self) {
-        self.jvm.account(&mut self.ledger);
+        // The JVM's accounts beyond the heap change only with its stable version: most events
+        // (a request's arrival, its release) leave them as the ledger holds them.
+        self.jvm.account_volatile(&mut self.ledger);
+        let version = self.jvm.stable_version();
+        if self.jvm_stable_accounted != Some(version) {
+            self.jvm.account_stable(&mut self.ledger);
+            self.jvm_stable_accounted = Some(version);
+        }
         self.ledger.set(Account::NettyDirect, self.pool.usage());
         self.ledger.set(Account::JdkDirect, self.jdk_direct);
         self.ledger.set(
@@ -775,6 +783,14 @@ impl<'s> World<'s> {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
             }
+            // The JVM's stable accounts as the ledger holds them are what it would write now.
+            let mut fresh = self.ledger.clone();
+            self.jvm.account_stable(&mut fresh);
+            assert!(
+                fresh == self.ledger,
+                "the JVM's accounts changed at {} without a new stable version",
+                self.now
+            );
             // The pool's check walks every chunk's buddy tree: every 1024 events, and at the end.
             // (`n_events` jumps by the work inside an event, so a multiple of 1024 may be skipped.)
             if self.n_events - self.pool_checked_at >= POOL_CHECK_EVERY || self.queue.is_empty() {

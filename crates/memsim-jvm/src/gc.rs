@@ -28,7 +28,7 @@ use memsim_core::{JdkVersion, Usage};
 const MIB: u64 = 1 << 20;
 
 /// What the GC structures depend on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeapView {
     /// `-Xmx`.
     pub max: u64,

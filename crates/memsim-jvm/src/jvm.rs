@@ -1,5 +1,7 @@
 //! The whole JVM: its parts, the small fixed NMT categories, and the errors HotSpot throws.
 
+use std::cell::Cell;
+
 use crate::class_profile::{ClassCost, ClassShape, HIDDEN_CLASS, JIMAGE_MAX_BYTES};
 use crate::code::CodeCache;
 use crate::ergonomics::{Collector, Ergonomics};
@@ -123,6 +125,25 @@ pub struct Jvm {
     untracked_malloc: u64,
     // JDK 21's virtual threads: the scheduler's carrier threads started so far.
     carriers: u32,
+    // Changes whenever an account [`Jvm::account_stable`] writes may have changed (see there).
+    stable_version: u64,
+    // What `refresh_jvm_threads` last decided from, with the stable version after it: the same
+    // inputs in the same state decide the same (nothing to start or stop), so it returns at once.
+    refreshed_from: Option<(RefreshInputs, u64)>,
+    // The GC's structures as last computed, and the heap they were computed from: the heap's
+    // committed and touched sizes change far less often than the account is written.
+    gc_usage_of: Cell<Option<(HeapView, Usage)>>,
+}
+
+/// What HotSpot's decision to start GC workers and compiler threads reads, besides the threads
+/// already started (which change only with [`Jvm::stable_version`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RefreshInputs {
+    collected: bool,
+    marked: bool,
+    compile_rate: u64,
+    non_daemon: u64,
+    heap_committed: u64,
 }
 
 impl Jvm {
@@ -159,6 +180,9 @@ impl Jvm {
             thread_limit: ThreadLimit::default(),
             untracked_malloc: 0,
             carriers: 0,
+            stable_version: 0,
+            refreshed_from: None,
+            gc_usage_of: Cell::new(None),
             ergo,
             n_loading: 0,
             n_compiling: 0,
@@ -194,18 +218,34 @@ impl Jvm {
 
     /// Starts or stops GC workers and compiler threads as HotSpot would now (see [`JvmThreads`]).
     fn refresh_jvm_threads(&mut self) {
+        let inputs = RefreshInputs {
+            collected: self.heap.collections() > 0,
+            marked: self.ergo.collector == crate::Collector::G1 && self.heap.marking_ran(),
+            compile_rate: self.compile_rate,
+            non_daemon: self.app_threads + 1, // and `main`
+            heap_committed: self.heap.committed(),
+        };
+        if self.refreshed_from == Some((inputs, self.stable_version)) {
+            return;
+        }
+        self.refresh_jvm_threads_from(inputs);
+        self.refreshed_from = Some((inputs, self.stable_version));
+    }
+
+    fn refresh_jvm_threads_from(&mut self, inputs: RefreshInputs) {
         let now = self.jvm_threads;
         let want = now.wanted(
             &self.ergo,
-            self.heap.collections() > 0,
-            self.ergo.collector == crate::Collector::G1 && self.heap.marking_ran(),
-            self.compile_rate,
-            self.app_threads + 1, // and `main`
-            self.heap.committed(),
+            inputs.collected,
+            inputs.marked,
+            inputs.compile_rate,
+            inputs.non_daemon,
+            inputs.heap_committed,
         );
         if want == now {
             return;
         }
+        self.stable_version += 1;
         // GC workers and compiler threads are native: VMThreadStackSize / CompilerThreadStackSize.
         let stack = VM_THREAD_STACK_BYTES;
         let (stacks, limit) = (&mut self.stacks, self.thread_limit);
@@ -291,6 +331,7 @@ impl Jvm {
     /// native libraries malloc `malloc` bytes NMT does not see. Returns how many started: those
     /// over the thread limit fail with [`JvmError::NativeThread`] in the application.
     pub fn start_threads(&mut self, n: u64, touched: u64, malloc: u64) -> u64 {
+        self.stable_version += 1;
         let started = self.thread_limit.can_start(self.os_threads(), n);
         self.stacks.start(started, self.ergo.thread_stack, touched);
         self.app_threads += started;
@@ -300,6 +341,7 @@ impl Jvm {
 
     /// Ends `n` application threads started with the same `touched` and `malloc`.
     pub fn end_threads(&mut self, n: u64, touched: u64, malloc: u64) {
+        self.stable_version += 1;
         self.stacks.end(n, self.ergo.thread_stack, touched);
         self.app_threads -= n;
         self.untracked_malloc -= n * malloc;
@@ -338,6 +380,7 @@ impl Jvm {
         custom_loader: bool,
         now: SimTime,
     ) -> Result<(), JvmError> {
+        self.stable_version += 1;
         let cost = jdk21::class_cost(shape.cost(), ClassKind::Ordinary, self.ergo.jdk);
         self.metaspace
             .load_class(&cost, custom_loader)
@@ -390,6 +433,7 @@ impl Jvm {
     /// [`JvmError::Metaspace`] or [`JvmError::CompressedClassSpace`] at the limits.
     pub fn define_hidden_class(&mut self, now: SimTime) -> Result<(), JvmError> {
         let cost = jdk21::class_cost(HIDDEN_CLASS, ClassKind::Hidden, self.ergo.jdk);
+        self.stable_version += 1;
         self.metaspace
             .define_hidden_class(&cost)
             .map_err(Self::metaspace_error)?;
@@ -399,6 +443,7 @@ impl Jvm {
 
     /// A custom class loader was created.
     pub fn add_class_loader(&mut self) {
+        self.stable_version += 1;
         self.metaspace.add_loader();
     }
 
@@ -417,6 +462,7 @@ impl Jvm {
     /// JIT-compiles one method at simulated time `now` (its code, and its MethodData in
     /// metaspace); `false` when the code cache is full.
     pub fn compile(&mut self, now: SimTime) -> bool {
+        self.stable_version += 1;
         let ok = self.code.compile();
         if ok {
             self.metaspace.add_method_data();
@@ -435,6 +481,7 @@ impl Jvm {
 
     /// A phase starts (`+1`) or stops (`-1`) loading classes.
     pub fn set_loading(&mut self, on: bool) {
+        self.stable_version += 1;
         self.n_loading = if on {
             self.n_loading + 1
         } else {
@@ -444,6 +491,7 @@ impl Jvm {
 
     /// A phase starts or stops compiling `methods_per_sec` methods per second.
     pub fn set_compiling(&mut self, on: bool, methods_per_sec: u64) {
+        self.stable_version += 1;
         (self.n_compiling, self.compile_rate) = if on {
             (self.n_compiling + 1, self.compile_rate + methods_per_sec)
         } else {
@@ -454,7 +502,15 @@ impl Jvm {
 
     /// Writes every JVM account into the ledger.
     pub fn account(&self, ledger: &mut Ledger) {
-        let n_threads = self.stacks.count();
+        self.account_volatile(ledger);
+        self.account_stable(ledger);
+    }
+
+    /// Writes the accounts that change with the heap, which changes at almost every allocation:
+    /// `Java Heap`, `GC` (its structures follow the heap's committed and touched pages), and
+    /// `Libraries` (the engine's kernel model lowers its resident part after reclaim, so it is
+    /// written afresh before each charge).
+    pub fn account_volatile(&self, ledger: &mut Ledger) {
         ledger.set(Account::JavaHeap, self.heap.usage());
         let view = HeapView {
             max: self.heap.max(),
@@ -463,15 +519,45 @@ impl Jvm {
             marking_ran: self.heap.marking_ran(),
             full_gc_ran: self.heap.pauses().count(memsim_core::GcKind::Full) > 0,
         };
+        let gc = match self.gc_usage_of.get() {
+            Some((of, usage)) if of == view => usage,
+            _ => {
+                let usage = gc_workers::with_workers_on(
+                    gc_usage_on(self.ergo.collector, view, self.ergo.jdk),
+                    self.ergo.collector,
+                    self.ergo.parallel_gc_threads,
+                    self.ergo.jdk,
+                );
+                self.gc_usage_of.set(Some((view, usage)));
+                usage
+            }
+        };
+        ledger.set(Account::Gc, gc);
+        // The jimage is mapped whole; what the loaded classes read of it becomes resident.
+        let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
         ledger.set(
-            Account::Gc,
-            gc_workers::with_workers_on(
-                gc_usage_on(self.ergo.collector, view, self.ergo.jdk),
-                self.ergo.collector,
-                self.ergo.parallel_gc_threads,
-                self.ergo.jdk,
-            ),
+            Account::Libraries,
+            Usage {
+                reserved: LIBRARIES_FILE + jdk21::jimage_mapped_bytes(self.ergo.jdk),
+                committed: resident,
+                resident,
+            },
         );
+    }
+
+    /// A number that changes whenever what [`Jvm::account_stable`] writes may have changed
+    /// (threads started or ended, a class loaded, a method compiled, a phase loading or compiling,
+    /// the JVM's own threads started on demand); allocating and releasing heap leave it alone. A
+    /// ledger the stable accounts were written into at one version needs them again only at
+    /// another: an event loop that re-accounts after every event skips most of the JVM's accounts.
+    pub fn stable_version(&self) -> u64 {
+        self.stable_version
+    }
+
+    /// Writes the accounts that change only with [`Jvm::stable_version`]: threads, class and
+    /// metaspace, symbols, code, compiler, the small fixed categories and untracked native memory.
+    pub fn account_stable(&self, ledger: &mut Ledger) {
+        let n_threads = self.stacks.count();
         ledger.set(Account::Thread, self.stacks.usage());
         ledger.set(Account::Class, self.metaspace.class_usage());
         ledger.set(Account::Metaspace, self.metaspace.metaspace_usage());
@@ -529,16 +615,6 @@ impl Jvm {
                 reserved: untracked + arenas.reserved,
                 committed: untracked + arenas.committed,
                 resident: untracked + arenas.resident,
-            },
-        );
-        // The jimage is mapped whole; what the loaded classes read of it becomes resident.
-        let resident = LIBRARIES_FILE + self.class_jimage.min(JIMAGE_MAX_BYTES);
-        ledger.set(
-            Account::Libraries,
-            Usage {
-                reserved: LIBRARIES_FILE + jdk21::jimage_mapped_bytes(self.ergo.jdk),
-                committed: resident,
-                resident,
             },
         );
     }
@@ -665,5 +741,72 @@ mod tests {
             JvmError::NativeThread.to_string(),
             "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"
         );
+    }
+
+    #[test]
+    fn stable_accounts_change_only_with_the_stable_version() {
+        let m = MachineView {
+            ram_bytes: 16 << 30,
+            container_limit_bytes: None,
+            cores: 4,
+        };
+        let f = JvmFlags {
+            heap_initial: Some(256 << 20),
+            heap_max: Some(1 << 30),
+            ..JvmFlags::default()
+        };
+        let mut jvm = Jvm::new(Ergonomics::resolve(m, f));
+        let stable = |jvm: &Jvm| {
+            let mut l = Ledger::new();
+            jvm.account_stable(&mut l);
+            l
+        };
+        // Heap traffic, collections included, with the JVM's threads already started: the heap's
+        // accounts move, the stable ones and the version do not.
+        let t = SimTime::ZERO.after(SimDuration::from_secs(1));
+        jvm.start_threads(10, 64 << 10, 0);
+        jvm.allocate(1 << 20, false, t).unwrap();
+        let (mut version, mut before) = (jvm.stable_version(), stable(&jvm));
+        let mut volatile = Ledger::new();
+        jvm.account_volatile(&mut volatile);
+        let mut unchanged = 0;
+        for i in 0..64u64 {
+            jvm.allocate(1 << 20, i % 2 == 0, t).unwrap();
+            jvm.release(1 << 19);
+            if jvm.stable_version() == version {
+                assert_eq!(stable(&jvm), before, "after {i} allocations");
+                unchanged += 1;
+            } else {
+                // A GC worker started on demand: a new version, and the accounts may differ.
+                (version, before) = (jvm.stable_version(), stable(&jvm));
+            }
+        }
+        assert!(
+            unchanged > 32,
+            "{unchanged} of 64 allocations kept the version"
+        );
+        let mut after = Ledger::new();
+        jvm.account_volatile(&mut after);
+        assert_ne!(
+            after.get(Account::JavaHeap),
+            volatile.get(Account::JavaHeap)
+        );
+        // Every change beyond the heap moves the version.
+        let v = jvm.stable_version();
+        jvm.start_threads(5, 64 << 10, 1 << 10);
+        assert_ne!(jvm.stable_version(), v);
+        assert_ne!(stable(&jvm), before);
+        let v = jvm.stable_version();
+        jvm.set_loading(true);
+        assert_ne!(jvm.stable_version(), v);
+        let v = jvm.stable_version();
+        assert!(jvm.compile(t));
+        assert_ne!(jvm.stable_version(), v);
+        // `account` is both halves.
+        let (mut whole, mut halves) = (Ledger::new(), Ledger::new());
+        jvm.account(&mut whole);
+        jvm.account_volatile(&mut halves);
+        jvm.account_stable(&mut halves);
+        assert_eq!(whole, halves);
     }
 }

@@ -159,8 +159,13 @@ impl MemCgroup {
     pub(crate) fn update(&mut self, now: SimTime, d: &Demand) -> FileResident {
         let elapsed = now.since(self.last).nanos();
         self.last = now;
-        let cleaned = (u128::from(WRITEBACK_BYTES_PER_SEC) * u128::from(elapsed) / 1_000_000_000)
-            .min(u128::from(u64::MAX)) as u64;
+        // Nothing dirty (or no time passed): nothing to clean, without the wide division.
+        let cleaned = if self.dirty == 0 || elapsed == 0 {
+            0
+        } else {
+            (u128::from(WRITEBACK_BYTES_PER_SEC) * u128::from(elapsed) / 1_000_000_000)
+                .min(u128::from(u64::MAX)) as u64
+        };
         self.dirty = self.dirty.saturating_sub(cleaned) + d.newly_dirty;
         let kernel = Self::kernel_bytes(d.threads);
         let unreclaimable = d.anon + kernel;
