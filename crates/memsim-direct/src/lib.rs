@@ -17,7 +17,9 @@ pub mod accounting;
 pub mod bits;
 pub mod concurrent;
 pub mod netty41;
+pub mod netty42adaptive;
 pub mod replay;
+pub mod replay_adaptive;
 pub mod simple;
 pub mod trace;
 
