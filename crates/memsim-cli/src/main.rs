@@ -38,6 +38,7 @@ mod input;
 mod observe;
 mod progress;
 mod publish;
+mod replay_adaptive;
 mod run_dir;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
@@ -222,7 +223,8 @@ fn nmt(command: &NmtCommand) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 enum DirectCommand {
-    /// Replay an allocation trace through the Netty 4.1.48 pool model; print JSON with Netty's metric names.
+    /// Replay an allocation trace through a Netty pool model (4.1.48's pooled allocator, or with
+    /// `--netty 4.2.13-adaptive` 4.2's adaptive one); print JSON with Netty's metric names.
     ///
     /// Trace lines: `alloc <id> <size> [thread <t>]`, `free <id> [thread <t>]`, `trim [thread <t>]`,
     /// `exit <t>`, `metrics [label]`; `#` starts a comment.
@@ -264,6 +266,12 @@ struct ReplayArgs {
     /// The JVM's -XX:MaxDirectMemorySize (1g).
     #[arg(long, default_value = "1g", value_parser = parse_size)]
     jvm_max_direct_memory: u64,
+    /// Which Netty allocator: 4.1.48 (PooledByteBufAllocator) or 4.2.13-adaptive (AdaptiveByteBufAllocator).
+    #[arg(long, default_value = "4.1.48", value_parser = ["4.1.48", "4.2.13-adaptive"])]
+    netty: String,
+    /// The heap's Runtime.maxMemory() (1g): 512m or less selects 4.2's low-memory mode (4.2.13-adaptive only).
+    #[arg(long, value_parser = parse_size)]
+    max_heap: Option<u64>,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -284,6 +292,32 @@ fn parse_signed_size(s: &str) -> Result<i64, String> {
 }
 
 fn direct_replay(a: &ReplayArgs) -> ExitCode {
+    if a.netty == "4.2.13-adaptive" {
+        let pooled = replay_adaptive::pooled_only_flags(&[
+            ("arenas", a.arenas.is_some()),
+            ("page-size", a.page_size.is_some()),
+            ("max-order", a.max_order.is_some()),
+            ("tiny-cache-size", a.tiny_cache_size.is_some()),
+            ("small-cache-size", a.small_cache_size.is_some()),
+            ("normal-cache-size", a.normal_cache_size.is_some()),
+            (
+                "use-cache-for-all-threads",
+                a.use_cache_for_all_threads.is_some(),
+            ),
+        ]);
+        return replay_adaptive::run(
+            &a.trace,
+            a.cores,
+            a.max_heap.unwrap_or(1 << 30),
+            a.max_direct_memory,
+            a.jvm_max_direct_memory,
+            &pooled,
+        );
+    }
+    if a.max_heap.is_some() {
+        eprintln!("memsim: --max-heap only applies to --netty 4.2.13-adaptive");
+        return ExitCode::from(2);
+    }
     let text = match input::read_text(&a.trace, input::Kind::Trace) {
         Ok(t) => t,
         Err(e) => return input_failure(e),

@@ -578,3 +578,48 @@ fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a VM.native_memory summary"));
 }
+
+/// `--netty 4.2.13-adaptive` replays through 4.2's adaptive allocator; `--max-heap` switches its
+/// low-memory mode; 4.1-only flags are refused.
+#[test]
+fn direct_replay_adaptive() {
+    let dir = scratch("replay-adaptive");
+    let trace = dir.join("a.trace");
+    std::fs::write(&trace, "alloc a 100\nalloc b 40000\nmetrics m\n").unwrap();
+    let path = trace.to_str().unwrap();
+    let out = memsim(&["direct", "replay", path, "--netty", "4.2.13-adaptive"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][0]["normSize"], 128);
+    assert_eq!(v["placements"][1]["arena"], 16);
+    assert_eq!(v["placements"][1]["huge"], false);
+    assert_eq!(v["snapshots"][0]["usedDirectMemory"], 131_072 + 524_288);
+    let out = memsim(&[
+        "direct",
+        "replay",
+        path,
+        "--netty",
+        "4.2.13-adaptive",
+        "--max-heap",
+        "512m",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][1]["huge"], true, "low memory: not pooled");
+    for args in [
+        &["--netty", "4.2.13-adaptive", "--arenas", "2"][..],
+        &["--max-heap", "1g"][..],
+        &["--netty", "4.3"][..],
+    ] {
+        let mut all = vec!["direct", "replay", path];
+        all.extend_from_slice(args);
+        let out = memsim(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
