@@ -137,7 +137,7 @@ pub(crate) const NETTY: &[Key] = &[
     key(
         "model",
         ValueKind::Choice {
-            values: &["4.1.48", "approx"],
+            values: &["4.1.48", "approx", "4.2.13-adaptive"],
             ignore_case: false,
         },
     ),

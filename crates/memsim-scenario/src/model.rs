@@ -157,6 +157,9 @@ pub enum NettyModel {
     Netty41,
     /// `"approx"`: the first, approximate pool (first fit, no thread caches); faster, less faithful.
     Approx,
+    /// `"4.2.13-adaptive"`: Netty 4.2.13's `AdaptiveByteBufAllocator` (4.2's default allocator),
+    /// exact for one operation at a time (checked against the real jar).
+    Netty42Adaptive,
 }
 
 impl Default for NettySettings {

@@ -137,6 +137,7 @@ impl World<'_> {
                 match s.netty.model {
                     NettyModel::Netty41 => "4.1.48",
                     NettyModel::Approx => "approx",
+                    NettyModel::Netty42Adaptive => "4.2.13-adaptive",
                 }
                 .to_string(),
             ),

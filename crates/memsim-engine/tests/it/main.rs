@@ -7,6 +7,7 @@ mod errors;
 mod fulltext;
 mod limits;
 mod metadata_gc;
+mod netty_adaptive;
 mod pauses;
 mod query_load;
 mod restart;

@@ -154,11 +154,15 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
         match m.trim() {
             "4.1.48" => n.model = NettyModel::Netty41,
             "approx" => n.model = NettyModel::Approx,
+            "4.2.13-adaptive" => n.model = NettyModel::Netty42Adaptive,
             _ => cx.err(
                 "netty.model",
                 span,
                 format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
-                Some("expected one of: \"4.1.48\" (exact, the default), \"approx\"".into()),
+                Some(
+                    "expected one of: \"4.1.48\" (exact, the default), \"approx\", \"4.2.13-adaptive\""
+                        .into(),
+                ),
             ),
         }
     }
