@@ -7,7 +7,9 @@
 //!   tree, subpages, chunk lists, thread caches), checked against the real jar by trace replay
 //!   ([`replay`], [`trace`], `tools/netty-replay`). [`SimplePool`] is the earlier approximation, kept
 //!   as the speed baseline. The 4.1.52+ generation (size classes, run allocator) would be a third
-//!   implementation of the same trait.
+//!   implementation of the same trait. [`netty42adaptive::AdaptivePool`] is Netty 4.2.13's
+//!   `AdaptiveByteBufAllocator` (magazines, size-classed and buddy chunks), checked against the real
+//!   4.2.13 jar by [`replay_adaptive`] and `tools/netty-replay/AdaptiveReplay.java`.
 //! - [`concurrent`]: the same Netty allocator and counter for real threads ([`SharedPool`],
 //!   [`AtomicDirectCounter`]), model-checked with loom (`RUSTFLAGS="--cfg memsim_loom"`, the only
 //!   switch, behind the crate's one shim `sync.rs`) and stress-tested on OS threads.

@@ -78,11 +78,12 @@ impl AdaptivePool {
     ) -> Result<Option<Carved>, DirectAllocError> {
         let mut expansions = 0;
         loop {
-            let mags = self.groups[group].magazines.clone();
-            let mask = mags.len() - 1;
+            // The magazines change only by expansion, after this loop: no copy of the list needed.
+            let len = self.groups[group].magazines.len();
+            let mask = len - 1;
             let start = (thread_id as usize) & mask;
-            for i in 0..mags.len() * 2 {
-                let mag = mags[(start + i) & mask];
+            for i in 0..len * 2 {
+                let mag = self.groups[group].magazines[(start + i) & mask];
                 if let Some(carved) = self.magazine_allocate(acct, mag, size)? {
                     return Ok(Some(carved));
                 }
@@ -91,7 +92,7 @@ impl AdaptivePool {
             if expansions > EXPANSION_ATTEMPTS {
                 return Ok(None);
             }
-            self.try_expand_magazines(acct, group, mags.len());
+            self.try_expand_magazines(acct, group, len);
         }
     }
 
