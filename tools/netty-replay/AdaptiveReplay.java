@@ -21,7 +21,7 @@ import java.util.List;
 public final class AdaptiveReplay {
     static final String USAGE =
             "usage: java -cp <build>:netty-buffer-4.2.jar:netty-common-4.2.jar [JVM flags] AdaptiveReplay"
-            + " [--cores N] [--max-direct-memory B] TRACE...\n"
+            + " [--cores N] [--max-direct-memory B] [--event-loop-threads] TRACE...\n"
             + "(tools/netty-replay/run.sh --adaptive passes the JVM flags; see tools/netty-replay/README.md)";
 
     /** The size classes of 4.2.13, by which a size-classed chunk's segment names its magazine group. */
@@ -30,12 +30,15 @@ public final class AdaptiveReplay {
     public static void main(String[] args) throws Exception {
         Integer cores = null;
         Long maxDirect = null;
+        boolean eventLoop = false;
         List<String> traces = new ArrayList<>();
         List<List<NettyReplay.Op>> parsed = new ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--cores") || a.equals("--max-direct-memory")) {
+                if (a.equals("--event-loop-threads")) {
+                    eventLoop = true;
+                } else if (a.equals("--cores") || a.equals("--max-direct-memory")) {
                     if (i + 1 >= args.length) {
                         throw new NettyReplay.UsageError("option " + a + " needs a value");
                     }
@@ -85,7 +88,7 @@ public final class AdaptiveReplay {
         Replayer.check(n, maxDirect);
         PrintStream out = System.out;
         for (List<NettyReplay.Op> ops : parsed) {
-            Replayer r = new Replayer();
+            Replayer r = new Replayer(eventLoop);
             for (NettyReplay.Op op : ops) {
                 r.apply(op);
             }
@@ -114,6 +117,25 @@ public final class AdaptiveReplay {
         }
     }
 
+    /**
+     * A FastThreadLocalThread (cleaning up its FastThreadLocals, as event-loop threads do) whose
+     * getId() is the trace's thread number.
+     */
+    static final class EventLoopTraceThread extends io.netty.util.concurrent.FastThreadLocalThread {
+        final long traceId;
+
+        EventLoopTraceThread(Runnable r, String name, long traceId) {
+            super(r, name);
+            this.traceId = traceId;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public long getId() {
+            return traceId;
+        }
+    }
+
     /** Runs one trace thread's operations on its own thread, one at a time. */
     static final class Worker {
         final java.util.concurrent.SynchronousQueue<java.util.concurrent.FutureTask<?>> queue =
@@ -121,8 +143,9 @@ public final class AdaptiveReplay {
         final Thread thread;
         boolean stop; // worker thread only
 
-        Worker(String name, long id) {
-            thread = new TraceThread(this::loop, "replay-" + name + "#" + id, id);
+        Worker(String name, long id, boolean eventLoop) {
+            String n = "replay-" + name + "#" + id;
+            thread = eventLoop ? new EventLoopTraceThread(this::loop, n, id) : new TraceThread(this::loop, n, id);
             thread.setDaemon(true);
             thread.start();
         }
@@ -159,8 +182,9 @@ public final class AdaptiveReplay {
     }
 
     static final class Replayer {
-        final io.netty.buffer.AdaptiveByteBufAllocator allocator =
-                new io.netty.buffer.AdaptiveByteBufAllocator(true, false);
+        final boolean eventLoop;
+        /** Event-loop mode: every FastThreadLocalThread gets thread-local magazines. */
+        final io.netty.buffer.AdaptiveByteBufAllocator allocator;
         final Object pooling; // AdaptivePoolingAllocator (direct)
         final java.util.IdentityHashMap<Object, Integer> chunkIds = new java.util.IdentityHashMap<>();
         final List<Object> chunks = new ArrayList<>();
@@ -214,7 +238,9 @@ public final class AdaptiveReplay {
             maxChunkField = field(Class.forName("io.netty.buffer.AdaptivePoolingAllocator$BuddyChunkManagementStrategy"), "maxChunkSize");
         }
 
-        Replayer() throws Exception {
+        Replayer(boolean eventLoop) throws Exception {
+            this.eventLoop = eventLoop;
+            allocator = new io.netty.buffer.AdaptiveByteBufAllocator(true, eventLoop);
             pooling = directField.get(allocator);
         }
 
@@ -231,7 +257,7 @@ public final class AdaptiveReplay {
             long id = threadId(name);
             Worker w = workers.get(name);
             if (w == null) {
-                w = new Worker(name, id);
+                w = new Worker(name, id, eventLoop);
                 workers.put(name, w);
             }
             return w;
@@ -298,9 +324,11 @@ public final class AdaptiveReplay {
         }
 
         /**
-         * Ends the trace: every live buffer released, every magazine group freed (so every chunk is
-         * deallocated), the threads stopped, and Netty's counter checked back at zero, so the next
-         * trace in the same JVM starts from nothing.
+         * Ends the trace (after its JSON is out): every live buffer released, every magazine group
+         * freed, the threads stopped (freeing their thread-local groups), any chunk still alive
+         * deallocated directly (thread-local caches can keep full-looking chunks forever), and
+         * Netty's counter checked back at zero, so the next trace in the same JVM starts from
+         * nothing.
          */
         void close() throws Exception {
             for (io.netty.buffer.ByteBuf b : live.values()) {
@@ -314,16 +342,24 @@ public final class AdaptiveReplay {
                 free.invoke(g);
             }
             free.invoke(largeField.get(pooling));
-            long left = io.netty.util.internal.PlatformDependent.usedDirectMemory();
-            if (left > 0) {
-                NettyReplay.fail(System.err, "after the trace Netty's counter is " + left + ", not 0");
-            }
             for (Worker w : workers.values()) {
                 w.call(() -> {
                     w.stop = true;
                     return null;
                 });
                 w.thread.join();
+            }
+            java.lang.reflect.Method dealloc = Class.forName("io.netty.buffer.AdaptivePoolingAllocator$Chunk")
+                    .getDeclaredMethod("deallocate");
+            dealloc.setAccessible(true);
+            for (Object c : chunks) {
+                if (((io.netty.buffer.ByteBuf) chunkDelegate.get(c)).refCnt() > 0) {
+                    dealloc.invoke(c);
+                }
+            }
+            long left = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+            if (left > 0) {
+                NettyReplay.fail(System.err, "after the trace Netty's counter is " + left + ", not 0");
             }
         }
 

@@ -2,7 +2,8 @@
 # Replays memsim traces through the real Netty 4.2.13 AdaptiveByteBufAllocator (direct buffers) and
 # prints one line of JSON per trace (README.md, "Netty 4.2 AdaptiveByteBufAllocator").
 #
-#   tools/netty-replay/run.sh --adaptive [--cores N] [--max-heap SIZE] [--max-direct-memory B] TRACE...
+#   tools/netty-replay/run.sh --adaptive [--cores N] [--max-heap SIZE] [--max-direct-memory B]
+#       [--event-loop-threads] TRACE...
 #   tools/netty-replay/run.sh --adaptive --build    # only compile; prints the build directory
 #
 # The jars come from tools/pypi-fetch/fetch.sh (pyspark 4.3.0's, cached, never committed). The harness is

@@ -272,6 +272,9 @@ struct ReplayArgs {
     /// The heap's Runtime.maxMemory() (1g): 512m or less selects 4.2's low-memory mode (4.2.13-adaptive only).
     #[arg(long, value_parser = parse_size)]
     max_heap: Option<u64>,
+    /// Trace threads are event-loop threads with thread-local magazines (4.2.13-adaptive only).
+    #[arg(long)]
+    event_loop_threads: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -307,15 +310,20 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
         ]);
         return replay_adaptive::run(
             &a.trace,
-            a.cores,
-            a.max_heap.unwrap_or(1 << 30),
-            a.max_direct_memory,
-            a.jvm_max_direct_memory,
+            &memsim_direct::replay_adaptive::AdaptiveReplayOptions {
+                cores: a.cores,
+                max_heap: a.max_heap.unwrap_or(1 << 30),
+                max_direct_memory: a.max_direct_memory,
+                jvm_max_direct_memory: a.jvm_max_direct_memory,
+                event_loop_threads: a.event_loop_threads,
+            },
             &pooled,
         );
     }
-    if a.max_heap.is_some() {
-        eprintln!("memsim: --max-heap only applies to --netty 4.2.13-adaptive");
+    if a.max_heap.is_some() || a.event_loop_threads {
+        eprintln!(
+            "memsim: --max-heap and --event-loop-threads only apply to --netty 4.2.13-adaptive"
+        );
         return ExitCode::from(2);
     }
     let text = match input::read_text(&a.trace, input::Kind::Trace) {

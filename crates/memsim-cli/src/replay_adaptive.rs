@@ -13,10 +13,7 @@ pub(crate) fn pooled_only_flags(given: &[(&'static str, bool)]) -> Vec<&'static 
 /// Replays `trace` through the adaptive model; exit 0, 1 (output failed) or 2 (bad input).
 pub(crate) fn run(
     trace: &Path,
-    cores: u32,
-    max_heap: u64,
-    max_direct_memory: Option<i64>,
-    jvm_max_direct_memory: u64,
+    options: &memsim_direct::replay_adaptive::AdaptiveReplayOptions,
     pooled_flags: &[&'static str],
 ) -> ExitCode {
     if let Some(first) = pooled_flags.first() {
@@ -29,13 +26,7 @@ pub(crate) fn run(
         Ok(t) => t,
         Err(e) => return crate::input_failure(e),
     };
-    let options = memsim_direct::replay_adaptive::AdaptiveReplayOptions {
-        cores,
-        max_heap,
-        max_direct_memory,
-        jvm_max_direct_memory,
-    };
-    match memsim_direct::replay_adaptive::replay_adaptive_json(&text, &options) {
+    match memsim_direct::replay_adaptive::replay_adaptive_json(&text, options) {
         Ok(v) => {
             let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
             s.push('\n');

@@ -606,9 +606,25 @@ fn direct_replay_adaptive() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["placements"][1]["huge"], true, "low memory: not pooled");
+    std::fs::write(&trace, "alloc a 600\nalloc b 600\nfree a\nalloc c 600\n").unwrap();
+    let out = memsim(&[
+        "direct",
+        "replay",
+        path,
+        "--netty",
+        "4.2.13-adaptive",
+        "--event-loop-threads",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A thread-local 640-byte chunk counts its segments from the end (131072 - 204 × 640 = 512)
+    // and reuses the owner's freed segment first.
+    assert_eq!(v["placements"][0]["offset"], 512);
+    assert_eq!(v["placements"][2]["offset"], 512);
     for args in [
         &["--netty", "4.2.13-adaptive", "--arenas", "2"][..],
         &["--max-heap", "1g"][..],
+        &["--event-loop-threads"][..],
         &["--netty", "4.3"][..],
     ] {
         let mut all = vec!["direct", "replay", path];

@@ -29,6 +29,9 @@ pub struct AdaptiveReplayOptions {
     pub max_direct_memory: Option<i64>,
     /// `-XX:MaxDirectMemorySize` (1 GiB, as the harness runs).
     pub jvm_max_direct_memory: u64,
+    /// Trace threads are event-loop `FastThreadLocalThread`s with thread-local magazines (the
+    /// harness's `--event-loop-threads`); else plain threads.
+    pub event_loop_threads: bool,
 }
 
 impl Default for AdaptiveReplayOptions {
@@ -38,6 +41,7 @@ impl Default for AdaptiveReplayOptions {
             max_heap: 1 << 30,
             max_direct_memory: None,
             jvm_max_direct_memory: 1 << 30,
+            event_loop_threads: false,
         }
     }
 }
@@ -54,7 +58,10 @@ impl AdaptiveReplayOptions {
                 self.cores
             )));
         }
-        let cfg = AdaptiveConfig::for_max_heap(self.cores, self.max_heap);
+        let cfg = AdaptiveConfig {
+            event_loop_threads: self.event_loop_threads,
+            ..AdaptiveConfig::for_max_heap(self.cores, self.max_heap)
+        };
         let cap = NettyCap::from_property(
             self.max_direct_memory.unwrap_or(-1),
             self.jvm_max_direct_memory,
@@ -148,16 +155,18 @@ pub fn replay_adaptive_json(
                 }
             }
             TraceOp::Free { id, thread: t, .. } => {
-                thread(&t, &mut threads);
+                let key = thread(&t, &mut threads);
                 if let Some(Some(buf)) = live.remove(&id) {
-                    pool.release(&mut acct, buf);
+                    pool.release(&mut acct, key, buf);
                 }
             }
             TraceOp::Trim { thread: t, .. } => {
                 thread(&t, &mut threads);
             }
             TraceOp::Exit { thread: t, .. } => {
-                threads.remove(&t);
+                if let Some(key) = threads.remove(&t) {
+                    pool.end_thread(&mut acct, key);
+                }
             }
             TraceOp::Metrics { label, .. } => snapshots.push(snapshot_json(&label, &pool, &acct)),
         }

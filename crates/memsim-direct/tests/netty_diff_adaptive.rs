@@ -43,6 +43,9 @@ fn run_real(traces: &[PathBuf], o: &AdaptiveReplayOptions) -> Vec<Value> {
     if let Some(m) = o.max_direct_memory {
         cmd.args(["--max-direct-memory", &m.to_string()]);
     }
+    if o.event_loop_threads {
+        cmd.arg("--event-loop-threads");
+    }
     cmd.args(traces);
     let out = cmd
         .output()
@@ -172,6 +175,39 @@ fn batches() -> Vec<Batch> {
             seeds: 500..540,
         },
         Batch {
+            name: "event-loop-threads",
+            options: AdaptiveReplayOptions {
+                event_loop_threads: true,
+                ..d()
+            },
+            generator: g(2 << 20, 4, 2),
+            seeds: 700..760,
+        },
+        Batch {
+            name: "event-loop-threads-cap-16m",
+            options: AdaptiveReplayOptions {
+                event_loop_threads: true,
+                cores: 4,
+                max_direct_memory: Some(16 << 20),
+                ..d()
+            },
+            generator: GenParams {
+                live_max: 300,
+                ..g(2 << 20, 6, 2)
+            },
+            seeds: 800..840,
+        },
+        Batch {
+            name: "event-loop-threads-low-memory",
+            options: AdaptiveReplayOptions {
+                event_loop_threads: true,
+                max_heap: 256 << 20,
+                ..d()
+            },
+            generator: g(2 << 20, 4, 2),
+            seeds: 850..870,
+        },
+        Batch {
             name: "cap-6m-low-memory",
             options: AdaptiveReplayOptions {
                 max_direct_memory: Some(6 << 20),
@@ -232,7 +268,7 @@ fn memsim_matches_real_netty_4_2_13_adaptive() {
     );
     eprintln!("{total} traces, {errors_seen} with errors, {expansions_seen} with more magazines");
     // The matrix must reach the paths it is meant to check.
-    assert!(total >= 280, "{total} traces");
+    assert!(total >= 400, "{total} traces");
     assert!(errors_seen >= 20, "only {errors_seen} traces hit the cap");
     assert!(
         expansions_seen >= 5,

@@ -3,9 +3,11 @@
 //! the dedicated unpooled chunk of one oversized buffer; with the reference counting and
 //! bookkeeping (`allocatedBytes`, `remainingCapacity`) that decide where they go.
 //!
-//! Only the shared (non-thread-local) size-classed chunk is modelled: its free list is the
-//! `externalFreeList`, which hands out the lowest offsets first and takes frees at its tail. A
-//! thread-local chunk's LIFO local free list (FastThreadLocalThreads in an event loop) is not.
+//! A shared size-classed chunk has only the `externalFreeList`: it hands out the lowest offsets
+//! first and takes frees at its tail. A thread-local one (made by an event-loop thread's own
+//! magazine) starts with every segment on its owner's stack (`localFreeList`: segments counted from
+//! the chunk's end, the lowest popped first, frees by the owner pushed on top and reused first) and
+//! an empty external list for other threads' frees, used once the stack is empty.
 
 use super::AdaptivePool;
 use super::buddy::BuddyTree;
@@ -21,8 +23,12 @@ pub(super) enum ChunkKind {
         segment: u64,
         /// Segments in the chunk (`chunkSize / segmentSize`, the rest of the chunk unused).
         segments: u64,
-        /// Free segment offsets, polled from the front, freed to the back.
+        /// Free segment offsets, polled from the front, freed to the back (`externalFreeList`).
         free: VecDeque<u64>,
+        /// The owner's stack of free offsets, top last (`localFreeList`); `None` when shared.
+        local: Option<Vec<u64>>,
+        /// The owning thread (`ownerThread`), cleared when its group drains its cache at exit.
+        owner: Option<u32>,
         /// Marked to deallocate (`state` no longer `AVAILABLE`): freed when every segment is back.
         marked: bool,
     },
@@ -65,11 +71,17 @@ impl AdaptivePool {
         self.process_freelist(id);
         let c = &mut self.chunks[id];
         let remaining = c.capacity - c.allocated;
-        if let ChunkKind::SizeClassed { segment, free, .. } = &c.kind {
+        if let ChunkKind::SizeClassed {
+            segment,
+            free,
+            local,
+            ..
+        } = &c.kind
+        {
             if remaining > *segment {
                 return remaining;
             }
-            let updated = free.len() as u64 * segment;
+            let updated = (free.len() + local.as_ref().map_or(0, Vec::len)) as u64 * segment;
             c.allocated = c.capacity - updated;
             return updated;
         }
@@ -77,10 +89,15 @@ impl AdaptivePool {
     }
 
     /// `hasRemainingCapacity()` of a size-classed chunk (any other chunk: `remainingCapacity > 0`).
+    /// A thread-local chunk looks only at its owner's stack: segments other threads freed do not
+    /// count here (so such a chunk can look full to its cache).
     pub(super) fn has_remaining_capacity(&mut self, id: usize) -> bool {
         let c = &self.chunks[id];
         match &c.kind {
-            ChunkKind::SizeClassed { free, .. } => c.capacity > c.allocated || !free.is_empty(),
+            ChunkKind::SizeClassed { free, local, .. } => {
+                c.capacity > c.allocated
+                    || local.as_ref().map_or(!free.is_empty(), |l| !l.is_empty())
+            }
             _ => self.remaining_capacity(id) > 0,
         }
     }
@@ -107,8 +124,16 @@ impl AdaptivePool {
         self.process_freelist(id);
         let c = &mut self.chunks[id];
         let placed = match &mut c.kind {
-            ChunkKind::SizeClassed { segment, free, .. } => {
-                let offset = free.pop_front()?;
+            ChunkKind::SizeClassed {
+                segment,
+                free,
+                local,
+                ..
+            } => {
+                let offset = match local.as_mut().and_then(Vec::pop) {
+                    Some(o) => o,
+                    None => free.pop_front()?,
+                };
                 c.allocated += *segment;
                 (offset, *segment, starting)
             }
@@ -154,27 +179,35 @@ impl AdaptivePool {
         if let ChunkKind::SizeClassed {
             segments,
             free,
+            local,
             marked: true,
             ..
         } = &self.chunks[id].kind
-            && free.len() as u64 == *segments
+            && (free.len() + local.as_ref().map_or(0, Vec::len)) as u64 == *segments
             && !self.chunks[id].deallocated
         {
             self.deallocate(acct, id);
         }
     }
 
-    /// A buffer's `release()` reaching its chunk (`releaseSegment`).
+    /// A buffer's `release()` on `thread` reaching its chunk (`releaseSegment`): the owner of a
+    /// thread-local chunk pushes the segment on its stack, anyone else queues it externally.
     pub(super) fn release_segment(
         &mut self,
         acct: &mut DirectAccounting,
+        thread: u32,
         id: usize,
         offset: u64,
         size: u64,
     ) {
         match &mut self.chunks[id].kind {
-            ChunkKind::SizeClassed { free, .. } => {
-                free.push_back(offset);
+            ChunkKind::SizeClassed {
+                free, local, owner, ..
+            } => {
+                match local {
+                    Some(l) if *owner == Some(thread) => l.push(offset),
+                    _ => free.push_back(offset),
+                }
                 self.deallocate_if_idle(acct, id);
             }
             ChunkKind::Buddy { pending, .. } => {

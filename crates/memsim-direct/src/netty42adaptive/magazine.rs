@@ -76,6 +76,11 @@ impl AdaptivePool {
         thread_id: u64,
         size: u64,
     ) -> Result<Option<Carved>, DirectAllocError> {
+        if self.groups[group].owner.is_some() {
+            // A thread-local group: its one magazine, no lock, no expansion.
+            let mag = self.groups[group].magazines[0];
+            return self.magazine_allocate(acct, mag, size);
+        }
         let mut expansions = 0;
         loop {
             // The magazines change only by expansion, after this loop: no copy of the list needed.
@@ -124,7 +129,7 @@ impl AdaptivePool {
     }
 
     /// `Magazine.free`: next in line and current go back to the group.
-    fn free_magazine(&mut self, acct: &mut DirectAccounting, mag: usize) {
+    pub(super) fn free_magazine(&mut self, acct: &mut DirectAccounting, mag: usize) {
         self.restore_freed(acct, mag);
         if let Some(c) = self.magazines[mag].current.take() {
             self.release_from_magazine(acct, c);
@@ -245,11 +250,23 @@ impl AdaptivePool {
             Controller::SizeClass { segment } => {
                 let capacity = size_class_chunk_size(segment);
                 let segments = capacity / segment;
-                let free: VecDeque<u64> = (0..segments).map(|i| i * segment).collect();
+                let owner = self.groups[group].owner;
+                let (free, local) = if owner.is_some() {
+                    // The owner's stack: the i-th entry is the (i+1)-th segment from the chunk's
+                    // end, so the first pop is the segment nearest the start.
+                    let stack = (0..segments)
+                        .map(|i| capacity - (i + 1) * segment)
+                        .collect();
+                    (VecDeque::new(), Some(stack))
+                } else {
+                    ((0..segments).map(|i| i * segment).collect(), None)
+                };
                 let kind = ChunkKind::SizeClassed {
                     segment,
                     segments,
                     free,
+                    local,
+                    owner,
                     marked: false,
                 };
                 (capacity, kind)

@@ -17,15 +17,18 @@
 //! `usedDirectMemory` is the chunk registry: the bytes of all live chunks.
 //!
 //! Conventions and limits (see `tools/netty-replay/README.md`):
-//! - threads are plain `Thread`s (not `FastThreadLocalThread`s), so every thread uses the shared
-//!   magazine groups; `ThreadKey(n)` is the thread whose `getId()` is `n`. Thread-local magazines of
-//!   event-loop threads (and `useCachedMagazinesForNonEventLoopThreads`) are **not modelled**: their
-//!   chunks hand out freed segments last-in first-out instead of first-in first-out.
+//! - `ThreadKey(n)` is the thread whose `getId()` is `n`. Threads are plain `Thread`s, which use the
+//!   shared magazine groups, unless [`AdaptiveConfig::event_loop_threads`]: then each is a
+//!   `FastThreadLocalThread` that gets its own 16 size-classed groups (one lock-free magazine each,
+//!   chunks owned by the thread, freed segments reused last-in first-out), as event-loop threads do
+//!   (or any `FastThreadLocalThread` with `useCachedMagazinesForNonEventLoopThreads`); its exit
+//!   (`FastThreadLocal.removeAll()`) frees them. Buffers above 16,896 bytes always use the shared
+//!   buddy group, and the low-memory mode never uses thread-local groups.
 //! - one operation at a time: a magazine's `tryWriteLock` always succeeds. Under contention a thread
 //!   that fails it takes the next-in-line chunk or a cached one without the lock, and magazines
 //!   multiply on contention; that path depends on scheduling and is **not modelled**: real
 //!   concurrent runs hold more magazines (up to `2 × processors` per group) and so more chunks.
-//! - trim and thread exit do nothing (the allocator has no per-thread cache for plain threads).
+//! - trim does nothing; thread exit does nothing for plain threads.
 
 pub mod buddy;
 mod cache;
@@ -52,6 +55,8 @@ pub struct AdaptiveConfig {
     pub cores: u32,
     /// `IS_LOW_MEM`: `Runtime.maxMemory() <= 512 MiB` ([`AdaptiveConfig::for_max_heap`]).
     pub low_mem: bool,
+    /// Threads are event-loop `FastThreadLocalThread`s with thread-local magazines (else plain).
+    pub event_loop_threads: bool,
 }
 
 impl AdaptiveConfig {
@@ -61,6 +66,7 @@ impl AdaptiveConfig {
         AdaptiveConfig {
             cores: cores.max(1),
             low_mem: max_heap <= LOW_MEM_THRESHOLD,
+            event_loop_threads: false,
         }
     }
 
@@ -92,6 +98,8 @@ impl AdaptiveConfig {
 /// A magazine group: its controller, chunk cache and magazines.
 #[derive(Debug, Clone)]
 struct Group {
+    /// The owning thread of a thread-local group.
+    owner: Option<u32>,
     controller: Controller,
     cache: ChunkCache,
     magazines: Vec<usize>,
@@ -148,6 +156,8 @@ pub struct AdaptivePool {
     free_bufs: Vec<u32>,
     active: u64,
     counters: PoolCounters,
+    /// Each event-loop thread's first thread-local group (its 16 groups are consecutive).
+    thread_groups: std::collections::BTreeMap<u32, usize>,
 }
 
 impl AdaptivePool {
@@ -165,28 +175,73 @@ impl AdaptivePool {
             free_bufs: Vec::new(),
             active: 0,
             counters: PoolCounters::default(),
+            thread_groups: std::collections::BTreeMap::new(),
         };
-        for (index, controller) in controllers().into_iter().enumerate() {
-            let cache = match controller {
-                Controller::SizeClass { .. } => ChunkCache::Queue {
-                    queue: VecDeque::new(),
-                    capacity: queue_capacity,
-                },
-                Controller::Buddy => ChunkCache::SkipList {
-                    entries: Vec::new(),
-                    next_node: 0,
-                },
-            };
-            pool.groups.push(Group {
-                controller,
-                cache,
-                magazines: Vec::new(),
-                freed: false,
-            });
-            let m = pool.new_magazine(index);
-            pool.groups[index].magazines.push(m);
+        for controller in controllers() {
+            pool.push_group(controller, None, queue_capacity);
         }
         pool
+    }
+
+    fn push_group(&mut self, controller: Controller, owner: Option<u32>, queue_capacity: usize) {
+        let cache = match controller {
+            Controller::SizeClass { .. } => ChunkCache::Queue {
+                queue: VecDeque::new(),
+                capacity: queue_capacity,
+            },
+            Controller::Buddy => ChunkCache::SkipList {
+                entries: Vec::new(),
+                next_node: 0,
+            },
+        };
+        self.groups.push(Group {
+            owner,
+            controller,
+            cache,
+            magazines: Vec::new(),
+            freed: false,
+        });
+        let index = self.groups.len() - 1;
+        let m = self.new_magazine(index);
+        self.groups[index].magazines.push(m);
+    }
+
+    /// The thread's own size-classed groups (made at its first use, as `threadLocalGroup`'s
+    /// `initialValue`): the index of the first of 16.
+    fn thread_local_groups(&mut self, thread: u32) -> usize {
+        if let Some(&first) = self.thread_groups.get(&thread) {
+            return first;
+        }
+        let first = self.groups.len();
+        let queue_capacity = self.cfg.chunk_reuse_queue().next_power_of_two();
+        for controller in controllers().into_iter().take(SIZE_CLASSES.len()) {
+            self.push_group(controller, Some(thread), queue_capacity);
+        }
+        self.thread_groups.insert(thread, first);
+        first
+    }
+
+    /// The thread ended (`FastThreadLocal.removeAll()`): its thread-local groups are freed — the
+    /// magazines' chunks marked to deallocate, then every chunk its caches hand out for a request
+    /// of 0 bytes (a full-looking chunk that `chunkReuseQueueCapacity` polls do not reach stays).
+    pub fn end_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
+        let Some(first) = self.thread_groups.remove(&thread.0) else {
+            return;
+        };
+        for group in first..first + SIZE_CLASSES.len() {
+            self.groups[group].freed = true;
+            let owner = self.groups[group].owner.take();
+            let mag = self.groups[group].magazines[0];
+            self.free_magazine(acct, mag);
+            while let Some(id) = self.poll_chunk(group, 0) {
+                if owner.is_some()
+                    && let ChunkKind::SizeClassed { owner: o, .. } = &mut self.chunks[id].kind
+                {
+                    *o = None;
+                }
+                self.mark_to_deallocate(acct, id);
+            }
+        }
     }
 
     /// The settings.
@@ -214,7 +269,10 @@ impl AdaptivePool {
         let mut carved: Option<Carved> = None;
         if size <= self.cfg.max_pooled_buf_size() {
             let index = size_class_index(size);
-            let r = if index < buddy_group {
+            let r = if index < buddy_group && self.cfg.event_loop_threads && !self.cfg.low_mem {
+                let first = self.thread_local_groups(thread.0);
+                self.group_allocate(acct, first + index, tid, size)
+            } else if index < buddy_group {
                 self.group_allocate(acct, index, tid, size)
             } else if !self.cfg.low_mem {
                 self.group_allocate(acct, buddy_group, tid, size)
@@ -231,8 +289,14 @@ impl AdaptivePool {
         };
         let (chunk, offset, norm, release_size) = carved;
         let c = &self.chunks[chunk];
+        // A thread-local group is reported by its size class, like the shared one.
+        let group = if c.group >= SIZE_CLASSES.len() + 1 {
+            ((c.group - SIZE_CLASSES.len() - 1) % SIZE_CLASSES.len()) as u32
+        } else {
+            c.group as u32
+        };
         let placement = AdaptivePlacement {
-            group: c.group as u32,
+            group,
             chunk: chunk as u64,
             offset,
             norm_size: norm,
@@ -280,18 +344,19 @@ impl AdaptivePool {
         Ok((id, offset, norm, release))
     }
 
-    /// `ByteBuf.release()` of a live buffer (from any thread: shared chunks do not care which).
+    /// `ByteBuf.release()` of a live buffer on `thread` (which matters only for thread-local
+    /// chunks: their owner's frees are reused first).
     ///
     /// # Panics
     /// On a handle that is not live (a double release is a bug in the caller).
-    pub fn release(&mut self, acct: &mut DirectAccounting, buf: BufHandle) {
+    pub fn release(&mut self, acct: &mut DirectAccounting, thread: ThreadKey, buf: BufHandle) {
         let b = self.bufs[buf.0 as usize]
             .take()
             .expect("double release of a direct buffer");
         self.free_bufs.push(buf.0);
         self.active -= b.norm;
         self.counters.deallocations += 1;
-        self.release_segment(acct, b.chunk, b.offset, b.release_size);
+        self.release_segment(acct, thread.0, b.chunk, b.offset, b.release_size);
     }
 
     /// Live chunks as (creation number, capacity), oldest first.
@@ -304,9 +369,9 @@ impl AdaptivePool {
             .collect()
     }
 
-    /// Every magazine group, size classes first, then the buddy group.
+    /// Every shared magazine group, size classes first, then the buddy group.
     pub fn group_metrics(&self) -> Vec<GroupMetric> {
-        self.groups
+        self.groups[..=SIZE_CLASSES.len()]
             .iter()
             .enumerate()
             .map(|(i, g)| GroupMetric {
@@ -346,11 +411,13 @@ impl DirectPool for AdaptivePool {
             .0)
     }
 
-    fn free(&mut self, acct: &mut DirectAccounting, _thread: ThreadKey, buf: BufHandle) {
-        self.release(acct, buf);
+    fn free(&mut self, acct: &mut DirectAccounting, thread: ThreadKey, buf: BufHandle) {
+        self.release(acct, thread, buf);
     }
 
-    fn thread_exit(&mut self, _acct: &mut DirectAccounting, _thread: ThreadKey) {}
+    fn thread_exit(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
+        self.end_thread(acct, thread);
+    }
 
     /// Reserved = committed = the chunks' bytes; resident = the bytes up to the highest buffer end
     /// each live chunk has handed out (**approximation**: the application touches what it is
@@ -395,12 +462,14 @@ impl DirectPool for AdaptivePool {
             ));
         }
         for (i, g) in self.groups.iter().enumerate() {
-            if !g.magazines.len().is_power_of_two() || g.magazines.len() > self.cfg.max_stripes() {
+            if !g.magazines.len().is_power_of_two()
+                || g.magazines.len() > self.cfg.max_stripes().max(1)
+            {
                 return Err(format!("group {i} has {} magazines", g.magazines.len()));
             }
             for id in g.cache.chunk_ids() {
                 let c = &self.chunks[id];
-                if c.deallocated || c.magazine.is_some() || c.group != i {
+                if c.magazine.is_some() || c.group != i || (c.deallocated && !g.freed) {
                     return Err(format!("group {i} caches chunk {id} in the wrong state"));
                 }
             }

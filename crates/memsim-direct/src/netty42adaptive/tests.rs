@@ -28,7 +28,7 @@ fn size_classed_segments_are_reused_first_in_first_out() {
         (2, 0, 0, 128)
     );
     assert_eq!(py.offset, 128);
-    p.release(&mut a, x);
+    p.release(&mut a, ThreadKey(0), x);
     let (_, pz) = place(&mut p, &mut a, 100);
     assert_eq!(
         pz.offset, 256,
@@ -47,7 +47,7 @@ fn buddy_chunks_grow_and_oversized_buffers_are_unpooled() {
     let (h, u) = place(&mut p, &mut a, 2_000_000);
     assert!(u.huge);
     assert_eq!(p.used_memory(), (512 << 10) + 2_000_000);
-    p.release(&mut a, h);
+    p.release(&mut a, ThreadKey(0), h);
     assert_eq!(
         p.used_memory(),
         512 << 10,
