@@ -290,7 +290,7 @@ impl AdaptivePool {
         let (chunk, offset, norm, release_size) = carved;
         let c = &self.chunks[chunk];
         // A thread-local group is reported by its size class, like the shared one.
-        let group = if c.group >= SIZE_CLASSES.len() + 1 {
+        let group = if c.group > SIZE_CLASSES.len() {
             ((c.group - SIZE_CLASSES.len() - 1) % SIZE_CLASSES.len()) as u32
         } else {
             c.group as u32
