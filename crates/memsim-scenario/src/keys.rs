@@ -137,7 +137,12 @@ pub(crate) const NETTY: &[Key] = &[
     key(
         "model",
         ValueKind::Choice {
-            values: &["4.1.48", "approx", "4.2.13-adaptive"],
+            values: &[
+                "4.1.48",
+                "approx",
+                "4.2.13-adaptive",
+                "4.2.13-adaptive-event-loop",
+            ],
             ignore_case: false,
         },
     ),

@@ -72,6 +72,32 @@ fn adaptive_pool_hits_the_cap_with_nettys_message() {
     );
 }
 
+/// With the phase's threads as event-loop threads, each holds its own size-classed chunks: more
+/// direct memory than the shared magazines for the same traffic, and freed at thread exit.
+#[test]
+fn event_loop_threads_hold_their_own_chunks() {
+    let shared = run_checked(&scenario(&traffic("4.2.13-adaptive", "2g", "1g")));
+    let own = run_checked(&scenario(&traffic(
+        "4.2.13-adaptive-event-loop",
+        "2g",
+        "1g",
+    )));
+    assert!(
+        own.parameters.contains(&(
+            "netty_pool_model".to_string(),
+            "4.2.13-adaptive-event-loop".to_string()
+        )),
+        "{:?}",
+        own.parameters
+    );
+    assert!(
+        peak_direct(&own) > peak_direct(&shared),
+        "{} vs {}",
+        peak_direct(&own),
+        peak_direct(&shared)
+    );
+}
+
 /// At a heap of 512 MiB or less (the low-memory mode) buffers above 16,896 bytes are not pooled.
 #[test]
 fn low_memory_mode_follows_the_max_heap() {

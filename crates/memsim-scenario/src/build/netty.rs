@@ -154,13 +154,22 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
         match m.trim() {
             "4.1.48" => n.model = NettyModel::Netty41,
             "approx" => n.model = NettyModel::Approx,
-            "4.2.13-adaptive" => n.model = NettyModel::Netty42Adaptive,
+            "4.2.13-adaptive" => {
+                n.model = NettyModel::Netty42Adaptive {
+                    event_loop_threads: false,
+                }
+            }
+            "4.2.13-adaptive-event-loop" => {
+                n.model = NettyModel::Netty42Adaptive {
+                    event_loop_threads: true,
+                }
+            }
             _ => cx.err(
                 "netty.model",
                 span,
                 format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
                 Some(
-                    "expected one of: \"4.1.48\" (exact, the default), \"approx\", \"4.2.13-adaptive\""
+                    "expected one of: \"4.1.48\" (exact, the default), \"approx\", \"4.2.13-adaptive\", \"4.2.13-adaptive-event-loop\""
                         .into(),
                 ),
             ),
