@@ -32,10 +32,12 @@ build() {
   exec 9>"$out.lock"
   if command -v flock >/dev/null 2>&1; then flock 9; fi
   if [ ! -f "$out/AdaptiveReplay.class" ] || [ "$here/AdaptiveReplay.java" -nt "$out/AdaptiveReplay.class" ] ||
+    [ "$here/AdaptiveContention.java" -nt "$out/AdaptiveReplay.class" ] ||
     [ "$here/NettyReplay.java" -nt "$out/AdaptiveReplay.class" ]; then
     local tmp
     tmp=$(mktemp -d "$out.tmp.XXXXXX")
-    if ! javac --release 17 -nowarn -encoding UTF-8 -cp "$cp" -d "$tmp" "$here/AdaptiveReplay.java" "$here/NettyReplay.java" >&2; then
+    if ! javac --release 17 -nowarn -encoding UTF-8 -cp "$cp" -d "$tmp" "$here/AdaptiveReplay.java" \
+      "$here/AdaptiveContention.java" "$here/NettyReplay.java" >&2; then
       rm -rf "$tmp"
       die "javac failed"
     fi
@@ -44,6 +46,13 @@ build() {
   fi
   exec 9>&-
 }
+
+# --contention OUT THREADS OPS RUNS SEED: AdaptiveContention (README.md) instead of the replay.
+main=AdaptiveReplay
+if [ "${1:-}" = "--contention" ]; then
+  main=AdaptiveContention
+  shift
+fi
 
 if [ "${1:-}" = "--build" ]; then
   build
@@ -78,4 +87,4 @@ exec java \
   -XX:TieredStopAtLevel=1 -Xshare:auto \
   ${NETTY_REPLAY_JAVA_OPTS:-} \
   -cp "$out:$cp" \
-  AdaptiveReplay "${args[@]}"
+  "$main" "${args[@]}"

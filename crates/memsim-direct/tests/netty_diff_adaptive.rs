@@ -298,3 +298,62 @@ fn real_adaptive_replay_is_deterministic() {
     let b = run_real(&paths, &o);
     assert_eq!(a, b);
 }
+
+/// Under real contention the allocator is not deterministic: `AdaptiveContention` runs 4 plain
+/// threads × 20,000 allocations (hold 64, free the oldest) concurrently on 2 processors, 10 times,
+/// and the used direct memory while the last buffers are held varies from run to run (magazines
+/// multiply when `tryWriteLock` fails, and the threads' progress interleaves differently). The
+/// model replays the same programs interleaved round-robin, one operation at a time; its figure must
+/// fall inside the spread of the real runs (their range widened by a quarter of its width on each
+/// side), and no real run may hold fewer magazines in total than groups (a sanity check of the
+/// harness).
+#[test]
+fn model_falls_within_the_real_contended_distribution() {
+    let dir = work_dir();
+    let trace = dir.join("contention.trace");
+    let out = Command::new("bash")
+        .arg(repo_root().join("tools/netty-replay/run.sh"))
+        .args(["--adaptive", "--contention", "--cores", "2"])
+        .arg(&trace)
+        .args(["4", "20000", "10", "1"])
+        .env(
+            "NETTY_REPLAY_ADAPTIVE_BUILD_DIR",
+            work_dir().join("classes"),
+        )
+        .output()
+        .expect("start tools/netty-replay/run.sh --adaptive --contention");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(runs.len(), 10);
+    let used: Vec<u64> = runs
+        .iter()
+        .map(|r| r["usedDirectMemory"].as_u64().unwrap())
+        .collect();
+    for r in &runs {
+        let mags: u64 = r["magazines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_u64().unwrap())
+            .sum();
+        assert!(mags >= 17, "{r}");
+    }
+    let text = std::fs::read_to_string(&trace).expect("the round-robin trace");
+    let ours = replay_adaptive_json(&text, &AdaptiveReplayOptions::default()).unwrap();
+    let model = ours["snapshots"][0]["usedDirectMemory"].as_u64().unwrap();
+    let (lo, hi) = (*used.iter().min().unwrap(), *used.iter().max().unwrap());
+    let margin = (hi - lo) / 4;
+    eprintln!("real contended runs: {used:?}; one-at-a-time model: {model}");
+    assert!(
+        model + margin >= lo && model <= hi + margin,
+        "model {model} outside the real runs' spread {lo}..{hi} (±{margin})"
+    );
+}
