@@ -43,9 +43,12 @@ pub(super) enum ChunkKind {
     Unpooled,
 }
 
-/// One chunk, alive or deallocated (kept so ids stay creation numbers).
+/// One chunk. A deallocated chunk's slot is reused by the next chunk made (nothing refers to it
+/// any more); `id` keeps the creation number.
 #[derive(Debug, Clone)]
 pub(super) struct Chunk {
+    /// Creation number (0, 1, 2… across the allocator).
+    pub id: u64,
     /// Bytes reserved from the OS (and the counter).
     pub capacity: u64,
     /// The magazine group it belongs to (0–15 size classes, 16 the buddy group).
@@ -150,7 +153,9 @@ impl AdaptivePool {
                 (offset, c.capacity, starting)
             }
         };
+        let before = c.touched.min(c.capacity);
         c.touched = c.touched.max(placed.0 + placed.1);
+        self.resident_bytes += c.touched.min(c.capacity) - before;
         Some(placed)
     }
 
@@ -230,6 +235,8 @@ impl AdaptivePool {
     fn deallocate(&mut self, acct: &mut DirectAccounting, id: usize) {
         let c = &mut self.chunks[id];
         c.deallocated = true;
+        self.resident_bytes -= c.touched.min(c.capacity);
+        self.free_chunk_slots.push(id);
         self.registry_bytes -= c.capacity;
         self.counters.chunks_destroyed += 1;
         acct.release_netty(c.capacity);

@@ -298,7 +298,8 @@ impl AdaptivePool {
         magazine: Option<usize>,
         kind: ChunkKind,
     ) -> usize {
-        self.chunks.push(Chunk {
+        let chunk = Chunk {
+            id: self.next_chunk_id,
             capacity,
             group,
             magazine,
@@ -307,10 +308,20 @@ impl AdaptivePool {
             kind,
             deallocated: false,
             touched: 0,
-        });
+        };
+        self.next_chunk_id += 1;
         self.registry_bytes += capacity;
         self.counters.chunks_created += 1;
-        self.chunks.len() - 1
+        match self.free_chunk_slots.pop() {
+            Some(slot) => {
+                self.chunks[slot] = chunk;
+                slot
+            }
+            None => {
+                self.chunks.push(chunk);
+                self.chunks.len() - 1
+            }
+        }
     }
 }
 

@@ -158,6 +158,12 @@ pub struct AdaptivePool {
     counters: PoolCounters,
     /// Each event-loop thread's first thread-local group (its 16 groups are consecutive).
     thread_groups: std::collections::BTreeMap<u32, usize>,
+    /// Slots of deallocated chunks, reused by new chunks.
+    free_chunk_slots: Vec<usize>,
+    /// The next chunk's creation number.
+    next_chunk_id: u64,
+    /// Σ over live chunks of the bytes up to their highest buffer end.
+    resident_bytes: u64,
 }
 
 impl AdaptivePool {
@@ -176,6 +182,9 @@ impl AdaptivePool {
             active: 0,
             counters: PoolCounters::default(),
             thread_groups: std::collections::BTreeMap::new(),
+            free_chunk_slots: Vec::new(),
+            next_chunk_id: 0,
+            resident_bytes: 0,
         };
         for controller in controllers() {
             pool.push_group(controller, None, queue_capacity);
@@ -297,7 +306,7 @@ impl AdaptivePool {
         };
         let placement = AdaptivePlacement {
             group,
-            chunk: chunk as u64,
+            chunk: c.id,
             offset,
             norm_size: norm,
             huge: matches!(c.kind, ChunkKind::Unpooled),
@@ -361,12 +370,14 @@ impl AdaptivePool {
 
     /// Live chunks as (creation number, capacity), oldest first.
     pub fn live_chunks(&self) -> Vec<(u64, u64)> {
-        self.chunks
+        let mut live: Vec<(u64, u64)> = self
+            .chunks
             .iter()
-            .enumerate()
-            .filter(|(_, c)| !c.deallocated)
-            .map(|(i, c)| (i as u64, c.capacity))
-            .collect()
+            .filter(|c| !c.deallocated)
+            .map(|c| (c.id, c.capacity))
+            .collect();
+        live.sort_unstable();
+        live
     }
 
     /// Every shared magazine group, size classes first, then the buddy group.
@@ -423,16 +434,10 @@ impl DirectPool for AdaptivePool {
     /// each live chunk has handed out (**approximation**: the application touches what it is
     /// given, and a chunk's untouched tail stays unbacked, as with `Unsafe.allocateMemory`).
     fn usage(&self) -> Usage {
-        let resident = self
-            .chunks
-            .iter()
-            .filter(|c| !c.deallocated)
-            .map(|c| c.touched.min(c.capacity))
-            .sum();
         Usage {
             reserved: self.registry_bytes,
             committed: self.registry_bytes,
-            resident,
+            resident: self.resident_bytes,
         }
     }
 
@@ -473,6 +478,18 @@ impl DirectPool for AdaptivePool {
                     return Err(format!("group {i} caches chunk {id} in the wrong state"));
                 }
             }
+        }
+        let resident: u64 = self
+            .chunks
+            .iter()
+            .filter(|c| !c.deallocated)
+            .map(|c| c.touched.min(c.capacity))
+            .sum();
+        if resident != self.resident_bytes {
+            return Err(format!(
+                "resident {} != live chunks' {resident}",
+                self.resident_bytes
+            ));
         }
         let active: u64 = self.bufs.iter().flatten().map(|b| b.norm).sum();
         if active != self.active {
