@@ -148,6 +148,12 @@ fn batches() -> Vec<Batch> {
             seeds: 200..240,
         },
         Batch {
+            name: "three-cores",
+            options: AdaptiveReplayOptions { cores: 3, ..d() },
+            generator: g(2 << 20, 8, 2),
+            seeds: 250..280,
+        },
+        Batch {
             name: "large-buffers",
             options: AdaptiveReplayOptions { cores: 4, ..d() },
             generator: g(16 << 20, 4, 1),

@@ -70,7 +70,9 @@ impl AdaptiveConfig {
         }
     }
 
-    /// `MAX_STRIPES`: most magazines per group (`2 × processors`, 1 in low-memory mode).
+    /// `MAX_STRIPES`: the magazine count past which a group stops doubling (`2 × processors`, 1 in
+    /// low-memory mode); doubling from 1 can overshoot it to the next power of two (8 with 3
+    /// processors), as Netty checks it before doubling.
     pub fn max_stripes(&self) -> usize {
         if self.low_mem {
             1
@@ -467,8 +469,9 @@ impl DirectPool for AdaptivePool {
             ));
         }
         for (i, g) in self.groups.iter().enumerate() {
+            // Doubling stops at the first power of two at or above `MAX_STRIPES` (8 with 3 cores).
             if !g.magazines.len().is_power_of_two()
-                || g.magazines.len() > self.cfg.max_stripes().max(1)
+                || g.magazines.len() > self.cfg.max_stripes().next_power_of_two()
             {
                 return Err(format!("group {i} has {} magazines", g.magazines.len()));
             }

@@ -78,3 +78,69 @@ fn the_cap_refuses_a_chunk_with_netty_text() {
     );
     assert_eq!(p.counters().failures, 1);
 }
+
+/// On generated traces, in both thread modes and in low-memory mode, the pool's invariants hold
+/// after every operation and Netty's counter always equals the chunk registry (every chunk is
+/// charged exactly once, and uncharged when deallocated).
+#[test]
+fn invariants_and_counter_hold_on_generated_traces() {
+    use crate::trace::{GenParams, TraceOp, generate, trace_ops};
+    use std::collections::BTreeMap;
+    for seed in 0..24 {
+        let cfg = AdaptiveConfig {
+            event_loop_threads: seed % 2 == 0,
+            ..AdaptiveConfig::for_max_heap(
+                1 + (seed % 4) as u32,
+                if seed % 3 == 0 { 256 << 20 } else { 1 << 30 },
+            )
+        };
+        let mut p = AdaptivePool::new(cfg);
+        let mut a = DirectAccounting::new(NettyCap::Counter { limit: 64 << 20 }, 1 << 30);
+        let g = GenParams {
+            n_ops: 1500,
+            chunk_size: 2 << 20,
+            huge_percent: 2,
+            ..GenParams::default()
+        };
+        let text = generate(seed, &g);
+        let mut threads: BTreeMap<String, ThreadKey> = BTreeMap::new();
+        let mut next = 0;
+        let mut key = |t: &str, threads: &mut BTreeMap<String, ThreadKey>| {
+            *threads.entry(t.to_string()).or_insert_with(|| {
+                next += 1;
+                ThreadKey(next - 1)
+            })
+        };
+        let mut live = BTreeMap::new();
+        for op in trace_ops(&text) {
+            match op.unwrap() {
+                TraceOp::Alloc {
+                    id, size, thread, ..
+                } => {
+                    let k = key(&thread, &mut threads);
+                    if let Ok(Some((h, _))) = p.allocate_placed(&mut a, k, size) {
+                        live.insert(id, h);
+                    } else {
+                        live.remove(&id);
+                    }
+                }
+                TraceOp::Free { id, thread, .. } => {
+                    let k = key(&thread, &mut threads);
+                    if let Some(h) = live.remove(&id) {
+                        p.release(&mut a, k, h);
+                    }
+                }
+                TraceOp::Exit { thread, .. } => {
+                    if let Some(k) = threads.remove(&thread) {
+                        p.end_thread(&mut a, k);
+                    }
+                }
+                _ => {}
+            }
+            p.check_invariants()
+                .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert_eq!(a.netty_used(), Some(p.used_memory()), "seed {seed}");
+            assert!(p.usage().resident <= p.used_memory());
+        }
+    }
+}
