@@ -214,6 +214,16 @@ fn batches() -> Vec<Batch> {
             seeds: 850..870,
         },
         Batch {
+            // io.netty.maxDirectMemory=0: chunks are JDK direct buffers, no Netty counter (-1).
+            name: "jdk-accounting",
+            options: AdaptiveReplayOptions {
+                max_direct_memory: Some(0),
+                ..d()
+            },
+            generator: g(2 << 20, 4, 2),
+            seeds: 880..890,
+        },
+        Batch {
             name: "cap-6m-low-memory",
             options: AdaptiveReplayOptions {
                 max_direct_memory: Some(6 << 20),

@@ -45,7 +45,7 @@ use cache::ChunkCache;
 use chunk::ChunkKind;
 use magazine::{Carved, Controller, controllers};
 use memsim_core::Usage;
-use size_classes::{LARGEST_SIZE_CLASS, LOW_MEM_THRESHOLD, SIZE_CLASSES, size_class_index};
+use size_classes::{LOW_MEM_THRESHOLD, SIZE_CLASSES, size_class_index};
 use std::collections::VecDeque;
 
 /// The allocator's static settings, fixed per JVM.
@@ -402,11 +402,6 @@ impl AdaptivePool {
     /// The largest buddy chunk made so far (`BuddyChunkManagementStrategy.maxChunkSize`).
     pub fn buddy_max_chunk_size(&self) -> u64 {
         self.buddy_max_chunk
-    }
-
-    /// The largest request served by a size-classed group.
-    pub fn largest_size_class(&self) -> u64 {
-        u64::from(LARGEST_SIZE_CLASS)
     }
 }
 
