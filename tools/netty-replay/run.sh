@@ -80,7 +80,12 @@ if [ "${1:-}" = "--build" ]; then
   exit 0
 fi
 
-[ $# -ge 1 ] || { echo "usage: $0 TRACE [options] | --build (see $here/README.md)" >&2; exit 2; }
+if [ "${1:-}" = "--adaptive" ]; then
+  shift
+  exec "$here/run-adaptive.sh" "$@"
+fi
+
+[ $# -ge 1 ] || { echo "usage: $0 TRACE [options] | --build | --adaptive ... (see $here/README.md)" >&2; exit 2; }
 build
 
 # -Dio.netty.availableProcessors (default 2) and -Dio.netty.maxDirectMemory from the options; the

@@ -43,6 +43,7 @@ mod observe;
 mod progress;
 mod publish;
 mod recommend;
+mod replay_adaptive;
 mod run_dir;
 mod sweep;
 
@@ -236,7 +237,7 @@ fn nmt(command: &NmtCommand) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 enum DirectCommand {
-    /// Replay an allocation trace through a Netty pool model (4.1.48 or 4.1.118); print JSON with that Netty's metric names.
+    /// Replay an allocation trace through a Netty pool model (4.1.48, 4.1.118 or 4.2.13-adaptive); print JSON with that Netty's metric names.
     ///
     /// Trace lines: `alloc <id> <size> [thread <t>]`, `free <id> [thread <t>]`, `trim [thread <t>]`,
     /// `exit <t>`, `metrics [label]`; `#` starts a comment.
@@ -248,9 +249,9 @@ enum DirectCommand {
 struct ReplayArgs {
     /// The trace file.
     trace: PathBuf,
-    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks) or 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118).
-    #[arg(long, default_value = "4.1.48", value_parser = parse_netty_version)]
-    netty: memsim_direct::NettyVersion,
+    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks), 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118) or 4.2.13-adaptive (4.2's default AdaptiveByteBufAllocator).
+    #[arg(long, default_value = "4.1.48", value_parser = ["4.1.48", "4.1.118", "4.2.13-pooled", "4.2.13-adaptive"])]
+    netty: String,
     /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / default chunk / 2 / 3)).
     #[arg(long)]
     arenas: Option<u32>,
@@ -281,6 +282,12 @@ struct ReplayArgs {
     /// The JVM's -XX:MaxDirectMemorySize (1g).
     #[arg(long, default_value = "1g", value_parser = parse_size)]
     jvm_max_direct_memory: u64,
+    /// The heap's Runtime.maxMemory() (1g): 512m or less selects 4.2's low-memory mode (4.2.13-adaptive only).
+    #[arg(long, value_parser = parse_size)]
+    max_heap: Option<u64>,
+    /// Trace threads are event-loop threads with thread-local magazines (4.2.13-adaptive only).
+    #[arg(long)]
+    event_loop_threads: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -306,12 +313,50 @@ fn parse_signed_size(s: &str) -> Result<i64, String> {
 }
 
 fn direct_replay(a: &ReplayArgs) -> ExitCode {
+    if a.netty == "4.2.13-adaptive" {
+        let pooled = replay_adaptive::pooled_only_flags(&[
+            ("arenas", a.arenas.is_some()),
+            ("page-size", a.page_size.is_some()),
+            ("max-order", a.max_order.is_some()),
+            ("tiny-cache-size", a.tiny_cache_size.is_some()),
+            ("small-cache-size", a.small_cache_size.is_some()),
+            ("normal-cache-size", a.normal_cache_size.is_some()),
+            (
+                "use-cache-for-all-threads",
+                a.use_cache_for_all_threads.is_some(),
+            ),
+        ]);
+        return replay_adaptive::run(
+            &a.trace,
+            &memsim_direct::replay_adaptive::AdaptiveReplayOptions {
+                cores: a.cores,
+                max_heap: a.max_heap.unwrap_or(1 << 30),
+                max_direct_memory: a.max_direct_memory,
+                jvm_max_direct_memory: a.jvm_max_direct_memory,
+                event_loop_threads: a.event_loop_threads,
+            },
+            &pooled,
+        );
+    }
+    if a.max_heap.is_some() || a.event_loop_threads {
+        eprintln!(
+            "memsim: --max-heap and --event-loop-threads only apply to --netty 4.2.13-adaptive"
+        );
+        return ExitCode::from(2);
+    }
     let text = match input::read_text(&a.trace, input::Kind::Trace) {
         Ok(t) => t,
         Err(e) => return input_failure(e),
     };
+    let netty = match parse_netty_version(&a.netty) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("memsim: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let options = memsim_direct::replay::ReplayOptions {
-        netty: a.netty,
+        netty,
         arenas: a.arenas,
         page_size: a.page_size,
         max_order: a.max_order,

@@ -647,3 +647,64 @@ fn nmt_parse_reads_memsims_own_summary_and_diff_compares_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a VM.native_memory summary"));
 }
+
+/// `--netty 4.2.13-adaptive` replays through 4.2's adaptive allocator; `--max-heap` switches its
+/// low-memory mode; 4.1-only flags are refused.
+#[test]
+fn direct_replay_adaptive() {
+    let dir = scratch("replay-adaptive");
+    let trace = dir.join("a.trace");
+    std::fs::write(&trace, "alloc a 100\nalloc b 40000\nmetrics m\n").unwrap();
+    let path = trace.to_str().unwrap();
+    let out = memsim(&["direct", "replay", path, "--netty", "4.2.13-adaptive"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][0]["normSize"], 128);
+    assert_eq!(v["placements"][1]["arena"], 16);
+    assert_eq!(v["placements"][1]["huge"], false);
+    assert_eq!(v["snapshots"][0]["usedDirectMemory"], 131_072 + 524_288);
+    let out = memsim(&[
+        "direct",
+        "replay",
+        path,
+        "--netty",
+        "4.2.13-adaptive",
+        "--max-heap",
+        "512m",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["placements"][1]["huge"], true, "low memory: not pooled");
+    std::fs::write(&trace, "alloc a 600\nalloc b 600\nfree a\nalloc c 600\n").unwrap();
+    let out = memsim(&[
+        "direct",
+        "replay",
+        path,
+        "--netty",
+        "4.2.13-adaptive",
+        "--event-loop-threads",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A thread-local 640-byte chunk counts its segments from the end (131072 - 204 × 640 = 512)
+    // and reuses the owner's freed segment first.
+    assert_eq!(v["placements"][0]["offset"], 512);
+    assert_eq!(v["placements"][2]["offset"], 512);
+    for args in [
+        &["--netty", "4.2.13-adaptive", "--arenas", "2"][..],
+        &["--max-heap", "1g"][..],
+        &["--event-loop-threads"][..],
+        &["--netty", "4.3"][..],
+    ] {
+        let mut all = vec!["direct", "replay", path];
+        all.extend_from_slice(args);
+        let out = memsim(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -9,6 +9,9 @@
 //!   4.1.118's (size classes, runs, 4 MiB chunks), checked the same way against the 4.1.118 jar
 //!   and 4.2.13's `PooledByteBufAllocator`; [`NettyVersion`] names them. [`SimplePool`] is the
 //!   earlier approximation, kept as the speed baseline.
+//!   [`netty42adaptive::AdaptivePool`] is Netty 4.2.13's `AdaptiveByteBufAllocator` (magazines,
+//!   size-classed and buddy chunks), checked against the real 4.2.13 jar by [`replay_adaptive`] and
+//!   `tools/netty-replay/AdaptiveReplay.java`.
 //! - [`concurrent`]: the same Netty allocator and counter for real threads ([`SharedPool`],
 //!   [`AtomicDirectCounter`]), model-checked with loom (`RUSTFLAGS="--cfg memsim_loom"`, the only
 //!   switch, behind the crate's one shim `sync.rs`) and stress-tested on OS threads.
@@ -19,8 +22,10 @@ pub mod bits;
 pub mod concurrent;
 pub mod netty41;
 pub mod netty4118;
+pub mod netty42adaptive;
 mod pooled;
 pub mod replay;
+pub mod replay_adaptive;
 pub mod simple;
 mod subpage;
 pub mod trace;

@@ -269,6 +269,18 @@ impl<'s> World<'s> {
                 max_order: s.netty.max_order,
                 n_arenas,
             })),
+            NettyModel::Netty42Adaptive { event_loop_threads } => {
+                Box::new(adaptive_pool(&ergo, event_loop_threads))
+            }
+        };
+        // The adaptive allocator has no arenas or fixed chunk: report its largest chunk and its
+        // magazine groups instead.
+        let (chunk, n_arenas) = match s.netty.model {
+            NettyModel::Netty42Adaptive { event_loop_threads } => {
+                let cfg = adaptive_pool(&ergo, event_loop_threads).config();
+                (cfg.max_chunk_size(), 17)
+            }
+            _ => (chunk, n_arenas),
         };
         let db = s.has_database().then(|| {
             let size = s
@@ -819,4 +831,23 @@ impl<'s> World<'s> {
             st.samples.push(snapshot);
         }
     }
+}
+
+/// Netty 4.2.13's adaptive allocator for this JVM: its processors (`availableProcessors`) and its
+/// low-memory switch from the maximum heap (**approximation**: Netty reads `Runtime.maxMemory()`,
+/// which is the maximum heap with G1 but one survivor space less with Serial and Parallel); the
+/// phases' threads as plain or event-loop threads.
+fn adaptive_pool(
+    ergo: &memsim_jvm::Ergonomics,
+    event_loop_threads: bool,
+) -> memsim_direct::netty42adaptive::AdaptivePool {
+    memsim_direct::netty42adaptive::AdaptivePool::new(
+        memsim_direct::netty42adaptive::AdaptiveConfig {
+            event_loop_threads,
+            ..memsim_direct::netty42adaptive::AdaptiveConfig::for_max_heap(
+                ergo.active_processors,
+                ergo.heap_max,
+            )
+        },
+    )
 }

@@ -138,7 +138,14 @@ pub(crate) const NETTY: &[Key] = &[
     key(
         "model",
         ValueKind::Choice {
-            values: &["4.1.48", "4.1.118", "4.2.13-pooled", "approx"],
+            values: &[
+                "4.1.48",
+                "4.1.118",
+                "4.2.13-pooled",
+                "approx",
+                "4.2.13-adaptive",
+                "4.2.13-adaptive-event-loop",
+            ],
             ignore_case: false,
         },
     ),

@@ -165,6 +165,14 @@ pub enum NettyModel {
     Netty41118,
     /// `"approx"`: the first, approximate pool (first fit, no thread caches); faster, less faithful.
     Approx,
+    /// `"4.2.13-adaptive"`: Netty 4.2.13's `AdaptiveByteBufAllocator` (4.2's default allocator),
+    /// exact for one operation at a time (checked against the real jar), the phases' threads plain
+    /// threads sharing its magazines; `"4.2.13-adaptive-event-loop"`: the same with the threads as
+    /// event-loop threads, each with its own thread-local magazines.
+    Netty42Adaptive {
+        /// The threads are event-loop threads (thread-local magazines).
+        event_loop_threads: bool,
+    },
 }
 
 impl Default for NettySettings {

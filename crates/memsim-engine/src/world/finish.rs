@@ -138,6 +138,12 @@ impl World<'_> {
                     NettyModel::Netty41 => "4.1.48",
                     NettyModel::Netty41118 => "4.1.118",
                     NettyModel::Approx => "approx",
+                    NettyModel::Netty42Adaptive {
+                        event_loop_threads: false,
+                    } => "4.2.13-adaptive",
+                    NettyModel::Netty42Adaptive {
+                        event_loop_threads: true,
+                    } => "4.2.13-adaptive-event-loop",
                 }
                 .to_string(),
             ),

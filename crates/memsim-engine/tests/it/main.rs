@@ -8,6 +8,7 @@ mod fulltext;
 mod jdk21;
 mod limits;
 mod metadata_gc;
+mod netty_adaptive;
 mod netty_models;
 mod pauses;
 mod query_load;

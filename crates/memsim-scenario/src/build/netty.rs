@@ -90,12 +90,22 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
                 n.use_cache_for_all_threads = false;
             }
             "approx" => n.model = NettyModel::Approx,
+            "4.2.13-adaptive" => {
+                n.model = NettyModel::Netty42Adaptive {
+                    event_loop_threads: false,
+                }
+            }
+            "4.2.13-adaptive-event-loop" => {
+                n.model = NettyModel::Netty42Adaptive {
+                    event_loop_threads: true,
+                }
+            }
             _ => cx.err(
                 "netty.model",
                 span,
                 format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
                 Some(
-                    "expected one of: \"4.1.48\" (exact, the default), \"4.1.118\" (exact), \"4.2.13-pooled\" (= 4.1.118), \"approx\""
+                    "expected one of: \"4.1.48\" (exact, the default), \"4.1.118\" (exact), \"4.2.13-pooled\" (= 4.1.118), \"approx\", \"4.2.13-adaptive\", \"4.2.13-adaptive-event-loop\""
                         .into(),
                 ),
             ),
