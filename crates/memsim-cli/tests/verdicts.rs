@@ -70,7 +70,7 @@ fn failed(report: &Value) -> bool {
 /// scenario must be added here with its verdict.
 /// `neo4j-12g-import` is docs/scenario-format.md's complete example: 16 GiB configured on an
 /// 11.5 GiB limit does not fit, whatever the configured budget says.
-const BUNDLED: [(&str, &str, i32); 13] = [
+const BUNDLED: [(&str, &str, i32); 14] = [
     ("container-pids-limit", "fits", 7),
     ("mmap-index-container", "over_budget", 3),
     ("neo4j-12g-fits", "fits", 0),
@@ -79,6 +79,7 @@ const BUNDLED: [(&str, &str, i32); 13] = [
     ("neo4j-4g6g-steady", "fits", 0),
     ("neo4j-fulltext-container", "over_budget", 3),
     ("netty-direct-oom", "fits", 7),
+    ("netty-server-versions", "fits", 0),
     ("page-cache-query-load", "fits", 0),
     ("page-cache-restart", "fits", 0),
     ("parallel-gc-overhead", "over_budget", 3),
@@ -248,5 +249,56 @@ fn stdin_is_read_as_a_file_is_and_named_stdin_in_messages() {
         text(&out.stderr).contains("<stdin>: already read for another input"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// `sims/netty-server-versions.toml` on each Netty generation: the peak of the `Netty Direct`
+/// account in `timeseries.csv` is 16 arenas x 16 MiB on 4.1.48, 16 x 4 MiB on 4.1.118, and less
+/// again on 4.2.13's adaptive allocator, for the same traffic (the scenario's comment).
+#[test]
+fn netty_server_versions_holds_less_direct_memory_on_each_newer_netty() {
+    let source =
+        std::fs::read_to_string(workspace().join("sims/netty-server-versions.toml")).unwrap();
+    assert!(
+        source.contains("\nmodel = \"4.1.118\"\n"),
+        "the scenario names its model"
+    );
+    let peak = |model: &str| -> u64 {
+        let dir = scratch(&format!("netty-versions-{model}"));
+        let variant = source.replace(
+            "\nmodel = \"4.1.118\"\n",
+            &format!("\nmodel = \"{model}\"\n"),
+        );
+        let out = memsim_with_stdin(
+            &["run", "-", "--out", dir.to_str().unwrap(), "-q"],
+            variant.as_bytes(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = header
+            .iter()
+            .position(|c| *c == "netty_direct_committed_bytes")
+            .expect("a Netty Direct column");
+        lines
+            .map(|l| l.split(',').nth(col).unwrap().parse::<u64>().unwrap())
+            .max()
+            .unwrap()
+    };
+    let (old, new, adaptive) = (peak("4.1.48"), peak("4.1.118"), peak("4.2.13-adaptive"));
+    assert_eq!(
+        old,
+        16 * (16 << 20),
+        "4.1.48: one 16 MiB chunk in each of 16 arenas"
+    );
+    assert_eq!(
+        new,
+        16 * (4 << 20),
+        "4.1.118: one 4 MiB chunk in each of 16 arenas"
+    );
+    assert!(
+        adaptive > 0 && adaptive < new,
+        "adaptive {adaptive} vs 4.1.118 {new}"
     );
 }
