@@ -292,7 +292,7 @@ impl SharedPool {
             .inner
             .arenas
             .iter()
-            .map(|a| a.state.lock().chunk_bytes())
+            .map(|a| a.state.lock().bytes().size)
             .sum();
         arenas + self.inner.stats.unpooled_bytes.load(Ordering::Acquire)
     }

@@ -8,6 +8,34 @@ use crate::netty41::{TrimClock, least_used};
 use crate::{BufHandle, ThreadKey};
 use std::collections::BTreeMap;
 
+/// Bytes of live chunks, pooled and huge (memsim's reserved = committed), and of the pages ever
+/// handed out of them (memsim's resident estimate): one arena's, or their running totals over a
+/// pool's arenas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChunkBytes {
+    pub(crate) size: u64,
+    pub(crate) touched: u64,
+}
+
+impl ChunkBytes {
+    /// Carries one arena's change, from `before` to `after`, into these running totals (which
+    /// include `before`).
+    #[inline]
+    pub(crate) fn carry(&mut self, before: ChunkBytes, after: ChunkBytes) {
+        self.size = self.size - before.size + after.size;
+        self.touched = self.touched - before.touched + after.touched;
+    }
+}
+
+impl std::iter::Sum for ChunkBytes {
+    fn sum<I: Iterator<Item = ChunkBytes>>(iter: I) -> ChunkBytes {
+        iter.fold(ChunkBytes::default(), |a, b| ChunkBytes {
+            size: a.size + b.size,
+            touched: a.touched + b.touched,
+        })
+    }
+}
+
 /// A live buffer of a pool.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Buf {

@@ -10,6 +10,7 @@
 use super::chunk::{Chunk, SubpageFree, bitmap_of, node_of};
 use super::{ArenaMetric, ChunkMetric, Netty41Config, Placement};
 use crate::accounting::{DirectAllocError, Reservations};
+use crate::pooled::ChunkBytes;
 
 /// The source of chunk creation numbers (`Placement::chunk`), which count across the allocator.
 pub(crate) trait ChunkIds {
@@ -161,14 +162,26 @@ impl Arena {
         }
     }
 
-    /// Bytes of the live chunks, pooled and huge (memsim's reserved = committed).
-    pub(crate) fn chunk_bytes(&self) -> u64 {
-        self.chunk_bytes
+    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
+    /// arena keeps them.
+    #[inline]
+    pub(crate) fn bytes(&self) -> ChunkBytes {
+        ChunkBytes {
+            size: self.chunk_bytes,
+            touched: self.touched_bytes,
+        }
     }
 
-    /// Bytes of the pages ever handed out of the live chunks (memsim's resident estimate).
-    pub(crate) fn touched_bytes(&self) -> u64 {
-        self.touched_bytes
+    /// The same, summed afresh over the live chunks (for checks).
+    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
+        self.chunks
+            .iter()
+            .flatten()
+            .map(|c| ChunkBytes {
+                size: c.size,
+                touched: c.touched_bytes,
+            })
+            .sum()
     }
 
     /// Chunks (pooled and huge) created and destroyed so far.
@@ -551,8 +564,7 @@ impl Arena {
     /// A description of the first broken invariant (a bug).
     pub(crate) fn check(&self) -> Result<(), String> {
         let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
-        let size: u64 = live.iter().map(|c| c.size).sum();
-        let touched: u64 = live.iter().map(|c| c.touched_bytes).sum();
+        let ChunkBytes { size, touched } = self.bytes_recounted();
         if size != self.chunk_bytes || touched != self.touched_bytes {
             return Err(format!(
                 "arena {} sums drifted: chunks {size} vs {}, touched {touched} vs {}",

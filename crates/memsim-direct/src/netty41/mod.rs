@@ -39,7 +39,7 @@ pub(crate) use arena::{Arena, ChunkIds, Class};
 pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
-use crate::pooled::{Buf, Bufs, ThreadCaches};
+use crate::pooled::{Buf, Bufs, ChunkBytes, ThreadCaches};
 use crate::{BufHandle, DirectPool, PoolCounters, SizeKind, ThreadKey};
 use memsim_core::Usage;
 
@@ -149,6 +149,10 @@ pub struct Netty41Pool {
     cfg: Netty41Config,
     layout: CacheLayout,
     arenas: Vec<Arena>,
+    // The arenas' chunk bytes summed, kept as running totals (each change of an arena carried in)
+    // so that `usage` need not sum the arenas after every event. Invariant: the sum of
+    // `Arena::bytes` (checked by `check_invariants`).
+    arena_bytes: ChunkBytes,
     // Chunk creation numbers, across arenas.
     next_seq: u64,
     // Every cache ever created (a freed cache still accepts entries, as in 4.1.48).
@@ -170,6 +174,7 @@ impl Netty41Pool {
             cfg,
             layout: CacheLayout::new(&cfg),
             arenas: (0..cfg.n_arenas).map(|i| Arena::new(i, cfg)).collect(),
+            arena_bytes: ChunkBytes::default(),
             next_seq: 0,
             threads: ThreadCaches::new(cfg.n_arenas),
             bufs: Bufs::default(),
@@ -218,6 +223,7 @@ impl Netty41Pool {
         let c = &mut self.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
         let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let before = arena.bytes();
         c.regions.for_each(|i, r| {
             let spec = layout.regions()[i];
             let k = trim_count(spec.capacity, std::mem::take(&mut r.hits)).min(r.queue.len());
@@ -225,12 +231,14 @@ impl Netty41Pool {
                 arena.free(acct, slot, handle, spec.class);
             }
         });
+        self.arena_bytes.carry(before, arena.bytes());
     }
 
     /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk,
     /// counted.
     fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
         let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let before = arena.bytes();
         self.threads.caches[cache as usize]
             .regions
             .for_each(|i, r| {
@@ -239,6 +247,7 @@ impl Netty41Pool {
                     arena.free(acct, slot, handle, class);
                 }
             });
+        self.arena_bytes.carry(before, arena.bytes());
     }
 
     // ---- buffers -------------------------------------------------------------------------------
@@ -291,14 +300,22 @@ impl Netty41Pool {
         };
         let norm = self.cfg.normalize(size);
         let result = if norm > self.cfg.chunk_size() {
-            self.arenas[arena as usize]
-                .allocate_huge(acct, &mut self.next_seq, size)
-                .map(|slot| (slot, 0))
+            let a = &mut self.arenas[arena as usize];
+            let before = a.bytes();
+            let r = a.allocate_huge(acct, &mut self.next_seq, size);
+            self.arena_bytes.carry(before, a.bytes());
+            r.map(|slot| (slot, 0))
         } else {
             let class = Class::of(&self.cfg, norm);
             match self.cache_allocate(acct, cache, class, norm) {
                 Some(hit) => Ok(hit),
-                None => self.arenas[arena as usize].allocate(acct, &mut self.next_seq, norm),
+                None => {
+                    let a = &mut self.arenas[arena as usize];
+                    let before = a.bytes();
+                    let r = a.allocate(acct, &mut self.next_seq, norm);
+                    self.arena_bytes.carry(before, a.bytes());
+                    r
+                }
             }
         };
         match result {
@@ -333,7 +350,9 @@ impl Netty41Pool {
         };
         let a = &mut self.arenas[arena as usize];
         if a.is_huge(b.slot) {
+            let before = a.bytes();
             a.free_huge(acct, b.slot);
+            self.arena_bytes.carry(before, a.bytes());
             return;
         }
         let class = Class::of(&self.cfg, b.norm);
@@ -346,7 +365,10 @@ impl Netty41Pool {
             regions.push(i, (b.slot, b.handle));
             return;
         }
-        self.arenas[arena as usize].free(acct, b.slot, b.handle, class);
+        let a = &mut self.arenas[arena as usize];
+        let before = a.bytes();
+        a.free(acct, b.slot, b.handle, class);
+        self.arena_bytes.carry(before, a.bytes());
     }
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
@@ -382,6 +404,18 @@ impl Netty41Pool {
             .map(|(a, n)| a.metric(*n))
             .collect()
     }
+
+    /// [`DirectPool::usage`] summed afresh over every arena's live chunks instead of read from the
+    /// running totals it keeps: equal to it (a check for tests; it walks every chunk).
+    pub fn usage_recounted(&self) -> Usage {
+        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes_recounted).sum();
+        let used = arenas.size + self.unpooled_bytes;
+        Usage {
+            reserved: used,
+            committed: used,
+            resident: arenas.touched + self.unpooled_bytes,
+        }
+    }
 }
 
 impl DirectPool for Netty41Pool {
@@ -406,16 +440,15 @@ impl DirectPool for Netty41Pool {
 
     fn usage(&self) -> Usage {
         let used = self.used_memory();
-        let touched: u64 = self.arenas.iter().map(Arena::touched_bytes).sum();
         Usage {
             reserved: used,
             committed: used,
-            resident: touched + self.unpooled_bytes,
+            resident: self.arena_bytes.touched + self.unpooled_bytes,
         }
     }
 
     fn used_memory(&self) -> u64 {
-        self.arenas.iter().map(Arena::chunk_bytes).sum::<u64>() + self.unpooled_bytes
+        self.arena_bytes.size + self.unpooled_bytes
     }
 
     fn active_bytes(&self) -> u64 {
@@ -438,6 +471,13 @@ impl DirectPool for Netty41Pool {
     fn check_invariants(&self) -> Result<(), String> {
         for a in &self.arenas {
             a.check()?;
+        }
+        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes).sum();
+        if arenas != self.arena_bytes {
+            return Err(format!(
+                "the arenas' running totals drifted: {:?} vs their sum {arenas:?}",
+                self.arena_bytes
+            ));
         }
         let live: Vec<&Buf> = self.bufs.live().collect();
         let active: u64 = live.iter().map(|b| b.norm).sum();

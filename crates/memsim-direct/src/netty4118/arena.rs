@@ -14,6 +14,7 @@ use super::chunk::{Chunk, bitmap_idx, is_subpage, run_offset, subpage_handle};
 use super::sizes::SizeClasses;
 use crate::accounting::{DirectAllocError, Reservations};
 use crate::netty41::{ArenaMetric, ChunkIds, ChunkMetric, Placement};
+use crate::pooled::ChunkBytes;
 use crate::subpage::SubpageFree;
 
 /// One `PoolChunkList`'s constants.
@@ -142,12 +143,26 @@ impl Arena {
         }
     }
 
-    pub(crate) fn chunk_bytes(&self) -> u64 {
-        self.chunk_bytes
+    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
+    /// arena keeps them.
+    #[inline]
+    pub(crate) fn bytes(&self) -> ChunkBytes {
+        ChunkBytes {
+            size: self.chunk_bytes,
+            touched: self.touched_bytes,
+        }
     }
 
-    pub(crate) fn touched_bytes(&self) -> u64 {
-        self.touched_bytes
+    /// The same, summed afresh over the live chunks (for checks).
+    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
+        self.chunks
+            .iter()
+            .flatten()
+            .map(|c| ChunkBytes {
+                size: c.size,
+                touched: c.touched_bytes,
+            })
+            .sum()
     }
 
     pub(crate) fn chunks_created_destroyed(&self) -> (u64, u64) {
@@ -499,8 +514,7 @@ impl Arena {
     /// A description of the first broken invariant (a bug).
     pub(crate) fn check(&self) -> Result<(), String> {
         let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
-        let size: u64 = live.iter().map(|c| c.size).sum();
-        let touched: u64 = live.iter().map(|c| c.touched_bytes).sum();
+        let ChunkBytes { size, touched } = self.bytes_recounted();
         if size != self.chunk_bytes || touched != self.touched_bytes {
             return Err(format!("arena {} sums drifted", self.index));
         }

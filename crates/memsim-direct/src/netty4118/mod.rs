@@ -34,7 +34,7 @@ mod sizes;
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
 use crate::netty41::{ArenaMetric, Placement, trim_count};
-use crate::pooled::{Buf, Bufs, ThreadCaches};
+use crate::pooled::{Buf, Bufs, ChunkBytes, ThreadCaches};
 use crate::{BufHandle, DirectPool, PoolCounters, ThreadKey};
 use arena::Arena;
 use cache::CacheLayout;
@@ -101,6 +101,10 @@ pub struct Netty4118Pool {
     sc: SizeClasses,
     layout: CacheLayout,
     arenas: Vec<Arena>,
+    // The arenas' chunk bytes summed, kept as running totals (each change of an arena carried in)
+    // so that `usage` need not sum the arenas after every event. Invariant: the sum of
+    // `Arena::bytes` (checked by `check_invariants`).
+    arena_bytes: ChunkBytes,
     next_seq: u64,
     threads: ThreadCaches,
     bufs: Bufs,
@@ -125,6 +129,7 @@ impl Netty4118Pool {
             arenas: (0..cfg.n_arenas)
                 .map(|i| Arena::new(i, sc.clone()))
                 .collect(),
+            arena_bytes: ChunkBytes::default(),
             threads: ThreadCaches::new(cfg.n_arenas),
             cfg,
             sc,
@@ -172,17 +177,20 @@ impl Netty4118Pool {
         let c = &mut self.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
         let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let before = arena.bytes();
         c.regions.for_each(|i, r| {
             let k = trim_count(layout.capacity(i), std::mem::take(&mut r.hits)).min(r.queue.len());
             for (slot, handle) in r.queue.take_front(k) {
                 arena.free(acct, slot, handle);
             }
         });
+        self.arena_bytes.carry(before, arena.bytes());
     }
 
     /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk.
     fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
         let arena = &mut self.arenas[arena as usize];
+        let before = arena.bytes();
         self.threads.caches[cache as usize]
             .regions
             .for_each(|_, r| {
@@ -190,6 +198,7 @@ impl Netty4118Pool {
                     arena.free(acct, slot, handle);
                 }
             });
+        self.arena_bytes.carry(before, arena.bytes());
     }
 
     fn push_buf(&mut self, buf: Buf) -> BufHandle {
@@ -237,12 +246,21 @@ impl Netty4118Pool {
         };
         let size_idx = self.sc.size_idx(size);
         let (result, norm) = if size_idx >= self.sc.n_sizes {
-            let r = self.arenas[arena as usize].allocate_huge(acct, &mut self.next_seq, size);
+            let a = &mut self.arenas[arena as usize];
+            let before = a.bytes();
+            let r = a.allocate_huge(acct, &mut self.next_seq, size);
+            self.arena_bytes.carry(before, a.bytes());
             (r.map(|slot| (slot, 0)), size)
         } else {
             let r = match self.cache_allocate(acct, cache, size_idx) {
                 Some(hit) => Ok(hit),
-                None => self.arenas[arena as usize].allocate(acct, &mut self.next_seq, size_idx),
+                None => {
+                    let a = &mut self.arenas[arena as usize];
+                    let before = a.bytes();
+                    let r = a.allocate(acct, &mut self.next_seq, size_idx);
+                    self.arena_bytes.carry(before, a.bytes());
+                    r
+                }
             };
             (r, self.sc.size(size_idx))
         };
@@ -278,7 +296,9 @@ impl Netty4118Pool {
         };
         let a = &mut self.arenas[arena as usize];
         if a.is_huge(b.slot) {
+            let before = a.bytes();
             a.free_huge(acct, b.slot);
+            self.arena_bytes.carry(before, a.bytes());
             return;
         }
         let size_idx = self.sc.size_idx(b.norm);
@@ -292,7 +312,10 @@ impl Netty4118Pool {
             c.regions.push(i, (b.slot, b.handle));
             return;
         }
-        self.arenas[arena as usize].free(acct, b.slot, b.handle);
+        let a = &mut self.arenas[arena as usize];
+        let before = a.bytes();
+        a.free(acct, b.slot, b.handle);
+        self.arena_bytes.carry(before, a.bytes());
     }
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
@@ -328,6 +351,18 @@ impl Netty4118Pool {
             .map(|(a, n)| a.metric(*n))
             .collect()
     }
+
+    /// [`DirectPool::usage`] summed afresh over every arena's live chunks instead of read from the
+    /// running totals it keeps: equal to it (a check for tests; it walks every chunk).
+    pub fn usage_recounted(&self) -> Usage {
+        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes_recounted).sum();
+        let used = arenas.size + self.unpooled_bytes;
+        Usage {
+            reserved: used,
+            committed: used,
+            resident: arenas.touched + self.unpooled_bytes,
+        }
+    }
 }
 
 impl DirectPool for Netty4118Pool {
@@ -352,16 +387,15 @@ impl DirectPool for Netty4118Pool {
 
     fn usage(&self) -> Usage {
         let used = self.used_memory();
-        let touched: u64 = self.arenas.iter().map(Arena::touched_bytes).sum();
         Usage {
             reserved: used,
             committed: used,
-            resident: touched + self.unpooled_bytes,
+            resident: self.arena_bytes.touched + self.unpooled_bytes,
         }
     }
 
     fn used_memory(&self) -> u64 {
-        self.arenas.iter().map(Arena::chunk_bytes).sum::<u64>() + self.unpooled_bytes
+        self.arena_bytes.size + self.unpooled_bytes
     }
 
     fn active_bytes(&self) -> u64 {
@@ -384,6 +418,13 @@ impl DirectPool for Netty4118Pool {
     fn check_invariants(&self) -> Result<(), String> {
         for a in &self.arenas {
             a.check()?;
+        }
+        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes).sum();
+        if arenas != self.arena_bytes {
+            return Err(format!(
+                "the arenas' running totals drifted: {:?} vs their sum {arenas:?}",
+                self.arena_bytes
+            ));
         }
         let active: u64 = self.bufs.live().map(|b| b.norm).sum();
         if active != self.bufs.active() {

@@ -92,7 +92,7 @@ const THRASH_SLOWDOWN_DIV: u64 = 10;
 pub(crate) const WRITEBACK_BYTES_PER_SEC: u64 = 200 * MIB;
 
 /// What the process asks of memory at one instant, in bytes.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Demand {
     /// Anonymous resident memory (the ledger's anonymous accounts).
     pub anon: u64,
@@ -120,7 +120,7 @@ pub(crate) struct FileResident {
 }
 
 /// The group's reclaim, thrashing and kill state over the run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct MemCgroup {
     limit: u64,
     dirty: u64,
@@ -133,6 +133,10 @@ pub(crate) struct MemCgroup {
     thrashing: Option<SimTime>,
     charge: Charge,
     pressure: Pressure,
+    // The last demand charged and what it left resident. Charging the same demand again with no
+    // page dirty changes nothing (see `update`), so it is not recomputed: on a request load the
+    // demand stays the same over most events once the heap and the pool are touched.
+    last_charged: Option<(Demand, FileResident)>,
 }
 
 impl MemCgroup {
@@ -146,6 +150,7 @@ impl MemCgroup {
             thrashing: None,
             charge: Charge::default(),
             pressure: Pressure::default(),
+            last_charged: None,
         }
     }
 
@@ -156,7 +161,43 @@ impl MemCgroup {
 
     /// Applies writeback since the last update, charges the demand, reclaims what does not fit, and
     /// updates thrashing and the pending kill. Returns what stays resident of the mapped accounts.
+    ///
+    /// The same demand as the last one, with no page dirty before or by it, is not recomputed: the
+    /// update is idempotent then. Writeback needs dirty pages (so the time since the last update,
+    /// left behind, is not read until some are); reclaim, the charge, the peaks and the working
+    /// set follow from the demand, the dirty pages and `scanned`, which the first update set
+    /// before it read it; thrashing and running out of room keep the instants the first update
+    /// recorded. `--check-invariants` checks this against a fresh update after every event.
     pub(crate) fn update(&mut self, now: SimTime, d: &Demand) -> FileResident {
+        if self.dirty == 0
+            && d.newly_dirty == 0
+            && let Some((last, kept)) = self.last_charged
+            && last == *d
+        {
+            return kept;
+        }
+        let kept = self.recharge(now, d);
+        self.last_charged = Some((*d, kept));
+        kept
+    }
+
+    /// [`MemCgroup::update`] without its shortcut, and whether it left the group's state as
+    /// `cached` (the same group after `update` of the same demand) holds it: the time of the last
+    /// update apart, which a shortcut leaves behind.
+    pub(crate) fn recharged_equals(&self, now: SimTime, d: &Demand, cached: &MemCgroup) -> bool {
+        let mut fresh = self.clone();
+        let kept = fresh.recharge(now, d);
+        cached.last_charged.map(|(_, k)| k) == Some(kept)
+            && fresh.limit == cached.limit
+            && fresh.dirty == cached.dirty
+            && fresh.scanned == cached.scanned
+            && fresh.out_of_room_since == cached.out_of_room_since
+            && fresh.thrashing == cached.thrashing
+            && fresh.charge == cached.charge
+            && fresh.pressure == cached.pressure
+    }
+
+    fn recharge(&mut self, now: SimTime, d: &Demand) -> FileResident {
         let elapsed = now.since(self.last).nanos();
         self.last = now;
         // Nothing dirty (or no time passed): nothing to clean, without the wide division.
@@ -402,6 +443,37 @@ mod tests {
         g.update(at_ms(3000), &jvm(64 * MIB));
         assert_eq!(g.pressure().thrashing_until, Some(at_ms(3000)));
         assert_eq!(g.pressure().thrashing_since, Some(at_ms(1000)));
+    }
+
+    #[test]
+    fn a_repeated_demand_is_charged_as_a_fresh_update_would_charge_it() {
+        let mut g = MemCgroup::new(LIMIT);
+        let d = Demand {
+            mapped: 512 * MIB,
+            mapped_hot: 16 * MIB,
+            ..jvm(24 * MIB)
+        };
+        let first = g.update(at_ms(100), &d);
+        let before = g.clone();
+        assert_eq!(g.update(at_ms(200), &d), first);
+        assert!(before.recharged_equals(at_ms(200), &d, &g));
+        // Dirty pages: the same demand again is recomputed, and writeback goes on between updates.
+        let dirtying = Demand {
+            newly_dirty: 300 * MIB,
+            ..jvm(24 * MIB)
+        };
+        let d = Demand {
+            newly_dirty: 0,
+            ..dirtying
+        };
+        g.update(at_ms(1000), &dirtying);
+        g.update(at_ms(1100), &d);
+        let dirty = g.charge().dirty_bytes;
+        assert!(dirty > 0, "{:?}", g.charge());
+        let before = g.clone();
+        g.update(at_ms(1200), &d);
+        assert_eq!(g.charge().dirty_bytes, dirty.saturating_sub(20 * MIB));
+        assert!(before.recharged_equals(at_ms(1200), &d, &g));
     }
 
     #[test]

@@ -66,7 +66,15 @@ impl World<'_> {
             written: self.written_files,
             newly_dirty: std::mem::take(&mut self.newly_dirty),
         };
+        let before = self.options.check_invariants.then(|| self.cgroup.clone());
         let kept = self.cgroup.update(self.now, &demand);
+        if let Some(before) = before {
+            assert!(
+                before.recharged_equals(self.now, &demand, &self.cgroup),
+                "the cgroup's charge at {} differs from a fresh update's",
+                self.now
+            );
+        }
         self.ledger.set(
             Account::Libraries,
             Usage {
