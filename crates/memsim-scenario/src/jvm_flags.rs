@@ -17,7 +17,7 @@ use crate::model::{Collector, JvmSettings};
 use crate::reader::{Ctx, Tab};
 use memsim_core::JdkVersion;
 
-use crate::hotspot_flags::{closest_flag, flag_type};
+use crate::hotspot_flags::{alias_of, closest_flag, flag_type, obsolete_since};
 
 /// Where a flag's setting lives among the `[jvm]` keys, to refuse setting it twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,8 +395,19 @@ impl Reader<'_, '_> {
             },
         };
         let jdk = self.jdk;
+        let name = alias_of(name).unwrap_or(name);
+        if let Some(since) = obsolete_since(name, jdk) {
+            let path = self.path.clone();
+            let shown = crate::error::excerpt(&w.text);
+            let message = format!(
+                "`{path}`: `{shown}` is obsolete in HotSpot {}: it ignores it (\"support was removed in {since}\") and so does memsim",
+                jdk.major()
+            );
+            self.cx.warn(&path, w.span.clone(), message, None);
+            return;
+        }
         let Some(ty) = flag_type(name, jdk) else {
-            let shown = crate::error::excerpt(name);
+            let shown = crate::error::excerpt(&w.text);
             let hint = closest_flag(name, jdk).map(|n| {
                 let form = if flag_type(n, jdk) == Some("bool") {
                     format!("-XX:+{n} or -XX:-{n}")
@@ -407,7 +418,7 @@ impl Reader<'_, '_> {
             });
             self.err(
                 w,
-                format!("`-XX:{shown}` is not a HotSpot {} flag (HotSpot refuses to start: \"Unrecognized VM option\")", jdk.major()),
+                format!("`{shown}` is not a HotSpot {} flag (HotSpot refuses to start: \"Unrecognized VM option\")", jdk.major()),
                 hint.or(Some("`java -XX:+PrintFlagsFinal -version` lists HotSpot's flags".into())),
             );
             return;
