@@ -376,10 +376,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
             eprintln!("memsim: {e}");
             ExitCode::from(1)
         }
-        Err(e) => {
-            eprintln!("{}: {e}", input::shown(&a.trace));
-            ExitCode::from(2)
-        }
+        Err(e) => replay_adaptive::bad_input(&a.trace, &e),
     }
 }
 

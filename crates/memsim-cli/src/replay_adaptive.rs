@@ -1,5 +1,6 @@
 //! `memsim direct replay --netty 4.2.13-adaptive`: a trace through the model of Netty 4.2.13's
-//! `AdaptiveByteBufAllocator` (`memsim_direct::replay_adaptive`), printed as JSON.
+//! `AdaptiveByteBufAllocator` (`memsim_direct::replay_adaptive`), printed as JSON; and how every
+//! `--netty` reports a replay it refused.
 
 use crate::input;
 use std::path::Path;
@@ -32,9 +33,18 @@ pub(crate) fn run(
             s.push('\n');
             crate::print_out(&s)
         }
-        Err(e) => {
-            eprintln!("{}: {e}", input::shown(trace));
-            ExitCode::from(2)
-        }
+        Err(e) => bad_input(trace, &e),
     }
+}
+
+/// Exit 2 for a replay refused before it ran: a trace error is the trace file's (`FILE: trace line
+/// N: …`), an option error the command line's (`memsim: …`), for every `--netty`.
+pub(crate) fn bad_input(trace: &Path, e: &memsim_direct::replay::ReplayError) -> ExitCode {
+    match e {
+        memsim_direct::replay::ReplayError::Trace { .. } => {
+            eprintln!("{}: {e}", input::shown(trace));
+        }
+        _ => eprintln!("memsim: {e}"),
+    }
+    ExitCode::from(2)
 }
