@@ -510,58 +510,6 @@ fn direct_replay_rejects_bad_traces_and_options_with_exit_2() {
     }
 }
 
-/// Every `--netty` refuses the same bad input the same way, exit 2 and nothing on stdout: a trace
-/// mistake is the trace file's (`FILE: trace line N: …`); an option mistake is the command line's
-/// (`memsim: …`), not blamed on the trace; a flag the version does not have names the version.
-#[test]
-fn direct_replay_blames_options_on_the_command_line_for_every_version() {
-    let dir = scratch("replay-blame");
-    let trace = dir.join("good.trace");
-    std::fs::write(
-        &trace,
-        "alloc a 10\nfree a\nfree nobody\nalloc b 0\nmetrics\n",
-    )
-    .unwrap();
-    let bad = dir.join("bad.trace");
-    std::fs::write(&bad, "alloc a 10\n\nalloc b 10 thread\n").unwrap();
-    let (t, b) = (trace.to_str().unwrap(), bad.to_str().unwrap());
-    for netty in ["4.1.48", "4.1.118", "4.2.13-pooled", "4.2.13-adaptive"] {
-        let out = memsim(&["direct", "replay", "--netty", netty, t]);
-        assert!(out.status.success(), "{netty}: {}", text(&out.stderr));
-        let out = memsim(&["direct", "replay", "--netty", netty, b]);
-        assert_eq!(out.status.code(), Some(2), "{netty}");
-        assert!(
-            text(&out.stderr).starts_with(&format!("{b}: trace line 3: ")),
-            "{netty}: {}",
-            text(&out.stderr)
-        );
-        for cores in ["0", "1025"] {
-            let out = memsim(&["direct", "replay", "--netty", netty, "--cores", cores, t]);
-            assert_eq!(out.status.code(), Some(2), "{netty}");
-            assert_eq!(
-                text(&out.stderr),
-                format!("memsim: availableProcessors: {cores} (expected: 1-1024)\n"),
-                "{netty}"
-            );
-            assert!(out.stdout.is_empty());
-        }
-    }
-    let out = memsim(&[
-        "direct",
-        "replay",
-        "--netty",
-        "4.2.13-pooled",
-        "--tiny-cache-size",
-        "8",
-        t,
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        text(&out.stderr),
-        "memsim: --tiny-cache-size: Netty 4.1.118 and 4.2.13 have no tiny caches (they went in 4.1.52)\n"
-    );
-}
-
 /// `--netty 4.1.118`: its size classes and metric names; its defaults from `--cores` and
 /// `--jvm-max-direct-memory`; `--tiny-cache-size` refused (4.1.118 has no tiny caches); an unknown
 /// version named with the accepted ones.
