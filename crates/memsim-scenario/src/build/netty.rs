@@ -196,6 +196,26 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
     if let Some((b, _)) = t.read(cx, "use_cache_for_all_threads", Ctx::boolean) {
         n.use_cache_for_all_threads = b;
     }
+    if matches!(n.model, NettyModel::Netty42Adaptive { .. }) {
+        // A warning, not an error (as `memsim direct replay` has it), so that one file can be
+        // swept across pooled and adaptive models.
+        for key in [
+            "page_size",
+            "max_order",
+            "direct_arenas",
+            "use_cache_for_all_threads",
+        ] {
+            if let Some(v) = t.get(key) {
+                let path = format!("netty.{key}");
+                cx.warn(
+                    &path,
+                    v.span(),
+                    format!("`{path}` is a PooledByteBufAllocator setting; the adaptive allocator has no such setting: memsim ignores it"),
+                    None,
+                );
+            }
+        }
+    }
     n
 }
 

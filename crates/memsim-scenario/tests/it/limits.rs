@@ -639,3 +639,27 @@ fn netty_4_2_13_picks_its_default_allocator() {
         "{e}"
     );
 }
+
+/// The pooled allocator's keys do not apply to the adaptive one: each given is a warning at its
+/// value (a sweep across models keeps working), and the pooled models take them without one.
+#[test]
+fn pooled_keys_are_warned_about_under_the_adaptive_model() {
+    let keys = "direct_arenas = 4\nmax_order = 10";
+    for model in ["4.2.13-adaptive", "4.2.13-adaptive-event-loop", "4.2.13"] {
+        let s = ok(&base(&format!("[netty]\nmodel = \"{model}\"\n{keys}\n")));
+        let paths: Vec<&str> = s.warnings.iter().map(|w| w.key_path()).collect();
+        assert_eq!(paths, ["netty.direct_arenas", "netty.max_order"], "{model}");
+        assert!(
+            s.warnings[0]
+                .message()
+                .contains("the adaptive allocator has no such setting"),
+            "{}",
+            s.warnings[0]
+        );
+        assert_eq!((s.warnings[0].line(), s.warnings[1].line()), (8, 9));
+    }
+    for model in ["4.1.118", "4.2.13-pooled"] {
+        let s = ok(&base(&format!("[netty]\nmodel = \"{model}\"\n{keys}\n")));
+        assert!(s.warnings.is_empty(), "{model}: {:?}", s.warnings);
+    }
+}
