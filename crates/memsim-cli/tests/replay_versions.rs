@@ -113,6 +113,10 @@ fn netty_4_2_13_selects_its_default_allocator() {
             "--allocator-type applies to --netty 4.2.13 only",
         ),
         (
+            &["--netty", "4.2.13", "--max-heap", "0"][..],
+            "--max-heap 0: Runtime.maxMemory() is never 0",
+        ),
+        (
             &["--netty", "4.2.13", "--arenas", "2"][..],
             "--arenas is a PooledByteBufAllocator setting",
         ),
