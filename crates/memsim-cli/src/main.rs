@@ -237,7 +237,7 @@ fn nmt(command: &NmtCommand) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 enum DirectCommand {
-    /// Replay an allocation trace through a Netty pool model (4.1.48, 4.1.118 or 4.2.13-adaptive); print JSON with that Netty's metric names.
+    /// Replay an allocation trace through a Netty pool model (4.1.48, 4.1.118, 4.2.13's pooled or adaptive allocator, or 4.2.13's default); print JSON with that Netty's metric names.
     ///
     /// Trace lines: `alloc <id> <size> [thread <t>]`, `free <id> [thread <t>]`, `trim [thread <t>]`,
     /// `exit <t>`, `metrics [label]`; `#` starts a comment.
@@ -249,9 +249,12 @@ enum DirectCommand {
 struct ReplayArgs {
     /// The trace file.
     trace: PathBuf,
-    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks), 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118) or 4.2.13-adaptive (4.2's default AdaptiveByteBufAllocator).
-    #[arg(long, default_value = "4.1.48", value_parser = ["4.1.48", "4.1.118", "4.2.13-pooled", "4.2.13-adaptive"])]
+    /// The Netty allocator modelled: 4.1.48 (buddy tree, 16 MiB chunks), 4.1.118 (size classes, 4 MiB chunks), 4.2.13-pooled (4.2.13's PooledByteBufAllocator: the same as 4.1.118), 4.2.13-adaptive (4.2's default AdaptiveByteBufAllocator), or 4.2.13: the allocator Netty 4.2.13 picks by default (see --allocator-type).
+    #[arg(long, default_value = "4.1.48", value_parser = ["4.1.48", "4.1.118", "4.2.13-pooled", "4.2.13-adaptive", "4.2.13"])]
     netty: String,
+    /// io.netty.allocator.type, with --netty 4.2.13 only: unset or "adaptive" selects 4.2.13-adaptive, "pooled" (or any other value, as Netty falls back) 4.2.13-pooled; "unpooled" is not modelled.
+    #[arg(long, value_name = "TYPE")]
+    allocator_type: Option<String>,
     /// Direct arenas, 0 to 1024 (default: min(2·cores, maxDirectMemory / default chunk / 2 / 3)).
     #[arg(long)]
     arenas: Option<u32>,
@@ -313,7 +316,14 @@ fn parse_signed_size(s: &str) -> Result<i64, String> {
 }
 
 fn direct_replay(a: &ReplayArgs) -> ExitCode {
-    if a.netty == "4.2.13-adaptive" {
+    let netty = match replay_adaptive::selected_allocator(&a.netty, a.allocator_type.as_deref()) {
+        Ok(n) => n,
+        Err(message) => {
+            eprintln!("memsim: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if netty == "4.2.13-adaptive" {
         let pooled = replay_adaptive::pooled_only_flags(&[
             ("arenas", a.arenas.is_some()),
             ("page-size", a.page_size.is_some()),
@@ -340,7 +350,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
     }
     if a.max_heap.is_some() || a.event_loop_threads {
         eprintln!(
-            "memsim: --max-heap and --event-loop-threads only apply to --netty 4.2.13-adaptive"
+            "memsim: --max-heap and --event-loop-threads only apply to the adaptive allocator (--netty 4.2.13-adaptive, or 4.2.13 without --allocator-type pooled)"
         );
         return ExitCode::from(2);
     }
@@ -348,7 +358,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return input_failure(e),
     };
-    let netty = match parse_netty_version(&a.netty) {
+    let netty = match parse_netty_version(netty) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("memsim: {e}");
@@ -376,10 +386,7 @@ fn direct_replay(a: &ReplayArgs) -> ExitCode {
             eprintln!("memsim: {e}");
             ExitCode::from(1)
         }
-        Err(e) => {
-            eprintln!("{}: {e}", input::shown(&a.trace));
-            ExitCode::from(2)
-        }
+        Err(e) => replay_adaptive::bad_input(&a.trace, &e),
     }
 }
 

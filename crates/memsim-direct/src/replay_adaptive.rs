@@ -50,13 +50,20 @@ impl AdaptiveReplayOptions {
     /// The allocator settings and the cap.
     ///
     /// # Errors
-    /// [`ReplayError::Option`] for a processor count out of range.
+    /// [`ReplayError::Option`] for a processor count out of range or a maximum heap of 0.
     pub fn resolve(&self) -> Result<(AdaptiveConfig, NettyCap), ReplayError> {
         if self.cores == 0 || self.cores > MAX_CORES {
             return Err(ReplayError::Option(format!(
                 "availableProcessors: {} (expected: 1-{MAX_CORES})",
                 self.cores
             )));
+        }
+        if self.max_heap == 0 {
+            // HotSpot refuses -Xmx0 ("Invalid maximum heap size") and any heap under 2 MiB.
+            return Err(ReplayError::Option(
+                "--max-heap 0: Runtime.maxMemory() is never 0 (HotSpot refuses -Xmx0); give the JVM's maximum heap"
+                    .into(),
+            ));
         }
         let cfg = AdaptiveConfig {
             event_loop_threads: self.event_loop_threads,

@@ -31,6 +31,56 @@ pub(crate) fn flag_type(name: &str, jdk: JdkVersion) -> Option<&'static str> {
         .map(|(t, _)| t)
 }
 
+/// The flags HotSpot `jdk` no longer has but still accepts, each with the release that removed
+/// it: HotSpot prints "Ignoring option …; support was removed in …" and starts. Measured by
+/// giving every flag-like name in each release's `libjvm.so` (not in its flag list) to `java
+/// -XX:Flags=FILE -version` (OpenJDK 17.0.21, Temurin 21.0.8) and keeping those it ignored.
+const OBSOLETE17: &[(&str, &str)] = &[
+    ("AssertOnSuspendWaitFailure", "17.0"),
+    ("SuspendRetryCount", "17.0"),
+    ("SuspendRetryDelay", "17.0"),
+    ("TraceSuspendWaitFailures", "17.0"),
+];
+/// JDK 21's obsolete flags (see [`OBSOLETE17`]).
+const OBSOLETE21: &[(&str, &str)] = &[
+    ("DumpSharedSpaces", "19.0"),
+    ("DynamicDumpSharedSpaces", "19.0"),
+    ("EnableWaitForParallelLoad", "21.0"),
+    ("G1ConcRSHotCardLimit", "21.0"),
+    ("G1ConcRSLogCacheSize", "21.0"),
+    ("G1ConcRefinementGreenZone", "20.0"),
+    ("G1ConcRefinementRedZone", "20.0"),
+    ("G1ConcRefinementServiceIntervalMillis", "20.0"),
+    ("G1ConcRefinementThresholdStep", "20.0"),
+    ("G1ConcRefinementYellowZone", "20.0"),
+    ("G1UseAdaptiveConcRefinement", "20.0"),
+    ("G1UsePreventiveGC", "21.0"),
+    ("MetaspaceReclaimPolicy", "21.0"),
+    ("RefDiscoveryPolicy", "21.0"),
+    ("RequireSharedSpaces", "19.0"),
+    ("UseSharedSpaces", "19.0"),
+];
+
+/// The release that removed `name`, if HotSpot `jdk` ignores it as obsolete rather than refusing
+/// to start.
+pub(crate) fn obsolete_since(name: &str, jdk: JdkVersion) -> Option<&'static str> {
+    let table = match jdk {
+        JdkVersion::Jdk17 => OBSOLETE17,
+        JdkVersion::Jdk21 => OBSOLETE21,
+    };
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// The flag `name` stands for when it is one of HotSpot's deprecated aliases (the same in 17 and
+/// 21: HotSpot warns and sets the flag it names), measured as [`OBSOLETE17`].
+pub(crate) fn alias_of(name: &str) -> Option<&'static str> {
+    match name {
+        "DefaultMaxRAMFraction" => Some("MaxRAMFraction"),
+        "CreateMinidumpOnCrash" => Some("CreateCoredumpOnCrash"),
+        _ => None,
+    }
+}
+
 /// The HotSpot flag closest to `name` (case first, then spelling), for "did you mean".
 pub(crate) fn closest_flag(name: &str, jdk: JdkVersion) -> Option<&'static str> {
     let names = flags(jdk)
@@ -94,6 +144,31 @@ mod tests {
         );
         for v in JdkVersion::ALL {
             assert_eq!(flag_type("MaxHeapSize", v), Some("size_t"));
+        }
+    }
+
+    /// Flags a release removed but still ignores are not unknown to it; the tables name no flag
+    /// the release has, and every alias names a flag of both releases.
+    #[test]
+    fn obsolete_flags_and_aliases() {
+        assert_eq!(
+            obsolete_since("G1UsePreventiveGC", JdkVersion::Jdk21),
+            Some("21.0")
+        );
+        assert_eq!(obsolete_since("G1UsePreventiveGC", JdkVersion::Jdk17), None);
+        assert_eq!(obsolete_since("UseBiasedLocking", JdkVersion::Jdk21), None);
+        for v in JdkVersion::ALL {
+            let table = match v {
+                JdkVersion::Jdk17 => OBSOLETE17,
+                JdkVersion::Jdk21 => OBSOLETE21,
+            };
+            for (name, _) in table {
+                assert_eq!(flag_type(name, v), None, "{name} is a flag of {v:?}");
+            }
+            for alias in ["DefaultMaxRAMFraction", "CreateMinidumpOnCrash"] {
+                assert_eq!(flag_type(alias, v), None);
+                assert!(flag_type(alias_of(alias).unwrap(), v).is_some());
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::model::{Collector, JvmSettings};
 use crate::reader::{Ctx, Tab};
 use memsim_core::JdkVersion;
 
-use crate::hotspot_flags::{closest_flag, flag_type};
+use crate::hotspot_flags::{alias_of, closest_flag, flag_type, obsolete_since};
 
 /// Where a flag's setting lives among the `[jvm]` keys, to refuse setting it twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,8 +395,19 @@ impl Reader<'_, '_> {
             },
         };
         let jdk = self.jdk;
+        let name = alias_of(name).unwrap_or(name);
+        if let Some(since) = obsolete_since(name, jdk) {
+            let path = self.path.clone();
+            let shown = crate::error::excerpt(&w.text);
+            let message = format!(
+                "`{path}`: `{shown}` is obsolete in HotSpot {}: it ignores it (\"support was removed in {since}\") and so does memsim",
+                jdk.major()
+            );
+            self.cx.warn(&path, w.span.clone(), message, None);
+            return;
+        }
         let Some(ty) = flag_type(name, jdk) else {
-            let shown = crate::error::excerpt(name);
+            let shown = crate::error::excerpt(&w.text);
             let hint = closest_flag(name, jdk).map(|n| {
                 let form = if flag_type(n, jdk) == Some("bool") {
                     format!("-XX:+{n} or -XX:-{n}")
@@ -407,7 +418,7 @@ impl Reader<'_, '_> {
             });
             self.err(
                 w,
-                format!("`-XX:{shown}` is not a HotSpot {} flag (HotSpot refuses to start: \"Unrecognized VM option\")", jdk.major()),
+                format!("`{shown}` is not a HotSpot {} flag (HotSpot refuses to start: \"Unrecognized VM option\")", jdk.major()),
                 hint.or(Some("`java -XX:+PrintFlagsFinal -version` lists HotSpot's flags".into())),
             );
             return;
@@ -788,41 +799,4 @@ pub(crate) fn is_tiered(j: &JvmSettings) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_like_a_shell() {
-        let w = |s: &str| {
-            split_words(s)
-                .unwrap()
-                .into_iter()
-                .map(|(w, _)| w)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(w("  -Xmx2g   -Xss1m "), ["-Xmx2g", "-Xss1m"]);
-        assert_eq!(
-            w("-Dx='a b' \"-Dy=c d\" -Dz=e\\ f"),
-            ["-Dx=a b", "-Dy=c d", "-Dz=e f"]
-        );
-        assert_eq!(w(r#""a\"b\\c\d""#), [r#"a"b\c\d"#]);
-        assert_eq!(w(""), Vec::<String>::new());
-        let spans = split_words("-Xmx1g 'x y'").unwrap();
-        assert_eq!((spans[0].1.clone(), spans[1].1.clone()), (0..6, 7..12));
-        assert_eq!(split_words("-Dx='ab"), Err(4));
-    }
-
-    #[test]
-    fn hotspot_sizes() {
-        assert_eq!(jvm_size("2g"), Ok(2 << 30));
-        assert_eq!(jvm_size("2G"), Ok(2 << 30));
-        assert_eq!(jvm_size("2048k"), Ok(2 << 20));
-        assert_eq!(jvm_size("4096"), Ok(4096));
-        assert!(jvm_size("2Gi").is_err());
-        assert!(jvm_size("2gb").is_err());
-        assert!(jvm_size("1.5g").is_err());
-        assert!(jvm_size("").is_err());
-        assert!(jvm_size("99999999999t").is_err());
-        assert!(jvm_size("99999999999999999999999").is_err());
-    }
-}
+mod tests;

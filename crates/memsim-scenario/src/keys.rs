@@ -145,10 +145,12 @@ pub(crate) const NETTY: &[Key] = &[
                 "approx",
                 "4.2.13-adaptive",
                 "4.2.13-adaptive-event-loop",
+                "4.2.13",
             ],
             ignore_case: false,
         },
     ),
+    key("allocator_type", Text),
 ];
 
 /// `[page_cache]`.

@@ -155,7 +155,9 @@ pub struct NettySettings {
     pub model: NettyModel,
 }
 
-/// The model of Netty's pooled allocator.
+/// The model of Netty's pooled allocator. `netty.model = "4.2.13"` is read as the variant Netty
+/// 4.2.13's default selection gives for `netty.allocator_type` (adaptive with plain threads, or
+/// 4.1.118's pooled model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NettyModel {
     /// `"4.1.48"`: Netty 4.1.48's `PooledByteBufAllocator`, exact (checked against the real jar).

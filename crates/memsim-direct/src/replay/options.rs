@@ -150,10 +150,11 @@ impl ReplayOptions {
             NettyVersion::Netty41118 => netty4118::DEFAULT_MAX_ORDER,
         };
         if !self.netty.has_tiny() && self.tiny_cache_size.is_some() {
-            return Err(ReplayError::Option(format!(
-                "--tiny-cache-size: Netty {} has no tiny caches (they went in 4.1.52)",
-                self.netty
-            )));
+            // 4.1.118 stands for 4.2.13's pooled allocator too, which has none either.
+            return Err(ReplayError::Option(
+                "--tiny-cache-size: Netty 4.1.118 and 4.2.13 have no tiny caches (they went in 4.1.52)"
+                    .into(),
+            ));
         }
         let page_size = self.page_size.unwrap_or(8192);
         let max_order = self.max_order.unwrap_or(default_max_order);

@@ -100,15 +100,30 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
                     event_loop_threads: true,
                 }
             }
+            "4.2.13" => netty_4_2_13_default(cx, &t, &mut n),
             _ => cx.err(
                 "netty.model",
                 span,
                 format!("`netty.model` has an unknown pool model `{}`", excerpt(&m)),
                 Some(
-                    "expected one of: \"4.1.48\" (exact, the default), \"4.1.118\" (exact), \"4.2.13-pooled\" (= 4.1.118), \"approx\", \"4.2.13-adaptive\", \"4.2.13-adaptive-event-loop\""
+                    "expected one of: \"4.1.48\" (exact, the default), \"4.1.118\" (exact), \"4.2.13-pooled\" (= 4.1.118), \"approx\", \"4.2.13-adaptive\", \"4.2.13-adaptive-event-loop\", \"4.2.13\" (4.2.13's default, see `allocator_type`)"
                         .into(),
                 ),
             ),
+        }
+    }
+    let model_is_4_2_13 = t
+        .get("model")
+        .and_then(|v| v.get_ref().as_str())
+        .is_some_and(|m| m.trim() == "4.2.13");
+    if !model_is_4_2_13 {
+        if let Some((_, span)) = t.read(cx, "allocator_type", Ctx::string) {
+            cx.err(
+                "netty.allocator_type",
+                span,
+                "`netty.allocator_type` (io.netty.allocator.type) applies to `netty.model = \"4.2.13\"` only: the other models name their allocator".to_string(),
+                Some("remove the key, or write `model = \"4.2.13\"`".into()),
+            );
         }
     }
     if let Some((m, _)) = t.read(cx, "max_direct_memory", netty_max_direct) {
@@ -181,5 +196,68 @@ pub(super) fn read_netty(cx: &mut Ctx<'_>, root: &Tab<'_, '_>) -> NettySettings 
     if let Some((b, _)) = t.read(cx, "use_cache_for_all_threads", Ctx::boolean) {
         n.use_cache_for_all_threads = b;
     }
+    if matches!(n.model, NettyModel::Netty42Adaptive { .. }) {
+        // A warning, not an error (as `memsim direct replay` has it), so that one file can be
+        // swept across pooled and adaptive models.
+        for key in [
+            "page_size",
+            "max_order",
+            "direct_arenas",
+            "use_cache_for_all_threads",
+        ] {
+            if let Some(v) = t.get(key) {
+                let path = format!("netty.{key}");
+                cx.warn(
+                    &path,
+                    v.span(),
+                    format!("`{path}` is a PooledByteBufAllocator setting; the adaptive allocator has no such setting: memsim ignores it"),
+                    None,
+                );
+            }
+        }
+    }
     n
+}
+
+/// `netty.model = "4.2.13"`: the allocator Netty 4.2.13's `ByteBufAllocator.DEFAULT` is for
+/// `netty.allocator_type` (`io.netty.allocator.type`, compared exactly as Netty compares it), by
+/// the replay's rule ([`memsim_direct::netty42adaptive::selection::default_allocator`], checked
+/// against the real jar): the adaptive allocator (plain threads) when unset or `"adaptive"`, the
+/// pooled one (4.1.118's model and defaults) for `"pooled"` and, with a warning, for any other
+/// value; `"unpooled"` is not modelled.
+fn netty_4_2_13_default(cx: &mut Ctx<'_>, t: &Tab<'_, '_>, n: &mut NettySettings) {
+    use memsim_direct::netty42adaptive::selection::{AllocatorType, default_allocator};
+    let given = t.read(cx, "allocator_type", Ctx::string);
+    match default_allocator(given.as_ref().map(|(s, _)| s.as_str())) {
+        AllocatorType::Adaptive => {
+            n.model = NettyModel::Netty42Adaptive {
+                event_loop_threads: false,
+            }
+        }
+        AllocatorType::Pooled => {
+            n.model = NettyModel::Netty41118;
+            n.max_order = 9;
+            n.use_cache_for_all_threads = false;
+            if let Some((s, span)) = given.filter(|(s, _)| s != "pooled") {
+                cx.warn(
+                    "netty.allocator_type",
+                    span,
+                    format!(
+                        "`netty.allocator_type` `{}` is none of \"unpooled\", \"pooled\", \"adaptive\" (compared exactly): Netty 4.2.13 falls back to its pooled allocator, and so does memsim",
+                        excerpt(&s)
+                    ),
+                    None,
+                );
+            }
+        }
+        AllocatorType::Unpooled => {
+            let span = given.map(|(_, s)| s).unwrap_or_default();
+            cx.err(
+                "netty.allocator_type",
+                span,
+                "`netty.allocator_type` \"unpooled\": Netty's UnpooledByteBufAllocator is not modelled".to_string(),
+                Some("memsim models the pooled and adaptive allocators: \"pooled\" or \"adaptive\"".into()),
+            );
+        }
+    }
 }

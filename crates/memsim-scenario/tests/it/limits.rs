@@ -583,3 +583,83 @@ fn sizes_have_an_upper_bound() {
         "{text}"
     );
 }
+
+/// `netty.model = "4.2.13"` is the allocator Netty 4.2.13 picks for `netty.allocator_type`
+/// (`io.netty.allocator.type`): adaptive unset or `"adaptive"`; pooled, with 4.1.118's defaults,
+/// for `"pooled"` and (warned) for anything else; `"unpooled"` refused; the key refused with
+/// any other model.
+#[test]
+fn netty_4_2_13_picks_its_default_allocator() {
+    use memsim_scenario::NettyModel;
+    let n = |lines: &str| base(&format!("[netty]\n{lines}\n"));
+    let adaptive = NettyModel::Netty42Adaptive {
+        event_loop_threads: false,
+    };
+    for lines in [
+        "model = \"4.2.13\"",
+        "model = \"4.2.13\"\nallocator_type = \"adaptive\"",
+    ] {
+        let s = ok(&n(lines));
+        assert_eq!(s.netty.model, adaptive, "{lines}");
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+    let s = ok(&n("model = \"4.2.13\"\nallocator_type = \"pooled\""));
+    assert_eq!(s.netty.model, NettyModel::Netty41118);
+    assert_eq!(
+        (s.netty.max_order, s.netty.use_cache_for_all_threads),
+        (9, false)
+    );
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let s = ok(&n("model = \"4.2.13\"\nallocator_type = \"Adaptive\""));
+    assert_eq!(s.netty.model, NettyModel::Netty41118);
+    assert_eq!(s.warnings.len(), 1);
+    assert!(
+        s.warnings[0]
+            .message()
+            .contains("Netty 4.2.13 falls back to its pooled allocator"),
+        "{}",
+        s.warnings[0]
+    );
+    let e = one(
+        &n("model = \"4.2.13\"\nallocator_type = \"unpooled\""),
+        "netty.allocator_type",
+        8,
+        18,
+    );
+    assert!(e.message().contains("not modelled"), "{e}");
+    let e = one(
+        &n("model = \"4.1.118\"\nallocator_type = \"pooled\""),
+        "netty.allocator_type",
+        8,
+        18,
+    );
+    assert!(
+        e.message()
+            .contains("applies to `netty.model = \"4.2.13\"` only"),
+        "{e}"
+    );
+}
+
+/// The pooled allocator's keys do not apply to the adaptive one: each given is a warning at its
+/// value (a sweep across models keeps working), and the pooled models take them without one.
+#[test]
+fn pooled_keys_are_warned_about_under_the_adaptive_model() {
+    let keys = "direct_arenas = 4\nmax_order = 10";
+    for model in ["4.2.13-adaptive", "4.2.13-adaptive-event-loop", "4.2.13"] {
+        let s = ok(&base(&format!("[netty]\nmodel = \"{model}\"\n{keys}\n")));
+        let paths: Vec<&str> = s.warnings.iter().map(|w| w.key_path()).collect();
+        assert_eq!(paths, ["netty.direct_arenas", "netty.max_order"], "{model}");
+        assert!(
+            s.warnings[0]
+                .message()
+                .contains("the adaptive allocator has no such setting"),
+            "{}",
+            s.warnings[0]
+        );
+        assert_eq!((s.warnings[0].line(), s.warnings[1].line()), (8, 9));
+    }
+    for model in ["4.1.118", "4.2.13-pooled"] {
+        let s = ok(&base(&format!("[netty]\nmodel = \"{model}\"\n{keys}\n")));
+        assert!(s.warnings.is_empty(), "{model}: {:?}", s.warnings);
+    }
+}
