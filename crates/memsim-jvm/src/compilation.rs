@@ -42,7 +42,8 @@ impl Compilation {
     /// compilation; `-XX:-TieredCompilation` keeps C2) loading 10000 classes left the pool at
     /// the idle JVM's 1345 KiB, where a tiered JVM had 10.1 MiB and a C2-only one 8.7 MiB
     /// (`tools/jvm-calibrate/results/{c1only,c2only}-g1-512m-classes10000`, `sweep-classes10000`),
-    /// because C2 compiles the loading code. `loading`: classes are being loaded (or were within
+    /// because C2 compiles the loading code; an interpreter-only JVM (`-Xint`, not modelled) held
+    /// 97 KiB idle and after 10000 classes alike (`tools/jvm-calibrate/README.md`). `loading`: classes are being loaded (or were within
     /// the cleaner's period).
     pub fn arena_chunk_bytes(self, loading: bool) -> u64 {
         match (self, loading) {
