@@ -14,7 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # JDK 21's fit set: the shapes that show what changed between 17 and 21 (each collector's native
 # structures by heap size, threads, classes and loaders, hidden classes, compiled code, CPU count).
-JDK21_FIT='^(vt0|vt10k-d0|vt10k-d100|vt10k-d400|g1-256m-idle|parallel-256m-idle|serial-256m-idle|g1-default-heap-idle|g1-1g-200t-r1|parallel-2g-100t-hot2k-r1|serial-512m-xms256m-50t-hidden5k|g1-256m-500t-xss256k|g1-2g-50k-classes-50loaders|g1-2g-direct1g-unsafe512m|sweep-(g1|parallel|serial)-(256m|1g|4g)|sweep-classes20000|sweep-hot2000|sweep-t100-depth1000|cpu8-g1-512m-20t-churn|cpu4-parallel-512m-20t-churn|mech-parallel-1g-noxms-live256m-churn32m)$'
+JDK21_FIT='^(c1only-g1-512m-idle|c1only-g1-512m-classes10000|c1only-g1-512m-50t-hot1k|c2only-g1-512m-classes10000|vt0|vt10k-d0|vt10k-d100|vt10k-d400|g1-256m-idle|parallel-256m-idle|serial-256m-idle|g1-default-heap-idle|g1-1g-200t-r1|parallel-2g-100t-hot2k-r1|serial-512m-xms256m-50t-hidden5k|g1-256m-500t-xss256k|g1-2g-50k-classes-50loaders|g1-2g-direct1g-unsafe512m|sweep-(g1|parallel|serial)-(256m|1g|4g)|sweep-classes20000|sweep-hot2000|sweep-t100-depth1000|cpu8-g1-512m-20t-churn|cpu4-parallel-512m-20t-churn|mech-parallel-1g-noxms-live256m-churn32m)$'
 jdk_opts=()
 results_opts=()
 if [ "${1:-}" = "--jdk" ]; then
@@ -140,6 +140,17 @@ for n in 4 16; do
   run cpu$n-g1-512m-hot2k -- -XX:ActiveProcessorCount=$n -XX:+UseG1GC -Xms512m -Xmx512m \
     -- --threads 10 --hot-methods 2000
 done
+
+# --- the chunk pool by compiler: NMT's Arena Chunk is the free chunks HotSpot's resource arenas gave
+# back (C2's compiles use the largest arenas), trimmed by a periodic cleaner. A C1-only JVM
+# (-XX:TieredStopAtLevel=1) idle, loading 10000 classes and compiling 1000 hot methods with 50
+# threads; a C2-only JVM (-XX:-TieredCompilation) loading the same 10000 classes
+c1=(-XX:TieredStopAtLevel=1 -XX:+UseG1GC -Xms512m -Xmx512m)
+run c1only-g1-512m-idle -- "${c1[@]}" -- --threads 10
+run c1only-g1-512m-classes10000 -- "${c1[@]}" -- --threads 10 --classes 10000
+run c1only-g1-512m-50t-hot1k -- "${c1[@]}" -- --threads 50 --hot-methods 1000
+run c2only-g1-512m-classes10000 -- -XX:-TieredCompilation -XX:+UseG1GC -Xms512m -Xmx512m \
+  -- --threads 10 --classes 10000
 
 # --- glibc malloc arenas: 100 threads using zlib (gzip rounds with closed streams, or Deflaters
 # kept open) under MALLOC_ARENA_MAX=1, 2 and glibc's default (8 per core: 16 here)

@@ -41,7 +41,8 @@ enum Ev {
     Arrival(u32),
     Release(u32),
     Work(u32),
-    /// The chunk pool's cleaner has freed what class loading left (5 s after the loading phase).
+    /// The chunk pool's cleaner has freed what C2's compilations during class loading left (5 s after
+    /// the loading phase; see `memsim_jvm::Compilation::arena_chunk_bytes`).
     LoadingCooled,
     Sample,
     /// The next transaction of a phase's database operation.
@@ -83,7 +84,8 @@ impl Ev {
     }
 }
 
-/// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner).
+/// How long class loading keeps NMT's Arena Chunk pool high after it stops (its periodic cleaner),
+/// with C2: C2 compiling the loading code is what fills the pool.
 const ARENA_COOL_DOWN: SimDuration = SimDuration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]

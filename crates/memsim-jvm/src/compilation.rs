@@ -19,7 +19,40 @@ pub enum Compilation {
     C2Only,
 }
 
+/// NMT's Arena Chunk when C2 compiles, at rest: 2.0 MiB in every idle calibration run (tiered).
+const ARENA_CHUNK_C2_IDLE: u64 = 2 * MIB;
+/// NMT's Arena Chunk when C2 compiles, during and shortly after loading thousands of classes:
+/// 9.8–11.3 MiB measured a few seconds after loading 10k–50k classes tiered, 8.7 MiB C2-only
+/// (`c2only-g1-512m-classes10000`); freed by a periodic cleaner (the engine ends the state 5 s after
+/// loading stops). Time-dependent: the same run measured 3.2 and 9.8 MiB on different tries.
+const ARENA_CHUNK_C2_LOADING: u64 = 21 * MIB / 2;
+/// NMT's Arena Chunk without C2: 1345 KiB in both the idle C1-only run and the one that loaded
+/// 10000 classes (`c1only-g1-512m-{idle,classes10000}`, JDK 17 and 21 alike), the C1 compiler
+/// arenas' 1.5 MiB peak given back to the pool. An approximation: after the cleaner's pass it
+/// is lower (0.16 MiB on JDK 17 in `c1only-g1-512m-50t-hot1k`, whose JDK 21 run measured 1.75 MiB).
+const ARENA_CHUNK_C1_ONLY: u64 = 1345 * 1024;
+
 impl Compilation {
+    /// NMT's `Arena Chunk`: the chunk pool, the free chunks HotSpot's resource arenas gave back
+    /// (`Chunk::operator delete` pools the four standard chunk sizes; NMT reports the chunks'
+    /// malloc minus what arenas hold), trimmed by `ChunkPoolCleaner`, a periodic task every 5 s.
+    /// What refills it is C2: its compilations' arenas reach 2–15 MiB (Compiler's arena peak in
+    /// the calibration runs), and the pool holds about that peak until the next trim. Loading
+    /// classes does not fill it by itself: without C2 (`TieredStopAtLevel` 1–3 with tiered
+    /// compilation; `-XX:-TieredCompilation` keeps C2) loading 10000 classes left the pool at
+    /// the idle JVM's 1345 KiB, where a tiered JVM had 10.1 MiB and a C2-only one 8.7 MiB
+    /// (`tools/jvm-calibrate/results/{c1only,c2only}-g1-512m-classes10000`, `sweep-classes10000`),
+    /// because C2 compiles the loading code; an interpreter-only JVM (`-Xint`, not modelled) held
+    /// 97 KiB idle and after 10000 classes alike (`tools/jvm-calibrate/README.md`). `loading`: classes are being loaded (or were within
+    /// the cleaner's period).
+    pub fn arena_chunk_bytes(self, loading: bool) -> u64 {
+        match (self, loading) {
+            (Compilation::C1Only, _) => ARENA_CHUNK_C1_ONLY,
+            (Compilation::Tiered | Compilation::C2Only, true) => ARENA_CHUNK_C2_LOADING,
+            (Compilation::Tiered | Compilation::C2Only, false) => ARENA_CHUNK_C2_IDLE,
+        }
+    }
+
     /// The mode the flags select: `-XX:-TieredCompilation` wins over `TieredStopAtLevel` (HotSpot's
     /// `is_c1_only` requires `TieredCompilation`); level 0 (interpreter only) is not modelled and is
     /// refused by the scenario parser, so it reads as C1-only here.
@@ -94,6 +127,23 @@ mod tests {
             ram_bytes: ram,
             container_limit_bytes: None,
             cores,
+        }
+    }
+
+    /// The chunk pool follows C2, not class loading: C1-only keeps its idle pool while loading
+    /// (`c1only-g1-512m-{idle,classes10000}`), tiered and C2-only fill it.
+    #[test]
+    fn arena_chunk_follows_c2() {
+        let c1 = Compilation::from_flags(None, Some(1));
+        assert_eq!(c1.arena_chunk_bytes(true), c1.arena_chunk_bytes(false));
+        assert!(c1.arena_chunk_bytes(true) < 2 * MIB);
+        for c2 in [
+            Compilation::from_flags(None, None),
+            Compilation::from_flags(Some(false), Some(1)),
+        ] {
+            assert_ne!(c2, Compilation::C1Only);
+            assert!(c2.arena_chunk_bytes(true) > 4 * c2.arena_chunk_bytes(false));
+            assert!(c2.arena_chunk_bytes(false) > c1.arena_chunk_bytes(false));
         }
     }
 

@@ -44,12 +44,6 @@ const COMPILER_STORM: u64 = 32 * MIB;
 /// Compiler arenas during a compile storm without C2, per C1 thread: fitted on one measurement,
 /// `tools/jvm-flags/results/c1only-g1-512m-hot2k` (2000 hot methods, 2 C1 threads, arena peak 1.8 MiB).
 const C1_ONLY_STORM: u64 = MIB;
-/// The chunk pool at rest: 2.0 MiB in every idle calibration run.
-const ARENA_CHUNK_IDLE: u64 = 2 * MIB;
-/// The chunk pool during and shortly after loading thousands of classes: 9.8–11.3 MiB measured a few
-/// seconds after loading 10k–50k classes; freed by a periodic cleaner (the engine ends the state 5 s
-/// after loading stops). Time-dependent: the same run measured 3.2 and 9.8 MiB on different tries.
-const ARENA_CHUNK_LOADING: u64 = 21 * MIB / 2;
 /// Anonymous RSS outside the heap that NMT does not count, fitted on the calibration runs
 /// (docs/calibration.md): ~6 MiB at rest (glibc arenas, libc and libjvm C heap), + what each loaded
 /// class adds (`ClassCost::untracked_bytes`), + 3.7 KiB per JIT-compiled method (RSS outside the
@@ -591,11 +585,7 @@ impl Jvm {
         ledger.set(Account::SharedClassSpace, CDS);
         ledger.set(
             Account::ArenaChunk,
-            Usage::all(if self.n_loading > 0 {
-                ARENA_CHUNK_LOADING
-            } else {
-                ARENA_CHUNK_IDLE
-            }),
+            Usage::all(self.ergo.compilation.arena_chunk_bytes(self.n_loading > 0)),
         );
         ledger.set(Account::Module, Usage::all(MODULE));
         ledger.set(

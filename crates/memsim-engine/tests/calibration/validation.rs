@@ -27,10 +27,6 @@ pub(crate) const IDLE_JVM_CLASSES_JDK21: u64 = 770;
 /// cannot express yet are found by the test itself and need no entry.
 pub(crate) const VALIDATION_MISSES: &[(&str, &str)] = &[
     (
-        "v-c1-only-hot3k",
-        "RSS 94.1 MiB against 77.6 (+21 %): a C1-only JVM (-XX:TieredStopAtLevel=1) had 0.6 MiB of Arena Chunk where memsim keeps the 10.5 MiB its C2 configurations measured (C2's large resource arenas are what fill the chunk pool), and 5.6 MiB of glibc arena RSS against memsim's 11.2 MiB of untracked native memory; the heap (27.4 against 26.7 MiB resident) and every judged NMT category are within 3 %",
-    ),
-    (
         "v-direct-failed-g1",
         "Metaspace 8.4 MiB against 6.2 (+35 %): commons-math3's classes cost 3442 B of Metaspace each over an idle JVM where the application profile gives 1.379 per class-file byte, 4787 B at its 3471-B average (the profile was fitted on guava, commons-lang3 and jackson, whose metadata per class-file byte is higher; bcprov's 1.36 agrees with it, math3's 0.99 does not). RSS 213 MiB against 164 (+30 %): memsim's G1 left 109 MiB of the heap resident where the JVM had 65 MiB (58 young regions, 61 MiB used, after the failed reservation's System.gc)",
     ),
