@@ -1,5 +1,5 @@
 //! `memsim recommend SCENARIO --limit SIZE [--headroom P%] [--vary …] [--objective …]
-//! [--format json] [--no-compare]`: the search is `memsim_search::recommend`; this file reads the
+//! [--format json] [--compare | --no-compare]`: the search is `memsim_search::recommend`; this file reads the
 //! scenario, parses the options, prints the answer and maps errors to exit codes.
 //!
 //! Exit codes: **0** a recommendation was printed, **3** nothing in reach fits (the message says
@@ -47,7 +47,12 @@ pub(crate) struct RecommendArgs {
     /// Simulations run at once (default: every core).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Leave out the comparison with the Cloud Foundry calculator and Neo4j's recommendation.
+    /// Also run what the Cloud Foundry memory calculator and Neo4j's `memory-recommendation`
+    /// choose for the same limit, side by side with the answer (the default; the flag says so
+    /// explicitly).
+    #[arg(long, conflicts_with = "no_compare")]
+    compare: bool,
+    /// Leave out that comparison (one or two fewer simulations).
     #[arg(long)]
     no_compare: bool,
     /// Text for people, or JSON for tools.

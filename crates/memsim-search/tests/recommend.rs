@@ -90,6 +90,38 @@ fn the_recommendation_fits_and_one_step_more_does_not() {
     let text = memsim_search::render_recommendation_text(&r);
     assert!(text.contains("server.memory.pagecache.size="), "{text}");
     assert!(text.contains("-XX:MaxDirectMemorySize="), "{text}");
+    // The answer's peak is above -Xmx + page cache + direct cap (memsim's `over budget` verdict, as
+    // a JVM's always is): the text says it fits, and says why the budget is passed, not that the
+    // answer is "over budget".
+    assert_eq!(r.chosen.outcome.verdict, memsim_core::Verdict::OverBudget);
+    let recommended = text
+        .lines()
+        .find(|l| l.starts_with("RECOMMENDED:"))
+        .unwrap();
+    assert!(recommended.ends_with(": fits, no errors"), "{recommended}");
+    assert!(!text.contains("fits (over budget)"), "{text}");
+    assert!(
+        text.contains("above -Xmx + page cache + -XX:MaxDirectMemorySize = ")
+            && text.contains("as a JVM's always is"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("memsim recommend "))
+        .unwrap();
+    assert!(row.ends_with("fits, no errors"), "{row}");
+    // Neo4j's table: under the process's limit, over the target: said so, with the amount.
+    let neo4j = text
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("neo4j-admin server memory-recommendation ")
+        })
+        .unwrap();
+    assert!(
+        neo4j.contains("over the target 10.80 GiB (not OOM-killed: under the process's limit"),
+        "{neo4j}"
+    );
 }
 
 #[test]
