@@ -48,6 +48,40 @@ fn sharded_and_merged_equals_the_full_sweep() {
         let b = std::fs::read(dir.join("merged").join(f)).unwrap();
         assert!(a == b, "{f} differs");
     }
+    // A shard of a grid with the same keys and size but other values is refused.
+    let other = out("other1");
+    let o = memsim(&[
+        "sweep",
+        SIM,
+        "--set",
+        "page_cache.size=4g,5g",
+        "--set",
+        "machine.container_limit=7g,12g",
+        "--out",
+        &other,
+        "--shard",
+        "1/3",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = memsim(&[
+        "sweep",
+        "merge",
+        &shard_dirs[0],
+        &other,
+        &shard_dirs[2],
+        "--out",
+        &out("mixed"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(
+            "it sweeps page_cache.size=4g,5g where the first sweeps page_cache.size=4g,6g"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!dir.join("mixed").exists());
     // A missing shard is named.
     let o = memsim(&[
         "sweep",

@@ -73,6 +73,7 @@ pub fn run_sweep(request: SweepRequest<'_>) -> Result<SweepSummary, SearchError>
         scenario: base.name,
         source_digest: digest(request.source),
         keys: grid.axes().iter().map(|a| a.key.clone()).collect(),
+        axis_values: grid.axes().iter().map(|a| a.values.clone()).collect(),
         points_total: grid.len(),
         shard: request.shard.map(|s| s.to_string()),
         points: rows,
