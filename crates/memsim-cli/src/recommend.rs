@@ -128,7 +128,8 @@ pub(crate) fn run(a: &RecommendArgs) -> ExitCode {
             ExitCode::from(NOTHING_FITS)
         }
         Err(e) => {
-            eprintln!("memsim: {e}");
+            // A scenario's errors render with a line break at the end.
+            eprintln!("memsim: {}", e.to_string().trim_end());
             ExitCode::from(2)
         }
     }

@@ -59,7 +59,8 @@ enum SweepCommand {
 }
 
 fn bad(e: &SearchError) -> ExitCode {
-    eprintln!("memsim: {e}");
+    // A scenario's errors render with a line break at the end.
+    eprintln!("memsim: {}", e.to_string().trim_end());
     ExitCode::from(2)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use memsim_engine::RunOptions;
-use memsim_scenario::{Override, Scenario};
+use memsim_scenario::{Override, OverrideError, Scenario};
 
 use crate::pool::par_map;
 use crate::recommend::{Candidate, RecommendRequest};
@@ -56,7 +56,18 @@ impl Evaluator<'_> {
                     self.request.source,
                     self.request.file,
                     &self.overrides(s, extra),
-                )?;
+                )
+                .map_err(|e| match e {
+                    // A value the search chose, not a `--set` the user gave.
+                    OverrideError::BadValue {
+                        key,
+                        value,
+                        message,
+                    } => SearchError::Request(format!(
+                        "the search's {key}={value} is refused: {message}"
+                    )),
+                    e => SearchError::Override(e),
+                })?;
                 scenarios.push(scenario);
             }
             let outcomes = par_map(&scenarios, self.request.jobs, |sc| {

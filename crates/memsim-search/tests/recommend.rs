@@ -151,6 +151,41 @@ fn requests_that_cannot_be_searched_are_refused() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("--headroom"), "{e}");
+    // The limit and the step are named as the options they are, not as a `--set`.
+    let e = recommend(&RecommendRequest {
+        limit_bytes: 0,
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--limit 0: the container's limit must be above zero"
+    );
+    let e = recommend(&RecommendRequest {
+        step_bytes: 100 << 40,
+        vary: vec![Knob::Heap, Knob::PageCache],
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("--step 102400g: larger than the target 10.80 GiB"),
+        "{e}"
+    );
+    // A syntax error in the scenario: file, line and column.
+    let broken = source.replacen("[jvm]", "[jvm", 1);
+    let e = recommend(&RecommendRequest {
+        source: &broken,
+        vary: vec![Knob::Heap, Knob::PageCache],
+        ..base.clone()
+    })
+    .unwrap_err();
+    let line = 1 + source[..source.find("[jvm]").unwrap()].lines().count();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{FILE}:{line}:5: TOML syntax error")),
+        "{e}"
+    );
     // A limit nothing fits under.
     let e = recommend(&RecommendRequest {
         limit_bytes: 2 << 30,
@@ -163,4 +198,37 @@ fn requests_that_cannot_be_searched_are_refused() {
         matches!(e, memsim_search::SearchError::NothingFits(_)),
         "{e}"
     );
+}
+
+#[test]
+fn a_limit_past_what_memsim_models_ends_the_range_at_the_largest_page_cache() {
+    // Under 2 TiB the page cache would grow past the 1 TiB the scenario format accepts: the search
+    // stops there and says so, instead of failing on a value it chose itself.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../sims/neo4j-4g6g-steady.toml"
+    ))
+    .unwrap();
+    let r = recommend(&RecommendRequest {
+        source: &source,
+        file: "sims/neo4j-4g6g-steady.toml",
+        limit_bytes: 2 << 40,
+        headroom_percent: 10.0,
+        vary: vec![Knob::Heap, Knob::PageCache, Knob::MaxDirect],
+        objective: Objective::MaxPageCache,
+        step_bytes: 64 << 20,
+        max_simulations: 60,
+        jobs: 2,
+        compare: false,
+    })
+    .unwrap();
+    assert_eq!(r.chosen.settings.page_cache, Some(1 << 40));
+    assert!(r.one_step_larger.is_none());
+    assert!(
+        r.binding
+            .contains("page_cache reached the largest value memsim models, 1.00 TiB"),
+        "{}",
+        r.binding
+    );
+    assert!(r.chosen.outcome.fits_under(r.target_bytes));
 }

@@ -114,6 +114,23 @@ fn a_bad_value_names_its_set_argument_before_anything_runs() {
             .contains("unknown key `jvm.heep.max` — did you mean `heap`?"),
         "{e}"
     );
+    // The scenario's own syntax error: file, line and column, as `memsim run` gives them.
+    let broken = source.replacen("[jvm]", "[jvm", 1);
+    let grid = Grid::new(vec![Axis::parse("jvm.heap.max=6g").unwrap()]).unwrap();
+    let e = run_sweep(SweepRequest {
+        source: &broken,
+        file: "x.toml",
+        grid: &grid,
+        shard: None,
+        jobs: 2,
+    })
+    .unwrap_err();
+    let line = 1 + source[..source.find("[jvm]").unwrap()].lines().count();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("x.toml:{line}:5: TOML syntax error")),
+        "{e}"
+    );
     // And an override the reader accepts changes the run.
     let a =
         memsim_scenario::parse_with_overrides(&source, "x", &[Override::new("jvm.heap.max", "6g")])
