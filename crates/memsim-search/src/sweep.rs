@@ -40,6 +40,27 @@ pub(crate) fn parse_as_written(source: &str, file: &str) -> Result<Scenario, Sea
         .map_err(|e| SearchError::Override(OverrideError::Scenario(Box::new(e))))
 }
 
+/// A swept `-Xmx` below the file's `-Xms` (Neo4j's scenarios set them equal): says how to sweep both.
+fn heap_hint(e: OverrideError) -> SearchError {
+    match e {
+        OverrideError::BadValue {
+            key,
+            value,
+            mut message,
+        } if key == "jvm.heap.max" && message.contains("`jvm.heap.initial`") => {
+            message.push_str(
+                " — to sweep -Xms with -Xmx, write `--set jvm.heap.initial+jvm.heap.max=…`",
+            );
+            SearchError::Override(OverrideError::BadValue {
+                key,
+                value,
+                message,
+            })
+        }
+        e => SearchError::Override(e),
+    }
+}
+
 /// Runs the request's points and summarizes them.
 ///
 /// # Errors
@@ -56,7 +77,8 @@ pub fn run_sweep(request: SweepRequest<'_>) -> Result<SweepSummary, SearchError>
             request.source,
             request.file,
             &grid.overrides(index),
-        )?;
+        )
+        .map_err(heap_hint)?;
         points.push((index, scenario));
     }
     let rows = par_map(&points, request.jobs, |(index, scenario)| {

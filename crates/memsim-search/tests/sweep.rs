@@ -100,6 +100,11 @@ fn a_bad_value_names_its_set_argument_before_anything_runs() {
     })
     .unwrap_err();
     assert!(e.to_string().starts_with("--set jvm.heap.max=2g: "), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with(" — to sweep -Xms with -Xmx, write `--set jvm.heap.initial+jvm.heap.max=…`"),
+        "{e}"
+    );
     let grid = Grid::new(vec![Axis::parse("jvm.heep.max=2g").unwrap()]).unwrap();
     let e = run_sweep(SweepRequest {
         source: &source,
