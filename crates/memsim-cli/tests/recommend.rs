@@ -51,3 +51,56 @@ fn compare_is_accepted_as_the_explicit_default_and_conflicts_with_no_compare() {
     let e = text(&both.stderr);
     assert!(e.contains("--compare") && e.contains("--no-compare"), "{e}");
 }
+
+#[test]
+fn a_scenario_without_a_page_cache_is_told_which_options_fit_it() {
+    // The defaults vary and maximize the page cache; a JVM without a database has none.
+    let o = memsim(&["recommend", SIM, "--limit", "16Gi"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("the scenario has no [page_cache]")
+            && e.contains("give --vary heap,max_direct --objective max-heap"),
+        "{e}"
+    );
+    let o = memsim(&[
+        "recommend",
+        SIM,
+        "--limit",
+        "16Gi",
+        "--vary",
+        "heap,max_direct",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("which --vary does not include") && e.contains("max-heap grows heap"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_syntax_error_in_the_scenario_on_stdin_gives_line_and_column() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memsim"))
+        .args(["recommend", "-", "--limit", "12Gi"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"[machine\nram = \"4g\"\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "memsim: <stdin>:1:9: TOML syntax error: unclosed table, expected `]` — hint: see https://toml.io for the syntax; memsim's keys are in docs/scenario-format.md\n"
+    );
+    assert!(o.stdout.is_empty());
+}

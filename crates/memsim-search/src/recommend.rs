@@ -160,7 +160,7 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
     for k in request.objective.grows() {
         if !request.vary.contains(k) {
             return Err(SearchError::Request(format!(
-                "--objective {} grows {}, which --vary does not include",
+                "--objective {} grows {}, which --vary does not include (add it to --vary, or choose an --objective that grows a varied setting: max-heap grows heap, max-page-cache page_cache, balanced both)",
                 request.objective.name(),
                 k
             )));
@@ -190,7 +190,7 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
         })?;
     if request.vary.contains(&Knob::PageCache) && scenario.page_cache.is_none() {
         return Err(SearchError::Request(
-            "--vary page_cache: the scenario has no [page_cache] (no database)".into(),
+            "--vary page_cache (heap,page_cache,max_direct unless given): the scenario has no [page_cache] (no database); for a JVM without one, give --vary heap,max_direct --objective max-heap".into(),
         ));
     }
     let target = (request.limit_bytes as f64 * (1.0 - request.headroom_percent / 100.0)) as u64;
