@@ -25,7 +25,7 @@ pub(crate) struct RecommendArgs {
     #[arg(long, value_parser = parse_size)]
     limit: u64,
     /// Keep this share of the limit free: the peak must stay under limit × (1 − headroom).
-    #[arg(long, default_value = "10%", value_parser = parse_percent)]
+    #[arg(long, default_value = "10%", value_parser = parse_percent, allow_hyphen_values = true)]
     headroom: f64,
     /// The settings the search may change (comma-separated): heap, page_cache, max_direct, threads
     /// (the thread stack size, -Xss).

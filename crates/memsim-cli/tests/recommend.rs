@@ -37,6 +37,12 @@ fn compare_is_accepted_as_the_explicit_default_and_conflicts_with_no_compare() {
         out.contains("neo4j-admin server memory-recommendation"),
         "{out}"
     );
+    // -Xmx grows to the limit (the heap never uses it) beside a 9g direct cap: said, as a caution.
+    assert!(
+        out.contains("  caution: -Xmx + -XX:MaxDirectMemorySize = ")
+            && out.contains("is more than the limit 16.00 GiB; this workload does not use it all"),
+        "{out}"
+    );
     // The default is the same answer, byte for byte.
     let default = recommend(&[]);
     assert!(default.status.success(), "{}", text(&default.stderr));
@@ -103,4 +109,19 @@ fn a_syntax_error_in_the_scenario_on_stdin_gives_line_and_column() {
         "memsim: <stdin>:1:9: TOML syntax error: unclosed table, expected `]` — hint: see https://toml.io for the syntax; memsim's keys are in docs/scenario-format.md\n"
     );
     assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_headroom_out_of_range_is_named_whatever_its_sign() {
+    for h in ["150%", "-5%", "abc"] {
+        let o = memsim(&["recommend", SIM, "--limit", "16Gi", "--headroom", h]);
+        assert_eq!(o.status.code(), Some(2), "{h}");
+        let e = text(&o.stderr);
+        assert!(
+            e.contains(&format!(
+                "invalid value '{h}' for '--headroom <HEADROOM>': `{h}` is not a percentage from 0 up to 100"
+            )),
+            "{h}: {e}"
+        );
+    }
 }

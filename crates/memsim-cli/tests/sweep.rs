@@ -155,6 +155,7 @@ fn recommend_prints_json_for_tools_and_exit_3_when_nothing_fits() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["recommended"]["outcome"]["fits"], true);
+    assert_eq!(v["recommended"]["outcome"]["in_words"], "fits, no errors");
     // With -Xms below -Xmx the heap grows only as the workload needs: the range ends first.
     assert!(v["one_step_larger"].is_null(), "{v}");
     assert!(

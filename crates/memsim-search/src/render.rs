@@ -109,6 +109,15 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
         composition_words(&c.outcome, 8)
     );
     let _ = writeln!(out, "  the peak is {}", c.outcome.budget_words());
+    if c.outcome.configured_bytes > r.limit_bytes {
+        let _ = writeln!(
+            out,
+            "  caution: {} = {} is more than the limit {}; this workload does not use it all, a heavier one could (an -Xmx the heap never grows into is what lets the objective's range end early)",
+            c.outcome.configured_names,
+            ByteSize(c.outcome.configured_bytes),
+            ByteSize(r.limit_bytes)
+        );
+    }
     let _ = writeln!(out, "  binding: {}", r.binding);
     for f in &r.floors {
         let _ = write!(
