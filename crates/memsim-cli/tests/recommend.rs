@@ -125,3 +125,14 @@ fn a_headroom_out_of_range_is_named_whatever_its_sign() {
         );
     }
 }
+
+#[test]
+fn a_limit_smaller_than_one_step_is_nothing_fits() {
+    let o = memsim(&["recommend", "sims/neo4j-12g-oom.toml", "--limit", "1m"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stderr),
+        "memsim: nothing fits: the target 921.60 KiB (the limit less headroom) is smaller than one --step (64m), the least the search changes a setting by\n"
+    );
+    assert!(o.stdout.is_empty());
+}

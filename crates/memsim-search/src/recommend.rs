@@ -195,10 +195,11 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
     }
     let target = (request.limit_bytes as f64 * (1.0 - request.headroom_percent / 100.0)) as u64;
     if step > target {
-        return Err(SearchError::Request(format!(
-            "--step {}: larger than the target {} (the limit less headroom) it must divide",
-            size_text(step),
-            ByteSize(target)
+        // A tiny limit (nothing fits: exit 3, as for any limit too small) or a huge --step.
+        return Err(SearchError::NothingFits(format!(
+            "the target {} (the limit less headroom) is smaller than one --step ({}), the least the search changes a setting by",
+            ByteSize(target),
+            size_text(step)
         )));
     }
     let mut ev = Evaluator {

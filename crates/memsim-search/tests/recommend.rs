@@ -151,7 +151,8 @@ fn requests_that_cannot_be_searched_are_refused() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("--headroom"), "{e}");
-    // The limit and the step are named as the options they are, not as a `--set`.
+    // The limit and the step are named as the options they are, not as a `--set`; a step larger
+    // than the target leaves nothing to search (exit 3 from the CLI, as for a tiny limit).
     let e = recommend(&RecommendRequest {
         limit_bytes: 0,
         ..base.clone()
@@ -167,10 +168,9 @@ fn requests_that_cannot_be_searched_are_refused() {
         ..base.clone()
     })
     .unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("--step 102400g: larger than the target 10.80 GiB"),
-        "{e}"
+    assert_eq!(
+        e.to_string(),
+        "nothing fits: the target 10.80 GiB (the limit less headroom) is smaller than one --step (102400g), the least the search changes a setting by"
     );
     // A syntax error in the scenario: file, line and column.
     let broken = source.replacen("[jvm]", "[jvm", 1);
