@@ -55,8 +55,10 @@ pub(crate) struct RecommendArgs {
     /// Leave out that comparison (one or two fewer simulations).
     #[arg(long)]
     no_compare: bool,
-    /// Text for people, or JSON for tools.
-    #[arg(long, value_enum, default_value_t = crate::Format::Text)]
+    /// `text` for people, or `json` for tools: the recommendation, the floors, the run one step
+    /// larger, the alternatives and the comparison as one JSON object.
+    // The shared enum's value help describes `memsim run`'s output (report.json): hidden here.
+    #[arg(long, value_enum, default_value_t = crate::Format::Text, hide_possible_values = true)]
     format: crate::Format,
 }
 
