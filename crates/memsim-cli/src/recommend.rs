@@ -1,5 +1,5 @@
 //! `memsim recommend SCENARIO --limit SIZE [--headroom P%] [--vary …] [--objective …]
-//! [--format json] [--no-compare]`: the search is `memsim_search::recommend`; this file reads the
+//! [--format json] [--compare | --no-compare]`: the search is `memsim_search::recommend`; this file reads the
 //! scenario, parses the options, prints the answer and maps errors to exit codes.
 //!
 //! Exit codes: **0** a recommendation was printed, **3** nothing in reach fits (the message says
@@ -25,7 +25,7 @@ pub(crate) struct RecommendArgs {
     #[arg(long, value_parser = parse_size)]
     limit: u64,
     /// Keep this share of the limit free: the peak must stay under limit × (1 − headroom).
-    #[arg(long, default_value = "10%", value_parser = parse_percent)]
+    #[arg(long, default_value = "10%", value_parser = parse_percent, allow_hyphen_values = true)]
     headroom: f64,
     /// The settings the search may change (comma-separated): heap, page_cache, max_direct, threads
     /// (the thread stack size, -Xss).
@@ -47,11 +47,18 @@ pub(crate) struct RecommendArgs {
     /// Simulations run at once (default: every core).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Leave out the comparison with the Cloud Foundry calculator and Neo4j's recommendation.
+    /// Also run what the Cloud Foundry memory calculator and Neo4j's `memory-recommendation`
+    /// choose for the same limit, side by side with the answer (the default; the flag says so
+    /// explicitly).
+    #[arg(long, conflicts_with = "no_compare")]
+    compare: bool,
+    /// Leave out that comparison (one or two fewer simulations).
     #[arg(long)]
     no_compare: bool,
-    /// Text for people, or JSON for tools.
-    #[arg(long, value_enum, default_value_t = crate::Format::Text)]
+    /// `text` for people, or `json` for tools: the recommendation, the floors, the run one step
+    /// larger, the alternatives and the comparison as one JSON object.
+    // The shared enum's value help describes `memsim run`'s output (report.json): hidden here.
+    #[arg(long, value_enum, default_value_t = crate::Format::Text, hide_possible_values = true)]
     format: crate::Format,
 }
 
@@ -123,7 +130,8 @@ pub(crate) fn run(a: &RecommendArgs) -> ExitCode {
             ExitCode::from(NOTHING_FITS)
         }
         Err(e) => {
-            eprintln!("memsim: {e}");
+            // A scenario's errors render with a line break at the end.
+            eprintln!("memsim: {}", e.to_string().trim_end());
             ExitCode::from(2)
         }
     }

@@ -23,8 +23,9 @@ fn sharded_and_merged_equals_the_full_sweep() {
     args.extend(["--out", &full, "--jobs", "2"]);
     let o = memsim(&args);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // Fits and over budget both count as under the limit (page cache 6g under 7g is OOM-killed).
     assert!(
-        text(&o.stdout).starts_with("4 points ("),
+        text(&o.stdout).starts_with("4 points (3 under the limit: 3 within -Xmx + page cache + direct cap, 0 above them; 0 thrashing, 1 OOM-killed, "),
         "{}",
         text(&o.stdout)
     );
@@ -48,6 +49,40 @@ fn sharded_and_merged_equals_the_full_sweep() {
         let b = std::fs::read(dir.join("merged").join(f)).unwrap();
         assert!(a == b, "{f} differs");
     }
+    // A shard of a grid with the same keys and size but other values is refused.
+    let other = out("other1");
+    let o = memsim(&[
+        "sweep",
+        SIM,
+        "--set",
+        "page_cache.size=4g,5g",
+        "--set",
+        "machine.container_limit=7g,12g",
+        "--out",
+        &other,
+        "--shard",
+        "1/3",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = memsim(&[
+        "sweep",
+        "merge",
+        &shard_dirs[0],
+        &other,
+        &shard_dirs[2],
+        "--out",
+        &out("mixed"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(
+            "it sweeps page_cache.size=4g,5g where the first sweeps page_cache.size=4g,6g"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!dir.join("mixed").exists());
     // A missing shard is named.
     let o = memsim(&[
         "sweep",
@@ -120,6 +155,7 @@ fn recommend_prints_json_for_tools_and_exit_3_when_nothing_fits() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["recommended"]["outcome"]["fits"], true);
+    assert_eq!(v["recommended"]["outcome"]["in_words"], "fits, no errors");
     // With -Xms below -Xmx the heap grows only as the workload needs: the range ends first.
     assert!(v["one_step_larger"].is_null(), "{v}");
     assert!(

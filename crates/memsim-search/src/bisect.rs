@@ -9,10 +9,11 @@ use crate::evaluator::Evaluator;
 use crate::recommend::Candidate;
 use crate::{SearchError, Settings};
 
-/// Evenly spaced points strictly inside `(lo, hi)`, at most `n`.
+/// Evenly spaced points strictly inside `(lo, hi)`, at most `n` (none for `n = 0`: a round whose
+/// threads are all taken by its own probes adds none).
 pub(crate) fn inner_points(lo: i64, hi: i64, n: usize) -> Vec<i64> {
     let span = hi - lo;
-    if span <= 1 {
+    if span <= 1 || n == 0 {
         return Vec::new();
     }
     let n = (n as i64).min(span - 1).max(1);
@@ -188,5 +189,8 @@ mod tests {
         assert_eq!(inner_points(0, 10, 2), [3, 6]);
         assert_eq!(inner_points(3, 5, 4), [4]);
         assert!(inner_points(3, 4, 2).is_empty());
+        // No thread left over: no extra probe (it used to add the midpoint, a third simulation in
+        // a round of two on two threads).
+        assert!(inner_points(0, 10, 0).is_empty());
     }
 }

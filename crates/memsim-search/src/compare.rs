@@ -5,7 +5,7 @@ use memsim_core::ByteSize;
 use memsim_engine::RunOptions;
 use memsim_scenario::{Override, Scenario};
 
-use crate::evaluator::Evaluator;
+use crate::evaluator::{Evaluator, chosen_value_error};
 use crate::formulas::{CfInputs, cf_memory_calculator, neo4j_memory_recommendation};
 use crate::pool::par_map;
 use crate::settings::size_text;
@@ -148,11 +148,16 @@ pub(crate) fn compare(
     let formulas = batch.len();
     batch.extend(also.iter().map(|s| (*s, Vec::new())));
     let mut scenarios = Vec::new();
-    for (s, extra) in &batch {
+    for (i, (s, extra)) in batch.iter().enumerate() {
+        let who = if i < formulas {
+            "the formula"
+        } else {
+            "the search"
+        };
         scenarios.push(
             memsim_scenario::parse_with_overrides(r.source, r.file, &ev.overrides(s, extra))
                 .map(|(sc, _)| sc)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| chosen_value_error(e, who).to_string()),
         );
     }
     if ev.simulations() + batch.len() > r.max_simulations {

@@ -4,11 +4,26 @@
 use std::collections::BTreeMap;
 
 use memsim_engine::RunOptions;
-use memsim_scenario::{Override, Scenario};
+use memsim_scenario::{Override, OverrideError, Scenario};
 
 use crate::pool::par_map;
 use crate::recommend::{Candidate, RecommendRequest};
 use crate::{Outcome, SearchError, Settings};
+
+/// An override's error when `who` chose the value (the search, a formula), not a `--set` the user
+/// gave: said so, without the `--set` the scenario reader's message starts with.
+pub(crate) fn chosen_value_error(e: OverrideError, who: &str) -> SearchError {
+    match e {
+        OverrideError::BadValue {
+            key,
+            value,
+            message,
+        } => SearchError::Request(format!(
+            "{key}={value}, chosen by {who}, is refused: {message}"
+        )),
+        e => SearchError::Override(e),
+    }
+}
 
 /// Runs configurations, once each, in parallel batches, within the budget.
 pub(crate) struct Evaluator<'a> {
@@ -56,7 +71,8 @@ impl Evaluator<'_> {
                     self.request.source,
                     self.request.file,
                     &self.overrides(s, extra),
-                )?;
+                )
+                .map_err(|e| chosen_value_error(e, "the search"))?;
                 scenarios.push(scenario);
             }
             let outcomes = par_map(&scenarios, self.request.jobs, |sc| {

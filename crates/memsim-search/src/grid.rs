@@ -97,12 +97,20 @@ impl Grid {
                 message: "a sweep needs at least one --set KEY=V1,V2,…".into(),
             });
         }
-        for (i, a) in axes.iter().enumerate() {
-            if axes[..i].iter().any(|b| b.key == a.key) {
-                return Err(SearchError::Axis {
-                    arg: format!("{}=…", a.key),
-                    message: "this key is swept twice; give all its values in one --set".into(),
-                });
+        // Each key once, counting the keys of `+`-joined axes one by one: a key in two axes would
+        // take the later axis's value while the earlier one's column claims otherwise.
+        let mut seen: Vec<&str> = Vec::new();
+        for a in &axes {
+            for key in a.key.split('+').map(str::trim) {
+                if seen.contains(&key) {
+                    return Err(SearchError::Axis {
+                        arg: format!("{}=…", a.key),
+                        message: format!(
+                            "`{key}` is swept twice; give all its values in one --set"
+                        ),
+                    });
+                }
+                seen.push(key);
             }
         }
         let points = axes
@@ -236,6 +244,17 @@ mod tests {
             ])
             .is_err()
         );
+        // A key of a `+`-joined axis counts too.
+        let e = Grid::new(vec![
+            Axis::parse("jvm.heap.initial+jvm.heap.max=2g,3g").unwrap(),
+            Axis::parse("jvm.heap.max=4g").unwrap(),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--set jvm.heap.max=…: `jvm.heap.max` is swept twice; give all its values in one --set"
+        );
+        assert!(Grid::new(vec![Axis::parse("a+a=1").unwrap()]).is_err());
     }
 
     #[test]

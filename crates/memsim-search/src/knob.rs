@@ -42,6 +42,18 @@ impl Knob {
         }
     }
 
+    /// The largest value the scenario format accepts for it, so the search never proposes one it
+    /// refuses: the page cache is modelled up to 1 TiB (memsim-scenario `build/page_cache.rs`),
+    /// `-Xss` up to HotSpot's 1 GiB (`build/limits.rs`); sizes otherwise up to 2^52 bytes
+    /// (`syntax.rs`).
+    pub const fn max_bytes(self) -> u64 {
+        match self {
+            Knob::PageCache => 1 << 40,
+            Knob::Threads => 1 << 30,
+            Knob::Heap | Knob::MaxDirect => 1 << 52,
+        }
+    }
+
     /// Reads a `--vary` name.
     ///
     /// # Errors

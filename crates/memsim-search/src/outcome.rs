@@ -1,6 +1,6 @@
 //! What one simulation says about a configuration, reduced to what a sweep or a search judges.
 
-use memsim_core::{Account, Failures, RunSummary, SimTime, Verdict};
+use memsim_core::{Account, ByteSize, Failures, RunSummary, SimTime, Verdict};
 
 /// One run's result as the search judges it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,11 @@ pub struct Outcome {
     pub ended_at: SimTime,
     /// Simulated events.
     pub n_events: u64,
+    /// The budget the run's settings configure: max heap + page cache + max direct memory, where
+    /// set (the engine's `configured_bytes`; the verdict is `OverBudget` when the peak passes it).
+    pub configured_bytes: u64,
+    /// Its terms' names joined by ` + ` (`-Xmx + page cache + -XX:MaxDirectMemorySize`).
+    pub configured_names: String,
 }
 
 impl Outcome {
@@ -62,6 +67,13 @@ impl Outcome {
             direct_peak_bytes,
             ended_at: s.ended_at,
             n_events: s.n_events,
+            configured_bytes: s.configured_bytes,
+            configured_names: s
+                .configured_terms
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(" + "),
         }
     }
 
@@ -87,19 +99,58 @@ impl Outcome {
             return Some(format!(
                 "{} (peak {}){also}",
                 self.verdict.headline(),
-                memsim_core::ByteSize(self.peak_resident_bytes)
+                ByteSize(self.peak_resident_bytes)
             ));
         }
         if !self.failures.is_empty() {
             return Some(failures_words(&self.failures));
         }
         (self.peak_resident_bytes > target_bytes).then(|| {
-            format!(
-                "peak {} > target {}",
-                memsim_core::ByteSize(self.peak_resident_bytes),
-                memsim_core::ByteSize(target_bytes)
-            )
+            let over = format!(
+                "peak {}, {} over the target {}",
+                ByteSize(self.peak_resident_bytes),
+                ByteSize(self.peak_resident_bytes - target_bytes),
+                ByteSize(target_bytes)
+            );
+            if self.peak_resident_bytes <= self.limit_bytes {
+                format!(
+                    "{over} (not OOM-killed: under the process's limit of {}, but into the headroom)",
+                    ByteSize(self.limit_bytes)
+                )
+            } else {
+                over
+            }
         })
+    }
+
+    /// What a run says of its configuration, in a few words: `does not fit: …` with
+    /// [`Outcome::why_not`], or `fits, no errors`.
+    pub fn fit_words(&self, target_bytes: u64) -> String {
+        match self.why_not(target_bytes) {
+            Some(why) => format!("does not fit: {why}"),
+            None => "fits, no errors".into(),
+        }
+    }
+
+    /// Where the peak stands against the budget the settings configure (`-Xmx` + page cache +
+    /// direct cap), for people. Above it is memsim's `over budget` verdict, which is not a
+    /// failure: a JVM's threads, GC structures, metaspace, code cache and native memory lie
+    /// outside those settings, so a JVM's peak is nearly always above their sum.
+    pub fn budget_words(&self) -> String {
+        if self.peak_resident_bytes > self.configured_bytes {
+            format!(
+                "{} above {} = {}, as a JVM's always is: threads, GC, metaspace, code cache and native memory lie outside those settings (memsim's verdict calls this `over budget`; it is not a failure)",
+                ByteSize(self.peak_resident_bytes - self.configured_bytes),
+                self.configured_names,
+                ByteSize(self.configured_bytes)
+            )
+        } else {
+            format!(
+                "within {} = {}",
+                self.configured_names,
+                ByteSize(self.configured_bytes)
+            )
+        }
     }
 }
 

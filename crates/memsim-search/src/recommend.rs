@@ -31,7 +31,7 @@
 use std::collections::BTreeMap;
 
 use memsim_core::ByteSize;
-use memsim_scenario::{Override, Scenario};
+use memsim_scenario::{Override, OverrideError, Scenario};
 
 use crate::bisect::{largest_fitting, smallest_clean};
 pub use crate::compare::Comparison;
@@ -149,13 +149,18 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
             request.headroom_percent
         )));
     }
+    if request.limit_bytes == 0 {
+        return Err(SearchError::Request(
+            "--limit 0: the container's limit must be above zero".into(),
+        ));
+    }
     if request.step_bytes < (1 << 20) {
         return Err(SearchError::Request("--step must be at least 1m".into()));
     }
     for k in request.objective.grows() {
         if !request.vary.contains(k) {
             return Err(SearchError::Request(format!(
-                "--objective {} grows {}, which --vary does not include",
+                "--objective {} grows {}, which --vary does not include (add it to --vary, or choose an --objective that grows a varied setting: max-heap grows heap, max-page-cache page_cache, balanced both)",
                 request.objective.name(),
                 k
             )));
@@ -163,7 +168,7 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
     }
     let step = request.step_bytes;
     let unit = step * 4;
-    let (original, _) = memsim_scenario::parse_with_overrides(request.source, request.file, &[])?;
+    let original = crate::sweep::parse_as_written(request.source, request.file)?;
     let mut base = vec![Override::new(
         "machine.container_limit",
         request.limit_bytes.to_string(),
@@ -174,13 +179,29 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
             request.limit_bytes.to_string(),
         ));
     }
-    let (scenario, _) = memsim_scenario::parse_with_overrides(request.source, request.file, &base)?;
+    // The limit's overrides are `--limit`'s, not a `--set` the user gave: name it.
+    let (scenario, _) = memsim_scenario::parse_with_overrides(request.source, request.file, &base)
+        .map_err(|e| match e {
+            OverrideError::BadValue { message, .. } => SearchError::Request(format!(
+                "--limit {}: {message}",
+                ByteSize(request.limit_bytes)
+            )),
+            e => SearchError::Override(e),
+        })?;
     if request.vary.contains(&Knob::PageCache) && scenario.page_cache.is_none() {
         return Err(SearchError::Request(
-            "--vary page_cache: the scenario has no [page_cache] (no database)".into(),
+            "--vary page_cache (heap,page_cache,max_direct unless given): the scenario has no [page_cache] (no database); for a JVM without one, give --vary heap,max_direct --objective max-heap".into(),
         ));
     }
     let target = (request.limit_bytes as f64 * (1.0 - request.headroom_percent / 100.0)) as u64;
+    if step > target {
+        // A tiny limit (nothing fits: exit 3, as for any limit too small) or a huge --step.
+        return Err(SearchError::NothingFits(format!(
+            "the target {} (the limit less headroom) is smaller than one --step ({}), the least the search changes a setting by",
+            ByteSize(target),
+            size_text(step)
+        )));
+    }
     let mut ev = Evaluator {
         request,
         base: base.clone(),
@@ -300,7 +321,20 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
         s
     };
     let grown_at_zero: u64 = grows.iter().map(|k| floor_of(*k)).sum();
-    let k_max = (target.saturating_sub(grown_at_zero) / step / grows.len() as u64) as i64;
+    let k_by_target = (target.saturating_sub(grown_at_zero) / step / grows.len() as u64) as i64;
+    // A setting's own maximum in the scenario format can end the range first (a 1 TiB page cache
+    // under a 2 TiB limit).
+    let capped = grows
+        .iter()
+        .map(|k| {
+            let room = k.max_bytes().saturating_sub(floor_of(*k)) / step;
+            (room as i64, *k)
+        })
+        .min();
+    let (k_max, capped_by) = match capped {
+        Some((room, knob)) if room < k_by_target => (room, Some(knob)),
+        _ => (k_by_target, None),
+    };
     let slope = (step * grows.len() as u64) as f64;
     // The first guess: from the last clean run, one byte of peak per byte of setting.
     let guess = ev
@@ -346,11 +380,19 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
             if grows.len() > 1 { " each" } else { "" },
             c.outcome.why_not(target).unwrap_or_default()
         ),
-        None => format!(
-            "{}: the search's range ended (the setting alone reaches the target {})",
-            grown_names.join(" and "),
-            ByteSize(target)
-        ),
+        None => match capped_by {
+            Some(knob) => format!(
+                "{}: the search's range ended ({} reached the largest value memsim models, {})",
+                grown_names.join(" and "),
+                knob,
+                ByteSize(knob.max_bytes())
+            ),
+            None => format!(
+                "{}: the search's range ended (the setting alone reaches the target {})",
+                grown_names.join(" and "),
+                ByteSize(target)
+            ),
+        },
     };
 
     // Alternatives: the same total moved between heap and page cache, one and two floor units.
@@ -370,7 +412,7 @@ pub fn recommend(request: &RecommendRequest<'_>) -> Result<Recommendation, Searc
             let (Some(f), Some(t)) = (chosen_settings.get(*from), chosen_settings.get(*to)) else {
                 continue;
             };
-            if f >= floor_of(*from) + moved {
+            if f >= floor_of(*from) + moved && t + moved <= to.max_bytes() {
                 trades.push(chosen_settings.with(*from, f - moved).with(*to, t + moved));
             }
         }

@@ -56,14 +56,6 @@ fn composition_words(o: &Outcome, n: usize) -> String {
         .join(", ")
 }
 
-fn verdict_words(o: &Outcome) -> String {
-    let mut s = o.verdict.headline().to_lowercase();
-    if !o.failures.is_empty() {
-        let _ = write!(s, ", {}", failures_words(&o.failures));
-    }
-    s
-}
-
 /// The text `memsim recommend` prints.
 pub fn render_recommendation_text(r: &Recommendation) -> String {
     let mut out = String::new();
@@ -84,12 +76,12 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
     );
     let _ = writeln!(
         out,
-        "\nRECOMMENDED: {} — peak {} at {:.1} s, {} under the target; {}",
+        "\nRECOMMENDED: {} — peak {} at {:.1} s, {} under the target: {}",
         describe(&c.settings),
         ByteSize(c.outcome.peak_resident_bytes),
         c.outcome.peak_at.as_secs_f64(),
         ByteSize(r.target_bytes - c.outcome.peak_resident_bytes),
-        verdict_words(&c.outcome)
+        c.outcome.fit_words(r.target_bytes)
     );
     let _ = writeln!(
         out,
@@ -116,6 +108,16 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
         c.outcome.peak_at.as_secs_f64(),
         composition_words(&c.outcome, 8)
     );
+    let _ = writeln!(out, "  the peak is {}", c.outcome.budget_words());
+    if c.outcome.configured_bytes > r.limit_bytes {
+        let _ = writeln!(
+            out,
+            "  caution: {} = {} is more than the limit {}; this workload does not use it all, a heavier one could (an -Xmx the heap never grows into is what lets the objective's range end early)",
+            c.outcome.configured_names,
+            ByteSize(c.outcome.configured_bytes),
+            ByteSize(r.limit_bytes)
+        );
+    }
     let _ = writeln!(out, "  binding: {}", r.binding);
     for f in &r.floors {
         let _ = write!(
@@ -148,10 +150,7 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
                 "  {} — peak {}, {}",
                 describe(&a.settings),
                 ByteSize(a.outcome.peak_resident_bytes),
-                match a.outcome.why_not(r.target_bytes) {
-                    None => format!("fits ({})", verdict_words(&a.outcome)),
-                    Some(w) => format!("does not fit: {w}"),
-                }
+                a.outcome.fit_words(r.target_bytes)
             );
         }
     }
@@ -167,10 +166,7 @@ pub fn render_recommendation_text(r: &Recommendation) -> String {
             let (peak, words) = match o {
                 Ok(o) => (
                     ByteSize(o.peak_resident_bytes).to_string(),
-                    match o.why_not(r.target_bytes) {
-                        None => format!("fits ({})", verdict_words(o)),
-                        Some(w) => format!("does not fit: {w}"),
-                    },
+                    o.fit_words(r.target_bytes),
                 ),
                 Err(e) => ("-".into(), e.clone()),
             };
@@ -215,6 +211,9 @@ fn outcome_json(o: &Outcome, target: u64) -> Value {
         "failures": if o.failures.is_empty() { Value::Null } else { Value::String(failures_words(&o.failures)) },
         "fits": o.fits_under(target),
         "why_not": o.why_not(target),
+        "in_words": o.fit_words(target),
+        "configured_bytes": o.configured_bytes,
+        "against_configured": o.budget_words(),
         "peak_resident_bytes": o.peak_resident_bytes,
         "peak_at_seconds": o.peak_at.as_secs_f64(),
         "limit_bytes": o.limit_bytes,

@@ -7,7 +7,7 @@
 //! places each result at its point's index: the summary is the same for any `jobs`.
 
 use memsim_engine::RunOptions;
-use memsim_scenario::Scenario;
+use memsim_scenario::{OverrideError, Scenario};
 
 use crate::outcome::failures_words;
 use crate::pool::par_map;
@@ -29,6 +29,38 @@ pub struct SweepRequest<'a> {
     pub jobs: usize,
 }
 
+/// Reads the scenario as written, before any override: its own mistakes, a TOML syntax error
+/// included, are reported with file, line, column and key (an override's reader sees a document
+/// that does not parse without a position).
+///
+/// # Errors
+/// [`SearchError::Override`] holding the scenario's errors.
+pub(crate) fn parse_as_written(source: &str, file: &str) -> Result<Scenario, SearchError> {
+    memsim_scenario::parse(source, file)
+        .map_err(|e| SearchError::Override(OverrideError::Scenario(Box::new(e))))
+}
+
+/// A swept `-Xmx` below the file's `-Xms` (Neo4j's scenarios set them equal): says how to sweep both.
+fn heap_hint(e: OverrideError) -> SearchError {
+    match e {
+        OverrideError::BadValue {
+            key,
+            value,
+            mut message,
+        } if key == "jvm.heap.max" && message.contains("`jvm.heap.initial`") => {
+            message.push_str(
+                " — to sweep -Xms with -Xmx, write `--set jvm.heap.initial+jvm.heap.max=…`",
+            );
+            SearchError::Override(OverrideError::BadValue {
+                key,
+                value,
+                message,
+            })
+        }
+        e => SearchError::Override(e),
+    }
+}
+
 /// Runs the request's points and summarizes them.
 ///
 /// # Errors
@@ -38,14 +70,15 @@ pub fn run_sweep(request: SweepRequest<'_>) -> Result<SweepSummary, SearchError>
     let grid = request.grid;
     let range = request.shard.map_or(0..grid.len(), |s| s.range(grid.len()));
     // The scenario's name, and its own errors before any point's.
-    let base = memsim_scenario::parse_with_overrides(request.source, request.file, &[])?.0;
+    let base = parse_as_written(request.source, request.file)?;
     let mut points: Vec<(usize, Scenario)> = Vec::with_capacity(range.len());
     for index in range {
         let (scenario, _) = memsim_scenario::parse_with_overrides(
             request.source,
             request.file,
             &grid.overrides(index),
-        )?;
+        )
+        .map_err(heap_hint)?;
         points.push((index, scenario));
     }
     let rows = par_map(&points, request.jobs, |(index, scenario)| {
@@ -73,6 +106,7 @@ pub fn run_sweep(request: SweepRequest<'_>) -> Result<SweepSummary, SearchError>
         scenario: base.name,
         source_digest: digest(request.source),
         keys: grid.axes().iter().map(|a| a.key.clone()).collect(),
+        axis_values: grid.axes().iter().map(|a| a.values.clone()).collect(),
         points_total: grid.len(),
         shard: request.shard.map(|s| s.to_string()),
         points: rows,

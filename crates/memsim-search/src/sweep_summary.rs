@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use memsim_core::Verdict;
 use serde::{Deserialize, Serialize};
 
-use crate::SearchError;
+use crate::{Axis, Grid, SearchError};
 
 /// One point's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +46,9 @@ pub struct SweepSummary {
     pub source_digest: String,
     /// The swept keys, in axis order.
     pub keys: Vec<String>,
+    /// Each key's values, in axis order: the grid, so that shards of different grids with the same
+    /// keys and size are not merged.
+    pub axis_values: Vec<Vec<String>>,
     /// Points in the whole grid.
     pub points_total: usize,
     /// `I/N` for a shard's summary; absent for a whole sweep.
@@ -112,10 +115,35 @@ impl SweepSummary {
                 Self::FORMAT
             )));
         }
+        if s.axis_values.len() != s.keys.len() {
+            return Err(bad(format!(
+                "{} keys but values for {}",
+                s.keys.len(),
+                s.axis_values.len()
+            )));
+        }
+        let grid = Grid::new(
+            s.keys
+                .iter()
+                .zip(&s.axis_values)
+                .map(|(key, values)| Axis {
+                    key: key.clone(),
+                    values: values.clone(),
+                })
+                .collect(),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        if grid.len() != s.points_total {
+            return Err(bad(format!(
+                "points_total {} is not the grid's {} points",
+                s.points_total,
+                grid.len()
+            )));
+        }
         if let Some(p) = s
             .points
             .iter()
-            .find(|p| p.values.len() != s.keys.len() || p.index >= s.points_total)
+            .find(|p| p.index >= s.points_total || p.values != grid.values(p.index))
         {
             return Err(bad(format!("point {} does not match the grid", p.index)));
         }
@@ -218,6 +246,20 @@ pub fn merge(shards: Vec<SweepSummary>) -> Result<SweepSummary, SearchError> {
                 merged.source_digest
             )));
         }
+        if let Some(((key, theirs), ours)) = s
+            .keys
+            .iter()
+            .zip(&s.axis_values)
+            .zip(&merged.axis_values)
+            .find(|((_, theirs), ours)| theirs != ours)
+        {
+            return Err(SearchError::Merge(format!(
+                "shard {} is of another sweep: it sweeps {key}={} where the first sweeps {key}={}",
+                s.shard.as_deref().unwrap_or("(whole)"),
+                theirs.join(","),
+                ours.join(",")
+            )));
+        }
         merged.points.extend(s.points);
     }
     merged.points.sort_by_key(|p| p.index);
@@ -266,6 +308,7 @@ mod tests {
             scenario: "s".into(),
             source_digest: digest("x"),
             keys: vec!["jvm.heap.max".into()],
+            axis_values: vec![vec!["0g".into(), "1g".into(), "2g".into()]],
             points_total: 3,
             shard: shard.map(str::to_string),
             points,
@@ -296,6 +339,16 @@ mod tests {
         let mut other = summary(Some("1/2"), vec![point(1), point(2)]);
         other.source_digest = digest("y");
         assert!(merge(vec![summary(Some("0/2"), vec![point(0)]), other]).is_err());
+        // Same scenario, keys and size, other values: another grid.
+        let mut other = summary(Some("1/2"), vec![point(1), point(2)]);
+        other.axis_values[0][2] = "3g".into();
+        let e = merge(vec![summary(Some("0/2"), vec![point(0)]), other]).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "shard 1/2 is of another sweep: it sweeps jvm.heap.max=0g,1g,3g where the first sweeps jvm.heap.max=0g,1g,2g"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -304,6 +357,14 @@ mod tests {
         let again = SweepSummary::parse_json(&s.render_json(), "x").unwrap();
         assert_eq!(again.render_json(), s.render_json());
         assert!(SweepSummary::parse_json("{}", "x").is_err());
+        // A point whose values are not its index's in the grid is refused.
+        let mut wrong = s.clone();
+        wrong.points[0].values = vec!["2g".into()];
+        let e = SweepSummary::parse_json(&wrong.render_json(), "x").unwrap_err();
+        assert!(
+            e.to_string().contains("point 0 does not match the grid"),
+            "{e}"
+        );
     }
 
     #[test]

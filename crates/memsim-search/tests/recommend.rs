@@ -90,6 +90,38 @@ fn the_recommendation_fits_and_one_step_more_does_not() {
     let text = memsim_search::render_recommendation_text(&r);
     assert!(text.contains("server.memory.pagecache.size="), "{text}");
     assert!(text.contains("-XX:MaxDirectMemorySize="), "{text}");
+    // The answer's peak is above -Xmx + page cache + direct cap (memsim's `over budget` verdict, as
+    // a JVM's always is): the text says it fits, and says why the budget is passed, not that the
+    // answer is "over budget".
+    assert_eq!(r.chosen.outcome.verdict, memsim_core::Verdict::OverBudget);
+    let recommended = text
+        .lines()
+        .find(|l| l.starts_with("RECOMMENDED:"))
+        .unwrap();
+    assert!(recommended.ends_with(": fits, no errors"), "{recommended}");
+    assert!(!text.contains("fits (over budget)"), "{text}");
+    assert!(
+        text.contains("above -Xmx + page cache + -XX:MaxDirectMemorySize = ")
+            && text.contains("as a JVM's always is"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("memsim recommend "))
+        .unwrap();
+    assert!(row.ends_with("fits, no errors"), "{row}");
+    // Neo4j's table: under the process's limit, over the target: said so, with the amount.
+    let neo4j = text
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("neo4j-admin server memory-recommendation ")
+        })
+        .unwrap();
+    assert!(
+        neo4j.contains("over the target 10.80 GiB (not OOM-killed: under the process's limit"),
+        "{neo4j}"
+    );
 }
 
 #[test]
@@ -119,6 +151,41 @@ fn requests_that_cannot_be_searched_are_refused() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("--headroom"), "{e}");
+    // The limit and the step are named as the options they are, not as a `--set`; a step larger
+    // than the target leaves nothing to search (exit 3 from the CLI, as for a tiny limit).
+    let e = recommend(&RecommendRequest {
+        limit_bytes: 0,
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--limit 0: the container's limit must be above zero"
+    );
+    let e = recommend(&RecommendRequest {
+        step_bytes: 100 << 40,
+        vary: vec![Knob::Heap, Knob::PageCache],
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "nothing fits: the target 10.80 GiB (the limit less headroom) is smaller than one --step (102400g), the least the search changes a setting by"
+    );
+    // A syntax error in the scenario: file, line and column.
+    let broken = source.replacen("[jvm]", "[jvm", 1);
+    let e = recommend(&RecommendRequest {
+        source: &broken,
+        vary: vec![Knob::Heap, Knob::PageCache],
+        ..base.clone()
+    })
+    .unwrap_err();
+    let line = 1 + source[..source.find("[jvm]").unwrap()].lines().count();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{FILE}:{line}:5: TOML syntax error")),
+        "{e}"
+    );
     // A limit nothing fits under.
     let e = recommend(&RecommendRequest {
         limit_bytes: 2 << 30,
@@ -131,4 +198,49 @@ fn requests_that_cannot_be_searched_are_refused() {
         matches!(e, memsim_search::SearchError::NothingFits(_)),
         "{e}"
     );
+}
+
+#[test]
+fn a_limit_past_what_memsim_models_ends_the_range_at_the_largest_page_cache() {
+    // Under 2 TiB the page cache would grow past the 1 TiB the scenario format accepts: the search
+    // stops there and says so, instead of failing on a value it chose itself.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../sims/neo4j-4g6g-steady.toml"
+    ))
+    .unwrap();
+    let r = recommend(&RecommendRequest {
+        source: &source,
+        file: "sims/neo4j-4g6g-steady.toml",
+        limit_bytes: 2 << 40,
+        headroom_percent: 10.0,
+        vary: vec![Knob::Heap, Knob::PageCache, Knob::MaxDirect],
+        objective: Objective::MaxPageCache,
+        step_bytes: 64 << 20,
+        max_simulations: 60,
+        jobs: 2,
+        compare: true,
+    })
+    .unwrap();
+    assert_eq!(r.chosen.settings.page_cache, Some(1 << 40));
+    // Neo4j's table gives the rest of 2 TiB to the page cache, which memsim does not model: the
+    // comparison says the formula chose it, not a `--set`.
+    let neo4j = r
+        .comparisons
+        .iter()
+        .find(|c| c.name == "neo4j-admin server memory-recommendation")
+        .unwrap();
+    let e = neo4j.outcome.as_ref().unwrap_err();
+    assert!(
+        e.starts_with("page_cache.size=1987g, chosen by the formula, is refused: "),
+        "{e}"
+    );
+    assert!(r.one_step_larger.is_none());
+    assert!(
+        r.binding
+            .contains("page_cache reached the largest value memsim models, 1.00 TiB"),
+        "{}",
+        r.binding
+    );
+    assert!(r.chosen.outcome.fits_under(r.target_bytes));
 }

@@ -100,6 +100,11 @@ fn a_bad_value_names_its_set_argument_before_anything_runs() {
     })
     .unwrap_err();
     assert!(e.to_string().starts_with("--set jvm.heap.max=2g: "), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with(" — to sweep -Xms with -Xmx, write `--set jvm.heap.initial+jvm.heap.max=…`"),
+        "{e}"
+    );
     let grid = Grid::new(vec![Axis::parse("jvm.heep.max=2g").unwrap()]).unwrap();
     let e = run_sweep(SweepRequest {
         source: &source,
@@ -112,6 +117,23 @@ fn a_bad_value_names_its_set_argument_before_anything_runs() {
     assert!(
         e.to_string()
             .contains("unknown key `jvm.heep.max` — did you mean `heap`?"),
+        "{e}"
+    );
+    // The scenario's own syntax error: file, line and column, as `memsim run` gives them.
+    let broken = source.replacen("[jvm]", "[jvm", 1);
+    let grid = Grid::new(vec![Axis::parse("jvm.heap.max=6g").unwrap()]).unwrap();
+    let e = run_sweep(SweepRequest {
+        source: &broken,
+        file: "x.toml",
+        grid: &grid,
+        shard: None,
+        jobs: 2,
+    })
+    .unwrap_err();
+    let line = 1 + source[..source.find("[jvm]").unwrap()].lines().count();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("x.toml:{line}:5: TOML syntax error")),
         "{e}"
     );
     // And an override the reader accepts changes the run.
