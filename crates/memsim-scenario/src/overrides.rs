@@ -300,7 +300,10 @@ pub fn apply_overrides(
         let table = table_at(doc.as_table_mut(), parents, &o.key)?;
         match table.get_mut(&last.name) {
             Some(Item::Value(existing)) => {
-                let decor = existing.decor().clone();
+                let mut decor = existing.decor().clone();
+                if let Some(suffix) = stale_comment_suffix(existing) {
+                    decor.set_suffix(suffix);
+                }
                 *existing = value;
                 *existing.decor_mut() = decor;
             }
@@ -310,6 +313,26 @@ pub fn apply_overrides(
         }
     }
     Ok(doc.to_string())
+}
+
+/// The comment after a value describes the value it was written for: when an override replaces
+/// that value, the comment is kept (it may explain the setting) but prefixed by the value it was
+/// written for, so a scenario diff never shows `"9g"  # -XX:MaxDirectMemorySize=6g` as if the
+/// comment were about the new value. `None` when the value has no comment after it.
+fn stale_comment_suffix(existing: &Value) -> Option<String> {
+    let suffix = existing.decor().suffix()?.as_str()?;
+    let hash = suffix.find('#')?;
+    let (space, comment) = suffix.split_at(hash);
+    let text = comment.trim_start_matches('#').trim();
+    let mut bare = existing.clone();
+    bare.decor_mut().clear();
+    let old = bare.to_string();
+    let old = old.trim();
+    Some(if text.is_empty() {
+        format!("{space}# was {old}")
+    } else {
+        format!("{space}# was {old}: {text}")
+    })
 }
 
 /// Applies `overrides` to `source` and reads the result as a scenario; returns it with the edited
@@ -385,7 +408,10 @@ duration = \"30s\"
     #[test]
     fn replaces_a_value_keeping_its_comment_and_the_rest() {
         let out = apply("machine.ram", "12g").unwrap();
-        assert!(out.contains("ram = \"12g\"   # the box"), "{out}");
+        assert!(
+            out.contains("ram = \"12g\"   # was \"8g\": the box"),
+            "{out}"
+        );
         assert!(out.starts_with("# a comment that stays\n"));
         assert_eq!(out.lines().count(), SRC.lines().count());
     }
