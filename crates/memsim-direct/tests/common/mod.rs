@@ -8,8 +8,9 @@ pub(crate) fn first_diff(path: &str, a: &Value, b: &Value) -> Option<(String, St
     let show = |v: Option<&Value>| v.map_or_else(|| "<absent>".to_string(), |v| v.to_string());
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
+            // Placements before snapshots: the first wrong placement explains the rest.
             let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
+            keys.sort_by_key(|k| (k.as_str() != "placements", k.as_str()));
             keys.dedup();
             for k in keys {
                 let p = format!("{path}.{k}");
