@@ -7,6 +7,7 @@ mod db_reads;
 mod db_restart;
 mod finish;
 mod fulltext;
+mod jvm_accounts;
 mod limit;
 mod phase_work;
 mod queue;
@@ -26,7 +27,7 @@ use memsim_direct::{
     BufHandle, DirectAccounting, DirectPool, NettyCap, PoolConfig, SimplePool, ThreadKey,
 };
 use memsim_jvm::native::{MallocArenas, ThreadLimit, threads_within_address_space};
-use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView};
+use memsim_jvm::{Collector, Ergonomics, Jvm, JvmError, JvmFlags, MachineView, VolatileInputs};
 use memsim_scenario::{DirectPath, NettyModel, Phase, Scenario};
 use queue::EventQueue;
 use std::collections::BTreeMap;
@@ -154,6 +155,8 @@ pub(crate) struct World<'s> {
     ledger: Ledger,
     // The JVM's stable version whose accounts the ledger holds (`Jvm::stable_version`).
     jvm_stable_accounted: Option<u64>,
+    // The JVM's volatile inputs whose accounts the ledger holds (`Jvm::volatile_inputs`).
+    jvm_volatile_accounted: Option<VolatileInputs>,
     // Slab of in-flight requests; ids reused lowest-last (a stack), deterministically.
     requests: Vec<Option<Request>>,
     free_requests: Vec<u32>,
@@ -327,6 +330,7 @@ impl<'s> World<'s> {
             fulltext: fulltext::of(s),
             ledger: Ledger::new(),
             jvm_stable_accounted: None,
+            jvm_volatile_accounted: None,
             requests: Vec::new(),
             free_requests: Vec::new(),
             backlog: Backlog::new(),
@@ -768,14 +772,7 @@ impl<'s> World<'s> {
     }
 
     fn account(&mut self) {
-        // The JVM's accounts beyond the heap change only with its stable version: most events
-        // (a request's arrival, its release) leave them as the ledger holds them.
-        self.jvm.account_volatile(&mut self.ledger);
-        let version = self.jvm.stable_version();
-        if self.jvm_stable_accounted != Some(version) {
-            self.jvm.account_stable(&mut self.ledger);
-            self.jvm_stable_accounted = Some(version);
-        }
+        self.account_jvm();
         self.ledger.set(Account::NettyDirect, self.pool.usage());
         self.ledger.set(Account::JdkDirect, self.jdk_direct);
         self.ledger.set(
@@ -797,14 +794,7 @@ impl<'s> World<'s> {
             if let Err(e) = self.ledger.check_invariants() {
                 panic!("ledger invariant broken at {}: {e}", self.now);
             }
-            // The JVM's stable accounts as the ledger holds them are what it would write now.
-            let mut fresh = self.ledger.clone();
-            self.jvm.account_stable(&mut fresh);
-            assert!(
-                fresh == self.ledger,
-                "the JVM's accounts changed at {} without a new stable version",
-                self.now
-            );
+            self.check_jvm_accounts();
             // The pool's check walks every chunk's buddy tree: every 1024 events, and at the end.
             // (`n_events` jumps by the work inside an event, so a multiple of 1024 may be skipped.)
             if self.n_events - self.pool_checked_at >= POOL_CHECK_EVERY || self.queue.is_empty() {

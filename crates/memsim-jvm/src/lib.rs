@@ -25,4 +25,4 @@ pub mod virtual_threads;
 mod jvm;
 
 pub use ergonomics::{CodeCacheLayout, Collector, Compilation, Ergonomics, JvmFlags, MachineView};
-pub use jvm::{Jvm, JvmError};
+pub use jvm::{Jvm, JvmError, VolatileInputs};
