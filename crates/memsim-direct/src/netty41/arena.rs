@@ -10,7 +10,7 @@
 use super::chunk::{Chunk, SubpageFree, bitmap_of, node_of};
 use super::{ArenaMetric, ChunkMetric, Netty41Config, Placement};
 use crate::accounting::{DirectAllocError, Reservations};
-use crate::pooled::ChunkBytes;
+use crate::pooled::{ChunkBytes, PoolArena};
 
 /// The source of chunk creation numbers (`Placement::chunk`), which count across the allocator.
 pub(crate) trait ChunkIds {
@@ -162,33 +162,6 @@ impl Arena {
         }
     }
 
-    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
-    /// arena keeps them.
-    #[inline]
-    pub(crate) fn bytes(&self) -> ChunkBytes {
-        ChunkBytes {
-            size: self.chunk_bytes,
-            touched: self.touched_bytes,
-        }
-    }
-
-    /// The same, summed afresh over the live chunks (for checks).
-    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
-        self.chunks
-            .iter()
-            .flatten()
-            .map(|c| ChunkBytes {
-                size: c.size,
-                touched: c.touched_bytes,
-            })
-            .sum()
-    }
-
-    /// Chunks (pooled and huge) created and destroyed so far.
-    pub(crate) fn chunks_created_destroyed(&self) -> (u64, u64) {
-        (self.chunks_created, self.chunks_destroyed)
-    }
-
     fn chunk(&self, slot: u32) -> &Chunk {
         self.chunks[slot as usize]
             .as_ref()
@@ -199,27 +172,6 @@ impl Arena {
         self.chunks[slot as usize]
             .as_mut()
             .expect("live chunk slot")
-    }
-
-    /// Whether the chunk in `slot` is a huge buffer's own chunk.
-    pub(crate) fn is_huge(&self, slot: u32) -> bool {
-        self.chunk(slot).unpooled
-    }
-
-    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
-    pub(crate) fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
-        let chunk = self.chunk(slot);
-        Placement {
-            arena: Some(self.index),
-            chunk: chunk.seq,
-            offset: if chunk.unpooled {
-                0
-            } else {
-                chunk.offset_of(handle)
-            },
-            norm_size: norm,
-            huge: chunk.unpooled,
-        }
     }
 
     // ---- allocation ----------------------------------------------------------------------------
@@ -379,15 +331,6 @@ impl Arena {
 
     // ---- free ----------------------------------------------------------------------------------
 
-    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
-    pub(crate) fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
-        let size = self.chunk(slot).size;
-        assert!(self.is_huge(slot), "free_huge of a pooled chunk");
-        self.c.active_bytes_huge -= size;
-        self.c.deallocations_huge += 1;
-        self.destroy_chunk(res, slot);
-    }
-
     /// `PoolArena.freeChunk`: counts the deallocation (memsim has no finalizer frees, the only
     /// uncounted kind), returns the memory to the chunk, and destroys an emptied chunk leaving `q000`.
     pub(crate) fn free(
@@ -502,11 +445,70 @@ impl Arena {
             self.cfg.chunk_size() * (100 - min as u64) / 100
         }
     }
+}
+
+impl PoolArena for Arena {
+    /// Whether the chunk in `slot` is a huge buffer's own chunk.
+    fn is_huge(&self, slot: u32) -> bool {
+        self.chunk(slot).unpooled
+    }
+
+    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
+    fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
+        let chunk = self.chunk(slot);
+        Placement {
+            arena: Some(self.index),
+            chunk: chunk.seq,
+            offset: if chunk.unpooled {
+                0
+            } else {
+                chunk.offset_of(handle)
+            },
+            norm_size: norm,
+            huge: chunk.unpooled,
+        }
+    }
+
+    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
+    fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
+        let size = self.chunk(slot).size;
+        assert!(self.is_huge(slot), "free_huge of a pooled chunk");
+        self.c.active_bytes_huge -= size;
+        self.c.deallocations_huge += 1;
+        self.destroy_chunk(res, slot);
+    }
+
+    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
+    /// arena keeps them.
+    #[inline]
+    fn bytes(&self) -> ChunkBytes {
+        ChunkBytes {
+            size: self.chunk_bytes,
+            touched: self.touched_bytes,
+        }
+    }
+
+    /// The same, summed afresh over the live chunks (for checks).
+    fn bytes_recounted(&self) -> ChunkBytes {
+        self.chunks
+            .iter()
+            .flatten()
+            .map(|c| ChunkBytes {
+                size: c.size,
+                touched: c.touched_bytes,
+            })
+            .sum()
+    }
+
+    /// Chunks (pooled and huge) created and destroyed so far.
+    fn chunks_created_destroyed(&self) -> (u64, u64) {
+        (self.chunks_created, self.chunks_destroyed)
+    }
 
     // ---- metrics and invariants ----------------------------------------------------------------
 
     /// The arena as `PoolArenaMetric` shows it; `num_thread_caches` is kept by the pool.
-    pub(crate) fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
+    fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
         let c = &self.c;
         let chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)> = LISTS
             .iter()
@@ -562,7 +564,7 @@ impl Arena {
     ///
     /// # Errors
     /// A description of the first broken invariant (a bug).
-    pub(crate) fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
         let ChunkBytes { size, touched } = self.bytes_recounted();
         if size != self.chunk_bytes || touched != self.touched_bytes {

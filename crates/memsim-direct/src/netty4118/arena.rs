@@ -14,7 +14,7 @@ use super::chunk::{Chunk, bitmap_idx, is_subpage, run_offset, subpage_handle};
 use super::sizes::SizeClasses;
 use crate::accounting::{DirectAllocError, Reservations};
 use crate::netty41::{ArenaMetric, ChunkIds, ChunkMetric, Placement};
-use crate::pooled::ChunkBytes;
+use crate::pooled::{ChunkBytes, PoolArena};
 use crate::subpage::SubpageFree;
 
 /// One `PoolChunkList`'s constants.
@@ -143,32 +143,6 @@ impl Arena {
         }
     }
 
-    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
-    /// arena keeps them.
-    #[inline]
-    pub(crate) fn bytes(&self) -> ChunkBytes {
-        ChunkBytes {
-            size: self.chunk_bytes,
-            touched: self.touched_bytes,
-        }
-    }
-
-    /// The same, summed afresh over the live chunks (for checks).
-    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
-        self.chunks
-            .iter()
-            .flatten()
-            .map(|c| ChunkBytes {
-                size: c.size,
-                touched: c.touched_bytes,
-            })
-            .sum()
-    }
-
-    pub(crate) fn chunks_created_destroyed(&self) -> (u64, u64) {
-        (self.chunks_created, self.chunks_destroyed)
-    }
-
     fn chunk(&self, slot: u32) -> &Chunk {
         self.chunks[slot as usize].as_ref().expect("live chunk")
     }
@@ -181,26 +155,6 @@ impl Arena {
     fn sc_and_chunk(&mut self, slot: u32) -> (&SizeClasses, &mut Chunk) {
         let chunk = self.chunks[slot as usize].as_mut().expect("live chunk");
         (&self.sc, chunk)
-    }
-
-    pub(crate) fn is_huge(&self, slot: u32) -> bool {
-        self.chunk(slot).unpooled
-    }
-
-    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
-    pub(crate) fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
-        let chunk = self.chunk(slot);
-        Placement {
-            arena: Some(self.index),
-            chunk: chunk.seq,
-            offset: if chunk.unpooled {
-                0
-            } else {
-                chunk.offset_of(handle)
-            },
-            norm_size: norm,
-            huge: chunk.unpooled,
-        }
     }
 
     // ---- allocation ----------------------------------------------------------------------------
@@ -342,14 +296,6 @@ impl Arena {
 
     // ---- free ----------------------------------------------------------------------------------
 
-    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
-    pub(crate) fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
-        let size = self.chunk(slot).size;
-        self.c.active_bytes_huge -= size;
-        self.c.deallocations_huge += 1;
-        self.destroy_chunk(res, slot);
-    }
-
     /// `freeChunk`: counted by the handle's class, returned to the chunk, the chunk moved back or
     /// destroyed.
     pub(crate) fn free(&mut self, res: &mut impl Reservations, slot: u32, handle: u64) {
@@ -453,11 +399,67 @@ impl Arena {
             }
         }
     }
+}
+
+impl PoolArena for Arena {
+    fn is_huge(&self, slot: u32) -> bool {
+        self.chunk(slot).unpooled
+    }
+
+    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
+    fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
+        let chunk = self.chunk(slot);
+        Placement {
+            arena: Some(self.index),
+            chunk: chunk.seq,
+            offset: if chunk.unpooled {
+                0
+            } else {
+                chunk.offset_of(handle)
+            },
+            norm_size: norm,
+            huge: chunk.unpooled,
+        }
+    }
+
+    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
+    fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
+        let size = self.chunk(slot).size;
+        self.c.active_bytes_huge -= size;
+        self.c.deallocations_huge += 1;
+        self.destroy_chunk(res, slot);
+    }
+
+    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
+    /// arena keeps them.
+    #[inline]
+    fn bytes(&self) -> ChunkBytes {
+        ChunkBytes {
+            size: self.chunk_bytes,
+            touched: self.touched_bytes,
+        }
+    }
+
+    /// The same, summed afresh over the live chunks (for checks).
+    fn bytes_recounted(&self) -> ChunkBytes {
+        self.chunks
+            .iter()
+            .flatten()
+            .map(|c| ChunkBytes {
+                size: c.size,
+                touched: c.touched_bytes,
+            })
+            .sum()
+    }
+
+    fn chunks_created_destroyed(&self) -> (u64, u64) {
+        (self.chunks_created, self.chunks_destroyed)
+    }
 
     // ---- metrics and invariants ----------------------------------------------------------------
 
     /// The arena as `PoolArenaMetric` shows it (the tiny counters are 0 in 4.1.118).
-    pub(crate) fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
+    fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
         let c = &self.c;
         let chunk_lists = LISTS
             .iter()
@@ -512,7 +514,7 @@ impl Arena {
     ///
     /// # Errors
     /// A description of the first broken invariant (a bug).
-    pub(crate) fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
         let ChunkBytes { size, touched } = self.bytes_recounted();
         if size != self.chunk_bytes || touched != self.touched_bytes {
