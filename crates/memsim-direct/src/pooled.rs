@@ -6,6 +6,7 @@
 //! versions' arenas through [`PoolArena`]).
 
 use crate::accounting::{DirectAccounting, DirectAllocError, Reservations};
+use crate::chunk_slab::{ChunkSlab, SlabChunk};
 use crate::netty41::regions::Regions;
 use crate::netty41::{ArenaMetric, ChunkIds, Placement, TrimClock, least_used};
 use crate::{BufHandle, PoolCounters, ThreadKey};
@@ -181,13 +182,24 @@ impl ThreadCaches {
 /// What the pool-level code asks of an arena, the same for both exact versions (their chunk
 /// layouts and size classes differ behind it).
 pub(crate) trait PoolArena {
+    /// The arena's chunk type.
+    type Chunk: SlabChunk;
+    /// The arena's live chunks, with their sums.
+    fn chunks(&self) -> &ChunkSlab<Self::Chunk>;
     /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
     /// arena keeps them.
-    fn bytes(&self) -> ChunkBytes;
+    #[inline]
+    fn bytes(&self) -> ChunkBytes {
+        self.chunks().bytes()
+    }
     /// The same, summed afresh over the live chunks (for checks).
-    fn bytes_recounted(&self) -> ChunkBytes;
+    fn bytes_recounted(&self) -> ChunkBytes {
+        self.chunks().bytes_recounted()
+    }
     /// Chunks created and destroyed, pooled and huge.
-    fn chunks_created_destroyed(&self) -> (u64, u64);
+    fn chunks_created_destroyed(&self) -> (u64, u64) {
+        self.chunks().created_destroyed()
+    }
     /// `PoolArenaMetric` with the arena's `numThreadCaches`.
     fn metric(&self, num_thread_caches: u32) -> ArenaMetric;
     /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
