@@ -46,6 +46,7 @@ use crate::netty41::{
     Arena, ArenaMetric, CacheLayout, ChunkIds, Class, Netty41Config, Placement, TrimClock,
     least_used, trim_count,
 };
+use crate::pooled::PoolArena;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
 use crate::sync::{Arc, BoundedQueue, Mutex};
 use std::fmt;

@@ -19,6 +19,7 @@
 
 pub mod accounting;
 pub mod bits;
+mod chunk_slab;
 pub mod concurrent;
 pub mod netty41;
 pub mod netty4118;

@@ -10,7 +10,8 @@
 use super::chunk::{Chunk, SubpageFree, bitmap_of, node_of};
 use super::{ArenaMetric, ChunkMetric, Netty41Config, Placement};
 use crate::accounting::{DirectAllocError, Reservations};
-use crate::pooled::ChunkBytes;
+use crate::chunk_slab::ChunkSlab;
+use crate::pooled::PoolArena;
 
 /// The source of chunk creation numbers (`Placement::chunk`), which count across the allocator.
 pub(crate) trait ChunkIds {
@@ -131,15 +132,8 @@ pub(crate) struct Arena {
     tiny_pools: Vec<Vec<SubRef>>,
     small_pools: Vec<Vec<SubRef>>,
     // Chunk slab (pooled and huge); slots are reused, `Chunk::seq` is the stable creation number.
-    chunks: Vec<Option<Chunk>>,
-    free_slots: Vec<u32>,
+    chunks: ChunkSlab<Chunk>,
     c: ArenaCounters,
-    // memsim's sums over the live chunks: sizes (pooled + huge) and touched bytes.
-    // Invariant: equal to the sums recomputed by `check`.
-    chunk_bytes: u64,
-    touched_bytes: u64,
-    chunks_created: u64,
-    chunks_destroyed: u64,
 }
 
 impl Arena {
@@ -152,73 +146,8 @@ impl Arena {
             lists: Default::default(),
             tiny_pools: vec![Vec::new(); 32],
             small_pools: vec![Vec::new(); (page_shifts - 9) as usize],
-            chunks: Vec::new(),
-            free_slots: Vec::new(),
+            chunks: ChunkSlab::default(),
             c: ArenaCounters::default(),
-            chunk_bytes: 0,
-            touched_bytes: 0,
-            chunks_created: 0,
-            chunks_destroyed: 0,
-        }
-    }
-
-    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
-    /// arena keeps them.
-    #[inline]
-    pub(crate) fn bytes(&self) -> ChunkBytes {
-        ChunkBytes {
-            size: self.chunk_bytes,
-            touched: self.touched_bytes,
-        }
-    }
-
-    /// The same, summed afresh over the live chunks (for checks).
-    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
-        self.chunks
-            .iter()
-            .flatten()
-            .map(|c| ChunkBytes {
-                size: c.size,
-                touched: c.touched_bytes,
-            })
-            .sum()
-    }
-
-    /// Chunks (pooled and huge) created and destroyed so far.
-    pub(crate) fn chunks_created_destroyed(&self) -> (u64, u64) {
-        (self.chunks_created, self.chunks_destroyed)
-    }
-
-    fn chunk(&self, slot: u32) -> &Chunk {
-        self.chunks[slot as usize]
-            .as_ref()
-            .expect("live chunk slot")
-    }
-
-    fn chunk_mut(&mut self, slot: u32) -> &mut Chunk {
-        self.chunks[slot as usize]
-            .as_mut()
-            .expect("live chunk slot")
-    }
-
-    /// Whether the chunk in `slot` is a huge buffer's own chunk.
-    pub(crate) fn is_huge(&self, slot: u32) -> bool {
-        self.chunk(slot).unpooled
-    }
-
-    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
-    pub(crate) fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
-        let chunk = self.chunk(slot);
-        Placement {
-            arena: Some(self.index),
-            chunk: chunk.seq,
-            offset: if chunk.unpooled {
-                0
-            } else {
-                chunk.offset_of(handle)
-            },
-            norm_size: norm,
-            huge: chunk.unpooled,
         }
     }
 
@@ -273,7 +202,9 @@ impl Arena {
     /// The second half of [`Arena::allocate_huge`], for a caller that reserved `size` already
     /// (Netty charges a huge buffer outside the arena's lock). Returns the chunk's slot.
     pub(crate) fn add_huge(&mut self, ids: &mut impl ChunkIds, size: u64) -> u32 {
-        let slot = self.insert_chunk(Chunk::unpooled(ids.next_chunk_id(), self.index, size));
+        let slot = self
+            .chunks
+            .insert(Chunk::unpooled(ids.next_chunk_id(), self.index, size));
         self.c.active_bytes_huge += size;
         self.c.allocations_huge += 1;
         slot
@@ -281,17 +212,17 @@ impl Arena {
 
     /// `PoolChunk.allocate` for `norm`: a run, or a new subpage's first element.
     fn chunk_allocate(&mut self, slot: u32, norm: u64) -> Option<u64> {
-        let before = self.chunk(slot).touched_bytes;
+        let before = self.chunks.get(slot).touched_bytes;
         let handle = if norm >= self.cfg.page_size {
-            self.chunk_mut(slot).allocate_run(norm)
+            self.chunks.get_mut(slot).allocate_run(norm)
         } else {
-            let page = self.chunk_mut(slot).allocate_subpage_page(norm);
+            let page = self.chunks.get_mut(slot).allocate_subpage_page(norm);
             page.map(|page| {
                 self.pool_mut(norm).insert(0, (slot, page));
                 self.subpage_allocate((slot, page))
             })
         };
-        self.touched_bytes += self.chunk(slot).touched_bytes - before;
+        self.chunks.carry_touched(slot, before);
         handle
     }
 
@@ -305,7 +236,7 @@ impl Arena {
 
     /// Takes an element of a pooled subpage; removes the subpage from its pool when full.
     fn subpage_allocate(&mut self, (slot, page): SubRef) -> u64 {
-        let chunk = self.chunk_mut(slot);
+        let chunk = self.chunks.get_mut(slot);
         let s = chunk.subpages.get_mut(&page).expect("pooled subpage");
         let elem = s.allocate().expect("a pooled subpage has a free element");
         let (full, norm) = (s.num_avail == 0, s.elem_size);
@@ -330,7 +261,7 @@ impl Arena {
             for i in 0..self.lists[list].len() {
                 let slot = self.lists[list][i];
                 if let Some(h) = self.chunk_allocate(slot, norm) {
-                    if self.chunk(slot).usage() >= LISTS[list].max_usage {
+                    if self.chunks.get(slot).usage() >= LISTS[list].max_usage {
                         self.list_remove(list, slot);
                         self.list_add(LISTS[list].next.expect("not q100"), slot);
                     }
@@ -339,7 +270,7 @@ impl Arena {
             }
         }
         res.reserve_netty(self.cfg.chunk_size())?;
-        let slot = self.insert_chunk(Chunk::pooled(
+        let slot = self.chunks.insert(Chunk::pooled(
             ids.next_chunk_id(),
             self.index,
             self.cfg.page_size,
@@ -352,41 +283,12 @@ impl Arena {
         Ok((slot, h))
     }
 
-    fn insert_chunk(&mut self, chunk: Chunk) -> u32 {
-        self.chunk_bytes += chunk.size;
-        self.touched_bytes += chunk.touched_bytes;
-        self.chunks_created += 1;
-        match self.free_slots.pop() {
-            Some(s) => {
-                self.chunks[s as usize] = Some(chunk);
-                s
-            }
-            None => {
-                self.chunks.push(Some(chunk));
-                self.chunks.len() as u32 - 1
-            }
-        }
-    }
-
     fn destroy_chunk(&mut self, res: &mut impl Reservations, slot: u32) {
-        let c = self.chunks[slot as usize].take().expect("live chunk");
-        self.free_slots.push(slot);
+        let c = self.chunks.remove(slot);
         res.release_netty(c.size);
-        self.chunk_bytes -= c.size;
-        self.touched_bytes -= c.touched_bytes;
-        self.chunks_destroyed += 1;
     }
 
     // ---- free ----------------------------------------------------------------------------------
-
-    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
-    pub(crate) fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
-        let size = self.chunk(slot).size;
-        assert!(self.is_huge(slot), "free_huge of a pooled chunk");
-        self.c.active_bytes_huge -= size;
-        self.c.deallocations_huge += 1;
-        self.destroy_chunk(res, slot);
-    }
 
     /// `PoolArena.freeChunk`: counts the deallocation (memsim has no finalizer frees, the only
     /// uncounted kind), returns the memory to the chunk, and destroys an emptied chunk leaving `q000`.
@@ -398,7 +300,7 @@ impl Arena {
         class: Class,
     ) {
         assert_eq!(
-            self.chunk(slot).arena,
+            self.chunks.get(slot).arena,
             self.index,
             "a buffer freed into another arena"
         );
@@ -419,7 +321,7 @@ impl Arena {
         let id = node_of(handle);
         let bitmap = bitmap_of(handle);
         if bitmap != 0 {
-            let chunk = self.chunk_mut(slot);
+            let chunk = self.chunks.get_mut(slot);
             let page = chunk.page_of(id);
             let s = chunk
                 .subpages
@@ -438,7 +340,8 @@ impl Arena {
                         return;
                     }
                     pool.retain(|r| *r != (slot, page));
-                    self.chunk_mut(slot)
+                    self.chunks
+                        .get_mut(slot)
                         .subpages
                         .get_mut(&page)
                         .expect("subpage")
@@ -446,21 +349,21 @@ impl Arena {
                 }
             }
         }
-        self.chunk_mut(slot).free_run(id);
+        self.chunks.get_mut(slot).free_run(id);
     }
 
     // ---- chunk lists ---------------------------------------------------------------------------
 
     fn list_add(&mut self, list: usize, slot: u32) {
         let mut list = list;
-        while self.chunk(slot).usage() >= LISTS[list].max_usage {
+        while self.chunks.get(slot).usage() >= LISTS[list].max_usage {
             list = LISTS[list].next.expect("q100 takes every usage");
         }
         self.list_add0(list, slot);
     }
 
     fn list_add0(&mut self, list: usize, slot: u32) {
-        self.chunk_mut(slot).list = list;
+        self.chunks.get_mut(slot).list = list;
         self.lists[list].insert(0, slot);
     }
 
@@ -475,8 +378,8 @@ impl Arena {
 
     /// After a free: moves the chunk back while it is below its list's minimum. `false` = destroy it.
     fn list_after_free(&mut self, slot: u32) -> bool {
-        let list = self.chunk(slot).list;
-        let usage = self.chunk(slot).usage();
+        let list = self.chunks.get(slot).list;
+        let usage = self.chunks.get(slot).usage();
         if usage >= LISTS[list].min_usage {
             return true;
         }
@@ -502,11 +405,49 @@ impl Arena {
             self.cfg.chunk_size() * (100 - min as u64) / 100
         }
     }
+}
+
+impl PoolArena for Arena {
+    /// Whether the chunk in `slot` is a huge buffer's own chunk.
+    fn is_huge(&self, slot: u32) -> bool {
+        self.chunks.get(slot).unpooled
+    }
+
+    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
+    fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
+        let chunk = self.chunks.get(slot);
+        Placement {
+            arena: Some(self.index),
+            chunk: chunk.seq,
+            offset: if chunk.unpooled {
+                0
+            } else {
+                chunk.offset_of(handle)
+            },
+            norm_size: norm,
+            huge: chunk.unpooled,
+        }
+    }
+
+    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
+    fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
+        let size = self.chunks.get(slot).size;
+        assert!(self.is_huge(slot), "free_huge of a pooled chunk");
+        self.c.active_bytes_huge -= size;
+        self.c.deallocations_huge += 1;
+        self.destroy_chunk(res, slot);
+    }
+
+    type Chunk = Chunk;
+
+    fn chunks(&self) -> &ChunkSlab<Chunk> {
+        &self.chunks
+    }
 
     // ---- metrics and invariants ----------------------------------------------------------------
 
     /// The arena as `PoolArenaMetric` shows it; `num_thread_caches` is kept by the pool.
-    pub(crate) fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
+    fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
         let c = &self.c;
         let chunk_lists: Vec<(&'static str, Vec<ChunkMetric>)> = LISTS
             .iter()
@@ -515,7 +456,7 @@ impl Arena {
                 let chunks = slots
                     .iter()
                     .map(|s| {
-                        let ch = self.chunk(*s);
+                        let ch = self.chunks.get(*s);
                         ChunkMetric {
                             id: ch.seq,
                             usage: ch.usage(),
@@ -530,7 +471,7 @@ impl Arena {
             .lists
             .iter()
             .flatten()
-            .map(|s| self.chunk(*s).size)
+            .map(|s| self.chunks.get(*s).size)
             .sum();
         let active = (c.allocations_tiny + c.allocations_small + c.allocations_huge) as i64
             - c.deallocations_huge as i64
@@ -562,18 +503,12 @@ impl Arena {
     ///
     /// # Errors
     /// A description of the first broken invariant (a bug).
-    pub(crate) fn check(&self) -> Result<(), String> {
-        let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
-        let ChunkBytes { size, touched } = self.bytes_recounted();
-        if size != self.chunk_bytes || touched != self.touched_bytes {
-            return Err(format!(
-                "arena {} sums drifted: chunks {size} vs {}, touched {touched} vs {}",
-                self.index, self.chunk_bytes, self.touched_bytes
-            ));
-        }
+    fn check(&self) -> Result<(), String> {
+        let live: Vec<&Chunk> = self.chunks.live().collect();
+        self.chunks.check(self.index)?;
         for (li, list) in self.lists.iter().enumerate() {
             for s in list {
-                let c = self.chunk(*s);
+                let c = self.chunks.get(*s);
                 if c.list != li || c.arena != self.index || c.unpooled {
                     return Err(format!(
                         "chunk {} is in arena {} list {li} but says {:?}",

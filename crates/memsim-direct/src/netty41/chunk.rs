@@ -6,6 +6,7 @@
 //! in its subtree, or `maxOrder + 1` when nothing below it is free. Handles are Netty's: a run is its
 //! node id; a subpage element is `0x4000_0000_0000_0000 | bitmapIdx << 32 | nodeId`.
 
+use crate::chunk_slab::SlabChunk;
 pub(crate) use crate::subpage::{Subpage, SubpageFree};
 use std::collections::BTreeMap;
 
@@ -48,6 +49,16 @@ pub(crate) struct Chunk {
     // Pages ever handed out (memsim's resident estimate): one bit per page.
     touched: Vec<u64>,
     pub(crate) touched_bytes: u64,
+}
+
+impl SlabChunk for Chunk {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn touched_bytes(&self) -> u64 {
+        self.touched_bytes
+    }
 }
 
 impl Chunk {

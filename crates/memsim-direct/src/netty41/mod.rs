@@ -39,7 +39,7 @@ pub(crate) use arena::{Arena, ChunkIds, Class};
 pub(crate) use cache::{CacheLayout, TrimClock, least_used, trim_count};
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
-use crate::pooled::{Buf, Bufs, ChunkBytes, ThreadCaches};
+use crate::pooled::{PoolArena, PoolState};
 use crate::{BufHandle, DirectPool, PoolCounters, SizeKind, ThreadKey};
 use memsim_core::Usage;
 
@@ -148,23 +148,11 @@ pub struct ArenaMetric {
 pub struct Netty41Pool {
     cfg: Netty41Config,
     layout: CacheLayout,
-    arenas: Vec<Arena>,
-    // The arenas' chunk bytes summed, kept as running totals (each change of an arena carried in)
-    // so that `usage` need not sum the arenas after every event. Invariant: the sum of
-    // `Arena::bytes` (checked by `check_invariants`).
-    arena_bytes: ChunkBytes,
     // Chunk creation numbers, across arenas.
     next_seq: u64,
-    // Every cache ever created (a freed cache still accepts entries, as in 4.1.48).
-    threads: ThreadCaches,
-    bufs: Bufs,
-    // Unpooled buffers of an allocator without arenas: their bytes and how many were created and
-    // destroyed (each is its own chunk).
-    unpooled_bytes: u64,
-    unpooled_created: u64,
-    unpooled_destroyed: u64,
-    // allocations, deallocations and failures (chunk counts come from the arenas).
-    counters: PoolCounters,
+    // The arenas and what is kept the same way around them in both versions (every thread cache
+    // ever created among it: a freed cache still accepts entries, as in 4.1.48).
+    state: PoolState<Arena>,
 }
 
 impl Netty41Pool {
@@ -173,15 +161,8 @@ impl Netty41Pool {
         Netty41Pool {
             cfg,
             layout: CacheLayout::new(&cfg),
-            arenas: (0..cfg.n_arenas).map(|i| Arena::new(i, cfg)).collect(),
-            arena_bytes: ChunkBytes::default(),
             next_seq: 0,
-            threads: ThreadCaches::new(cfg.n_arenas),
-            bufs: Bufs::default(),
-            unpooled_bytes: 0,
-            unpooled_created: 0,
-            unpooled_destroyed: 0,
-            counters: PoolCounters::default(),
+            state: PoolState::new((0..cfg.n_arenas).map(|i| Arena::new(i, cfg)).collect()),
         }
     }
 
@@ -195,7 +176,7 @@ impl Netty41Pool {
     /// The thread's cache, created (and bound to the least-used arena) on first use.
     fn cache_of(&mut self, thread: ThreadKey) -> u32 {
         let (n, interval) = (self.layout.regions().len(), self.layout.trim_interval());
-        self.threads.cache_of(thread, n, interval)
+        self.state.threads.cache_of(thread, n, interval)
     }
 
     /// `PoolThreadCache.allocate`: a cached (chunk, handle) or `None`; counts lookups and trims.
@@ -207,7 +188,7 @@ impl Netty41Pool {
         norm: u64,
     ) -> Option<(u32, u64)> {
         let i = self.layout.region_of(class, norm)?;
-        let c = &mut self.threads.caches[cache as usize];
+        let c = &mut self.state.threads.caches[cache as usize];
         if !c.regions.has(i) {
             return None;
         }
@@ -220,9 +201,9 @@ impl Netty41Pool {
 
     /// `PoolThreadCache.trim`: each region frees its capacity less its hits since the last trim.
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.threads.caches[cache as usize];
+        let c = &mut self.state.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
-        let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let (layout, arena) = (&self.layout, &mut self.state.arenas[arena as usize]);
         let before = arena.bytes();
         c.regions.for_each(|i, r| {
             let spec = layout.regions()[i];
@@ -231,15 +212,15 @@ impl Netty41Pool {
                 arena.free(acct, slot, handle, spec.class);
             }
         });
-        self.arena_bytes.carry(before, arena.bytes());
+        self.state.arena_bytes.carry(before, arena.bytes());
     }
 
     /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk,
     /// counted.
     fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
-        let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let (layout, arena) = (&self.layout, &mut self.state.arenas[arena as usize]);
         let before = arena.bytes();
-        self.threads.caches[cache as usize]
+        self.state.threads.caches[cache as usize]
             .regions
             .for_each(|i, r| {
                 let class = layout.regions()[i].class;
@@ -247,15 +228,10 @@ impl Netty41Pool {
                     arena.free(acct, slot, handle, class);
                 }
             });
-        self.arena_bytes.carry(before, arena.bytes());
+        self.state.arena_bytes.carry(before, arena.bytes());
     }
 
     // ---- buffers -------------------------------------------------------------------------------
-
-    fn push_buf(&mut self, buf: Buf) -> BufHandle {
-        self.counters.allocations += 1;
-        self.bufs.push(buf)
-    }
 
     /// Allocates `size` bytes for `thread` and says where they landed.
     ///
@@ -273,148 +249,82 @@ impl Netty41Pool {
             return Ok(None);
         }
         let cache = self.cache_of(thread);
-        let Some(arena) = self.threads.caches[cache as usize].arena else {
-            // No arenas: an unpooled no-cleaner buffer charged at its exact size.
-            acct.reserve_netty(size)
-                .inspect_err(|_| self.counters.failures += 1)?;
-            let seq = self.next_seq.next_chunk_id();
-            self.unpooled_bytes += size;
-            self.unpooled_created += 1;
-            let h = self.push_buf(Buf {
-                arena: None,
-                slot: 0,
-                handle: 0,
-                norm: size,
-                cache: None,
-            });
-            return Ok(Some((
-                h,
-                Placement {
-                    arena: None,
-                    chunk: seq,
-                    offset: 0,
-                    norm_size: size,
-                    huge: true,
-                },
-            )));
+        let Some(arena) = self.state.threads.caches[cache as usize].arena else {
+            return self.state.allocate_unpooled(acct, &mut self.next_seq, size);
         };
         let norm = self.cfg.normalize(size);
         let result = if norm > self.cfg.chunk_size() {
-            let a = &mut self.arenas[arena as usize];
+            let a = &mut self.state.arenas[arena as usize];
             let before = a.bytes();
             let r = a.allocate_huge(acct, &mut self.next_seq, size);
-            self.arena_bytes.carry(before, a.bytes());
+            self.state.arena_bytes.carry(before, a.bytes());
             r.map(|slot| (slot, 0))
         } else {
             let class = Class::of(&self.cfg, norm);
             match self.cache_allocate(acct, cache, class, norm) {
                 Some(hit) => Ok(hit),
                 None => {
-                    let a = &mut self.arenas[arena as usize];
+                    let a = &mut self.state.arenas[arena as usize];
                     let before = a.bytes();
                     let r = a.allocate(acct, &mut self.next_seq, norm);
-                    self.arena_bytes.carry(before, a.bytes());
+                    self.state.arena_bytes.carry(before, a.bytes());
                     r
                 }
             }
         };
-        match result {
-            Ok((slot, handle)) => {
-                let placement = self.arenas[arena as usize].placement(slot, handle, norm);
-                let h = self.push_buf(Buf {
-                    arena: Some(arena),
-                    slot,
-                    handle,
-                    norm,
-                    cache: Some(cache),
-                });
-                Ok(Some((h, placement)))
-            }
-            Err(e) => {
-                self.counters.failures += 1;
-                Err(e)
-            }
-        }
+        self.state.record_allocation(result, arena, cache, norm)
     }
 
     /// `ByteBuf.release()` of a live buffer, from any thread: to the allocating thread's cache if it
     /// takes it, else back to its chunk.
     pub fn release(&mut self, acct: &mut DirectAccounting, buf: BufHandle) {
-        let b = self.bufs.take(buf);
-        self.counters.deallocations += 1;
-        let Some(arena) = b.arena else {
-            acct.release_netty(b.norm);
-            self.unpooled_bytes -= b.norm;
-            self.unpooled_destroyed += 1;
+        let Some((arena, b)) = self.state.take_released(acct, buf) else {
             return;
         };
-        let a = &mut self.arenas[arena as usize];
-        if a.is_huge(b.slot) {
-            let before = a.bytes();
-            a.free_huge(acct, b.slot);
-            self.arena_bytes.carry(before, a.bytes());
-            return;
-        }
         let class = Class::of(&self.cfg, b.norm);
         if let Some(cache) = b.cache
             && let Some(i) = self.layout.region_of(class, b.norm)
-            && let regions = &mut self.threads.caches[cache as usize].regions
+            && let regions = &mut self.state.threads.caches[cache as usize].regions
             && regions.has(i)
             && regions.len(i) < self.layout.regions()[i].capacity
         {
             regions.push(i, (b.slot, b.handle));
             return;
         }
-        let a = &mut self.arenas[arena as usize];
+        let a = &mut self.state.arenas[arena as usize];
         let before = a.bytes();
         a.free(acct, b.slot, b.handle, class);
-        self.arena_bytes.carry(before, a.bytes());
+        self.state.arena_bytes.carry(before, a.bytes());
     }
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
     pub fn trim_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.threads.get(thread) {
+        if let Some(c) = self.state.threads.get(thread) {
             self.trim_cache(acct, c);
         }
     }
 
     /// The thread ended (`FastThreadLocal.removeAll()`): its cache is returned and unbound.
     pub fn end_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some((cache, arena)) = self.threads.end(thread) {
+        if let Some((cache, arena)) = self.state.threads.end(thread) {
             self.free_thread_cache(acct, cache, arena);
         }
     }
 
     /// `PooledByteBufAllocatorMetric.usedDirectMemory()`: −1 without arenas.
     pub fn used_direct_memory(&self) -> i64 {
-        if self.arenas.is_empty() {
-            return -1;
-        }
-        self.arena_metrics()
-            .iter()
-            .map(|a| a.active_bytes as i64)
-            .sum()
+        self.state.used_direct_memory()
     }
 
     /// Every arena's metrics.
     pub fn arena_metrics(&self) -> Vec<ArenaMetric> {
-        self.arenas
-            .iter()
-            .zip(self.threads.num_thread_caches())
-            .map(|(a, n)| a.metric(*n))
-            .collect()
+        self.state.arena_metrics()
     }
 
     /// [`DirectPool::usage`] summed afresh over every arena's live chunks instead of read from the
     /// running totals it keeps: equal to it (a check for tests; it walks every chunk).
     pub fn usage_recounted(&self) -> Usage {
-        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes_recounted).sum();
-        let used = arenas.size + self.unpooled_bytes;
-        Usage {
-            reserved: used,
-            committed: used,
-            resident: arenas.touched + self.unpooled_bytes,
-        }
+        self.state.usage_recounted()
     }
 }
 
@@ -439,71 +349,24 @@ impl DirectPool for Netty41Pool {
     }
 
     fn usage(&self) -> Usage {
-        let used = self.used_memory();
-        Usage {
-            reserved: used,
-            committed: used,
-            resident: self.arena_bytes.touched + self.unpooled_bytes,
-        }
+        self.state.usage()
     }
 
     fn used_memory(&self) -> u64 {
-        self.arena_bytes.size + self.unpooled_bytes
+        self.state.used_memory()
     }
 
     fn active_bytes(&self) -> u64 {
-        self.bufs.active()
+        self.state.bufs.active()
     }
 
     fn counters(&self) -> PoolCounters {
-        let (created, destroyed) = self
-            .arenas
-            .iter()
-            .map(Arena::chunks_created_destroyed)
-            .fold((0, 0), |(c, d), (c1, d1)| (c + c1, d + d1));
-        PoolCounters {
-            chunks_created: created + self.unpooled_created,
-            chunks_destroyed: destroyed + self.unpooled_destroyed,
-            ..self.counters
-        }
+        self.state.counters()
     }
 
     fn check_invariants(&self) -> Result<(), String> {
-        for a in &self.arenas {
-            a.check()?;
-        }
-        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes).sum();
-        if arenas != self.arena_bytes {
-            return Err(format!(
-                "the arenas' running totals drifted: {:?} vs their sum {arenas:?}",
-                self.arena_bytes
-            ));
-        }
-        let live: Vec<&Buf> = self.bufs.live().collect();
-        let active: u64 = live.iter().map(|b| b.norm).sum();
-        let unpooled: u64 = live
-            .iter()
-            .filter(|b| b.arena.is_none())
-            .map(|b| b.norm)
-            .sum();
-        if active != self.bufs.active() || unpooled != self.unpooled_bytes {
-            return Err(format!(
-                "buffer sums drifted: live {active} vs {}, unpooled {unpooled} vs {}",
-                self.bufs.active(),
-                self.unpooled_bytes
-            ));
-        }
-        for (id, c) in self.threads.caches.iter().enumerate() {
-            let capacity = |i: usize| self.layout.regions()[i].capacity;
-            if let Some((i, r)) = c.regions.iter().find(|(i, r)| r.queue.len() > capacity(*i)) {
-                return Err(format!(
-                    "thread cache {id} holds {} entries in a region of {}",
-                    r.queue.len(),
-                    capacity(i)
-                ));
-            }
-        }
-        Ok(())
+        self.state
+            .check_invariants(|i| self.layout.regions()[i].capacity)
     }
 }
 

@@ -13,8 +13,9 @@
 use super::chunk::{Chunk, bitmap_idx, is_subpage, run_offset, subpage_handle};
 use super::sizes::SizeClasses;
 use crate::accounting::{DirectAllocError, Reservations};
+use crate::chunk_slab::ChunkSlab;
 use crate::netty41::{ArenaMetric, ChunkIds, ChunkMetric, Placement};
-use crate::pooled::ChunkBytes;
+use crate::pooled::PoolArena;
 use crate::subpage::SubpageFree;
 
 /// One `PoolChunkList`'s constants.
@@ -114,14 +115,8 @@ pub(crate) struct Arena {
     lists: [Vec<u32>; 6],
     // `smallSubpagePools`, by size index: head-first subpages.
     pools: Vec<Vec<SubRef>>,
-    chunks: Vec<Option<Chunk>>,
-    free_slots: Vec<u32>,
+    chunks: ChunkSlab<Chunk>,
     c: ArenaCounters,
-    // Sums over the live chunks (pooled + huge), equal to what `check` recomputes.
-    chunk_bytes: u64,
-    touched_bytes: u64,
-    chunks_created: u64,
-    chunks_destroyed: u64,
 }
 
 impl Arena {
@@ -133,74 +128,15 @@ impl Arena {
             sc,
             thresholds,
             lists: Default::default(),
-            chunks: Vec::new(),
-            free_slots: Vec::new(),
+            chunks: ChunkSlab::default(),
             c: ArenaCounters::default(),
-            chunk_bytes: 0,
-            touched_bytes: 0,
-            chunks_created: 0,
-            chunks_destroyed: 0,
         }
-    }
-
-    /// Bytes of the live chunks, pooled and huge, and of the pages ever handed out of them, as the
-    /// arena keeps them.
-    #[inline]
-    pub(crate) fn bytes(&self) -> ChunkBytes {
-        ChunkBytes {
-            size: self.chunk_bytes,
-            touched: self.touched_bytes,
-        }
-    }
-
-    /// The same, summed afresh over the live chunks (for checks).
-    pub(crate) fn bytes_recounted(&self) -> ChunkBytes {
-        self.chunks
-            .iter()
-            .flatten()
-            .map(|c| ChunkBytes {
-                size: c.size,
-                touched: c.touched_bytes,
-            })
-            .sum()
-    }
-
-    pub(crate) fn chunks_created_destroyed(&self) -> (u64, u64) {
-        (self.chunks_created, self.chunks_destroyed)
-    }
-
-    fn chunk(&self, slot: u32) -> &Chunk {
-        self.chunks[slot as usize].as_ref().expect("live chunk")
-    }
-
-    fn chunk_mut(&mut self, slot: u32) -> &mut Chunk {
-        self.chunks[slot as usize].as_mut().expect("live chunk")
     }
 
     /// The size classes and a chunk, borrowed together.
     fn sc_and_chunk(&mut self, slot: u32) -> (&SizeClasses, &mut Chunk) {
-        let chunk = self.chunks[slot as usize].as_mut().expect("live chunk");
+        let chunk = self.chunks.get_mut(slot);
         (&self.sc, chunk)
-    }
-
-    pub(crate) fn is_huge(&self, slot: u32) -> bool {
-        self.chunk(slot).unpooled
-    }
-
-    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
-    pub(crate) fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
-        let chunk = self.chunk(slot);
-        Placement {
-            arena: Some(self.index),
-            chunk: chunk.seq,
-            offset: if chunk.unpooled {
-                0
-            } else {
-                chunk.offset_of(handle)
-            },
-            norm_size: norm,
-            huge: chunk.unpooled,
-        }
     }
 
     // ---- allocation ----------------------------------------------------------------------------
@@ -245,7 +181,9 @@ impl Arena {
         size: u64,
     ) -> Result<u32, DirectAllocError> {
         res.reserve_netty(size)?;
-        let slot = self.insert_chunk(Chunk::unpooled(ids.next_chunk_id(), self.index, size));
+        let slot = self
+            .chunks
+            .insert(Chunk::unpooled(ids.next_chunk_id(), self.index, size));
         self.c.active_bytes_huge += size;
         self.c.allocations_huge += 1;
         Ok(slot)
@@ -267,7 +205,7 @@ impl Arena {
     /// `PoolChunk.allocate`: a run for a normal class, or a new subpage (added to the head of its
     /// pool) and its first element.
     fn chunk_allocate(&mut self, slot: u32, size_idx: u32) -> Option<u64> {
-        let before = self.chunk(slot).touched_bytes;
+        let before = self.chunks.get(slot).touched_bytes;
         let (sc, chunk) = self.sc_and_chunk(slot);
         let size = sc.size(size_idx);
         let handle = if sc.is_small(size_idx) {
@@ -278,7 +216,7 @@ impl Arena {
         } else {
             chunk.allocate_run(sc, size)
         };
-        self.touched_bytes += self.chunk(slot).touched_bytes - before;
+        self.chunks.carry_touched(slot, before);
         handle
     }
 
@@ -307,7 +245,7 @@ impl Arena {
         }
         res.reserve_netty(self.sc.chunk_size)?;
         let chunk = Chunk::pooled(ids.next_chunk_id(), self.index, &self.sc);
-        let slot = self.insert_chunk(chunk);
+        let slot = self.chunks.insert(chunk);
         let h = self
             .chunk_allocate(slot, size_idx)
             .expect("a new chunk fits any class");
@@ -315,46 +253,18 @@ impl Arena {
         Ok((slot, h))
     }
 
-    fn insert_chunk(&mut self, chunk: Chunk) -> u32 {
-        self.chunk_bytes += chunk.size;
-        self.touched_bytes += chunk.touched_bytes;
-        self.chunks_created += 1;
-        match self.free_slots.pop() {
-            Some(s) => {
-                self.chunks[s as usize] = Some(chunk);
-                s
-            }
-            None => {
-                self.chunks.push(Some(chunk));
-                self.chunks.len() as u32 - 1
-            }
-        }
-    }
-
     fn destroy_chunk(&mut self, res: &mut impl Reservations, slot: u32) {
-        let c = self.chunks[slot as usize].take().expect("live chunk");
-        self.free_slots.push(slot);
+        let c = self.chunks.remove(slot);
         res.release_netty(c.size);
-        self.chunk_bytes -= c.size;
-        self.touched_bytes -= c.touched_bytes;
-        self.chunks_destroyed += 1;
     }
 
     // ---- free ----------------------------------------------------------------------------------
-
-    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
-    pub(crate) fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
-        let size = self.chunk(slot).size;
-        self.c.active_bytes_huge -= size;
-        self.c.deallocations_huge += 1;
-        self.destroy_chunk(res, slot);
-    }
 
     /// `freeChunk`: counted by the handle's class, returned to the chunk, the chunk moved back or
     /// destroyed.
     pub(crate) fn free(&mut self, res: &mut impl Reservations, slot: u32, handle: u64) {
         assert_eq!(
-            self.chunk(slot).arena,
+            self.chunks.get(slot).arena,
             self.index,
             "freed into another arena"
         );
@@ -364,7 +274,7 @@ impl Arena {
             self.c.deallocations_normal += 1;
         }
         self.chunk_free(slot, handle);
-        let list = self.chunk(slot).list;
+        let list = self.chunks.get(slot).list;
         if self.free_bytes(slot) > self.thresholds[list].free_max {
             self.list_remove(list, slot);
             if !self.move_back(LISTS[list].prev, slot) {
@@ -400,7 +310,7 @@ impl Arena {
                 return;
             }
             pool.retain(|r| *r != (slot, offset));
-            self.chunk_mut(slot).subpages.remove(&offset);
+            self.chunks.get_mut(slot).subpages.remove(&offset);
             run = handle & !0xFFFF_FFFF;
         }
         let (sc, chunk) = self.sc_and_chunk(slot);
@@ -410,7 +320,7 @@ impl Arena {
     // ---- chunk lists ---------------------------------------------------------------------------
 
     fn free_bytes(&self, slot: u32) -> i64 {
-        self.chunk(slot).free_bytes as i64
+        self.chunks.get(slot).free_bytes as i64
     }
 
     /// `PoolChunkList.add`: forward while the chunk is at or below the list's `freeMinThreshold`.
@@ -423,7 +333,7 @@ impl Arena {
     }
 
     fn list_add0(&mut self, list: usize, slot: u32) {
-        self.chunk_mut(slot).list = list;
+        self.chunks.get_mut(slot).list = list;
         self.lists[list].insert(0, slot);
     }
 
@@ -453,11 +363,47 @@ impl Arena {
             }
         }
     }
+}
+
+impl PoolArena for Arena {
+    fn is_huge(&self, slot: u32) -> bool {
+        self.chunks.get(slot).unpooled
+    }
+
+    /// Where the buffer `(slot, handle)` of normalized size `norm` lies.
+    fn placement(&self, slot: u32, handle: u64, norm: u64) -> Placement {
+        let chunk = self.chunks.get(slot);
+        Placement {
+            arena: Some(self.index),
+            chunk: chunk.seq,
+            offset: if chunk.unpooled {
+                0
+            } else {
+                chunk.offset_of(handle)
+            },
+            norm_size: norm,
+            huge: chunk.unpooled,
+        }
+    }
+
+    /// `PoolArena.free` of a huge buffer: its chunk is destroyed and the cap released.
+    fn free_huge(&mut self, res: &mut impl Reservations, slot: u32) {
+        let size = self.chunks.get(slot).size;
+        self.c.active_bytes_huge -= size;
+        self.c.deallocations_huge += 1;
+        self.destroy_chunk(res, slot);
+    }
+
+    type Chunk = Chunk;
+
+    fn chunks(&self) -> &ChunkSlab<Chunk> {
+        &self.chunks
+    }
 
     // ---- metrics and invariants ----------------------------------------------------------------
 
     /// The arena as `PoolArenaMetric` shows it (the tiny counters are 0 in 4.1.118).
-    pub(crate) fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
+    fn metric(&self, num_thread_caches: u32) -> ArenaMetric {
         let c = &self.c;
         let chunk_lists = LISTS
             .iter()
@@ -466,7 +412,7 @@ impl Arena {
                 let chunks = slots
                     .iter()
                     .map(|s| {
-                        let ch = self.chunk(*s);
+                        let ch = self.chunks.get(*s);
                         ChunkMetric {
                             id: ch.seq,
                             usage: ch.usage(),
@@ -481,7 +427,7 @@ impl Arena {
             .lists
             .iter()
             .flatten()
-            .map(|s| self.chunk(*s).size)
+            .map(|s| self.chunks.get(*s).size)
             .sum();
         let active = (c.allocations_small + c.allocations_huge) as i64
             - c.deallocations_huge as i64
@@ -512,15 +458,12 @@ impl Arena {
     ///
     /// # Errors
     /// A description of the first broken invariant (a bug).
-    pub(crate) fn check(&self) -> Result<(), String> {
-        let live: Vec<&Chunk> = self.chunks.iter().flatten().collect();
-        let ChunkBytes { size, touched } = self.bytes_recounted();
-        if size != self.chunk_bytes || touched != self.touched_bytes {
-            return Err(format!("arena {} sums drifted", self.index));
-        }
+    fn check(&self) -> Result<(), String> {
+        let live: Vec<&Chunk> = self.chunks.live().collect();
+        self.chunks.check(self.index)?;
         for (li, list) in self.lists.iter().enumerate() {
             for s in list {
-                let c = self.chunk(*s);
+                let c = self.chunks.get(*s);
                 if c.list != li || c.unpooled {
                     return Err(format!("chunk {} misfiled in list {li}", c.seq));
                 }

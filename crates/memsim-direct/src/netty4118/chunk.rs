@@ -10,6 +10,7 @@
 //! inUse << 33 | isSubpage << 32 | bitmapIdx`.
 
 use super::sizes::SizeClasses;
+use crate::chunk_slab::SlabChunk;
 use crate::subpage::Subpage;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,6 +74,16 @@ pub(crate) struct Chunk {
     // memsim's residency: pages ever handed out (a bit per page).
     touched: Vec<u64>,
     pub(crate) touched_bytes: u64,
+}
+
+impl SlabChunk for Chunk {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn touched_bytes(&self) -> u64 {
+        self.touched_bytes
+    }
 }
 
 impl Chunk {

@@ -34,7 +34,7 @@ mod sizes;
 
 use crate::accounting::{DirectAccounting, DirectAllocError};
 use crate::netty41::{ArenaMetric, Placement, trim_count};
-use crate::pooled::{Buf, Bufs, ChunkBytes, ThreadCaches};
+use crate::pooled::{PoolArena, PoolState};
 use crate::{BufHandle, DirectPool, PoolCounters, ThreadKey};
 use arena::Arena;
 use cache::CacheLayout;
@@ -100,18 +100,9 @@ pub struct Netty4118Pool {
     cfg: Netty4118Config,
     sc: SizeClasses,
     layout: CacheLayout,
-    arenas: Vec<Arena>,
-    // The arenas' chunk bytes summed, kept as running totals (each change of an arena carried in)
-    // so that `usage` need not sum the arenas after every event. Invariant: the sum of
-    // `Arena::bytes` (checked by `check_invariants`).
-    arena_bytes: ChunkBytes,
     next_seq: u64,
-    threads: ThreadCaches,
-    bufs: Bufs,
-    unpooled_bytes: u64,
-    unpooled_created: u64,
-    unpooled_destroyed: u64,
-    counters: PoolCounters,
+    // The arenas and what is kept the same way around them in both versions.
+    state: PoolState<Arena>,
 }
 
 impl Netty4118Pool {
@@ -126,20 +117,15 @@ impl Netty4118Pool {
             cfg.use_cache_for_all_threads,
         );
         Netty4118Pool {
-            arenas: (0..cfg.n_arenas)
-                .map(|i| Arena::new(i, sc.clone()))
-                .collect(),
-            arena_bytes: ChunkBytes::default(),
-            threads: ThreadCaches::new(cfg.n_arenas),
+            state: PoolState::new(
+                (0..cfg.n_arenas)
+                    .map(|i| Arena::new(i, sc.clone()))
+                    .collect(),
+            ),
             cfg,
             sc,
             layout,
             next_seq: 0,
-            bufs: Bufs::default(),
-            unpooled_bytes: 0,
-            unpooled_created: 0,
-            unpooled_destroyed: 0,
-            counters: PoolCounters::default(),
         }
     }
 
@@ -149,7 +135,8 @@ impl Netty4118Pool {
     }
 
     fn cache_of(&mut self, thread: ThreadKey) -> u32 {
-        self.threads
+        self.state
+            .threads
             .cache_of(thread, self.layout.len(), CACHE_TRIM_INTERVAL)
     }
 
@@ -161,7 +148,7 @@ impl Netty4118Pool {
         size_idx: u32,
     ) -> Option<(u32, u64)> {
         let i = self.layout.region_of(size_idx)?;
-        let c = &mut self.threads.caches[cache as usize];
+        let c = &mut self.state.threads.caches[cache as usize];
         if !c.regions.has(i) {
             return None;
         }
@@ -174,9 +161,9 @@ impl Netty4118Pool {
 
     /// `PoolThreadCache.trim`: each region frees its capacity less its hits since the last trim.
     fn trim_cache(&mut self, acct: &mut DirectAccounting, cache: u32) {
-        let c = &mut self.threads.caches[cache as usize];
+        let c = &mut self.state.threads.caches[cache as usize];
         let Some(arena) = c.arena else { return };
-        let (layout, arena) = (&self.layout, &mut self.arenas[arena as usize]);
+        let (layout, arena) = (&self.layout, &mut self.state.arenas[arena as usize]);
         let before = arena.bytes();
         c.regions.for_each(|i, r| {
             let k = trim_count(layout.capacity(i), std::mem::take(&mut r.hits)).min(r.queue.len());
@@ -184,26 +171,21 @@ impl Netty4118Pool {
                 arena.free(acct, slot, handle);
             }
         });
-        self.arena_bytes.carry(before, arena.bytes());
+        self.state.arena_bytes.carry(before, arena.bytes());
     }
 
     /// `PoolThreadCache.free(false)` of an ended thread's cache: every entry back to its chunk.
     fn free_thread_cache(&mut self, acct: &mut DirectAccounting, cache: u32, arena: u32) {
-        let arena = &mut self.arenas[arena as usize];
+        let arena = &mut self.state.arenas[arena as usize];
         let before = arena.bytes();
-        self.threads.caches[cache as usize]
+        self.state.threads.caches[cache as usize]
             .regions
             .for_each(|_, r| {
                 for (slot, handle) in r.queue.take_front(usize::MAX) {
                     arena.free(acct, slot, handle);
                 }
             });
-        self.arena_bytes.carry(before, arena.bytes());
-    }
-
-    fn push_buf(&mut self, buf: Buf) -> BufHandle {
-        self.counters.allocations += 1;
-        self.bufs.push(buf)
+        self.state.arena_bytes.carry(before, arena.bytes());
     }
 
     /// Allocates `size` bytes for `thread` and says where they landed; `Ok(None)` for size 0 (the
@@ -221,90 +203,42 @@ impl Netty4118Pool {
             return Ok(None);
         }
         let cache = self.cache_of(thread);
-        let Some(arena) = self.threads.caches[cache as usize].arena else {
-            acct.reserve_netty(size)
-                .inspect_err(|_| self.counters.failures += 1)?;
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.unpooled_bytes += size;
-            self.unpooled_created += 1;
-            let h = self.push_buf(Buf {
-                arena: None,
-                slot: 0,
-                handle: 0,
-                norm: size,
-                cache: None,
-            });
-            let placement = Placement {
-                arena: None,
-                chunk: seq,
-                offset: 0,
-                norm_size: size,
-                huge: true,
-            };
-            return Ok(Some((h, placement)));
+        let Some(arena) = self.state.threads.caches[cache as usize].arena else {
+            return self.state.allocate_unpooled(acct, &mut self.next_seq, size);
         };
         let size_idx = self.sc.size_idx(size);
         let (result, norm) = if size_idx >= self.sc.n_sizes {
-            let a = &mut self.arenas[arena as usize];
+            let a = &mut self.state.arenas[arena as usize];
             let before = a.bytes();
             let r = a.allocate_huge(acct, &mut self.next_seq, size);
-            self.arena_bytes.carry(before, a.bytes());
+            self.state.arena_bytes.carry(before, a.bytes());
             (r.map(|slot| (slot, 0)), size)
         } else {
             let r = match self.cache_allocate(acct, cache, size_idx) {
                 Some(hit) => Ok(hit),
                 None => {
-                    let a = &mut self.arenas[arena as usize];
+                    let a = &mut self.state.arenas[arena as usize];
                     let before = a.bytes();
                     let r = a.allocate(acct, &mut self.next_seq, size_idx);
-                    self.arena_bytes.carry(before, a.bytes());
+                    self.state.arena_bytes.carry(before, a.bytes());
                     r
                 }
             };
             (r, self.sc.size(size_idx))
         };
-        match result {
-            Ok((slot, handle)) => {
-                let placement = self.arenas[arena as usize].placement(slot, handle, norm);
-                let h = self.push_buf(Buf {
-                    arena: Some(arena),
-                    slot,
-                    handle,
-                    norm,
-                    cache: Some(cache),
-                });
-                Ok(Some((h, placement)))
-            }
-            Err(e) => {
-                self.counters.failures += 1;
-                Err(e)
-            }
-        }
+        self.state.record_allocation(result, arena, cache, norm)
     }
 
     /// `ByteBuf.release()` of a live buffer, from any thread: to the allocating thread's cache if
     /// that cache is not freed and takes it, else back to its chunk.
     pub fn release(&mut self, acct: &mut DirectAccounting, buf: BufHandle) {
-        let b = self.bufs.take(buf);
-        self.counters.deallocations += 1;
-        let Some(arena) = b.arena else {
-            acct.release_netty(b.norm);
-            self.unpooled_bytes -= b.norm;
-            self.unpooled_destroyed += 1;
+        let Some((arena, b)) = self.state.take_released(acct, buf) else {
             return;
         };
-        let a = &mut self.arenas[arena as usize];
-        if a.is_huge(b.slot) {
-            let before = a.bytes();
-            a.free_huge(acct, b.slot);
-            self.arena_bytes.carry(before, a.bytes());
-            return;
-        }
         let size_idx = self.sc.size_idx(b.norm);
         if let Some(cache) = b.cache
             && let Some(i) = self.layout.region_of(size_idx)
-            && let c = &mut self.threads.caches[cache as usize]
+            && let c = &mut self.state.threads.caches[cache as usize]
             && !c.freed
             && c.regions.has(i)
             && c.regions.len(i) < self.layout.capacity(i)
@@ -312,56 +246,40 @@ impl Netty4118Pool {
             c.regions.push(i, (b.slot, b.handle));
             return;
         }
-        let a = &mut self.arenas[arena as usize];
+        let a = &mut self.state.arenas[arena as usize];
         let before = a.bytes();
         a.free(acct, b.slot, b.handle);
-        self.arena_bytes.carry(before, a.bytes());
+        self.state.arena_bytes.carry(before, a.bytes());
     }
 
     /// `trimCurrentThreadCache()` on `thread` (nothing if it has no cache yet).
     pub fn trim_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some(c) = self.threads.get(thread) {
+        if let Some(c) = self.state.threads.get(thread) {
             self.trim_cache(acct, c);
         }
     }
 
     /// The thread ended (`FastThreadLocal.removeAll()`): its cache is returned and unbound.
     pub fn end_thread(&mut self, acct: &mut DirectAccounting, thread: ThreadKey) {
-        if let Some((cache, arena)) = self.threads.end(thread) {
+        if let Some((cache, arena)) = self.state.threads.end(thread) {
             self.free_thread_cache(acct, cache, arena);
         }
     }
 
     /// `PooledByteBufAllocatorMetric.usedDirectMemory()`: −1 without arenas.
     pub fn used_direct_memory(&self) -> i64 {
-        if self.arenas.is_empty() {
-            return -1;
-        }
-        self.arena_metrics()
-            .iter()
-            .map(|a| a.active_bytes as i64)
-            .sum()
+        self.state.used_direct_memory()
     }
 
-    /// Every arena's metrics (the tiny counters are always 0).
+    /// Every arena's metrics.
     pub fn arena_metrics(&self) -> Vec<ArenaMetric> {
-        self.arenas
-            .iter()
-            .zip(self.threads.num_thread_caches())
-            .map(|(a, n)| a.metric(*n))
-            .collect()
+        self.state.arena_metrics()
     }
 
     /// [`DirectPool::usage`] summed afresh over every arena's live chunks instead of read from the
     /// running totals it keeps: equal to it (a check for tests; it walks every chunk).
     pub fn usage_recounted(&self) -> Usage {
-        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes_recounted).sum();
-        let used = arenas.size + self.unpooled_bytes;
-        Usage {
-            reserved: used,
-            committed: used,
-            resident: arenas.touched + self.unpooled_bytes,
-        }
+        self.state.usage_recounted()
     }
 }
 
@@ -386,66 +304,23 @@ impl DirectPool for Netty4118Pool {
     }
 
     fn usage(&self) -> Usage {
-        let used = self.used_memory();
-        Usage {
-            reserved: used,
-            committed: used,
-            resident: self.arena_bytes.touched + self.unpooled_bytes,
-        }
+        self.state.usage()
     }
 
     fn used_memory(&self) -> u64 {
-        self.arena_bytes.size + self.unpooled_bytes
+        self.state.used_memory()
     }
 
     fn active_bytes(&self) -> u64 {
-        self.bufs.active()
+        self.state.bufs.active()
     }
 
     fn counters(&self) -> PoolCounters {
-        let (created, destroyed) = self
-            .arenas
-            .iter()
-            .map(Arena::chunks_created_destroyed)
-            .fold((0, 0), |(c, d), (c1, d1)| (c + c1, d + d1));
-        PoolCounters {
-            chunks_created: created + self.unpooled_created,
-            chunks_destroyed: destroyed + self.unpooled_destroyed,
-            ..self.counters
-        }
+        self.state.counters()
     }
 
     fn check_invariants(&self) -> Result<(), String> {
-        for a in &self.arenas {
-            a.check()?;
-        }
-        let arenas: ChunkBytes = self.arenas.iter().map(Arena::bytes).sum();
-        if arenas != self.arena_bytes {
-            return Err(format!(
-                "the arenas' running totals drifted: {:?} vs their sum {arenas:?}",
-                self.arena_bytes
-            ));
-        }
-        let active: u64 = self.bufs.live().map(|b| b.norm).sum();
-        if active != self.bufs.active() {
-            return Err(format!(
-                "live bytes drifted: {active} vs {}",
-                self.bufs.active()
-            ));
-        }
-        for (id, c) in self.threads.caches.iter().enumerate() {
-            if let Some((i, r)) = c
-                .regions
-                .iter()
-                .find(|(i, r)| r.queue.len() > self.layout.capacity(*i))
-            {
-                return Err(format!(
-                    "thread cache {id} holds {} entries in region {i}",
-                    r.queue.len()
-                ));
-            }
-        }
-        Ok(())
+        self.state.check_invariants(|i| self.layout.capacity(i))
     }
 }
 
